@@ -1,0 +1,96 @@
+// swift-tools-version: 6.1
+//
+// lsqm — the LocalStack Quality Monitor.
+//
+// Modules are layered (see README "Design"); dependencies only point downwards:
+//   LSQMPluginABI (C header) ← LSQMPluginKit (what plugin authors import)
+//   LSQMBasics ← LSQMCore ← LSQMHost ← stage modules ← lsqm (CLI)
+// Plugins live in Plugins/<Name>/ and are dynamic libraries loaded with dlopen.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+/// A plugin is a `.library(type: .dynamic)` product over one target in `Plugins/<name>/`.
+func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"]) -> (Product, Target) {
+    (
+        .library(name: name, type: .dynamic, targets: [name]),
+        .target(name: name, dependencies: dependencies, path: "Plugins/\(name)", swiftSettings: swiftSettings)
+    )
+}
+
+let plugins: [(Product, Target)] = [
+    plugin("LocalDirectorySource"),
+    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    // FileNotifier is plain C: it proves the ABI needs nothing but the header.
+    (
+        .library(name: "FileNotifier", type: .dynamic, targets: ["FileNotifier"]),
+        .target(name: "FileNotifier", dependencies: ["LSQMPluginABI"], path: "Plugins/FileNotifier")
+    ),
+]
+
+let package = Package(
+    name: "lsqm",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lsqm", targets: ["lsqm"]),
+        .library(name: "LSQMPluginKit", targets: ["LSQMPluginKit"]),
+        .library(name: "LSQMTestSupport", targets: ["LSQMTestSupport"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Layer 1: the plugin ABI, a C header and nothing else.
+        .target(name: "LSQMPluginABI"),
+
+        // Layer 2: the Swift plugin SDK.
+        .target(name: "LSQMPluginKit", dependencies: ["LSQMPluginABI", "LSQMBasics"], swiftSettings: swiftSettings),
+
+        // Foundation shared by everything in the host: errors, logging, JSON, hashing, files, processes.
+        .target(name: "LSQMBasics", dependencies: ["CLSQMSystem"], swiftSettings: swiftSettings),
+        .target(name: "CLSQMSystem"),
+
+        // Template parsing shared by the host (metadata) and the normalizer plugins.
+        .target(name: "LSQMTemplates", dependencies: ["LSQMBasics", "Yams"], swiftSettings: swiftSettings),
+
+        // Layer 3: the domain. No network, no processes.
+        .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
+
+        // Layer 4: finds, loads, checks and calls plugins; host services.
+        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMCore", "LSQMPluginABI"], swiftSettings: swiftSettings),
+
+        // Layer 5: stages.
+        .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
+        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
+
+        // Layer 6: the command line.
+        .executableTarget(
+            name: "lsqm",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates",
+                "LSQMSync", "LSQMMine", "LSQMValidate", "LSQMGenerate", "LSQMReport", "LSQMPush", "LSQMNotify",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Test support shipped as a target: fake servers and fixtures other packages' tests can use too.
+        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+    ] + plugins.map(\.1)
+)

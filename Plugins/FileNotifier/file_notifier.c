@@ -1,0 +1,1 @@
+#include "lsqm_plugin.h"

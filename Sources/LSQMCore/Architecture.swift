@@ -1,0 +1,105 @@
+import Foundation
+import LSQMBasics
+
+/// What an architecture's templates are written in.
+public enum ArchitectureKind: String, Codable, Sendable, CaseIterable, Comparable {
+    case terraform, cloudformation, sam, serverless
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// True when the kind must be normalized to Terraform before it can be deployed.
+    public var needsNormalization: Bool { self != .terraform }
+}
+
+/// The record of turning a non-Terraform template into Terraform.
+public struct NormalizationRecord: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable { case full, partial, failed }
+    public struct Unsupported: Codable, Sendable, Equatable {
+        public var resource: String
+        public var type: String
+        public var reason: String
+        public init(resource: String, type: String, reason: String) {
+            self.resource = resource; self.type = type; self.reason = reason
+        }
+    }
+    public var status: Status
+    public var unsupported: [Unsupported]
+    public var warnings: [String]
+    public var normalizer: String?
+    public var normalizerVersion: String?
+
+    public init(status: Status, unsupported: [Unsupported] = [], warnings: [String] = [], normalizer: String? = nil, normalizerVersion: String? = nil) {
+        self.status = status; self.unsupported = unsupported; self.warnings = warnings
+        self.normalizer = normalizer; self.normalizerVersion = normalizerVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, unsupported, warnings, normalizer
+        case normalizerVersion = "normalizer_version"
+    }
+}
+
+/// One indexed architecture: identity, provenance and what it uses.
+public struct Architecture: Codable, Sendable, Equatable, Identifiable {
+    /// Full sha256 of the canonical content (see `ContentHash.architecture`).
+    public var id: String
+    public var name: String
+    public var kind: ArchitectureKind
+    /// Where it came from; stable across runs (incremental mining skips known URLs).
+    public var sourceURL: String
+    /// The source plugin that found it.
+    public var source: String
+    /// AWS services it uses, lower-case service ids ("s3", "lambda"), sorted.
+    public var services: [String]
+    public var resourceCount: Int
+    /// Relative paths of its original files, sorted.
+    public var files: [String]
+    public var discoveredAt: Date
+    public var normalization: NormalizationRecord?
+    /// Why it will not be validated (unsupported service, not standalone), if it will not.
+    public var skipReason: String?
+    /// Free-form provenance from the source (repo, commit, license).
+    public var provenance: JSONValue?
+
+    public init(id: String, name: String, kind: ArchitectureKind, sourceURL: String, source: String, services: [String],
+                resourceCount: Int, files: [String], discoveredAt: Date, normalization: NormalizationRecord? = nil,
+                skipReason: String? = nil, provenance: JSONValue? = nil) {
+        self.id = id; self.name = name; self.kind = kind; self.sourceURL = sourceURL; self.source = source
+        self.services = services; self.resourceCount = resourceCount; self.files = files
+        self.discoveredAt = discoveredAt; self.normalization = normalization; self.skipReason = skipReason
+        self.provenance = provenance
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind, source, services, files, normalization, provenance
+        case sourceURL = "source_url"
+        case resourceCount = "resource_count"
+        case discoveredAt = "discovered_at"
+        case skipReason = "skip_reason"
+    }
+}
+
+/// `architectures/index.json`: every known architecture and every source URL ever seen.
+public struct ArchitectureIndex: Codable, Sendable, Equatable {
+    public static let currentVersion = 1
+    public var version: Int
+    public var architectures: [String: Architecture]
+    /// Source URLs seen but not indexed, with the reason (bad template, duplicate, filtered). Incremental
+    /// mining skips these too, so a bad file is not re-downloaded every week.
+    public var skipped: [String: String]
+
+    public init(architectures: [String: Architecture] = [:], skipped: [String: String] = [:]) {
+        self.version = ArchitectureIndex.currentVersion
+        self.architectures = architectures
+        self.skipped = skipped
+    }
+
+    public var knownSourceURLs: Set<String> {
+        Set(architectures.values.map(\.sourceURL)).union(skipped.keys)
+    }
+
+    public var knownHashes: Set<String> { Set(architectures.keys) }
+
+    /// Architectures sorted by id, for stable iteration.
+    public var sorted: [Architecture] { architectures.values.sorted { $0.id < $1.id } }
+}

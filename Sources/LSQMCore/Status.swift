@@ -1,0 +1,29 @@
+import Foundation
+import LSQMBasics
+
+/// `lsqm status`: what the artifact repository holds.
+public struct RepositoryStatus: Codable, Sendable, Equatable {
+    public var architectures: Int
+    public var apps: Int
+    public var runs: Int
+    public var lastRun: String?
+    public var kinds: [String: Int]
+    public var skipped: Int
+
+    enum CodingKeys: String, CodingKey {
+        case architectures, apps, runs, kinds, skipped
+        case lastRun = "last_run"
+    }
+
+    public static func read(_ store: ArtifactStore) throws -> RepositoryStatus {
+        let index = try store.loadIndex()
+        var kinds: [String: Int] = [:]
+        for kind in ArchitectureKind.allCases { kinds[kind.rawValue] = 0 }
+        for architecture in index.architectures.values { kinds[architecture.kind.rawValue, default: 0] += 1 }
+        let appDirs = (try? FileManager.default.contentsOfDirectory(atPath: store.appsDirectory.path)) ?? []
+        let apps = appDirs.filter { Files.exists(store.appDirectory($0).appendingPathComponent("metadata.json")) }.count
+        let runs = store.runIDs()
+        return RepositoryStatus(architectures: index.architectures.count, apps: apps, runs: runs.count, lastRun: runs.last,
+                                kinds: kinds, skipped: index.skipped.count)
+    }
+}

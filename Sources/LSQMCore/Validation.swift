@@ -1,0 +1,176 @@
+import Foundation
+import LSQMBasics
+
+/// The five verdicts of a validation (design.md "Validation").
+public enum ValidationStatus: String, Codable, Sendable, CaseIterable, Comparable {
+    /// Deployed and every test passed.
+    case passed = "PASSED"
+    /// Deployed; some tests passed, some failed.
+    case partial = "PARTIAL"
+    /// The deploy failed, or every test failed.
+    case failed = "FAILED"
+    /// The whole validation ran past its time limit.
+    case timeout = "TIMEOUT"
+    /// Infrastructure failed (the emulator, a tool, a missing provider): says nothing about the architecture.
+    case error = "ERROR"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The steps of one validation, in order; durations are recorded per step.
+public enum ValidationStep: String, Codable, Sendable, CaseIterable {
+    case emulatorStart = "emulator_start"
+    case health
+    case initialize = "init"
+    case apply
+    case tests
+    case destroy
+}
+
+public struct TestCaseResult: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable { case passed, failed, error, skipped }
+    public var name: String
+    public var outcome: Outcome
+    public var durationMs: Int
+    public var message: String?
+
+    public init(name: String, outcome: Outcome, durationMs: Int, message: String? = nil) {
+        self.name = name; self.outcome = outcome; self.durationMs = durationMs; self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, outcome, message
+        case durationMs = "duration_ms"
+    }
+}
+
+/// Everything one validation found out.
+public struct ValidationResult: Codable, Sendable, Equatable {
+    public var arch: String
+    public var appHash: String?
+    public var sourceURL: String
+    public var name: String
+    public var kind: ArchitectureKind
+    public var services: [String]
+    public var status: ValidationStatus
+    /// Milliseconds per step (`ValidationStep` raw values as keys).
+    public var durations: [String: Int]
+    public var tests: [TestCaseResult]
+    /// True when no test app existed and only the deploy was checked.
+    public var deployOnly: Bool
+    /// The step that decided a non-PASSED verdict ("apply", "tests", "health").
+    public var failedStep: String?
+    public var error: String?
+    public var warnings: [String]
+    public var terraformOutput: String?
+    public var pytestOutput: String?
+    public var emulatorLogTail: String?
+    public var startedAt: Date
+    public var durationMs: Int
+
+    public init(arch: String, appHash: String? = nil, sourceURL: String, name: String, kind: ArchitectureKind, services: [String],
+                status: ValidationStatus, durations: [String: Int] = [:], tests: [TestCaseResult] = [], deployOnly: Bool = false,
+                failedStep: String? = nil, error: String? = nil, warnings: [String] = [], terraformOutput: String? = nil,
+                pytestOutput: String? = nil, emulatorLogTail: String? = nil, startedAt: Date = Date(), durationMs: Int = 0) {
+        self.arch = arch; self.appHash = appHash; self.sourceURL = sourceURL; self.name = name; self.kind = kind
+        self.services = services; self.status = status; self.durations = durations; self.tests = tests
+        self.deployOnly = deployOnly; self.failedStep = failedStep; self.error = error; self.warnings = warnings
+        self.terraformOutput = terraformOutput; self.pytestOutput = pytestOutput; self.emulatorLogTail = emulatorLogTail
+        self.startedAt = startedAt; self.durationMs = durationMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case arch, name, kind, services, status, durations, tests, error, warnings
+        case appHash = "app_hash"
+        case sourceURL = "source_url"
+        case deployOnly = "deploy_only"
+        case failedStep = "failed_step"
+        case terraformOutput = "terraform_output"
+        case pytestOutput = "pytest_output"
+        case emulatorLogTail = "emulator_log_tail"
+        case startedAt = "started_at"
+        case durationMs = "duration_ms"
+    }
+
+    /// The verdict from test outcomes, for a deploy that succeeded (design.md: PASSED all pass, PARTIAL some,
+    /// FAILED none). A run with no test cases at all is FAILED unless it was deploy-only by design.
+    public static func verdict(forTests tests: [TestCaseResult], deployOnly: Bool) -> ValidationStatus {
+        if deployOnly && tests.isEmpty { return .passed }
+        let counted = tests.filter { $0.outcome != .skipped }
+        guard !counted.isEmpty else { return .failed }
+        let passed = counted.filter { $0.outcome == .passed }.count
+        if passed == counted.count { return .passed }
+        return passed == 0 ? .failed : .partial
+    }
+}
+
+/// Counts per status, used by summaries, reports and notifiers.
+public struct StatusCounts: Codable, Sendable, Equatable {
+    public var total = 0, passed = 0, partial = 0, failed = 0, timeout = 0, error = 0
+
+    public init() {}
+
+    public init<S: Sequence>(_ statuses: S) where S.Element == ValidationStatus {
+        for status in statuses { add(status) }
+    }
+
+    public mutating func add(_ status: ValidationStatus) {
+        total += 1
+        switch status {
+        case .passed: passed += 1
+        case .partial: partial += 1
+        case .failed: failed += 1
+        case .timeout: timeout += 1
+        case .error: error += 1
+        }
+    }
+
+    /// Passed over everything that was judged (ERROR is infrastructure, not a verdict on the architecture).
+    public var passRate: Double? {
+        let judged = total - error
+        return judged > 0 ? Double(passed) / Double(judged) : nil
+    }
+}
+
+/// What a validation ran against.
+public struct EmulatorInfo: Codable, Sendable, Equatable {
+    public var runtime: String
+    public var name: String
+    public var version: String?
+    public var imageDigest: String?
+
+    public init(runtime: String, name: String, version: String? = nil, imageDigest: String? = nil) {
+        self.runtime = runtime; self.name = name; self.version = version; self.imageDigest = imageDigest
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runtime, name, version
+        case imageDigest = "image_digest"
+    }
+}
+
+/// `runs/<run_id>/results.json`.
+public struct RunRecord: Codable, Sendable, Equatable {
+    public var runID: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var emulator: EmulatorInfo?
+    public var results: [ValidationResult]
+    public var shard: String?
+
+    public init(runID: String, startedAt: Date, finishedAt: Date? = nil, emulator: EmulatorInfo? = nil, results: [ValidationResult] = [], shard: String? = nil) {
+        self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.emulator = emulator
+        self.results = results; self.shard = shard
+    }
+
+    public var counts: StatusCounts { StatusCounts(results.map(\.status)) }
+
+    enum CodingKeys: String, CodingKey {
+        case emulator, results, shard
+        case runID = "run_id"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+}

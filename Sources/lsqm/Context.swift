@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMTemplates
+
+/// What every command needs, built once from the global options: the effective configuration, the logger
+/// and the artifact store.
+struct CommandContext {
+    let options: GlobalOptions
+    let configuration: Configuration
+    let logger: Logger
+    let environment: [String: String]
+
+    init(_ options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.options = options
+        self.environment = environment
+        var configuration = Configuration()
+        if let path = options.config ?? environment["LSQM_CONFIG"] {
+            configuration = try CommandContext.loadConfigFile(path)
+        }
+        try configuration.applyEnvironment(environment)
+        if let parallel = options.parallel { configuration.parallel = parallel }
+        if let version = options.localstackVersion { configuration.localstackVersion = version }
+        configuration.pluginDirectories += options.pluginDir
+        try configuration.validate()
+        self.configuration = configuration
+        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? .automatic
+        self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
+                             redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
+    }
+
+    static func loadConfigFile(_ path: String) throws -> Configuration {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw LSQMError(.usage, action: "read config \(path)", cause: LSQMError.describe(error), hint: "check the --config path")
+        }
+        do {
+            let value = try TemplateYAML.load(data)
+            if value == .null { return Configuration() }
+            return try JSONCoding.decode(Configuration.self, from: JSONCoding.encode(value, pretty: false))
+        } catch {
+            throw LSQMError.wrap(error, action: "load config \(path)", kind: .usage, hint: "see README \"Configuration\" for the keys")
+        }
+    }
+
+    /// The artifact repository's local working copy. A URL repo is cloned by `sync` into the cache.
+    var store: ArtifactStore { ArtifactStore(root: localRepositoryPath) }
+
+    var localRepositoryPath: URL {
+        let repo = configuration.artifactRepo
+        if CommandContext.isRemote(repo) {
+            return cacheDirectory.appendingPathComponent("artifact-repo", isDirectory: true)
+        }
+        return URL(fileURLWithPath: repo, isDirectory: true).standardizedFileURL
+    }
+
+    static func isRemote(_ repo: String) -> Bool {
+        repo.contains("://") || repo.hasPrefix("git@")
+    }
+
+    /// lsqm's local cache: venvs, terraform plugin cache, HTTP ETag cache, clones.
+    var cacheDirectory: URL {
+        if let dir = configuration.cacheDirectory { return URL(fileURLWithPath: dir, isDirectory: true) }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("lsqm", isDirectory: true) }
+        let home = environment["HOME"] ?? NSTemporaryDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".cache/lsqm", isDirectory: true)
+    }
+
+    /// Prints a value as sorted JSON to stdout.
+    func printJSON<T: Encodable>(_ value: T) throws {
+        FileHandle.standardOutput.write(try JSONCoding.encode(value))
+    }
+}
