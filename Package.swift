@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
 
         // Layer 4: finds, loads, checks and calls plugins; host services.
-        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMCore", "LSQMPluginABI"], swiftSettings: swiftSettings),
+        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMCore", "LSQMPluginABI", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 5: stages.
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMHost
 import LSQMTemplates
 
 /// What every command needs, built once from the global options: the effective configuration, the logger
@@ -71,5 +72,17 @@ struct CommandContext {
     /// Prints a value as sorted JSON to stdout.
     func printJSON<T: Encodable>(_ value: T) throws {
         FileHandle.standardOutput.write(try JSONCoding.encode(value))
+    }
+}
+
+extension CommandContext {
+    /// The plugin manager for this command: standard directories, the configured isolation.
+    func pluginManager(http: HostHTTPService? = nil) -> PluginManager {
+        let executable = PluginManager.currentExecutable
+        return PluginManager(
+            directories: PluginDirectory.standard(executable: executable, environment: environment, extra: configuration.pluginDirectories),
+            isolation: PluginIsolation(rawValue: configuration.pluginIsolation) ?? .isolated,
+            workerExecutable: executable, cacheRoot: cacheDirectory,
+            callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http)
     }
 }

@@ -74,13 +74,4 @@ struct MergeCommand: AsyncParsableCommand {
     func run() async throws { try NotImplementedCommand.fail("merge") }
 }
 
-struct PluginsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "List and check plugins.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("plugins") }
-}
 
-struct PluginWorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugin-worker", abstract: "Internal: host one plugin in an isolated process.", shouldDisplay: false)
-    func run() async throws { try NotImplementedCommand.fail("plugin-worker") }
-}
