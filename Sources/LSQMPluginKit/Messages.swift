@@ -262,6 +262,18 @@ public struct HTTPRequest: Codable, Sendable, Equatable {
         case bodyBase64 = "body_base64"
         case timeoutSeconds = "timeout_seconds"
     }
+
+    /// Only `url` is required: a C plugin may send `{"url": "…"}` for a plain GET.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? "GET"
+        url = try c.decode(String.self, forKey: .url)
+        headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+        body = try c.decodeIfPresent(String.self, forKey: .body)
+        bodyBase64 = try c.decodeIfPresent(String.self, forKey: .bodyBase64)
+        cache = try c.decodeIfPresent(Bool.self, forKey: .cache)
+        timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds)
+    }
 }
 
 public struct HTTPResponse: Codable, Sendable, Equatable {
