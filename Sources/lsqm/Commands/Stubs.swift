@@ -8,11 +8,6 @@ struct NotImplementedCommand {
     static func fail(_ name: String) throws -> Never { throw LSQMError.notImplemented(name) }
 }
 
-struct SyncCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sync", abstract: "Clone or pull the artifact repository (initialise a new local one).")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("sync") }
-}
 
 struct MineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mine", abstract: "Discover new architectures from the configured sources.")
