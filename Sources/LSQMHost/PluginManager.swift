@@ -38,17 +38,20 @@ public struct PluginListing: Codable, Sendable, Equatable {
     public var error: String?
     public var description: String?
     public var origin: String
+    /// For normalizers: the template kinds accepted.
+    public var kinds: [String]?
 
     public init(info: PluginInfo, origin: String) {
         name = info.name; kind = info.kind; version = info.version; abi = info.abi; path = info.path
         loaded = true; error = nil; description = info.description; self.origin = origin
+        kinds = info.kind == "normalizer" ? info.kinds : nil
     }
 
     public init(path: String, error: String, origin: String) {
         self.path = path; loaded = false; self.error = error; self.origin = origin
     }
 
-    enum CodingKeys: String, CodingKey { case name, kind, version, abi, path, loaded, error, description, origin }
+    enum CodingKeys: String, CodingKey { case name, kind, version, abi, path, loaded, error, description, origin, kinds }
 
     /// Every key is always present (null when unknown), so scripts can rely on the shape.
     public func encode(to encoder: any Encoder) throws {
@@ -62,6 +65,7 @@ public struct PluginListing: Codable, Sendable, Equatable {
         try c.encode(error, forKey: .error)
         try c.encode(description, forKey: .description)
         try c.encode(origin, forKey: .origin)
+        try c.encodeIfPresent(kinds, forKey: .kinds)
     }
 }
 
