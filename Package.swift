@@ -21,7 +21,7 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
 }
 
 let plugins: [(Product, Target)] = [
-    plugin("LocalDirectorySource"),
+    plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
