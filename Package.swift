@@ -24,6 +24,8 @@ let plugins: [(Product, Target)] = [
     plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("SlackNotifier"),
+    plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
     (
         .library(name: "FileNotifier", type: .dynamic, targets: ["FileNotifier"]),

@@ -91,9 +91,12 @@ public final class PluginManager: Sendable {
     public let callTimeout: Duration
     private let logger: Logger
     private let http: HostHTTPService?
+    private let secretURLs: [String: String]
 
     public init(directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
-                callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil) {
+                callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil,
+                secretURLs: [String: String] = [:]) {
+        self.secretURLs = secretURLs
         self.directories = directories
         self.isolation = isolation
         self.workerExecutable = workerExecutable
@@ -213,7 +216,7 @@ public final class PluginManager: Sendable {
 
     private func makeServices(name: String, config: JSONValue) -> PluginServices {
         PluginServices(pluginName: name, logger: logger, config: config,
-                       cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(name)", isDirectory: true), http: http)
+                       cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(name)", isDirectory: true), http: http, secretURLs: secretURLs)
     }
 
     /// The conformance check for plugin authors: the descriptor loads and passes the ABI checks, an

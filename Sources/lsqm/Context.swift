@@ -83,6 +83,7 @@ extension CommandContext {
             directories: PluginDirectory.standard(executable: executable, environment: environment, extra: configuration.pluginDirectories),
             isolation: PluginIsolation(rawValue: configuration.pluginIsolation) ?? .isolated,
             workerExecutable: executable, cacheRoot: cacheDirectory,
-            callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http)
+            callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http,
+            secretURLs: configuration.slackWebhookURL.map { ["SLACK_WEBHOOK_URL": $0] } ?? [:])
     }
 }
