@@ -62,8 +62,9 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
         let pluginName = self.pluginName
+        let outgoing = request
         Task.detached {
-            do { box.set(.success(try await http.perform(request, plugin: pluginName))) } catch { box.set(.failure(error)) }
+            do { box.set(.success(try await http.perform(outgoing, plugin: pluginName))) } catch { box.set(.failure(error)) }
             done.signal()
         }
         done.wait()
