@@ -94,6 +94,6 @@ let package = Package(
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

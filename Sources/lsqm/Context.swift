@@ -26,7 +26,8 @@ struct CommandContext {
         configuration.pluginDirectories += options.pluginDir
         try configuration.validate()
         self.configuration = configuration
-        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? .automatic
+        let envFormat = environment["LSQM_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:))
+        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
                              redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
     }
