@@ -4,13 +4,6 @@ import LSQMCore
 import LSQMHost
 import LSQMPluginKit
 
-/// Terraform produced for a non-Terraform architecture, with the record of what was and was not translated.
-public struct NormalizedTerraform: Sendable, Equatable {
-    public var files: [ArchitectureFile]
-    public var record: NormalizationRecord
-    public init(files: [ArchitectureFile], record: NormalizationRecord) { self.files = files; self.record = record }
-}
-
 /// Routes each architecture to the configured normalizer plugin for its kind.
 ///
 /// Instances are created on first use and reused. A normalizer whose worker crashed is dropped, so the next
@@ -41,7 +34,7 @@ public actor NormalizerDispatch {
                         hint: "build the normalizer plugins (swift build) and list them under 'normalizers' in the config")
     }
 
-    public func normalize(_ architecture: DiscoveredArchitecture, kind: ArchitectureKind) async throws -> NormalizedTerraform {
+    public func normalize(_ architecture: DiscoveredArchitecture, kind: ArchitectureKind) async throws -> NormalizedOutput {
         let (selection, listing) = try await plugin(for: kind)
         let instance: any PluginInstance
         if let existing = instances[selection.name] {
@@ -77,7 +70,7 @@ public actor NormalizerDispatch {
             status: status,
             unsupported: response.normalization.unsupported.map { .init(resource: $0.resource, type: $0.type, reason: $0.reason) },
             warnings: response.normalization.warnings, normalizer: listing.name, normalizerVersion: listing.version)
-        return NormalizedTerraform(files: files, record: record)
+        return NormalizedOutput(terraformFiles: files, record: record)
     }
 
     public func shutdown() async {

@@ -5,12 +5,15 @@ import LSQMBasics
 /// template or an AWS `serverless.yml` is one architecture, and owns every file below it.
 ///
 /// How nested folders relate:
-/// - A marked folder inside another marked folder belongs to it (`modules/sqs/*.tf` of a Terraform
-///   configuration, `function/template.yml` of a SAM nested application, `resource/*.yml` fragments of a
-///   Serverless service, `templates/` of nested CloudFormation stacks).
-/// - Except a Terraform folder whose local module `source` points upwards (`source = "../../"`): that is an
-///   example or consumer of a module, so it is an architecture of its own, and its files leave its parent
-///   (the terraform-aws-modules layout: the module at the root, runnable configurations in `examples/*`).
+/// - A marked folder inside another marked folder belongs to it (`function/template.yml` of a SAM nested
+///   application, `resource/*.yml` fragments of a Serverless service, `templates/` of nested CloudFormation
+///   stacks, `modules/sqs/*.tf` of a Terraform configuration).
+/// - Except a nested Terraform folder that is a root configuration of its own, as Terraform sees it: no
+///   Terraform folder in the scan uses it as a local module (`source = "./x"`) and it is not under a
+///   `modules/` folder. That is the terraform-aws-modules layout: the module at the top, runnable
+///   configurations in `examples/*` that use it with `source = "../../"`. Its files leave its parent.
+/// - A folder that holds nothing but one marked subfolder (`x/templates/*.yaml`) is the architecture, named
+///   after it, unless the subfolder is Terraform (Terraform deploys from the folder its .tf files are in).
 ///
 /// Input is hostile (it comes from the internet). Nothing here crashes on it; these files are skipped and
 /// recorded with a reason: symbolic links (never followed, wherever they point: a link inside the folder
@@ -92,8 +95,8 @@ public enum ArchitectureScanner {
         var files: [File] = []
         var skipped: [SkippedFile] = []
         var markers: Set<TemplateKind> = []
-        /// True for a Terraform folder that uses a module above itself (see the type's documentation).
-        var usesModuleAbove = false
+        /// Folders (relative to the scan root) that this folder's Terraform uses as local modules.
+        var moduleFolders: [String] = []
         /// Entries that are content: files, skipped files and subfolders (not ignored names or tool folders).
         var entryCount = 0
         var path: String { components.joined(separator: "/") }
@@ -138,7 +141,7 @@ public enum ArchitectureScanner {
                     folder.skipped.append(SkippedFile(path: name, reason: "not a regular file"))
                 }
             }
-            if folder.markers.contains(.terraform) { folder.usesModuleAbove = Walker.usesModuleAbove(folder) }
+            if folder.markers.contains(.terraform) { folder.moduleFolders = Walker.localModuleFolders(folder) }
             folder.entryCount = folder.files.count + folder.skipped.count + subfolders.count
             folders.append(folder)
             for name in subfolders {
@@ -167,25 +170,22 @@ public enum ArchitectureScanner {
             folder.files.append(File(path: name, content: content))
         }
 
-        /// Whether a local module source of this folder's Terraform resolves to the folder itself or above it.
-        static func usesModuleAbove(_ folder: Folder) -> Bool {
+        /// The folders this folder's Terraform uses as local modules, relative to the scan root (sources that
+        /// leave the scan root are dropped: nothing scanned can be them).
+        static func localModuleFolders(_ folder: Folder) -> [String] {
             let terraform = folder.files.filter { TerraformConfiguration.isTerraformFile($0.path) }.map { ($0.path, $0.content) }
-            for module in TerraformConfiguration.read(files: terraform).modules where module.isLocal {
-                guard let source = module.source else { continue }
+            return TerraformConfiguration.read(files: terraform).modules.compactMap { module in
+                guard module.isLocal, let source = module.source else { return nil }
                 var resolved = folder.components
-                var escapedRoot = false
                 for part in source.split(separator: "/") where part != "." {
                     if part == ".." {
-                        if resolved.popLast() == nil { escapedRoot = true }
+                        guard resolved.popLast() != nil else { return nil }
                     } else {
                         resolved.append(String(part))
                     }
                 }
-                if escapedRoot || (resolved.count <= folder.components.count && Array(folder.components.prefix(resolved.count)) == resolved) {
-                    return true
-                }
+                return resolved.joined(separator: "/")
             }
-            return false
         }
     }
 
@@ -224,8 +224,11 @@ public enum ArchitectureScanner {
         // Decide the roots: a marked folder with no root above it, or a Terraform consumer of a module above.
         var rootKinds: [String: TemplateKind] = [:]
         let entryCounts = Dictionary(folders.map { ($0.path, $0.entryCount) }, uniquingKeysWith: { first, _ in first })
+        let moduleFolders = Set(folders.flatMap(\.moduleFolders))
         for folder in folders where !folder.markers.isEmpty {
-            guard nearestRoot(of: folder.components, in: rootKinds) == nil || folder.usesModuleAbove,
+            let isRootConfiguration = folder.markers.contains(.terraform) && !moduleFolders.contains(folder.path)
+                && !folder.components.dropLast().contains("modules")
+            guard nearestRoot(of: folder.components, in: rootKinds) == nil || isRootConfiguration,
                   let kind = folder.markers.min(by: { $0.precedence < $1.precedence }) else { continue }
             // A wrapper folder that holds nothing but this one adds only a name (`x/templates/*.yaml`): the
             // architecture is the wrapper, named after it. Terraform is never lifted: it deploys from the

@@ -149,3 +149,34 @@ final class HCLTokenizerTests: XCTestCase {
         XCTAssertTrue(config.problems.first?.hasPrefix("broken.tf:") == true, "\(config.problems)")
     }
 }
+
+final class HCLCorpusTests: XCTestCase {
+    /// Every real Terraform file of the corpus (architectures and `_support` modules) reads without error,
+    /// and the resource blocks found start exactly on the lines that begin with `resource "` (in these files
+    /// such lines sit inside heredocs or other blocks only once: inside a `/* */` comment).
+    func testEveryCorpusTerraformFileParses() throws {
+        let root = try Corpus.root()
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return XCTFail("cannot list \(root.path)") }
+        var count = 0, resources = 0
+        var failures: [String] = []
+        for case let path as String in enumerator where path.hasSuffix(".tf") {
+            let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+            do {
+                let body = try HCLReader.parse(text)
+                let found = Set(body.blocks.filter { $0.type == "resource" }.map(\.position.line))
+                let lines = Set(text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                    .filter { $0.element.drop { $0 == " " }.hasPrefix("resource \"") }.map { $0.offset + 1 })
+                // This file comments a resource out with /* */: the line is there, the block is not.
+                let commentedOut = path.hasSuffix("sfn-manage-batch-job-tf/main.tf") ? Set([174]) : []
+                if found != lines.subtracting(commentedOut) { failures.append("\(path): resource blocks at lines \(found.symmetricDifference(lines).sorted()) disagree") }
+                resources += found.count
+            } catch {
+                failures.append("\(path): \(error)")
+            }
+            count += 1
+        }
+        XCTAssertGreaterThan(count, 390)
+        XCTAssertEqual(failures, [])
+        print("corpus terraform: \(count) files, \(resources) resource blocks")
+    }
+}

@@ -69,8 +69,11 @@ let aliasBomb: String = {
 final class ArchitectureScannerTests: XCTestCase {
     func testNestedFoldersAndKinds() throws {
         let scratch = try Scratch()
-        try scratch.write("tf/main.tf", "module \"q\" {\n  source = \"./modules/sqs\"\n}\n")
+        try scratch.write("tf/main.tf", "module \"q\" {\n  source = \"./modules/sqs\"\n}\nmodule \"api\" {\n  source = \"./restapi\"\n}\n")
         try scratch.write("tf/modules/sqs/main.tf", "resource \"aws_sqs_queue\" \"q\" {}\n")
+        try scratch.write("tf/modules/sqs/policy.json", "{}")
+        try scratch.write("tf/restapi/main.tf", "resource \"aws_api_gateway_rest_api\" \"a\" {}\n")
+        try scratch.write("tf/other-root/main.tf", "resource \"aws_sns_topic\" \"t\" {}\n")
         try scratch.write("module-repo/main.tf", "resource \"aws_kms_key\" \"k\" {}\n")
         try scratch.write("module-repo/examples/complete/main.tf", "module \"kms\" {\n  source = \"../../\"\n}\n")
         try scratch.write("sam/template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n")
@@ -85,9 +88,10 @@ final class ArchitectureScannerTests: XCTestCase {
 
         let result = try ArchitectureScanner.scan(scratch.root)
         let found = Dictionary(uniqueKeysWithValues: result.architectures.map { ($0.folder, $0) })
-        XCTAssertEqual(found.keys.sorted(), ["cfn", "module-repo", "module-repo/examples/complete", "sam", "sls", "tf"])
+        XCTAssertEqual(found.keys.sorted(), ["cfn", "module-repo", "module-repo/examples/complete", "sam", "sls", "tf", "tf/other-root"])
         XCTAssertEqual(found["tf"]?.kind, .terraform)
-        XCTAssertEqual(found["tf"]?.files.map(\.path), ["main.tf", "modules/sqs/main.tf"])
+        XCTAssertEqual(found["tf"]?.files.map(\.path), ["main.tf", "modules/sqs/main.tf", "modules/sqs/policy.json", "restapi/main.tf"])
+        XCTAssertEqual(found["tf/other-root"]?.files.map(\.path), ["main.tf"], "a Terraform folder no one uses as a module is a root configuration")
         XCTAssertEqual(found["module-repo"]?.files.map(\.path), ["main.tf"], "the example is an architecture of its own")
         XCTAssertEqual(found["module-repo/examples/complete"]?.files.map(\.path), ["main.tf"])
         XCTAssertEqual(found["sam"]?.kind, .sam)
