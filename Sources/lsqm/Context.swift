@@ -88,3 +88,9 @@ extension CommandContext {
             secretURLs: configuration.slackWebhookURL.map { ["SLACK_WEBHOOK_URL": $0] } ?? [:])
     }
 }
+
+extension CommandContext {
+    /// The host HTTP service plugins use. (Replaced by the full service — auth, rate limits, ETag cache — when
+    /// the discovery work lands; until then plugins get no network, which local sources do not need.)
+    func httpService() throws -> HostHTTPService? { nil }
+}

@@ -9,11 +9,6 @@ struct NotImplementedCommand {
 }
 
 
-struct MineCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mine", abstract: "Discover new architectures from the configured sources.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("mine") }
-}
 
 struct NormalizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "normalize", abstract: "Convert one CloudFormation, SAM or Serverless architecture to Terraform.")
