@@ -10,11 +10,6 @@ struct NotImplementedCommand {
 
 
 
-struct NormalizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "normalize", abstract: "Convert one CloudFormation, SAM or Serverless architecture to Terraform.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("normalize") }
-}
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a pytest test app per architecture.")
