@@ -96,6 +96,9 @@ public final class DockerRuntime: EmulatorRuntime {
             let inspect = try await call("GET", "/containers/\(id)/json", action: "inspect container \(name)").json()
             guard let port = inspect["NetworkSettings"]?["Ports"]?[DockerRuntime.containerPort]?.arrayValue?.first?["HostPort"]?.stringValue,
                   let url = URL(string: "http://127.0.0.1:\(port)") else {
+                // A container that exited at once has no port. It is handed back anyway: the health wait
+                // reports its exit (code 55 and all) with the container's log tail.
+                if await container.exitDescription() != nil { return container }
                 throw LSQMError(.environment, action: "start container \(name)", cause: "Docker assigned no host port for \(DockerRuntime.containerPort)")
             }
             container.setEndpoint(url)
