@@ -25,7 +25,10 @@ public actor VenvCache {
         let venv = directory.appendingPathComponent(String(key), isDirectory: true)
         let python = venv.appendingPathComponent("bin/python")
         if Files.exists(venv.appendingPathComponent(".lsqm-ready")) { return python }
-        if let task = inFlight[String(key)] { return try await task.value }
+        if let task = inFlight[String(key)] {
+            _ = try await task.value
+            return python
+        }
         let task = Task { try await VenvCache.create(venv, requirements: requirements, environment: environment, timeout: timeout) }
         inFlight[String(key)] = task
         defer { inFlight[String(key)] = nil }

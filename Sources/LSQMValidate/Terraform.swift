@@ -89,6 +89,10 @@ struct TerraformWorkspace {
         var env = ChildEnvironment.base(baseEnvironment, region: settings.region)
         env["TF_CLI_CONFIG_FILE"] = cliConfig.path
         env["TF_PLUGIN_CACHE_DIR"] = settings.pluginCache.path
+        // Without this, every init (our workspaces have no lock file) re-installs the provider into the shared
+        // cache, replacing the entry that parallel applies are running from ("Required plugins are not
+        // installed"). With it, an init only links what the cache holds. The lock file is thrown away anyway.
+        env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "1"
         env["TF_IN_AUTOMATION"] = "1"
         env["TF_INPUT"] = "0"
         env["CHECKPOINT_DISABLE"] = "1"

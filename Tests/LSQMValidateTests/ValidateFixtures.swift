@@ -22,7 +22,14 @@ struct ValidateFixtures {
         cache = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lsqm-validate-test-cache", isDirectory: true)
     }
 
-    func remove() { Files.remove(root) }
+    /// Removes the store, unless LSQM_KEEP_TEST_DIRS is set (to read the run's logs after a failure).
+    func remove() {
+        if ProcessInfo.processInfo.environment["LSQM_KEEP_TEST_DIRS"] != nil {
+            print("kept \(root.path)")
+            return
+        }
+        Files.remove(root)
+    }
 
     /// Indexes an architecture from in-memory files, with an optional app.
     @discardableResult
