@@ -195,14 +195,8 @@ struct ArchitectureValidation {
         }
         let outputsFile = work.appendingPathComponent("outputs.json")
         try AtomicFile.writeJSON(outputs, to: outputsFile)
-        var env = ChildEnvironment.base(options.environment, region: options.terraform.region)
-        env["AWS_ENDPOINT_URL"] = endpoint.absoluteString
-        env["LSQM_TF_OUTPUTS"] = outputsFile.path
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        for (name, value) in outputs {
-            let variable = "TF_OUTPUT_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-            env[variable] = value.stringValue ?? (try? JSONCoding.string(value)) ?? ""
-        }
+        let env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
+                                            outputs: outputs, outputsFile: outputsFile)
         let requirements = (try? String(contentsOf: app.appendingPathComponent("requirements.txt"), encoding: .utf8)) ?? ""
         let python = try await step(.tests, deadline) {
             try await venvs.python(for: requirements, environment: ChildEnvironment.base(options.environment, region: options.terraform.region),

@@ -239,4 +239,19 @@ enum ChildEnvironment {
         env["AWS_DEFAULT_REGION"] = region
         return env
     }
+
+    /// What a test app gets (Examples/apps/README.md): the base environment, the emulator endpoint, and
+    /// the terraform outputs as a JSON file (`LSQM_TF_OUTPUTS`) and as `TF_OUTPUT_<NAME>` variables.
+    static func forTests(_ environment: [String: String], region: String, endpoint: URL, outputs: [String: JSONValue],
+                         outputsFile: URL) -> [String: String] {
+        var env = base(environment, region: region)
+        env["AWS_ENDPOINT_URL"] = endpoint.absoluteString
+        env["LSQM_TF_OUTPUTS"] = outputsFile.path
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        for (name, value) in outputs {
+            let variable = "TF_OUTPUT_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+            env[variable] = value.stringValue ?? (try? JSONCoding.string(value)) ?? ""
+        }
+        return env
+    }
 }
