@@ -17,12 +17,6 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws { try NotImplementedCommand.fail("generate") }
 }
 
-struct ValidateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Deploy and test architectures in fresh emulators.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("validate") }
-}
-
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "compare", abstract: "Compare two runs: regressions, fixes, flaky.")
     @OptionGroup var global: GlobalOptions
