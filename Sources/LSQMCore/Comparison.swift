@@ -212,6 +212,8 @@ public struct RunComparison: Codable, Sendable, Equatable {
     public static func confirm(_ diff: RunDiff, currentResults: [ValidationResult], attempts: Int,
                                revalidate: Revalidation, comparedAt: Date = Date()) async throws -> RunComparison {
         let byArch = ComparisonRules.index(currentResults)
+        // Whole seconds: the file stores ISO-8601 seconds, and a saved comparison must read back equal.
+        let comparedAt = Date(timeIntervalSince1970: comparedAt.timeIntervalSince1970.rounded(.down))
         var checked: [CheckedChange] = []
         for candidate in diff.candidates {
             var reruns: [ValidationStatus] = []

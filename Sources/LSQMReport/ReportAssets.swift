@@ -77,6 +77,12 @@ footer{margin:24px auto}
   var $ = function (id) { return document.getElementById(id); };
   var state = { text: '', status: -1, service: -1, kind: -1, source: -1, sort: 'status', dir: -1, page: 0, size: 50 };
   var open = {};
+  var details = null;
+  function detailOf(k) {
+    if (k < 0) return null;
+    if (!details) details = JSON.parse(document.getElementById('lsqm-details').textContent);
+    return details[k];
+  }
   var lowerNames = rows.map(function (r) { return r[NAME].toLowerCase(); });
   var haystack = null;
 
@@ -158,7 +164,7 @@ footer{margin:24px auto}
       var log = text('a', 'full log'); log.href = data.logBase + r[ARCH] + '.log'; meta.appendChild(log);
     }
     td.appendChild(meta);
-    var d = r[DETAIL] >= 0 ? data.details[r[DETAIL]] : null;
+    var d = detailOf(r[DETAIL]);
     if (!d) {
       td.appendChild(text('p', 'Passed: every test passed.'));
     } else {

@@ -7,7 +7,8 @@ import LSQMCore
 ///
 /// Shape: repeated strings (statuses, services, sources, kinds) are listed once and rows refer to them by index;
 /// a row is an array `[name, status, previous status or -1, [service…], source, kind, duration ms, arch hash,
-/// source URL, detail index or -1]`.
+/// source URL, detail index or -1]`. Failure details (most of the bytes: log tails) go in a second block that the
+/// page parses only when someone first expands a row, so they cost nothing at load time.
 struct TableData: Encodable {
     var run: String
     var statuses: [String]
@@ -15,7 +16,6 @@ struct TableData: Encodable {
     var sources: [String]
     var kinds: [String]
     var rows: [Row]
-    var details: [Detail]
     /// Where the full per-architecture logs are, relative to the report (`<base><arch>.log`).
     var logBase: String?
 
@@ -56,7 +56,12 @@ struct TableData: Encodable {
     }
 
     /// Log tails keep the end, where the error is; the full logs stay in the run folder.
-    static let logTail = 1_500, emulatorLogTail = 800, messageLimit = 600
+    static let logTail = 1_000, emulatorLogTail = 500, messageLimit = 500
+
+    /// Encoded in their own script block (see the type comment).
+    var details: [Detail] = []
+
+    enum CodingKeys: String, CodingKey { case run, statuses, services, sources, kinds, rows, logBase }
 
     init(current: RunRecord, previous: RunRecord?, sourceOf: (ValidationResult) -> String, logBase: String?) {
         let statusOrder = ValidationStatus.allCases

@@ -121,7 +121,8 @@ public enum ReportStage {
             css: ReportAssets.css,
             script: script,
             contentSecurityPolicy: contentSecurityPolicy(script: script),
-            dataJSON: try ReportText.scriptSafeJSON(table)
+            dataJSON: try ReportText.scriptSafeJSON(table),
+            detailsJSON: try ReportText.scriptSafeJSON(table.details)
         )
         let template: MustacheTemplate
         do { template = try MustacheTemplate(string: ReportTemplate.html) } catch {

@@ -1,5 +1,5 @@
 // The dashboard's Mustache template. `{{x}}` escapes HTML; `{{{x}}}` is used only for the stylesheet and script
-// below (constants of this module) and for the table data, which `ReportText.scriptSafeJSON` made inert.
+// (constants of this module) and for the two JSON blocks, which `ReportText.scriptSafeJSON` made inert.
 //
 // It is a string literal rather than a SwiftPM resource on purpose: `Bundle.module` stops the process with a
 // fatal error when the resource bundle is not next to the binary, and lsqm is often copied on its own into a CI
@@ -176,6 +176,7 @@ enum ReportTemplate {
 </main>
 <footer><p class="muted">Generated {{generatedAt}} by lsqm {{version}}. Self-contained: nothing is fetched from the network.</p></footer>
 <script type="application/json" id="lsqm-data">{{{dataJSON}}}</script>
+<script type="application/json" id="lsqm-details">{{{detailsJSON}}}</script>
 <script>{{{script}}}</script>
 </body>
 </html>

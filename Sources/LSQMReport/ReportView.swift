@@ -65,6 +65,7 @@ struct ReportView {
     var script: String
     var contentSecurityPolicy: String
     var dataJSON: String
+    var detailsJSON: String
 }
 
 extension ReportView {
