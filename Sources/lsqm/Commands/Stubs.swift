@@ -17,17 +17,6 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws { try NotImplementedCommand.fail("generate") }
 }
 
-struct CompareCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compare", abstract: "Compare two runs: regressions, fixes, flaky.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("compare") }
-}
-
-struct ReportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Write the HTML dashboard.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("report") }
-}
 
 struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "push", abstract: "Commit and push results to the artifact repository.")
