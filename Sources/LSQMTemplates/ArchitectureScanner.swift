@@ -196,9 +196,12 @@ public enum ArchitectureScanner {
     static func readRegularFile(_ path: String, expectedSize: Int, cap: Int) -> ReadOutcome {
         let megabytes = cap >> 20
         guard expectedSize <= cap else { return .failure("\(expectedSize) bytes, over the \(megabytes) MB cap") }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        // O_NONBLOCK: if a FIFO was swapped in since lstat, opening it must not wait for a writer.
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure("unreadable: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failure("not a regular file") }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {

@@ -111,6 +111,8 @@ final class ArchitectureScannerTests: XCTestCase {
         try scratch.write("arch/huge.json", Data(repeating: 0x20, count: (10 << 20) + 1))
         try scratch.write("arch/bomb.yaml", aliasBomb)
         try scratch.write("arch/template.yaml", "Resources: [unclosed\n")
+        try scratch.write("arch/deep.json", "{\"Resources\": " + String(repeating: "[", count: 100_000))
+        try scratch.write("arch/deep.yaml", "Resources: " + String(repeating: "{a: ", count: 100_000))
         try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/outside.tf").path,
                                                    withDestinationPath: outside.root.appendingPathComponent("secret.tf").path)
         try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/etc").path, withDestinationPath: "/etc")
@@ -136,8 +138,8 @@ final class ArchitectureScannerTests: XCTestCase {
         if getuid() != 0 {
             XCTAssertTrue(reasons["unreadable.tf"]?.hasPrefix("unreadable:") == true, "\(reasons)")
         }
-        XCTAssertEqual(arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["main.tf", "template.yaml"],
-                       "an invalid template stays, for the inspector to report")
+        XCTAssertEqual(arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["deep.json", "deep.yaml", "main.tf", "template.yaml"],
+                       "invalid YAML and JSON stay, for the inspector to report")
         XCTAssertFalse(arch.files.contains { String(decoding: $0.content, as: UTF8.self).contains("leak") })
         XCTAssertTrue(result.skipped.contains { $0.path == "bomb-only/template.yaml" && $0.reason.contains("alias bomb") }, "\(result.skipped)")
     }
