@@ -38,7 +38,7 @@ extension CommandContext {
                 "path": .string(url.path), "ignore": .array(ignore.map { .string($0) }),
             ]))
         }
-        return selections
+        return withPluginDefaults(selections)
     }
 
     /// Makes sure the artifact repository exists (a new local one is initialised) before a stage writes to it.
@@ -51,9 +51,11 @@ extension CommandContext {
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
         let selections = try sourceSelections(local: local, ignore: ignore)
         if !options.dryRun { try await ensureRepository() }
+        let lock = try await lockRepository(stage: "mine")
+        defer { lock.release() }
         let manager = pluginManager(http: try httpService())
         return try await logger.stage("mine") {
-            try await MineStage.run(.init(store: store, sources: selections, normalizers: configuration.normalizers, manager: manager,
+            try await MineStage.run(.init(store: store, sources: selections, normalizers: withPluginDefaults(configuration.normalizers), manager: manager,
                                           dryRun: options.dryRun, logger: logger))
         }
     }
