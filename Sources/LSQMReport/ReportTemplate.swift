@@ -41,6 +41,7 @@ enum ReportTemplate {
       {{#services}}<span class="muted">({{services}})</span>{{/services}}{{#url}} <a href="{{url}}" rel="noopener noreferrer">source</a>{{/url}}</li>
     {{/regressions}}
   </ul>
+  {{#hasRegressionsMore}}<p>and {{regressionsMore}} more: see comparison.json of this run.</p>{{/hasRegressionsMore}}
 </section>
 {{/hasRegressions}}
 {{#hasUnconfirmed}}
@@ -53,6 +54,7 @@ enum ReportTemplate {
       {{#services}}<span class="muted">({{services}})</span>{{/services}}</li>
     {{/unconfirmed}}
   </ul>
+  {{#hasUnconfirmedMore}}<p>and {{unconfirmedMore}} more: see comparison.json of this run.</p>{{/hasUnconfirmedMore}}
 </section>
 {{/hasUnconfirmed}}
 {{^hasRegressions}}{{^hasUnconfirmed}}<p id="no-regressions" class="banner ok">No regressions. {{comparisonNote}}</p>{{/hasUnconfirmed}}{{/hasRegressions}}
