@@ -48,6 +48,13 @@ final class ReportBrowserTests: XCTestCase {
         try browser.press(key: "Enter", code: "Enter", keyCode: 13, text: "\r")
         XCTAssertEqual(try browser.evaluate(names) as? [String], ascending.reversed())
 
+        // The change filter finds what went from PASSED to a judged failure.
+        let pick = "(id, v) => { const s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('change')); }"
+        _ = try browser.evaluate("(\(pick))('f-change', 'regressed')")
+        XCTAssertEqual(Set(try XCTUnwrap(try browser.evaluate(names) as? [String])), ["regressed", "flaky"])
+        _ = try browser.evaluate("(\(pick))('f-change', '')")
+        XCTAssertEqual(try browser.evaluate("document.querySelectorAll('#arch-rows tr[data-row]').length") as? Int, 33)
+
         // Filtering by status.
         _ = try browser.evaluate("""
             (() => { const s = document.getElementById('f-status'); s.value = String(\(ValidationStatus.allCases.firstIndex(of: .failed)!));
