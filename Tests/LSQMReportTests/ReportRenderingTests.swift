@@ -109,6 +109,23 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(html.contains(#"id="no-regressions""#))
     }
 
+    func testDecliningServiceIsFlaggedAndLogsAreLinked() throws {
+        let runs = (1...6).map { index in
+            Fixture.run(index, (0..<10).map { Fixture.result("arch-\($0)", index < 6 || $0 < 5 ? .passed : .failed, services: ["s3"]) }
+                + [Fixture.result("steady", .passed, services: ["sqs"])])
+        }
+        let store = try Fixture.store(runs)
+        try Files.createDirectory(store.runDirectory(runs[5].runID).appendingPathComponent("logs"))
+        let report = try ReportStage.run(ReportInput(store: store))
+        XCTAssertEqual(report.trends.services.filter(\.declining).map(\.service), ["s3"])
+        let html = try String(contentsOf: report.path, encoding: .utf8)
+        XCTAssertTrue(html.contains(#"id="declining""#))
+        XCTAssertTrue(html.contains(#"<span class="tag" title="baseline 100.0%">declining</span>"#))
+        let data = try XCTUnwrap(Self.scriptBlock(html, id: "lsqm-data"))
+        let table = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
+        XCTAssertEqual(table["logBase"] as? String, "../../runs/\(runs[5].runID)/logs/", "relative to reports/latest/")
+    }
+
     func testNoRunsIsAClearError() throws {
         let store = try Fixture.store([])
         XCTAssertThrowsError(try ReportStage.run(ReportInput(store: store))) { error in
