@@ -15,7 +15,7 @@ final class CompareCommandTests: XCTestCase {
     }
 
     private func regressedStore() throws -> ArtifactStore {
-        try Fixture.store([Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .failed)]),
+        try makeStore([Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .failed)]),
                            Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .passed)])])
     }
 
@@ -36,7 +36,7 @@ final class CompareCommandTests: XCTestCase {
     }
 
     func testNothingToConfirmExitsZeroAndPrintsJSON() async throws {
-        let store = try Fixture.store([Fixture.run(1, [Fixture.result("a", .passed)]), Fixture.run(2, [Fixture.result("a", .error)])])
+        let store = try makeStore([Fixture.run(1, [Fixture.result("a", .passed)]), Fixture.run(2, [Fixture.result("a", .error)])])
         let result = try await lsqm(["compare", "--json"], repo: store)
         XCTAssertEqual(result.exitCode, 0, result.combinedOutput)
         let comparison = try JSONCoding.decode(RunComparison.self, from: Data(result.stdout.utf8))

@@ -16,7 +16,7 @@ final class ReportBrowserTests: XCTestCase {
         guard let executable = HeadlessChromium.executable() else {
             throw XCTSkip("chromium is not installed (apt-get install chromium)")
         }
-        let (_, report) = try await ReportFixture.reported()
+        let (_, report) = try await ReportFixture.reported(in: self)
         let browser = try HeadlessChromium(executable: executable)
         try browser.openTab()
         try browser.setViewport(width: 1280, height: 900)

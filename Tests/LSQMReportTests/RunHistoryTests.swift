@@ -7,7 +7,7 @@ import XCTest
 final class RunHistoryTests: XCTestCase {
     func testTalliesAreCachedAndRecountedWhenARunIsRewritten() throws {
         let runs = (1...4).map { Fixture.run($0, [Fixture.result("a", .passed), Fixture.result("b", .failed)]) }
-        let store = try Fixture.store(runs)
+        let store = try makeStore(runs)
         let first = try RunHistory.load(store)
         XCTAssertEqual(first.tallies.map(\.runID), runs.map(\.runID))
         for run in runs { XCTAssertTrue(Files.exists(RunHistory.tallyFile(store, run.runID)), run.runID) }
@@ -24,7 +24,7 @@ final class RunHistoryTests: XCTestCase {
 
     func testOnlyTheKeptWindowIsCounted() throws {
         let runs = (1...(ArtifactStore.keptRuns + 3)).map { Fixture.run($0, [Fixture.result("a", .passed)]) }
-        let store = try Fixture.store(runs)
+        let store = try makeStore(runs)
         let history = try RunHistory.load(store)
         XCTAssertEqual(history.tallies.count, ArtifactStore.keptRuns)
         XCTAssertEqual(history.tallies.last?.runID, runs.last?.runID)
@@ -33,7 +33,7 @@ final class RunHistoryTests: XCTestCase {
 
     func testACorruptOlderRunIsAClearError() throws {
         let runs = (1...3).map { Fixture.run($0, [Fixture.result("a", .passed)]) }
-        let store = try Fixture.store(runs)
+        let store = try makeStore(runs)
         try AtomicFile.write("{ not json", to: RunHistory.resultsFile(store, runs[0].runID))
         XCTAssertThrowsError(try RunHistory.load(store)) { error in
             XCTAssertTrue((error as? LSQMError)?.message.hasPrefix("failed to load run \(runs[0].runID)") ?? false, "\(error)")
