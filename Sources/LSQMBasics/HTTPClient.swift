@@ -46,7 +46,9 @@ public struct HTTPClient: Sendable {
         } catch let error as LSQMError {
             throw error
         } catch {
-            throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: LSQMError.describe(error),
+            // The localized description only: an NSError's full description repeats the URL with its query string.
+            let cause = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? (error as NSError).localizedDescription
+            throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: cause,
                             hint: "check the network and the service URL")
         }
     }

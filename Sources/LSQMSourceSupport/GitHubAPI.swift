@@ -37,6 +37,7 @@ public struct GitHubAPI {
         public var path: String
         public var size: Int
         public var sha: String
+        public init(path: String, size: Int, sha: String) { self.path = path; self.size = size; self.sha = sha }
     }
 
     struct TreeResponse: Decodable {
@@ -118,7 +119,7 @@ public struct GitHubAPI {
             guard !raw else { return response.data }
             struct Contents: Decodable { var content: String?; var encoding: String? }
             let decoded = try JSONCoding.decode(Contents.self, from: response.data)
-            let base64 = (decoded.content ?? "").replacingOccurrences(of: "\n", with: "")
+            let base64 = (decoded.content ?? "").filter { !$0.isWhitespace }
             guard decoded.encoding == "base64", let data = Data(base64Encoded: base64) else {
                 throw PluginError("failed to read \(fullName)/\(file.path): the contents API gave no base64 content")
             }

@@ -105,7 +105,7 @@ public final class FakeGitHub: Sendable {
                 return .json(["type": "file", "path": .string(path), "size": .number(Double(content.count)), "content": "", "encoding": "none"])
             }
             return .json(["type": "file", "path": .string(path), "size": .number(Double(content.count)),
-                          "encoding": "base64", "content": .string(content.base64EncodedString(options: .lineLength76Characters))])
+                          "encoding": "base64", "content": .string(content.base64EncodedString().chunked(60).joined(separator: "\n") + "\n")])
         case "tarball":
             return HTTPTestResponse(status: 200, headers: ["Content-Type": "application/x-gzip"], body: tarball(state, repo))
         default:
@@ -183,6 +183,16 @@ public final class FakeGitHub: Sendable {
             cache[repo.fullName] = built
             return built
         }
+    }
+}
+
+extension String {
+    /// Pieces of at most `size` characters (GitHub wraps base64 content at 60 with newlines).
+    func chunked(_ size: Int) -> [String] {
+        var result: [String] = []
+        var rest = Substring(self)
+        while !rest.isEmpty { result.append(String(rest.prefix(size))); rest = rest.dropFirst(size) }
+        return result
     }
 }
 
