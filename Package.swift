@@ -24,13 +24,15 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
 let remoteSourceDependencies: [Target.Dependency] = ["LSQMPluginKit", "LSQMSourceSupport"]
 
 let plugins: [(Product, Target)] = [
-    plugin("LocalDirectorySource"),
+    plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("TerraformRegistrySource", dependencies: remoteSourceDependencies),
     plugin("GitHubOrgSource", dependencies: remoteSourceDependencies),
     plugin("ServerlessExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CDKExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("SlackNotifier"),
+    plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
     (
         .library(name: "FileNotifier", type: .dynamic, targets: ["FileNotifier"]),
@@ -49,6 +51,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The report's HTML template engine: no dependencies of its own (Stencil would add PathKit).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -79,8 +83,9 @@ let package = Package(
         .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
-        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
+                swiftSettings: swiftSettings),
+        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
 
         // Layer 6: the command line.
@@ -103,6 +108,8 @@ let package = Package(
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMSourceSupport", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

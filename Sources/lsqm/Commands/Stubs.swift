@@ -9,17 +9,7 @@ struct NotImplementedCommand {
 }
 
 
-struct MineCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mine", abstract: "Discover new architectures from the configured sources.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("mine") }
-}
 
-struct NormalizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "normalize", abstract: "Convert one CloudFormation, SAM or Serverless architecture to Terraform.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("normalize") }
-}
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a pytest test app per architecture.")
@@ -27,23 +17,6 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws { try NotImplementedCommand.fail("generate") }
 }
 
-struct ValidateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Deploy and test architectures in fresh emulators.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("validate") }
-}
-
-struct CompareCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compare", abstract: "Compare two runs: regressions, fixes, flaky.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("compare") }
-}
-
-struct ReportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Write the HTML dashboard.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("report") }
-}
 
 struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "push", abstract: "Commit and push results to the artifact repository.")
