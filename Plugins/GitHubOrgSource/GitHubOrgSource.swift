@@ -45,7 +45,7 @@ public final class GitHubOrgSource: SourcePlugin {
         var listedAny = false
         for org in orgs {
             let repositories: [GitHubAPI.Repository]
-            do { repositories = try api.repositories(org: org); listedAny = true } catch {
+            do { repositories = try api.repositories(org: org); listedAny = true } catch let stop as DryRunReached { throw stop } catch {
                 warnings.append("organization \(org): \(LSQMError.describe(error))")
                 continue
             }
@@ -55,6 +55,8 @@ public final class GitHubOrgSource: SourcePlugin {
                 if host.isCancelled { throw PluginCancelled() }
                 do {
                     candidates += try RepositoryWalk.candidates(api: api, repository: repository)
+                } catch let stop as DryRunReached {
+                    throw stop
                 } catch {
                     warnings.append("\(repository.fullName): \(LSQMError.describe(error))")
                 }

@@ -82,13 +82,13 @@ public final class TerraformRegistrySource: SourcePlugin {
             do {
                 add(try pages("\(settings.terraformRegistry)/v1/modules/search?q=\(query)&provider=aws", maxModules: modulesPerTopic))
                 answered = true
-            } catch { warnings.append("search \(topic): \(LSQMError.describe(error))") }
+            } catch let stop as DryRunReached { throw stop } catch { warnings.append("search \(topic): \(LSQMError.describe(error))") }
         }
         if listingPages > 0 {
             do {
                 add(try pages("\(settings.terraformRegistry)/v1/modules?provider=aws", maxModules: listingPages * pageSize))
                 answered = true
-            } catch { warnings.append("module listing: \(LSQMError.describe(error))") }
+            } catch let stop as DryRunReached { throw stop } catch { warnings.append("module listing: \(LSQMError.describe(error))") }
         }
         if !answered, let first = warnings.first { throw PluginError("failed to list registry modules: \(first)", retryable: true) }
         host.log(.info, "\(modules.count) AWS modules from \(topics.count) topic searches and the listing")
@@ -101,7 +101,7 @@ public final class TerraformRegistrySource: SourcePlugin {
         var offset: Int? = 0
         while let current = offset, result.count < maxModules {
             if host.isCancelled { throw PluginCancelled() }
-            let list = try host.getJSON(ModuleList.self, url: "\(base)&limit=\(pageSize)&offset=\(current)")
+            let list = try SourceHTTP.json(ModuleList.self, host, url: "\(base)&limit=\(pageSize)&offset=\(current)")
             result += list.modules
             offset = list.modules.isEmpty ? nil : list.meta?.nextOffset
         }
@@ -115,17 +115,14 @@ public final class TerraformRegistrySource: SourcePlugin {
         var memo = loadMemo()
         if let remembered = memo[memoKey], remembered.allSatisfy(known.contains) { return .none }
         let downloadURL = "\(settings.terraformRegistry)/v1/modules/\(module.registryID)/\(module.version)/download"
-        let answer = try host.http(HTTPRequest(url: downloadURL, cache: false))
-        guard (200..<300).contains(answer.status), let location = answer.headers["x-terraform-get"], let endpoint = URL(string: downloadURL) else {
-            throw PluginError("failed to find the source of \(module.id): \(downloadURL) answered HTTP \(answer.status) without X-Terraform-Get")
+        let answer = try SourceHTTP.get(host, HTTPRequest(url: downloadURL, cache: false))
+        guard let location = answer.headers["x-terraform-get"], let endpoint = URL(string: downloadURL) else {
+            throw PluginError("failed to find the source of \(module.id): \(downloadURL) answered without X-Terraform-Get")
         }
         guard let archiveURL = TerraformGetLocation.resolve(location, downloadURL: endpoint, githubAPI: settings.githubAPI) else {
             return .skipped(SkippedItem(sourceURL: moduleURL(module), reason: "its X-Terraform-Get '\(location)' is not a form lsqm can fetch (http(s) archive or git::https://github.com)"))
         }
-        let archive = try host.http(HTTPRequest(url: archiveURL.absoluteString))
-        guard (200..<300).contains(archive.status) else {
-            throw PluginError("failed to download \(module.id) from \(archiveURL.absoluteString): HTTP \(archive.status)", retryable: archive.status >= 500)
-        }
+        let archive = try SourceHTTP.get(host, HTTPRequest(url: archiveURL.absoluteString))
         let (examples, refused) = try ModuleExamples.read(archive: archive.data)
         var skipped = refused.map { SkippedItem(sourceURL: "\(moduleURL(module))/\($0.path)", reason: "refused from the module archive: \($0.reason)") }
         var architectures: [DiscoveredItem] = []

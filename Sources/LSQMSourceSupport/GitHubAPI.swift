@@ -70,13 +70,13 @@ public struct GitHubAPI {
 
     /// One repository.
     public func repository(_ fullName: String) throws -> Repository {
-        try host.getJSON(Repository.self, url: "\(settings.githubAPI)/repos/\(fullName)", headers: GitHubAPI.apiHeaders)
+        try SourceHTTP.json(Repository.self, host, url: "\(settings.githubAPI)/repos/\(fullName)", headers: GitHubAPI.apiHeaders)
     }
 
     /// The commit a branch points at.
     public func headCommit(_ fullName: String, branch: String) throws -> String {
         struct Branch: Decodable { struct Commit: Decodable { var sha: String }; var commit: Commit }
-        return try host.getJSON(Branch.self, url: "\(settings.githubAPI)/repos/\(fullName)/branches/\(escape(branch))",
+        return try SourceHTTP.json(Branch.self, host, url: "\(settings.githubAPI)/repos/\(fullName)/branches/\(escape(branch))",
                                 headers: GitHubAPI.apiHeaders).commit.sha
     }
 
@@ -97,7 +97,7 @@ public struct GitHubAPI {
     }
 
     func tree(_ fullName: String, sha: String, recursive: Bool) throws -> TreeResponse {
-        try host.getJSON(TreeResponse.self, url: "\(settings.githubAPI)/repos/\(fullName)/git/trees/\(sha)\(recursive ? "?recursive=1" : "")",
+        try SourceHTTP.json(TreeResponse.self, host, url: "\(settings.githubAPI)/repos/\(fullName)/git/trees/\(sha)\(recursive ? "?recursive=1" : "")",
                          headers: GitHubAPI.apiHeaders)
     }
 
@@ -129,13 +129,7 @@ public struct GitHubAPI {
         return try fetch(request).data
     }
 
-    private func fetch(_ request: HTTPRequest) throws -> HTTPResponse {
-        let response = try host.http(request)
-        guard (200..<300).contains(response.status) else {
-            throw PluginError("failed to fetch \(request.url): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
-        }
-        return response
-    }
+    private func fetch(_ request: HTTPRequest) throws -> HTTPResponse { try SourceHTTP.get(host, request) }
 
     /// A tarball of the repository at `ref`.
     public func tarball(_ fullName: String, ref: String) throws -> Data {

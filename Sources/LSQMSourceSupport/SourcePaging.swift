@@ -64,6 +64,19 @@ public final class CandidatePager<Candidate> {
                      list: () throws -> (candidates: [Candidate], warnings: [String]),
                      sourceURL: (Candidate) -> String,
                      materialize: (Candidate, DiscoverRequest) throws -> CandidateOutcome) throws -> DiscoverResponse {
+        do {
+            return try pageOrThrow(request, host: host, list: list, sourceURL: sourceURL, materialize: materialize)
+        } catch let dryRun as DryRunReached {
+            // The host listed the request without sending it; without its answer there is nothing more to ask.
+            candidates = nil
+            return DiscoverResponse(warnings: ["dry run: stopped at the first request (\(dryRun.url)), which the host recorded without sending"])
+        }
+    }
+
+    private func pageOrThrow(_ request: DiscoverRequest, host: PluginHost,
+                             list: () throws -> (candidates: [Candidate], warnings: [String]),
+                             sourceURL: (Candidate) -> String,
+                             materialize: (Candidate, DiscoverRequest) throws -> CandidateOutcome) throws -> DiscoverResponse {
         var response = DiscoverResponse()
         if candidates == nil || request.cursor == nil {
             let listed = try list()
@@ -99,6 +112,8 @@ public final class CandidatePager<Candidate> {
                 failures = 0
             } catch let error as PluginCancelled {
                 throw error
+            } catch let error as DryRunReached {
+                throw error
             } catch {
                 failures += 1
                 if failures >= consecutiveFailureLimit { throw error }
@@ -133,10 +148,7 @@ public enum Pagination {
         var pages = 0
         while let current = next, pages < maxPages {
             if host.isCancelled { throw PluginCancelled() }
-            let response = try host.http(HTTPRequest(url: current, headers: headers))
-            guard (200..<300).contains(response.status) else {
-                throw PluginError("failed to fetch \(current): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
-            }
+            let response = try SourceHTTP.get(host, HTTPRequest(url: current, headers: headers))
             do { result += try JSONCoding.decode([T].self, from: response.data) } catch {
                 throw PluginError("failed to decode \(current): \(LSQMError.describe(error))")
             }

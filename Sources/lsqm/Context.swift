@@ -90,7 +90,15 @@ extension CommandContext {
 }
 
 extension CommandContext {
-    /// The host HTTP service plugins use. (Replaced by the full service — auth, rate limits, ETag cache — when
-    /// the discovery work lands; until then plugins get no network, which local sources do not need.)
-    func httpService() throws -> HostHTTPService? { nil }
+    /// Where discovery sources' remote services live (`LSQM_GITHUB_API_URL`, `LSQM_GITHUB_RAW_URL`,
+    /// `LSQM_TERRAFORM_REGISTRY_URL`, else the public services).
+    func discoveryEndpoints() throws -> DiscoveryEndpoints { try DiscoveryEndpoints.fromEnvironment(environment) }
+
+    /// The host HTTP service plugins use: GITHUB_TOKEN to the GitHub API host only, rate limits, backoff, the
+    /// ETag cache under the cache directory, and dry-run (requests listed, not sent).
+    func httpService() throws -> HTTPService {
+        HTTPService(options: .init(endpoints: try discoveryEndpoints(), githubToken: configuration.githubToken,
+                                   cacheDirectory: cacheDirectory.appendingPathComponent("http", isDirectory: true), dryRun: options.dryRun),
+                    logger: logger)
+    }
 }

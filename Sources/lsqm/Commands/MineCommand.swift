@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMHost
 import LSQMMine
 import LSQMSync
 
@@ -49,12 +50,30 @@ extension CommandContext {
     }
 
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
-        let selections = try sourceSelections(local: local, ignore: ignore)
+        // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
+        let endpoints = try discoveryEndpoints()
+        let selections = try sourceSelections(local: local, ignore: ignore).map {
+            PluginSelection(name: $0.name, config: endpoints.pluginConfig(merging: $0.config))
+        }
         if !options.dryRun { try await ensureRepository() }
-        let manager = pluginManager(http: try httpService())
-        return try await logger.stage("mine") {
+        let http = try httpService()
+        let manager = pluginManager(http: http)
+        let output = try await logger.stage("mine") {
             try await MineStage.run(.init(store: store, sources: selections, normalizers: configuration.normalizers, manager: manager,
                                           dryRun: options.dryRun, logger: logger))
         }
+        logHTTP(http)
+        return output
+    }
+
+    /// Per-source request counts (full downloads against 304s), and in a dry run the requests that were not sent.
+    func logHTTP(_ http: HTTPService) {
+        for (source, counters) in http.counters.sorted(by: { $0.key < $1.key }) {
+            let fields = ((try? JSONCoding.decode(JSONValue.self, from: JSONCoding.encode(counters)))?.objectValue ?? [:])
+                .merging(["source": .string(source)]) { _, new in new }
+            logger.info("mine", "http_requests", "\(source): \(counters.requests) requests, \(counters.fullDownloads) full downloads, "
+                        + "\(counters.notModified) answered 304\(counters.stoppedReason.map { "; stopped: \($0)" } ?? "")", fields: fields)
+        }
+        for line in http.dryRunRequests { logger.info("mine", "dry_run_request", "would send \(line)") }
     }
 }
