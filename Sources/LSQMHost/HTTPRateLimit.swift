@@ -91,13 +91,18 @@ final class HTTPLedger: Sendable {
         var dryRunRequests: [String] = []
     }
     private let state = Mutex(State())
-    let requestBudget: Int?
-    let waitBudget: Duration
+    private let defaultRequestBudget: Int?
+    private let defaultWaitBudget: Duration
+    private let limits: [String: SourceLimits]
 
-    init(requestBudget: Int?, waitBudget: Duration) {
-        self.requestBudget = requestBudget
-        self.waitBudget = waitBudget
+    init(requestBudget: Int?, waitBudget: Duration, limits: [String: SourceLimits] = [:]) {
+        self.defaultRequestBudget = requestBudget
+        self.defaultWaitBudget = waitBudget
+        self.limits = limits
     }
+
+    func requestBudget(_ source: String) -> Int? { limits[source]?.requestBudget ?? defaultRequestBudget }
+    func waitBudget(_ source: String) -> Duration { limits[source]?.waitBudget ?? defaultWaitBudget }
 
     func update(_ source: String, _ change: (inout HTTPSourceCounters) -> Void) {
         state.withLock { change(&$0.counters[source, default: HTTPSourceCounters()]) }
@@ -121,8 +126,8 @@ final class HTTPLedger: Sendable {
         try state.withLock { state in
             var counters = state.counters[source, default: HTTPSourceCounters()]
             if let reason = counters.stoppedReason { throw HTTPLedger.stopped(source, reason) }
-            if let requestBudget, counters.sent >= requestBudget {
-                let reason = "its request budget of \(requestBudget) requests is spent"
+            if let budget = self.requestBudget(source), counters.sent >= budget {
+                let reason = "its request budget of \(budget) requests is spent"
                 counters.stoppedReason = reason
                 state.counters[source] = counters
                 throw HTTPLedger.stopped(source, reason, hint: "raise the source's request budget or run again next week")
@@ -136,8 +141,9 @@ final class HTTPLedger: Sendable {
     func chargeWait(_ source: String, _ wait: Duration, reason: @autoclosure () -> String) throws {
         try state.withLock { state in
             let used = state.waitBudgetUsed[source, default: .zero]
-            guard used + wait <= waitBudget else {
-                let why = "\(reason()); waiting \(HTTPLedger.seconds(wait)) s more would exceed its rate-limit wait budget of \(HTTPLedger.seconds(waitBudget)) s"
+            let allowed = self.waitBudget(source)
+            guard used + wait <= allowed else {
+                let why = "\(reason()); waiting \(HTTPLedger.seconds(wait)) s more would exceed its rate-limit wait budget of \(HTTPLedger.seconds(allowed)) s"
                 state.counters[source, default: HTTPSourceCounters()].stoppedReason = why
                 throw HTTPLedger.stopped(source, why, hint: "set GITHUB_TOKEN for a higher GitHub limit, or raise the wait budget")
             }

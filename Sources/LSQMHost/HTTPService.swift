@@ -57,6 +57,25 @@ public struct DiscoveryEndpoints: Sendable, Equatable {
     }
 }
 
+/// A source's own budgets, from its config keys `request_budget` (network requests per run) and
+/// `rate_limit_wait_seconds` (time it may spend waiting for rate limits and backoff per run).
+public struct SourceLimits: Sendable, Equatable {
+    public var requestBudget: Int?
+    public var waitBudget: Duration?
+    public init(requestBudget: Int? = nil, waitBudget: Duration? = nil) { self.requestBudget = requestBudget; self.waitBudget = waitBudget }
+
+    /// The limits set in each source's config, by plugin name.
+    public static func from(configs: [(name: String, config: JSONValue)]) -> [String: SourceLimits] {
+        var result: [String: SourceLimits] = [:]
+        for (name, config) in configs {
+            let limits = SourceLimits(requestBudget: config["request_budget"]?.intValue,
+                                      waitBudget: config["rate_limit_wait_seconds"]?.doubleValue.map { .milliseconds(Int64($0 * 1000)) })
+            if limits != SourceLimits() { result[name] = limits }
+        }
+        return result
+    }
+}
+
 /// The host's HTTP service: every request a plugin makes goes through here (design.md "Plugins do not open
 /// sockets"), so this is the one place that
 /// - injects credentials per host: `GITHUB_TOKEN` goes to the GitHub API host (scheme, host and port of
@@ -82,6 +101,8 @@ public final class HTTPService: HostHTTPService {
         public var requestBudget: Int?
         /// Total time one source may spend waiting for rate limits and backoff in a run.
         public var rateLimitWaitBudget: Duration
+        /// Per-source overrides of the two budgets, by plugin name (see `SourceLimits.from(selections:)`).
+        public var sourceLimits: [String: SourceLimits] = [:]
         /// Backoff for 429, 5xx and connection failures.
         public var backoff: Backoff
         /// Backoff for GitHub secondary limits without `retry-after`, added to GitHub's one-minute floor.
@@ -111,7 +132,7 @@ public final class HTTPService: HostHTTPService {
     public init(options: Options, logger: Logger = .silent) {
         self.options = options
         self.cache = options.cacheDirectory.map { HTTPCache(directory: $0) }
-        self.ledger = HTTPLedger(requestBudget: options.requestBudget, waitBudget: options.rateLimitWaitBudget)
+        self.ledger = HTTPLedger(requestBudget: options.requestBudget, waitBudget: options.rateLimitWaitBudget, limits: options.sourceLimits)
         self.logger = logger
     }
 

@@ -96,9 +96,11 @@ extension CommandContext {
 
     /// The host HTTP service plugins use: GITHUB_TOKEN to the GitHub API host only, rate limits, backoff, the
     /// ETag cache under the cache directory, and dry-run (requests listed, not sent).
-    func httpService() throws -> HTTPService {
-        HTTPService(options: .init(endpoints: try discoveryEndpoints(), githubToken: configuration.githubToken,
-                                   cacheDirectory: cacheDirectory.appendingPathComponent("http", isDirectory: true), dryRun: options.dryRun),
-                    logger: logger)
+    /// Budgets per source come from each source's config (`request_budget`, `rate_limit_wait_seconds`).
+    func httpService(sources: [PluginSelection] = []) throws -> HTTPService {
+        var http = HTTPService.Options(endpoints: try discoveryEndpoints(), githubToken: configuration.githubToken,
+                                       cacheDirectory: cacheDirectory.appendingPathComponent("http", isDirectory: true), dryRun: options.dryRun)
+        http.sourceLimits = SourceLimits.from(configs: sources.map { ($0.name, $0.config) })
+        return HTTPService(options: http, logger: logger)
     }
 }

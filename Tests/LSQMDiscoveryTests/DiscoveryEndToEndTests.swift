@@ -114,10 +114,10 @@ class DiscoveryTestCase: XCTestCase {
 
     func report(_ label: String, _ http: HTTPService, _ runs: [String: SourceRun]) {
         for (name, counters) in http.counters.sorted(by: { $0.key < $1.key }) {
-            let run = runs[name]
-            print("\(label) \(name): architectures=\(run?.architectures.count ?? 0) skipped=\(run?.skipped.count ?? 0) pages=\(run?.pages ?? 0) "
+            let found = runs[name].map { "architectures=\($0.architectures.count) skipped=\($0.skipped.count) pages=\($0.pages) error=\($0.error ?? "none") " } ?? ""
+            print("\(label) \(name) HTTP: \(found)"
                   + "requests=\(counters.requests) sent=\(counters.sent) full=\(counters.fullDownloads) 304=\(counters.notModified) "
-                  + "retries=\(counters.retries) waited=\(String(format: "%.1f", counters.waitedSeconds))s error=\(run?.error ?? "none")")
+                  + "retries=\(counters.retries) waited=\(String(format: "%.1f", counters.waitedSeconds))s")
         }
         let t = http.totals
         print("\(label) TOTAL: requests=\(t.requests) sent=\(t.sent) full=\(t.fullDownloads) 304=\(t.notModified) retries=\(t.retries) bytes=\(t.bytesReceived)")

@@ -180,6 +180,19 @@ final class HTTPServiceTests: XCTestCase {
         }
         XCTAssertEqual(server.requests.count, 2)
         XCTAssertEqual(http.counters["S"]?.stoppedReason, "its request budget of 2 requests is spent")
+
+        // A source's own config overrides the default budget.
+        let limits = SourceLimits.from(configs: [("T", ["request_budget": 1, "rate_limit_wait_seconds": 2.5]), ("U", ["orgs": ["x"]])])
+        XCTAssertEqual(limits, ["T": SourceLimits(requestBudget: 1, waitBudget: .milliseconds(2500))])
+        var options = http.options
+        options.sourceLimits = limits
+        let limited = HTTPService(options: options)
+        _ = try await limited.perform(HTTPRequest(url: "\(server.baseURL.absoluteString)/x", cache: false), plugin: "T")
+        do {
+            _ = try await limited.perform(HTTPRequest(url: "\(server.baseURL.absoluteString)/x", cache: false), plugin: "T")
+            XCTFail("T's own budget is 1")
+        } catch {}
+        _ = try await limited.perform(HTTPRequest(url: "\(server.baseURL.absoluteString)/x", cache: false), plugin: "S")
     }
 
     func testDryRunRecordsWithoutSending() async throws {

@@ -56,7 +56,7 @@ extension CommandContext {
             PluginSelection(name: $0.name, config: endpoints.pluginConfig(merging: $0.config))
         }
         if !options.dryRun { try await ensureRepository() }
-        let http = try httpService()
+        let http = try httpService(sources: selections)
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {
             try await MineStage.run(.init(store: store, sources: selections, normalizers: configuration.normalizers, manager: manager,
