@@ -39,7 +39,7 @@ public enum RepositoryArchitectures {
     static let keptExtensions = [".tf", ".tfvars", ".yaml", ".yml", ".json", ".template", ".tpl"]
 
     public static func candidates(repository: String, commit: String, files: [GitHubAPI.TreeFile], license: String?,
-                                  folderURL: (String) -> String, maxFileBytes: Int = 1 << 20) -> [ArchitectureCandidate] {
+                                  folderURL: (String) -> String, maxFileBytes: Int = 10 << 20) -> [ArchitectureCandidate] {
         var byFolder: [String: [GitHubAPI.TreeFile]] = [:]
         for file in files {
             let parts = file.path.split(separator: "/").map(String.init)

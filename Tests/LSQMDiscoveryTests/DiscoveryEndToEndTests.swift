@@ -3,6 +3,7 @@ import LSQMBasics
 import LSQMCore
 import LSQMHost
 import LSQMPluginKit
+import LSQMSourceSupport
 import LSQMTestSupport
 import XCTest
 
@@ -42,6 +43,9 @@ class DiscoveryTestCase: XCTestCase {
         var repos = try FakeCorpus.repositories(corpus: corpus, maxFoldersPerRepo: ["aws-samples/serverless-patterns": 30])
         repos["aws-samples/aws-cdk-examples"] = try FakeCorpus.cdkExamples(corpus: corpus, pythonApps: 2)
         repos["serverless/examples"]?.truncatedTree = true
+        // Over the contents API's 1 MB inline limit: fetched with the raw media type.
+        let padding = String(repeating: "# padding line to push this service past one megabyte of YAML\n", count: 18_000)
+        repos["serverless/examples"]?.files["aws-large-service/serverless.yml"] = Data("service: large\nprovider:\n  name: aws\n  runtime: python3.12\n\(padding)functions:\n  hello:\n    handler: handler.hello\n".utf8)
         repos["terraform-aws-modules/terraform-aws-sqs"]?.hostileTarball = true
         repos["terraform-aws-modules/terraform-aws-kms"]?.hostileTarball = true
         let tf = Data("resource \"aws_s3_bucket\" \"b\" {}\n".utf8)
@@ -161,6 +165,9 @@ final class DiscoveryEndToEndTests: DiscoveryTestCase {
         XCTAssertTrue(run1["ServerlessExamplesSource"]?.architectures.allSatisfy { $0.declaredKind == .serverless } ?? false)
         XCTAssertTrue(fakes.github.api.requests.contains { $0.path.hasPrefix("/repos/serverless/examples/git/trees/") && $0.query("recursive") == nil })
         XCTAssertTrue(fakes.github.api.requests.contains { $0.path.hasPrefix("/repos/serverless/examples/contents/") })
+        let large = try XCTUnwrap(run1["ServerlessExamplesSource"]?.architectures.first { $0.sourceURL.hasSuffix("/aws-large-service") })
+        XCTAssertGreaterThan(large.files.first?.content.count ?? 0, GitHubAPI.contentsInlineLimit)
+        XCTAssertTrue(fakes.github.api.requests.contains { $0.path.hasSuffix("aws-large-service/serverless.yml") && $0.headers["accept"] == "application/vnd.github.raw+json" })
         // GitHub orgs: archived and forked repositories are not looked into; source URLs carry the commit.
         let org = try XCTUnwrap(run1["GitHubOrgSource"])
         XCTAssertFalse(fakes.github.api.requests.contains { $0.path.contains("archived-solution") || $0.path.contains("forked-solution") })
