@@ -20,8 +20,15 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
     )
 }
 
+/// Remote discovery sources share GitHub tree walking, tarball extraction and folder selection.
+let remoteSourceDependencies: [Target.Dependency] = ["LSQMPluginKit", "LSQMSourceSupport"]
+
 let plugins: [(Product, Target)] = [
     plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("TerraformRegistrySource", dependencies: remoteSourceDependencies),
+    plugin("GitHubOrgSource", dependencies: remoteSourceDependencies),
+    plugin("ServerlessExamplesSource", dependencies: remoteSourceDependencies),
+    plugin("CDKExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("SlackNotifier"),
@@ -61,6 +68,10 @@ let package = Package(
         // Template parsing shared by the host (metadata) and the normalizer plugins.
         .target(name: "LSQMTemplates", dependencies: ["LSQMBasics", "Yams"], swiftSettings: swiftSettings),
 
+        // Plugin-side code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], swiftSettings: swiftSettings),
+
         // Layer 3: the domain. No network, no processes.
         .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
 
@@ -89,13 +100,14 @@ let package = Package(
         ),
 
         // Test support shipped as a target: fake servers and fixtures other packages' tests can use too.
-        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSourceSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
