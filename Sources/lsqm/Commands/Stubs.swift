@@ -21,12 +21,6 @@ struct NormalizeCommand: AsyncParsableCommand {
     func run() async throws { try NotImplementedCommand.fail("normalize") }
 }
 
-struct GenerateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a pytest test app per architecture.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("generate") }
-}
-
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "validate", abstract: "Deploy and test architectures in fresh emulators.")
     @OptionGroup var global: GlobalOptions
