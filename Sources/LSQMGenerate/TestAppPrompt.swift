@@ -46,7 +46,7 @@ public enum TestAppPrompt {
     Answer only by calling the \(toolName) tool with the four complete files.
     """
 
-    /// `{architecture}`, `{metadata}`, `{outputs}` and `{terraform}` are replaced.
+    /// `{metadata}`, `{outputs}` and `{terraform}` are replaced.
     static let userTemplate = """
     Write the test app for this architecture.
 
