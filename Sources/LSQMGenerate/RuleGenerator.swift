@@ -293,7 +293,37 @@ public enum RuleGenerator {
                     assert "/" in paths
             """
             body += pathChecks.map { "\n        \($0)" }.joined()
+            for method in methods(of: resource) {
+                let path = method.pathPart.map(Python.string) ?? "None"
+                body += "\n        method, invoked = app.rest_api_method(apigateway, api_id, \(path), \(Python.string(method.httpMethod)), \(method.mock ? "True" : "False"))"
+                body += "\n        assert method[\"httpMethod\"] == \(Python.string(method.httpMethod))"
+                if method.mock { body += "\n        assert invoked[\"status\"] < 500" }
+            }
             test(resource, "serves_its_resources", body)
+        }
+
+        /// The API's methods with a literal verb: on which resource (its path part; nil for the root) and whether
+        /// the integration is MOCK (the only kind whose answer the Terraform alone determines).
+        func methods(of api: TerraformFacts.Resource) -> [(pathPart: String?, httpMethod: String, mock: Bool)] {
+            facts.resources(ofType: "aws_api_gateway_method").compactMap { method in
+                guard facts.target(of: method.body.attributes["rest_api_id"])?.resource.address == api.address,
+                      let verb = facts.literal(method.body.attributes["http_method"]) else { return nil }
+                let target = facts.target(of: method.body.attributes["resource_id"])
+                var pathPart: String?
+                if let target, target.resource.type == "aws_api_gateway_resource" {
+                    guard let part = facts.literal(target.resource.body.attributes["path_part"]) else { return nil }
+                    pathPart = part
+                } else if target?.attribute != "root_resource_id" {
+                    return nil
+                }
+                let mock = facts.resources(ofType: "aws_api_gateway_integration").contains { integration in
+                    facts.literal(integration.body.attributes["type"]) == "MOCK"
+                        && integration.body.attributes["resource_id"] == method.body.attributes["resource_id"]
+                        && (facts.literal(integration.body.attributes["http_method"]) == verb
+                            || facts.target(of: integration.body.attributes["http_method"])?.resource.address == method.address)
+                }
+                return (pathPart, verb, mock)
+            }.sorted { ($0.pathPart ?? "", $0.httpMethod) < ($1.pathPart ?? "", $1.httpMethod) }
         }
 
         func kmsAlias(_ resource: TerraformFacts.Resource) -> String? {

@@ -294,6 +294,16 @@ enum RulePython {
         return sorted(r["path"] for r in _pages(apigateway.get_resources, "items", restApiId=api_id))
 
 
+    def rest_api_method(apigateway, api_id, path_part, http_method, invoke):
+        """The method on the resource whose last path part is `path_part` (None: the root), and the result of
+        invoking it through TestInvokeMethod when `invoke` (only for integrations whose answer the Terraform fixes)."""
+        resources = _pages(apigateway.get_resources, "items", restApiId=api_id)
+        resource = next(r for r in resources if (r["path"] == "/" if path_part is None else r["path"].endswith("/" + path_part)))
+        method = apigateway.get_method(restApiId=api_id, resourceId=resource["id"], httpMethod=http_method)
+        invoked = apigateway.test_invoke_method(restApiId=api_id, resourceId=resource["id"], httpMethod=http_method) if invoke else None
+        return method, invoked
+
+
     def kms_round_trip(kms, key_id):
         plaintext = unique_text("secret").encode("utf-8")
         blob = kms.encrypt(KeyId=key_id, Plaintext=plaintext)["CiphertextBlob"]

@@ -92,6 +92,10 @@ final class RuleGeneratorTests: XCTestCase {
         XCTAssertTrue(app.testApp.contains(#"assert "TABLE" in configuration.get("Environment", {}).get("Variables", {})"#), app.testApp)
         XCTAssertTrue(app.testApp.contains(#"assert any(path.endswith("/" + "orders") for path in paths)"#))
         XCTAssertTrue(app.testApp.contains(#""name": "jobs.fifo""#), "a FIFO queue's real name ends in .fifo")
+        // Methods: the root's and a resource's; only the MOCK integration is invoked.
+        XCTAssertTrue(app.testApp.contains(#"app.rest_api_method(apigateway, api_id, None, "HEAD", False)"#), app.testApp)
+        XCTAssertTrue(app.testApp.contains(#"app.rest_api_method(apigateway, api_id, "orders", "GET", True)"#), app.testApp)
+        XCTAssertTrue(app.testApp.contains(#"assert invoked["status"] < 500"#))
         // count/for_each: no literal name to trust, so the test lists instead.
         XCTAssertTrue(app.testApp.contains(#"AWS_SQS_QUEUE_SHARDS = {"outputs": [], "exclude": ["jobs.fifo"]}"#), app.testApp)
     }

@@ -57,3 +57,25 @@ resource "aws_sqs_queue" "shards" {
 output "state_machine" {
   value = aws_sfn_state_machine.flow.arn
 }
+
+resource "aws_api_gateway_method" "list_orders" {
+  rest_api_id   = aws_api_gateway_rest_api.shop.id
+  resource_id   = aws_api_gateway_resource.orders.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "list_orders" {
+  rest_api_id       = aws_api_gateway_rest_api.shop.id
+  resource_id       = aws_api_gateway_resource.orders.id
+  http_method       = aws_api_gateway_method.list_orders.http_method
+  type              = "MOCK"
+  request_templates = { "application/json" = "{\"statusCode\": 200}" }
+}
+
+resource "aws_api_gateway_method" "health" {
+  rest_api_id   = aws_api_gateway_rest_api.shop.id
+  resource_id   = aws_api_gateway_rest_api.shop.root_resource_id
+  http_method   = "HEAD"
+  authorization = "NONE"
+}
