@@ -21,9 +21,11 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
 }
 
 let plugins: [(Product, Target)] = [
-    plugin("LocalDirectorySource"),
+    plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("SlackNotifier"),
+    plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
     (
         .library(name: "FileNotifier", type: .dynamic, targets: ["FileNotifier"]),
@@ -67,9 +69,9 @@ let package = Package(
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
+        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
 
         // Layer 6: the command line.
@@ -89,9 +91,10 @@ let package = Package(
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

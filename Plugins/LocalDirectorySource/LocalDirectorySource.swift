@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMPluginKit
+import LSQMTemplates
 
 /// A discovery source over a local folder: every folder under `path` that holds Terraform, a CloudFormation
 /// or SAM template, or a serverless.yml is one architecture. File contents go back through the ABI.
@@ -16,7 +17,7 @@ public final class LocalDirectorySource: SourcePlugin {
     private let root: URL
     private let ignore: Set<String>
     /// The scan is done once per instance; later pages of the same discovery reuse it.
-    private var folders: [ScannedFolder]?
+    private var scanned: ArchitectureScanner.Result?
 
     public required init(host: PluginHost, config: JSONValue) throws {
         guard let path = config["path"]?.stringValue, !path.isEmpty else {
@@ -32,33 +33,39 @@ public final class LocalDirectorySource: SourcePlugin {
     }
 
     public func discover(_ request: DiscoverRequest) throws -> DiscoverResponse {
-        let all = try folders ?? scan()
-        folders = all
+        let result = try scanned ?? scan()
+        scanned = result
+        let all = result.architectures
         let start = Int(request.cursor ?? "0") ?? 0
         let known = Set(request.knownSourceURLs)
         var response = DiscoverResponse()
+        if start == 0 {
+            // Files outside every architecture folder that were refused (links, binaries) are reported once.
+            response.skipped = result.skipped.map { SkippedItem(sourceURL: root.appendingPathComponent($0.path).absoluteString, reason: $0.reason) }
+        }
         var index = start
         while index < all.count, response.architectures.count < max(request.limit, 1) {
             if host.isCancelled { throw PluginCancelled() }
-            let folder = all[index]
+            let architecture = all[index]
             index += 1
-            let url = folder.url.absoluteString
+            let folderURL = architecture.folder == "." ? root : root.appendingPathComponent(architecture.folder, isDirectory: true)
+            let url = folderURL.absoluteString
             if known.contains(url) { continue }
-            for skipped in folder.skippedFiles {
-                response.skipped.append(SkippedItem(sourceURL: folder.url.appendingPathComponent(skipped.path).absoluteString, reason: skipped.reason))
+            for skipped in architecture.skipped {
+                response.skipped.append(SkippedItem(sourceURL: folderURL.appendingPathComponent(skipped.path).absoluteString, reason: skipped.reason))
             }
             response.architectures.append(DiscoveredItem(
-                sourceURL: url, name: folder.relativePath.isEmpty ? root.lastPathComponent : folder.relativePath,
-                files: folder.files.map { PluginFile(path: $0.path, data: $0.content) },
-                metadata: ["root": .string(root.path), "folder": .string(folder.relativePath)]))
+                sourceURL: url, name: architecture.folder == "." ? root.lastPathComponent : architecture.folder,
+                files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) },
+                metadata: ["root": .string(root.path), "folder": .string(architecture.folder)]))
         }
         response.nextCursor = index < all.count ? String(index) : nil
         return response
     }
 
-    private func scan() throws -> [ScannedFolder] {
-        let result = try ArchitectureFolders.scan(root: root, ignore: ignore)
-        host.log(.info, "found \(result.count) architecture folders under \(root.path)")
+    private func scan() throws -> ArchitectureScanner.Result {
+        let result = try ArchitectureScanner.scan(root, options: .init(ignoredNames: ignore))
+        host.log(.info, "found \(result.architectures.count) architecture folders under \(root.path)")
         return result
     }
 }

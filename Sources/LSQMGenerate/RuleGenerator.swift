@@ -238,9 +238,10 @@ public enum RuleGenerator {
             var checks: [String] = []
             if let runtime = facts.literal(resource.body.attributes["runtime"]) { checks.append("assert configuration[\"Runtime\"] == \(Python.string(runtime))") }
             if let handler = facts.literal(resource.body.attributes["handler"]) { checks.append("assert configuration[\"Handler\"] == \(Python.string(handler))") }
-            let variables = resource.body.blocks("environment").first?.blocks("variables").first?.attributes
-                ?? Self.objectKeys(resource.body.blocks("environment").first?.attributes["variables"])
-            for name in variables.keys.sorted() {
+            // `variables = { … }` is an attribute (an object); a `variables { }` block is accepted too.
+            let environment = resource.body.blocks("environment").first
+            let variables = environment?.attributes["variables"]?.objectKeys ?? environment?.blocks("variables").first.map { Array($0.attributes.keys) } ?? []
+            for name in variables.sorted() {
                 checks.append("assert \(Python.string(name)) in configuration.get(\"Environment\", {}).get(\"Variables\", {})")
             }
             var body = """
@@ -251,16 +252,6 @@ public enum RuleGenerator {
             body += checks.map { "\n        \($0)" }.joined()
             body += "\n        assert app.lambda_dry_run(lambda_client, function) == 204"
             test(resource, "is_configured_and_invocable", body)
-        }
-
-        /// `{ A = x, B = y }` written as an attribute: its keys, for checks that only need names.
-        static func objectKeys(_ value: TerraformFacts.Value?) -> [String: TerraformFacts.Value] {
-            guard case .expression(let source) = value, source.hasPrefix("{") else { return [:] }
-            let pattern = try? NSRegularExpression(pattern: #"(?m)(?:^|[{,\n])\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*="#)
-            let matches = pattern?.matches(in: source, range: NSRange(source.startIndex..., in: source)) ?? []
-            var keys: [String: TerraformFacts.Value] = [:]
-            for match in matches { if let range = Range(match.range(at: 1), in: source) { keys[String(source[range])] = .expression("") } }
-            return keys
         }
 
         mutating func addSubscription(_ resource: TerraformFacts.Resource) {

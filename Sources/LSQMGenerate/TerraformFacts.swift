@@ -1,12 +1,12 @@
 import Foundation
 import LSQMBasics
+import LSQMTemplates
 
 /// What the generators need to know about an architecture's Terraform: its resources (type, name, the
 /// attributes whose values are written out literally or as references) and its outputs (name and what they
 /// point at). Nothing is evaluated; `var.x` and `local.x` are resolved only when their value is a literal.
 ///
-/// This is a deliberately small scan, not a full HCL parser: the project's HCL reader (LSQMTemplates,
-/// `HCLReader`) was not merged when this stage was written. Swapping it in only changes `TerraformScanner`.
+/// Read with the project's HCL reader (`LSQMTemplates.HCLReader`); this type only keeps what the generators use.
 public struct TerraformFacts: Sendable, Equatable {
     /// An attribute's value as written.
     public enum Value: Sendable, Equatable {
@@ -14,11 +14,73 @@ public struct TerraformFacts: Sendable, Equatable {
         case literal(String)
         /// A bare reference such as `aws_sqs_queue.jobs.arn` or `var.name`.
         case reference(String)
-        /// Anything else (a function call, an interpolated string, a list), as its source text.
-        case expression(String)
+        /// A string with interpolations: literal text and the references (or nil for other expressions) between.
+        case template([TemplatePart])
+        /// Anything else (a function call, a list, an object), as its tokens.
+        case expression([HCLToken])
 
         public var literal: String? { if case .literal(let s) = self { return s }; return nil }
         public var reference: String? { if case .reference(let s) = self { return s }; return nil }
+
+        public enum TemplatePart: Sendable, Equatable {
+            case text(String)
+            /// `${var.x}`: the reference, or nil when the interpolation is not a bare reference.
+            case interpolation(String?)
+        }
+
+        /// Classifies an attribute's tokens.
+        init(_ tokens: [HCLToken]) {
+            if tokens.count == 1 {
+                switch tokens[0].kind {
+                case .template(let template):
+                    if let literal = template.literalValue { self = .literal(literal); return }
+                    self = .template(template.parts.map { part in
+                        switch part {
+                        case .literal(let text): return .text(text)
+                        case .interpolation(let inner): return .interpolation(Value.referenceText(inner))
+                        case .directive: return .interpolation(nil)
+                        }
+                    })
+                    return
+                case .number(let number): self = .literal(number); return
+                case .identifier(let word) where word == "true" || word == "false": self = .literal(word); return
+                default: break
+                }
+            }
+            if let reference = Value.referenceText(tokens) { self = .reference(reference); return }
+            self = .expression(tokens)
+        }
+
+        /// `a.b.c` when the tokens are identifiers joined by dots (at least two).
+        static func referenceText(_ tokens: [HCLToken]) -> String? {
+            guard tokens.count >= 3, tokens.count % 2 == 1 else { return nil }
+            var names: [String] = []
+            for (index, token) in tokens.enumerated() {
+                if index % 2 == 1 { guard token.isSymbol(".") else { return nil }; continue }
+                guard case .identifier(let name) = token.kind else { return nil }
+                names.append(name)
+            }
+            return names.joined(separator: ".")
+        }
+
+        /// The keys of an object expression `{ A = x, "B" = y }` (top level only).
+        public var objectKeys: [String] {
+            guard case .expression(let tokens) = self, tokens.first?.isSymbol("{") == true else { return [] }
+            var keys: [String] = []
+            var depth = 0
+            for (index, token) in tokens.enumerated() {
+                if case .symbol(let symbol) = token.kind {
+                    if ["{", "[", "("].contains(symbol) { depth += 1 } else if ["}", "]", ")"].contains(symbol) { depth -= 1 }
+                }
+                guard depth == 1, index + 1 < tokens.count, tokens[index + 1].isSymbol("=") || tokens[index + 1].isSymbol(":") else { continue }
+                switch token.kind {
+                case .identifier(let key): keys.append(key)
+                case .template(let template): if let key = template.literalValue { keys.append(key) }
+                default: break
+                }
+            }
+            return keys
+        }
     }
 
     /// A block's attributes and nested blocks.
@@ -27,6 +89,11 @@ public struct TerraformFacts: Sendable, Equatable {
         public var blocks: [(type: String, labels: [String], body: Body)] = []
 
         public init() {}
+
+        init(_ hcl: HCLBody) {
+            for attribute in hcl.attributes { attributes[attribute.name] = Value(attribute.expression) }
+            blocks = hcl.blocks.map { ($0.type, $0.labels, Body($0.body)) }
+        }
 
         public func blocks(_ type: String) -> [Body] { blocks.filter { $0.type == type }.map(\.body) }
 
@@ -70,8 +137,8 @@ public struct TerraformFacts: Sendable, Equatable {
         switch value {
         case .literal(let text): return text
         case .reference(let ref): return literals[ref]
-        case .expression(let source): return resolveTemplate(source)
-        case nil: return nil
+        case .template(let parts): return resolveTemplate(parts)
+        case .expression, nil: return nil
         }
     }
 
@@ -84,14 +151,15 @@ public struct TerraformFacts: Sendable, Equatable {
     }
 
     /// `"${var.prefix}-jobs"` with every interpolation a known literal.
-    private func resolveTemplate(_ source: String) -> String? {
-        guard source.count >= 2, source.hasPrefix("\""), source.hasSuffix("\"") else { return nil }
-        var text = String(source.dropFirst().dropLast())
-        while let open = text.range(of: "${") {
-            guard let close = text.range(of: "}", range: open.upperBound..<text.endIndex) else { return nil }
-            let name = text[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            guard let value = literals[name] else { return nil }
-            text.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
+    private func resolveTemplate(_ parts: [Value.TemplatePart]) -> String? {
+        var text = ""
+        for part in parts {
+            switch part {
+            case .text(let literal): text += literal
+            case .interpolation(let reference):
+                guard let reference, let value = literals[reference] else { return nil }
+                text += value
+            }
         }
         return text
     }
@@ -114,8 +182,8 @@ public struct TerraformFacts: Sendable, Equatable {
         var tfvars: [String: String] = [:]
         for (path, text) in files.sorted(by: { $0.path < $1.path }) {
             let body: Body
-            do { body = try TerraformScanner.parse(text) } catch {
-                facts.problems.append("\(path): \(LSQMError.describe(error))")
+            do { body = Body(try HCLReader.parse(text)) } catch {
+                facts.problems.append("\(path): \(error)")
                 continue
             }
             let isRoot = !path.contains("/")
@@ -144,189 +212,3 @@ public struct TerraformFacts: Sendable, Equatable {
     }
 }
 
-/// A small HCL2 structure scanner: blocks, attributes, and each attribute's value classified as a literal,
-/// a reference or other source text. Comments, heredocs and nested brackets are skipped correctly.
-enum TerraformScanner {
-    struct SyntaxError: Error, CustomStringConvertible {
-        var message: String
-        var line: Int
-        var description: String { "line \(line): \(message)" }
-    }
-
-    static func parse(_ text: String) throws -> TerraformFacts.Body {
-        var scanner = Cursor(Array(text.unicodeScalars))
-        return try scanner.body(closedByBrace: false)
-    }
-
-    private struct Cursor {
-        let chars: [Unicode.Scalar]
-        var index = 0
-        var line = 1
-
-        init(_ chars: [Unicode.Scalar]) { self.chars = chars }
-
-        var atEnd: Bool { index >= chars.count }
-        func peek(_ offset: Int = 0) -> Unicode.Scalar? { index + offset < chars.count ? chars[index + offset] : nil }
-
-        mutating func advance() {
-            if chars[index] == "\n" { line += 1 }
-            index += 1
-        }
-
-        func error(_ message: String) -> SyntaxError { SyntaxError(message: message, line: line) }
-
-        /// Skips spaces, tabs and comments; newlines too when `newlines` is true.
-        mutating func skipTrivia(newlines: Bool) {
-            while let c = peek() {
-                if c == " " || c == "\t" || c == "\r" || (newlines && c == "\n") { advance() }
-                else if c == "#" || (c == "/" && peek(1) == "/") { while let d = peek(), d != "\n" { advance() } }
-                else if c == "/" && peek(1) == "*" {
-                    advance(); advance()
-                    while !atEnd, !(peek() == "*" && peek(1) == "/") { advance() }
-                    if !atEnd { advance(); advance() }
-                } else { return }
-            }
-        }
-
-        static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || c == "_" }
-        static func isIdentifierPart(_ c: Unicode.Scalar) -> Bool { isIdentifierStart(c) || ("0"..."9").contains(c) || c == "-" }
-
-        mutating func identifier() -> String? {
-            guard let c = peek(), Cursor.isIdentifierStart(c) else { return nil }
-            var name = ""
-            while let c = peek(), Cursor.isIdentifierPart(c) { name.unicodeScalars.append(c); advance() }
-            return name
-        }
-
-        /// A quoted string starting at `"`: its source text (with quotes) and whether it interpolates.
-        mutating func quotedString() throws -> (source: String, value: String, interpolates: Bool) {
-            let start = index
-            advance()
-            var value = ""
-            var interpolates = false
-            var depth = 0
-            while true {
-                guard let c = peek() else { throw error("unterminated string") }
-                if c == "\n" && depth == 0 { throw error("unterminated string") }
-                if c == "\\" && depth == 0 {
-                    advance()
-                    guard let escaped = peek() else { throw error("unterminated string") }
-                    switch escaped {
-                    case "n": value += "\n"
-                    case "t": value += "\t"
-                    case "r": value += "\r"
-                    default: value.unicodeScalars.append(escaped)
-                    }
-                    advance()
-                    continue
-                }
-                if (c == "$" || c == "%") && peek(1) == "{" && depth == 0 {
-                    if peek(-1) != c { interpolates = true }
-                    depth = 1
-                    advance(); advance()
-                    continue
-                }
-                if depth > 0 {
-                    if c == "{" { depth += 1 } else if c == "}" { depth -= 1 } else if c == "\"" {
-                        // A string inside an interpolation: skip it whole.
-                        _ = try quotedString()
-                        continue
-                    }
-                    advance()
-                    continue
-                }
-                if c == "\"" { advance(); break }
-                value.unicodeScalars.append(c)
-                advance()
-            }
-            let source = String(String.UnicodeScalarView(chars[start..<index]))
-            return (source, value, interpolates)
-        }
-
-        /// Skips a heredoc whose `<<` is at the cursor, up to and including its closing marker line.
-        mutating func heredoc() throws {
-            advance(); advance()
-            if peek() == "-" { advance() }
-            guard let marker = identifier() else { throw error("heredoc without a marker") }
-            while let c = peek(), c != "\n" { advance() }
-            while !atEnd {
-                advance() // the newline
-                var lineText = ""
-                while let c = peek(), c != "\n" { lineText.unicodeScalars.append(c); advance() }
-                if lineText.trimmingCharacters(in: .whitespaces) == marker { return }
-            }
-            throw error("heredoc \(marker) is not closed")
-        }
-
-        mutating func body(closedByBrace: Bool) throws -> TerraformFacts.Body {
-            var body = TerraformFacts.Body()
-            while true {
-                skipTrivia(newlines: true)
-                guard let c = peek() else {
-                    if closedByBrace { throw error("missing '}'") }
-                    return body
-                }
-                if c == "}" {
-                    guard closedByBrace else { throw error("unexpected '}'") }
-                    advance()
-                    return body
-                }
-                guard let name = identifier() else { throw error("expected an attribute or a block, found '\(c)'") }
-                skipTrivia(newlines: false)
-                if peek() == "=" && peek(1) != "=" {
-                    advance()
-                    body.attributes[name] = try expression()
-                    continue
-                }
-                var labels: [String] = []
-                while true {
-                    skipTrivia(newlines: false)
-                    if peek() == "\"" { labels.append(try quotedString().value) }
-                    else if let label = identifier() { labels.append(label) }
-                    else if peek() == "{" { advance(); break }
-                    else { throw error("expected a block label or '{' after '\(name)'") }
-                }
-                body.blocks.append((name, labels, try self.body(closedByBrace: true)))
-            }
-        }
-
-        /// An attribute value, up to a newline outside brackets or the `}` that closes the enclosing block.
-        mutating func expression() throws -> TerraformFacts.Value {
-            skipTrivia(newlines: false)
-            let start = index
-            var depth = 0
-            var sawString: (value: String, interpolates: Bool)?
-            var tokens = 0
-            // Where the expression's last significant character ends (a trailing comment is not part of it).
-            var end = index
-            while let c = peek() {
-                if c == "\n" && depth == 0 { break }
-                if c == "}" && depth == 0 { break }
-                if c == "#" || (c == "/" && (peek(1) == "/" || peek(1) == "*")) { skipTrivia(newlines: depth > 0); continue }
-                if c == "\"" {
-                    let string = try quotedString()
-                    sawString = (string.value, string.interpolates)
-                    tokens += 1
-                    end = index
-                    continue
-                }
-                if c == "<" && peek(1) == "<" { try heredoc(); tokens += 2; end = index; continue }
-                if "([{".unicodeScalars.contains(c) { depth += 1 }
-                if ")]}".unicodeScalars.contains(c) { depth -= 1 }
-                let significant = !(c == " " || c == "\t" || c == "\r" || c == "\n")
-                if significant { tokens += 1 }
-                advance()
-                if significant { end = index }
-            }
-            let source = String(String.UnicodeScalarView(chars[start..<end])).trimmingCharacters(in: .whitespaces)
-            if let string = sawString, source.hasPrefix("\""), source.hasSuffix("\""), tokens == 1 {
-                return string.interpolates ? .expression(source) : .literal(string.value)
-            }
-            if source == "true" || source == "false" || Double(source) != nil { return .literal(source) }
-            if source.range(of: #"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)+$"#, options: .regularExpression) != nil {
-                return .reference(source)
-            }
-            return .expression(source)
-        }
-    }
-}

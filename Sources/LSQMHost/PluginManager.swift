@@ -38,17 +38,20 @@ public struct PluginListing: Codable, Sendable, Equatable {
     public var error: String?
     public var description: String?
     public var origin: String
+    /// For normalizers: the template kinds accepted.
+    public var kinds: [String]?
 
     public init(info: PluginInfo, origin: String) {
         name = info.name; kind = info.kind; version = info.version; abi = info.abi; path = info.path
         loaded = true; error = nil; description = info.description; self.origin = origin
+        kinds = info.kind == "normalizer" ? info.kinds : nil
     }
 
     public init(path: String, error: String, origin: String) {
         self.path = path; loaded = false; self.error = error; self.origin = origin
     }
 
-    enum CodingKeys: String, CodingKey { case name, kind, version, abi, path, loaded, error, description, origin }
+    enum CodingKeys: String, CodingKey { case name, kind, version, abi, path, loaded, error, description, origin, kinds }
 
     /// Every key is always present (null when unknown), so scripts can rely on the shape.
     public func encode(to encoder: any Encoder) throws {
@@ -62,6 +65,7 @@ public struct PluginListing: Codable, Sendable, Equatable {
         try c.encode(error, forKey: .error)
         try c.encode(description, forKey: .description)
         try c.encode(origin, forKey: .origin)
+        try c.encodeIfPresent(kinds, forKey: .kinds)
     }
 }
 
@@ -87,9 +91,12 @@ public final class PluginManager: Sendable {
     public let callTimeout: Duration
     private let logger: Logger
     private let http: HostHTTPService?
+    private let secretURLs: [String: String]
 
     public init(directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
-                callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil) {
+                callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil,
+                secretURLs: [String: String] = [:]) {
+        self.secretURLs = secretURLs
         self.directories = directories
         self.isolation = isolation
         self.workerExecutable = workerExecutable
@@ -209,7 +216,7 @@ public final class PluginManager: Sendable {
 
     private func makeServices(name: String, config: JSONValue) -> PluginServices {
         PluginServices(pluginName: name, logger: logger, config: config,
-                       cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(name)", isDirectory: true), http: http)
+                       cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(name)", isDirectory: true), http: http, secretURLs: secretURLs)
     }
 
     /// The conformance check for plugin authors: the descriptor loads and passes the ABI checks, an

@@ -16,10 +16,15 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
     private let config: [String: JSONValue]
     public let cacheDirectory: String
     private let http: HostHTTPService?
+    private let secretURLs: [String: String]
     private let lock = NSLock()
     private var cancelled = false
 
-    public init(pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?) {
+    /// - Parameter secretURLs: URLs that are secrets themselves (a Slack webhook), by name. A plugin asks for
+    ///   `secret://NAME` and the host substitutes the URL here, so the secret never enters the plugin.
+    public init(pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?,
+                secretURLs: [String: String] = [:]) {
+        self.secretURLs = secretURLs
         self.pluginName = pluginName
         self.logger = logger
         self.config = config.objectValue ?? [:]
@@ -43,15 +48,23 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
         guard let http else {
             return (1, nil, PluginErrorText.json("failed to make an HTTP request: this host offers no HTTP service here"))
         }
-        let request: HTTPRequest
+        var request: HTTPRequest
         do { request = try JSONCoding.decode(HTTPRequest.self, from: Data(requestJSON.utf8)) } catch {
             return (1, nil, PluginErrorText.json("failed to read the HTTP request: \(LSQMError.describe(error))"))
+        }
+        if request.url.hasPrefix(PluginServices.secretScheme) {
+            let name = String(request.url.dropFirst(PluginServices.secretScheme.count))
+            guard let resolved = secretURLs[name], !resolved.isEmpty else {
+                return (1, nil, PluginErrorText.json("failed to request secret URL \(name): it is not set", retryable: false))
+            }
+            request.url = resolved
         }
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
         let pluginName = self.pluginName
+        let outgoing = request
         Task.detached {
-            do { box.set(.success(try await http.perform(request, plugin: pluginName))) } catch { box.set(.failure(error)) }
+            do { box.set(.success(try await http.perform(outgoing, plugin: pluginName))) } catch { box.set(.failure(error)) }
             done.signal()
         }
         done.wait()
@@ -66,6 +79,9 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
             return (1, nil, PluginErrorText.json("failed to request \(request.url): no result"))
         }
     }
+
+    /// `secret://NAME`: a URL the host fills in from its secrets.
+    public static let secretScheme = "secret://"
 
     public func configValue(_ key: String) -> String? {
         config[key].flatMap { try? JSONCoding.string($0) }

@@ -4,8 +4,8 @@ import LSQMCore
 
 /// Stage 1: bring the artifact repository's working copy up to date.
 ///
-/// - A local path that does not exist is created, initialised as a git repository with every index file and
-///   folder, and committed.
+/// - A local path that does not exist (or is an empty folder) is created, initialised as a git repository with
+///   every index file and folder, and committed.
 /// - A local path that exists is used as is (pulled first if it has an `origin`).
 /// - A remote URL is cloned into the cache on first use and pulled after that.
 public enum SyncStage {
@@ -51,7 +51,7 @@ public enum SyncStage {
                 try await git.run(["clone", "--quiet", input.repository, input.workingCopy.path], in: input.workingCopy.deletingLastPathComponent())
                 action = "cloned"
             }
-        } else if !Files.exists(input.workingCopy) {
+        } else if !Files.exists(input.workingCopy) || isEmptyDirectory(input.workingCopy) {
             try Files.createDirectory(input.workingCopy)
             try await git.run(["init", "--quiet", "--initial-branch=main"])
             action = "created"
@@ -79,6 +79,10 @@ public enum SyncStage {
         let head = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         input.logger.info("sync", "synced", "\(action) \(input.workingCopy.path)", fields: ["action": .string(action)])
         return Output(action: action, path: input.workingCopy.path, head: head)
+    }
+
+    private static func isEmptyDirectory(_ url: URL) -> Bool {
+        Files.isDirectory(url) && ((try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty ?? false)
     }
 
     private static func pull(_ git: Git) async throws {

@@ -26,7 +26,8 @@ struct CommandContext {
         configuration.pluginDirectories += options.pluginDir
         try configuration.validate()
         self.configuration = configuration
-        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? .automatic
+        let envFormat = environment["LSQM_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:))
+        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
                              redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
     }
@@ -83,6 +84,13 @@ extension CommandContext {
             directories: PluginDirectory.standard(executable: executable, environment: environment, extra: configuration.pluginDirectories),
             isolation: PluginIsolation(rawValue: configuration.pluginIsolation) ?? .isolated,
             workerExecutable: executable, cacheRoot: cacheDirectory,
-            callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http)
+            callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http,
+            secretURLs: configuration.slackWebhookURL.map { ["SLACK_WEBHOOK_URL": $0] } ?? [:])
     }
+}
+
+extension CommandContext {
+    /// The host HTTP service plugins use. (Replaced by the full service — auth, rate limits, ETag cache — when
+    /// the discovery work lands; until then plugins get no network, which local sources do not need.)
+    func httpService() throws -> HostHTTPService? { nil }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
+import LSQMValidate
 import XCTest
 @testable import LSQMGenerate
 
@@ -105,30 +106,45 @@ final class RuleGeneratorTests: XCTestCase {
         XCTAssertNil(AppChecks.lint(app))
     }
 
-    /// The acceptance test: the rule app for a real architecture passes against moto after a real
-    /// `terraform apply`, and fails once the deployment is broken (every resource wiped).
-    func testRuleAppPassesAgainstARealDeploymentAndFailsWhenItIsBroken() async throws {
-        try await Files.withTemporaryDirectory(prefix: "lsqm-generate-moto") { directory in
-            let deployment = try await MotoDeployment(directory: directory)
-            do {
-                try await deployment.apply(architecture: Fixture.architecture("fanout"))
-                let app = directory.appendingPathComponent("app", isDirectory: true)
-                for file in RuleGenerator.generate(Fixture.facts("fanout")).files {
-                    try AtomicFile.write(file.content, to: app.appendingPathComponent(file.path))
-                }
-                let passing = try await deployment.pytest(app: app)
-                XCTAssertTrue(passing.succeeded, passing.combinedOutput)
-                XCTAssertTrue(passing.stdout.contains("12 passed"), passing.stdout)
-
-                try await deployment.reset()
-                let broken = try await deployment.pytest(app: app)
-                XCTAssertEqual(broken.exitCode, 1, broken.combinedOutput)
-                XCTAssertTrue(broken.stdout.contains("12 failed"), broken.stdout)
-            } catch {
-                await deployment.stop()
-                throw error
-            }
-            await deployment.stop()
+    /// The acceptance test, through the validate stage as a weekly run does it: the rule app for a real
+    /// architecture passes against moto after a real `terraform apply`; the same app fails against a broken
+    /// deployment (Terraform that deploys none of what the app was generated for).
+    func testRuleAppPassesAgainstARealDeploymentAndFailsAgainstABrokenOne() async throws {
+        for tool in ["terraform", "moto_server", "python3"] where Subprocess.which(tool) == nil { throw XCTSkip("\(tool) is not installed") }
+        guard let mirror = TerraformSettings.defaultMirror(configured: ProcessInfo.processInfo.environment["LSQM_TF_PLUGIN_MIRROR"]) else {
+            throw XCTSkip("no terraform provider mirror (/opt/tf-plugins or LSQM_TF_PLUGIN_MIRROR)")
         }
+        let fanout = try Files.regularFiles(under: Fixture.architecture("fanout")).map { ($0, try Files.read(Fixture.architecture("fanout").appendingPathComponent($0))) }
+        let nothing = [("main.tf", Data("# Deploys nothing: every resource the app expects is missing.\nvariable \"unused\" {\n  default = \"\"\n}\n".utf8))]
+        let (store, _) = try Fixture.store([("fanout", fanout), ("broken", nothing)])
+        defer { Files.remove(store.root) }
+        let index = try store.loadIndex()
+        let good = try XCTUnwrap(index.architectures.values.first { $0.name == "fanout" })
+        let broken = try XCTUnwrap(index.architectures.values.first { $0.name == "broken" })
+
+        let generated = try await GenerateStage.run(GenerateStage.Input(store: store, architectures: [good.id], generator: .rules))
+        XCTAssertEqual(generated.apps.map(\.status), [.generated])
+        // The broken deployment gets the very same app.
+        var metadata = try XCTUnwrap(store.loadAppMetadata(good.id))
+        metadata.arch = broken.id
+        try store.saveApp(metadata, files: try AppFiles.names.map { ($0, try Files.read(store.appDirectory(good.id).appendingPathComponent($0))) })
+
+        // Shared with the validate tests: a warm provider cache and venv.
+        let cache = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lsqm-validate-test-cache", isDirectory: true)
+        var options = ValidateOptions(parallel: 2, timeout: .seconds(400), healthTimeout: .seconds(30), cleanupTimeout: .seconds(300),
+                                      terraform: TerraformSettings(mirror: mirror, pluginCache: cache.appendingPathComponent("terraform-plugins")),
+                                      venvDirectory: cache.appendingPathComponent("venvs"))
+        options.environment = ProcessInfo.processInfo.environment
+        let run = try await ValidateStage.run(architectures: [good, broken], store: store, runtime: HostRuntime(emulator: .moto),
+                                              options: options, logger: .silent)
+        let results = Dictionary(uniqueKeysWithValues: run.results.map { ($0.name, $0) })
+        let passed = try XCTUnwrap(results["fanout"])
+        XCTAssertEqual(passed.status, .passed, "\(passed.error ?? "") \(passed.pytestOutput ?? "")")
+        XCTAssertEqual(passed.tests.count, 12)
+        XCTAssertTrue(passed.tests.allSatisfy { $0.outcome == .passed })
+        let failed = try XCTUnwrap(results["broken"])
+        XCTAssertEqual(failed.status, .failed, "\(failed.error ?? "") \(failed.pytestOutput ?? "")")
+        XCTAssertEqual(failed.tests.count, 12)
+        XCTAssertTrue(failed.tests.allSatisfy { $0.outcome != .passed }, "\(failed.tests)")
     }
 }

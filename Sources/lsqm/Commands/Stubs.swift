@@ -8,25 +8,6 @@ struct NotImplementedCommand {
     static func fail(_ name: String) throws -> Never { throw LSQMError.notImplemented(name) }
 }
 
-
-struct MineCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mine", abstract: "Discover new architectures from the configured sources.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("mine") }
-}
-
-struct NormalizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "normalize", abstract: "Convert one CloudFormation, SAM or Serverless architecture to Terraform.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("normalize") }
-}
-
-struct ValidateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Deploy and test architectures in fresh emulators.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("validate") }
-}
-
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "compare", abstract: "Compare two runs: regressions, fixes, flaky.")
     @OptionGroup var global: GlobalOptions
