@@ -37,12 +37,14 @@ public enum GenerateStage {
         public var tokenBudget: Int
         public var checks: AppChecks
         public var dryRun: Bool
+        /// Rule apps generated (and checked) at once.
+        public var parallel: Int
         public var logger: Logger
 
         public init(store: ArtifactStore, architectures: [String] = [], generator: GeneratorKind, claude: ClaudeSettings? = nil,
-                    tokenBudget: Int = 500_000, checks: AppChecks = AppChecks(), dryRun: Bool = false, logger: Logger = .silent) {
+                    tokenBudget: Int = 500_000, checks: AppChecks = AppChecks(), dryRun: Bool = false, parallel: Int = 4, logger: Logger = .silent) {
             self.store = store; self.architectures = architectures; self.generator = generator; self.claude = claude
-            self.tokenBudget = tokenBudget; self.checks = checks; self.dryRun = dryRun; self.logger = logger
+            self.tokenBudget = tokenBudget; self.checks = checks; self.dryRun = dryRun; self.parallel = parallel; self.logger = logger
         }
 
         /// `claude` when an API key is configured, else `rules`.
@@ -125,7 +127,15 @@ public enum GenerateStage {
             run.client = ClaudeClient(apiKey: settings.apiKey, model: settings.model, baseURL: settings.baseURL,
                                       maxTokens: settings.maxTokens, backoff: settings.backoff, logger: input.logger)
         }
-        for (position, architecture) in architectures.enumerated() {
+        if input.generator == .rules {
+            // No budget to share: apps are independent, and the checks (a Python start and a pytest collection
+            // each, seconds apiece) dominate, so they run `parallel` at a time.
+            run.outcomes = try await inParallel(architectures, limit: input.parallel) { architecture in
+                var single = Run(input: input)
+                return try await single.generate(architecture)
+            }
+        }
+        for (position, architecture) in architectures.enumerated() where input.generator == .claude {
             if run.budgetExhausted {
                 run.outcomes.append(AppOutcome(arch: architecture.id, status: .left, reason: "token budget exhausted"))
                 continue
@@ -149,6 +159,26 @@ public enum GenerateStage {
                       promptVersion: input.generator == .claude ? TestAppPrompt.version : nil, apps: run.outcomes,
                       inputTokens: run.usage.inputTokens, outputTokens: run.usage.outputTokens, tokenBudget: input.tokenBudget,
                       budgetExhausted: run.budgetExhausted, left: left)
+    }
+
+    /// Maps `items` through `body` with at most `limit` running at once, keeping the order of `items`.
+    static func inParallel<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+        try await withThrowingTaskGroup(of: (Int, R).self) { group in
+            var results = [R?](repeating: nil, count: items.count)
+            var next = 0
+            func startNext() {
+                guard next < items.count else { return }
+                let (index, item) = (next, items[next])
+                group.addTask { (index, try await body(item)) }
+                next += 1
+            }
+            for _ in 0..<max(1, limit) { startNext() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                startNext()
+            }
+            return results.compactMap { $0 }
+        }
     }
 
     /// The architectures to generate for, by id; `--arch` values may be unique prefixes.

@@ -62,6 +62,6 @@ extension CommandContext {
             claude = GenerateStage.ClaudeSettings(apiKey: key, model: configuration.model, baseURL: baseURL)
         }
         return GenerateStage.Input(store: store, architectures: architectures, generator: kind, claude: claude,
-                                   tokenBudget: configuration.tokenBudget, dryRun: options.dryRun, logger: logger)
+                                   tokenBudget: configuration.tokenBudget, dryRun: options.dryRun, parallel: configuration.parallel, logger: logger)
     }
 }
