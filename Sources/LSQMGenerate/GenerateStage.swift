@@ -155,11 +155,17 @@ public enum GenerateStage {
                           "\(run.outcomes.filter { $0.status == .generated }.count) generated, \(run.outcomes.filter { $0.status == .current }.count) current, "
                             + "\(run.outcomes.filter { $0.status == .skipped }.count) skipped, \(left) left; \(run.usage.total) tokens",
                           fields: ["input_tokens": .number(Double(run.usage.inputTokens)), "output_tokens": .number(Double(run.usage.outputTokens))])
-        return Output(generator: input.generator, model: input.generator == .claude ? input.claude?.model : nil,
-                      promptVersion: input.generator == .claude ? TestAppPrompt.version : nil, apps: run.outcomes,
-                      inputTokens: run.usage.inputTokens, outputTokens: run.usage.outputTokens, tokenBudget: input.tokenBudget,
-                      budgetExhausted: run.budgetExhausted, left: left)
+        let output = Output(generator: input.generator, model: input.generator == .claude ? input.claude?.model : nil,
+                            promptVersion: input.generator == .claude ? TestAppPrompt.version : nil, apps: run.outcomes,
+                            inputTokens: run.usage.inputTokens, outputTokens: run.usage.outputTokens, tokenBudget: input.tokenBudget,
+                            budgetExhausted: run.budgetExhausted, left: left)
+        // The run's record next to the apps: tokens spent, what was skipped and why, what the budget left.
+        if !input.dryRun { try AtomicFile.writeJSON(output, to: recordFile(input.store)) }
+        return output
     }
+
+    /// `apps/generation.json`: the last generate run's `Output`.
+    public static func recordFile(_ store: ArtifactStore) -> URL { store.appsDirectory.appendingPathComponent("generation.json") }
 
     /// Maps `items` through `body` with at most `limit` running at once, keeping the order of `items`.
     static func inParallel<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {

@@ -204,6 +204,8 @@ final class GenerateStageTests: XCTestCase {
         XCTAssertEqual(fake.messageRequests.count, 2, "no call is made once the budget could be exceeded")
         XCTAssertLessThanOrEqual(output.inputTokens + output.outputTokens, output.tokenBudget)
         XCTAssertTrue(capture.text.contains("token budget exhausted") && capture.text.contains("2 architectures left"), capture.text)
+        let record = try JSONCoding.decode(GenerateStage.Output.self, from: Files.read(GenerateStage.recordFile(store)))
+        XCTAssertEqual(record, output, "the run is recorded in apps/generation.json")
     }
 
     func testRulesGeneratorSavesDeterministicAppsAndSkipsWhatItCannotTest() async throws {
