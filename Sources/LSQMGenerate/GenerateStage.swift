@@ -299,7 +299,14 @@ public enum GenerateStage {
                     return AppOutcome(arch: architecture.id, status: .left, generator: GeneratorKind.claude.rawValue, usage: spent,
                                       reason: "token budget exhausted (\(usage.total) of \(input.tokenBudget) used; the next call could take \(estimate))")
                 }
-                let reply = try await client.call(system: TestAppPrompt.system, messages: messages, tool: TestAppPrompt.tool)
+                let reply: ClaudeClient.Reply
+                do {
+                    reply = try await client.call(system: TestAppPrompt.system, messages: messages, tool: TestAppPrompt.tool)
+                } catch let error as LSQMError where error.kind == .remote && ["HTTP 400", "HTTP 413"].contains(where: error.cause.hasPrefix) {
+                    // This architecture's request was refused (too large, say); the next one may be fine. Outages,
+                    // authentication and rate limits that outlast the retries stop the stage instead.
+                    return skip(architecture, "the Claude API refused the request: \(error.cause)", usage: spent)
+                }
                 usage = usage + reply.usage
                 spent = spent + reply.usage
                 let problem: String

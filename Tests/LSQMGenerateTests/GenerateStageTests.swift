@@ -185,6 +185,16 @@ final class GenerateStageTests: XCTestCase {
         XCTAssertEqual(fake.messageRequests.count, 1, "a 401 is not retried")
     }
 
+    func testARefusedRequestSkipsThatArchitectureOnly() async throws {
+        let (store, _) = try Fixture.store(Fixture.simpleArchitectures(["first", "second"]))
+        defer { Files.remove(store.root) }
+        let fake = try FakeAnthropicServer(script: [.error(status: 400, type: "invalid_request_error", message: "prompt is too long"),
+                                                    .app(Fixture.goodApp())], expectedKey: key)
+        let output = try await GenerateStage.run(input(store, fake))
+        XCTAssertEqual(output.apps.map(\.status), [.skipped, .generated])
+        XCTAssertTrue(output.apps[0].reason?.contains("HTTP 400: invalid_request_error: prompt is too long") == true, output.apps[0].reason ?? "")
+    }
+
     func testBudgetStopsBeforeACallThatCouldExceedIt() async throws {
         let (store, _) = try Fixture.store(Fixture.simpleArchitectures(["one", "two", "three", "four"]))
         defer { Files.remove(store.root) }
