@@ -22,8 +22,8 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
 
 let plugins: [(Product, Target)] = [
     plugin("LocalDirectorySource"),
-    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
-    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
+    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
     (
         .library(name: "FileNotifier", type: .dynamic, targets: ["FileNotifier"]),
@@ -56,6 +56,9 @@ let package = Package(
 
         // Template parsing shared by the host (metadata) and the normalizer plugins.
         .target(name: "LSQMTemplates", dependencies: ["LSQMBasics", "Yams"], swiftSettings: swiftSettings),
+
+        // CloudFormation, SAM and Serverless → Terraform, shared by both normalizer plugins.
+        .target(name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates"], swiftSettings: swiftSettings),
 
         // Layer 3: the domain. No network, no processes.
         .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
@@ -90,7 +93,7 @@ let package = Package(
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMCloudFormation", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

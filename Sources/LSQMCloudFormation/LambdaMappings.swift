@@ -1,0 +1,133 @@
+import Foundation
+import LSQMBasics
+
+/// Lambda functions and layers: code packages are zips lsqm writes itself (inline code, local folders, or a
+/// placeholder handler when the code is not in the architecture), referenced by `filename` and hash.
+enum LambdaMappings {
+    /// The key SAM and Serverless expansion use for code that lives in the architecture folder.
+    static let localPathKey = "LSQM::LocalPath"
+    static let placeholderRole = "arn:aws:iam::000000000000:role/lsqm-placeholder"
+
+    static func function(_ e: ResourceEmitter) {
+        let runtime = e.properties["Runtime"]?.stringValue ?? ""
+        let handler = e.properties["Handler"]?.stringValue ?? "index.handler"
+        if e.context.publishedFunctions.contains(e.plan.logicalID) { e.attributes["publish"] = .bool(true) }
+        if e.properties["Role"] == nil {
+            e.context.warn("the function has no Role: a placeholder role ARN stands in")
+            e.attributes["role"] = .string(placeholderRole)
+        }
+        let code = e.take("Code") ?? .object([:])
+        if let image = code["ImageUri"] {
+            e.set("image_uri", e.value(image))
+            e.attributes["package_type"] = .string("Image")
+            _ = e.take("PackageType")
+            return
+        }
+        let package = CodePackager(context: e.context).package(code: code, runtime: runtime, handler: handler, layer: false)
+        setPackage(e, package)
+    }
+
+    static func layer(_ e: ResourceEmitter) {
+        let content = e.take("Content") ?? .object([:])
+        let runtime = e.properties["CompatibleRuntimes"]?.arrayValue?.first?.stringValue ?? ""
+        setPackage(e, CodePackager(context: e.context).package(code: content, runtime: runtime, handler: "", layer: true))
+    }
+
+    private static func setPackage(_ e: ResourceEmitter, _ zip: Data) {
+        let path = "lambda/\(e.name).zip"
+        e.context.outputFiles.append(ArchitectureFile(path: path, data: zip))
+        e.attributes["filename"] = .template([.interpolation(.ref("path.module")), .literal("/" + path)])
+        var hash = SHA256()
+        hash.update(zip)
+        e.attributes["source_code_hash"] = .string(Data(hash.finalize()).base64EncodedString())
+    }
+
+    /// AWS::Lambda::Version has no resource of its own in Terraform: it publishes the function (`publish = true`)
+    /// and its Ref becomes the function's `qualified_arn`.
+    static func version(_ e: ResourceEmitter) {
+        e.emitPrimary = false
+        e.properties = [:]
+    }
+}
+
+/// Builds Lambda deployment packages from what the template and the architecture folder hold.
+struct CodePackager {
+    let context: TranslationContext
+
+    func package(code: JSONValue, runtime: String, handler: String, layer: Bool) -> Data {
+        if let inline = code["ZipFile"] {
+            if let text = inline.stringValue {
+                return ZipWriter.archive([(inlineFileName(runtime: runtime, handler: handler), Data(text.utf8))])
+            }
+            context.warn("inline ZipFile code is computed by an intrinsic function: a placeholder handler stands in")
+            return placeholder(runtime: runtime, handler: handler, layer: layer)
+        }
+        if let local = code[LambdaMappings.localPathKey]?.stringValue {
+            if let files = localFiles(local), !files.isEmpty {
+                if files.count == 1, let only = files.first, only.path.isEmpty || only.path.hasSuffix(".zip") || only.path.hasSuffix(".jar") {
+                    return only.data
+                }
+                if layer || hasHandler(files, runtime: runtime, handler: handler) { return ZipWriter.archive(files) }
+            }
+            context.warn("code at \(local) is not in the architecture: a placeholder handler stands in")
+            return placeholder(runtime: runtime, handler: handler, layer: layer)
+        }
+        if code["S3Bucket"] != nil || code["S3Key"] != nil {
+            context.warn("code in S3 cannot be fetched offline: a placeholder handler stands in")
+        } else {
+            context.warn("no code given: a placeholder handler stands in")
+        }
+        return placeholder(runtime: runtime, handler: handler, layer: layer)
+    }
+
+    /// Files under a path relative to the template, with paths relative to that folder.
+    private func localFiles(_ relative: String) -> [(path: String, data: Data)]? {
+        guard let root = context.resolvePath(relative) else { return nil }
+        if let exact = context.files[root] { return [(path: "", data: exact)] }
+        let prefix = root.isEmpty ? "" : root + "/"
+        let skip: Set<String> = ["SOURCE.json", "template.yaml", "template.yml", "serverless.yml", "serverless.yaml", "samconfig.toml"]
+        return context.files.keys.sorted().compactMap { path in
+            guard path.hasPrefix(prefix) else { return nil }
+            let rest = String(path.dropFirst(prefix.count))
+            if skip.contains(rest) || rest.hasPrefix(".") { return nil }
+            return context.files[path].map { (path: rest, data: $0) }
+        }
+    }
+
+    private func hasHandler(_ files: [(path: String, data: Data)], runtime: String, handler: String) -> Bool {
+        guard let module = handler.split(separator: ".").dropLast().joined(separator: ".").nilIfEmpty else { return !files.isEmpty }
+        return files.contains { $0.path.hasPrefix(module + ".") || $0.path.hasPrefix(module.replacingOccurrences(of: ".", with: "/") + ".") }
+            || !(runtime.hasPrefix("python") || runtime.hasPrefix("nodejs") || runtime.hasPrefix("ruby"))
+    }
+
+    private func inlineFileName(runtime: String, handler: String) -> String {
+        let module = handler.split(separator: ".").first.map(String.init) ?? "index"
+        if runtime.hasPrefix("python") { return module + ".py" }
+        if runtime.hasPrefix("ruby") { return module + ".rb" }
+        return module + ".js"
+    }
+
+    /// A minimal handler for the runtime that answers 200, so a deploy succeeds and the record says why.
+    func placeholder(runtime: String, handler: String, layer: Bool) -> Data {
+        if layer { return ZipWriter.archive([("README.txt", Data("lsqm placeholder layer: the layer content was not in the architecture\n".utf8))]) }
+        let parts = handler.split(separator: ".").map(String.init)
+        let function = parts.count > 1 ? parts[parts.count - 1] : "handler"
+        let module = parts.count > 1 ? parts.dropLast().joined(separator: "/") : "index"
+        let body = #"{"statusCode": 200, "body": "lsqm placeholder"}"#
+        let file: (String, String)
+        if runtime.hasPrefix("python") {
+            file = (module + ".py", "def \(function)(event, context):\n    return \(body.replacingOccurrences(of: "\"", with: "'"))\n")
+        } else if runtime.hasPrefix("nodejs") {
+            file = (module + ".js", "exports.\(function) = async () => (\(body));\n")
+        } else if runtime.hasPrefix("ruby") {
+            file = (module + ".rb", "def \(function)(event:, context:)\n  { statusCode: 200, body: 'lsqm placeholder' }\nend\n")
+        } else {
+            file = ("bootstrap", "#!/bin/sh\n# lsqm placeholder: the function's code was not in the architecture.\n")
+        }
+        return ZipWriter.archive([(file.0, Data(file.1.utf8))])
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
