@@ -10,7 +10,8 @@ public enum CloudFormationTranslator {
     public static func normalize(_ request: NormalizeRequest) -> NormalizeResponse {
         let files = TemplateFiles(request.files)
         guard let (path, template) = files.findTemplate(where: { $0["Resources"]?.objectValue != nil }) else {
-            return .failed("no CloudFormation template (a YAML or JSON file with a Resources section) in the architecture")
+            return .failed("no CloudFormation template (a YAML or JSON file with a Resources section) in the architecture"
+                + files.parseErrors.map { "; \($0)" }.joined())
         }
         let context = TranslationContext(architectureName: request.name, files: files.data, baseDirectory: files.directory(of: path))
         return translate(template: template, templatePath: path, context: context, source: request.sourceURL ?? request.name)
@@ -48,11 +49,22 @@ struct TemplateFiles {
 
     /// The first file (preferring `template.*`, `serverless.*`, YAML over JSON, shallow over deep) that parses
     /// and satisfies `accept`.
-    func findTemplate(where accept: (JSONValue) -> Bool) -> (String, JSONValue)? {
-        let candidates = data.keys.filter { path in
+    /// Why candidate files did not parse, for the failure message.
+    var parseErrors: [String] {
+        candidates.sorted().compactMap { path in
+            guard let bytes = data[path] else { return nil }
+            do { _ = try TemplateYAML.load(bytes); return nil } catch { return "\(path): \(error)" }
+        }
+    }
+
+    private var candidates: [String] {
+        data.keys.filter { path in
             let file = path.split(separator: "/").last.map(String.init) ?? path
             return Self.templateExtensions.contains { path.lowercased().hasSuffix($0) } && !Self.notTemplates.contains(file)
         }
+    }
+
+    func findTemplate(where accept: (JSONValue) -> Bool) -> (String, JSONValue)? {
         func rank(_ path: String) -> (Int, Int, Int, String) {
             let file = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
             let preferred = file.hasPrefix("template.") || file.hasPrefix("serverless.") ? 0 : 1
@@ -156,8 +168,11 @@ struct TemplateTranslation {
 
     private func localsBlock(_ conditionPairs: [(key: String, value: HCLExpr)]) -> HCLBlock {
         var body = HCLBody()
-        let stack = Naming.identifier(context.architectureName.split(separator: "/").last.map(String.init) ?? "lsqm")
-        body.set("stack_name", .string(String(stack.suffix(40)).replacingOccurrences(of: "_", with: "-")))
+        // Stack names feed resource names: keep them short, and the part of the folder name that says the most.
+        let last = context.architectureName.split(separator: "/").last.map(String.init) ?? "lsqm"
+        let tail = last.components(separatedBy: "__").last(where: { !$0.isEmpty }) ?? "lsqm"
+        let stack = String(tail.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+        body.set("stack_name", .string(stack.isEmpty ? "lsqm" : stack))
         body.set("stack_id", .string("arn:aws:cloudformation:us-east-1:000000000000:stack/lsqm/00000000-0000-0000-0000-000000000000"))
         for name in context.mappings.keys.sorted() {
             body.set(context.mappingLocal(name), context.value(context.mappings[name] ?? [:]).expr)

@@ -193,30 +193,30 @@ public enum HCLPrinter {
     public static func quote(_ s: String) -> String { "\"" + escape(s) + "\"" }
 
     static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count + 2)
-        var previous: Character?
-        for ch in s {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+        // Unicode scalars, not Characters: "\r\n" is one Character and must still become two escapes.
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
             case "{" where previous == "$" || previous == "%":
                 // `${` and `%{` start template sequences; doubling the sigil makes them literal.
-                out.removeLast()
-                out += previous == "$" ? "$${" : "%%{"
+                out.append(previous ?? "$")
+                out.append("{")
             default:
-                if let scalar = ch.unicodeScalars.first, ch.unicodeScalars.count == 1, scalar.value < 0x20 {
-                    out += String(format: "\\u%04X", scalar.value)
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out.append(contentsOf: String(format: "\\u%04X", scalar.value).unicodeScalars)
                 } else {
-                    out.append(ch)
+                    out.append(scalar)
                 }
             }
-            previous = ch
+            previous = scalar
         }
-        return out
+        return String(out)
     }
 
     static let keywords: Set<String> = ["true", "false", "null", "for", "in", "if", "endif", "endfor"]

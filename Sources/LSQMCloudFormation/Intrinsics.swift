@@ -209,7 +209,7 @@ extension TranslationContext {
             return TypedExpr(.ref("var.\(parameter.variable)"), parameter.valueType)
         }
         if let plan = plans[target] {
-            guard let address = plan.address else { return unsupportedReference(target, plan.cfnType) }
+            guard let address = plan.address else { return unsupportedReference(target, plan.cfnType, arn: Self.refReturnsARN(plan.cfnType)) }
             return TypedExpr(attributeRef(plan, address: address, attribute: plan.mapping?.ref ?? "id"), .string)
         }
         return placeholder("Ref to \(target), which the template does not define")
@@ -217,7 +217,9 @@ extension TranslationContext {
 
     func getAtt(_ resource: String, _ attribute: String) -> TypedExpr {
         guard let plan = plans[resource] else { return placeholder("Fn::GetAtt \(resource).\(attribute): no such resource") }
-        guard let address = plan.address, let mapping = plan.mapping else { return unsupportedReference(resource, plan.cfnType) }
+        guard let address = plan.address, let mapping = plan.mapping else {
+            return unsupportedReference(resource, plan.cfnType, arn: attribute.hasSuffix("Arn") || attribute.hasSuffix("ARN"))
+        }
         if let mapped = mapping.getAtt[attribute] { return TypedExpr(attributeRef(plan, address: address, attribute: mapped), .string) }
         let schema = ProviderSchema.resource(mapping.tfType)
         let snake = Naming.snake(attribute.replacingOccurrences(of: ".", with: ""))
@@ -240,8 +242,26 @@ extension TranslationContext {
         return TypedExpr(.ref("local.\(conditionLocal(name))"), .bool)
     }
 
-    func unsupportedReference(_ target: String, _ type: String) -> TypedExpr {
-        TypedExpr(.string("unsupported-\(type.replacingOccurrences(of: "::", with: "-"))-\(target)"), .string)
+    /// A stand-in value for a reference to a resource that was not translated; shaped like an ARN where the
+    /// reference yields one, so provider-side ARN validation still accepts the configuration.
+    func unsupportedReference(_ target: String, _ type: String, arn: Bool) -> TypedExpr {
+        if arn {
+            let parts = type.split(separator: ":").filter { !$0.isEmpty }
+            let service = parts.count > 1 ? parts[1].lowercased() : "lsqm"
+            let kind = parts.last.map { $0.lowercased() } ?? "resource"
+            return TypedExpr(.string("arn:aws:\(service):us-east-1:000000000000:\(kind)/lsqm-unsupported-\(target)"), .string)
+        }
+        return TypedExpr(.string("lsqm-unsupported-\(target)"), .string)
+    }
+
+    /// CloudFormation types whose Ref is an ARN (most return a name or an id).
+    static func refReturnsARN(_ type: String) -> Bool {
+        let arnRefs: Set<String> = ["AWS::AutoScaling::ScalingPolicy", "AWS::SNS::Topic", "AWS::IAM::ManagedPolicy", "AWS::Lambda::LayerVersion",
+                                    "AWS::StepFunctions::StateMachine", "AWS::SecretsManager::Secret", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                                    "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ACMPCA::CertificateAuthority",
+                                    "AWS::ACMPCA::Certificate", "AWS::CertificateManager::Certificate", "AWS::ECS::TaskDefinition",
+                                    "AWS::Serverless::Application", "AWS::MSK::Cluster", "AWS::AppSync::GraphQLApi", "AWS::ApplicationAutoScaling::ScalingPolicy"]
+        return arnRefs.contains(type)
     }
 
     func placeholder(_ reason: String) -> TypedExpr {

@@ -8,8 +8,31 @@ enum LambdaMappings {
     static let localPathKey = "LSQM::LocalPath"
     static let placeholderRole = "arn:aws:iam::000000000000:role/lsqm-placeholder"
 
+    /// Runtimes hashicorp/aws 5.100.0 accepts (its validation list); newer ones map to the newest of their family.
+    static let supportedRuntimes: [String] = [
+        "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11",
+        "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6",
+        "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2",
+        "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x",
+    ]
+    static let newestInFamily: [(prefix: String, runtime: String)] = [
+        ("python3", "python3.13"), ("nodejs", "nodejs22.x"), ("java", "java21"), ("ruby", "ruby3.4"), ("dotnet", "dotnet8"), ("provided", "provided.al2023"),
+    ]
+
+    /// A runtime the provider accepts: itself, or the newest of its family (with a warning).
+    static func supportedRuntime(_ runtime: String, _ context: TranslationContext) -> String? {
+        if supportedRuntimes.contains(runtime) { return nil }
+        guard let replacement = newestInFamily.first(where: { runtime.hasPrefix($0.prefix) })?.runtime else { return nil }
+        context.warn("runtime \(runtime) is newer than the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
+        return replacement
+    }
+
     static func function(_ e: ResourceEmitter) {
-        let runtime = e.properties["Runtime"]?.stringValue ?? ""
+        var runtime = e.properties["Runtime"]?.stringValue ?? ""
+        if let replacement = supportedRuntime(runtime, e.context) {
+            runtime = replacement
+            e.properties["Runtime"] = .string(replacement)
+        }
         let handler = e.properties["Handler"]?.stringValue ?? "index.handler"
         if e.context.publishedFunctions.contains(e.plan.logicalID) { e.attributes["publish"] = .bool(true) }
         if e.properties["Role"] == nil {
@@ -29,6 +52,14 @@ enum LambdaMappings {
 
     static func layer(_ e: ResourceEmitter) {
         let content = e.take("Content") ?? .object([:])
+        if let runtimes = e.properties["CompatibleRuntimes"]?.arrayValue {
+            let mapped = runtimes.map { item -> JSONValue in
+                guard let name = item.stringValue, let replacement = supportedRuntime(name, e.context) else { return item }
+                return .string(replacement)
+            }
+            var seen: Set<JSONValue> = []
+            e.properties["CompatibleRuntimes"] = .array(mapped.filter { seen.insert($0).inserted })
+        }
         let runtime = e.properties["CompatibleRuntimes"]?.arrayValue?.first?.stringValue ?? ""
         setPackage(e, CodePackager(context: e.context).package(code: content, runtime: runtime, handler: "", layer: true))
     }
