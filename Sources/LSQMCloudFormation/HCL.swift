@@ -51,6 +51,18 @@ public struct HCLBody: Sendable {
 }
 
 public struct HCLBlock: Sendable {
+    /// The same block with its attributes in name order, ahead of its nested blocks (what the generic
+    /// mapping produces; custom steps build blocks in any order).
+    func withSortedAttributes() -> HCLBlock {
+        var attributes: [(String, HCLExpr)] = []
+        var others: [HCLBody.Item] = []
+        for item in body.items {
+            if case .attribute(let name, let value) = item { attributes.append((name, value)) } else { others.append(item) }
+        }
+        let sorted = attributes.sorted { $0.0 < $1.0 }.map { HCLBody.Item.attribute($0.0, $0.1) }
+        return HCLBlock(type, labels, body: HCLBody(items: sorted + others))
+    }
+
     public var type: String
     public var labels: [String]
     public var body: HCLBody

@@ -107,7 +107,7 @@ final class ResourceEmitter {
         fillRequired(schema, &attrs, &nested, tfType: tfType)
         var body = HCLBody()
         for key in attrs.keys.sorted() { body.set(key, attrs[key] ?? .null) }
-        for block in nested.sorted(by: { $0.type < $1.type }) { body.add(block) }
+        for block in nested.sorted(by: { $0.type < $1.type }) { body.add(block.withSortedAttributes()) }
         return body
     }
 

@@ -149,6 +149,8 @@ struct ServerlessVariables {
     private func lookup(_ path: String, depth: Int) -> JSONValue? {
         var node: JSONValue? = document
         for key in path.split(separator: ".") where !key.isEmpty {
+            // An intermediate value may itself be a variable (`settings: ${file(x.yml)}` then `self:custom.settings.key`).
+            if let text = node?.stringValue, text.contains("${") { node = resolveString(text, depth: depth + 1) }
             if let list = node?.arrayValue, let i = Int(key), i < list.count { node = list[i]; continue }
             node = node?[String(key)]
         }
@@ -192,9 +194,13 @@ struct ServerlessService {
     func samTemplate() -> JSONValue {
         var resources: [String: JSONValue] = [:]
         let functions = service["functions"]?.objectValue ?? [:]
-        let needsRole = provider["iam"]?["role"]?.stringValue == nil && provider["role"] == nil
+        let needsRole = provider["iam"]?["role"]?.stringValue == nil && provider["iam"]?["role"]?.intrinsic == nil && provider["role"] == nil
         let sharedRole: JSONValue
-        if let role = provider["iam"]?["role"].flatMap({ $0.stringValue != nil || $0.intrinsic != nil ? $0 : nil }) ?? provider["role"] {
+        // `provider.iam.role` is either a role to use (a name, ARN or intrinsic) or the statements of the role to create.
+        let givenRole: JSONValue? = provider["iam"]?["role"].flatMap { role -> JSONValue? in
+            role.stringValue != nil || role.intrinsic != nil ? role : Optional<JSONValue>.none
+        } ?? provider["role"]
+        if let role = givenRole {
             sharedRole = roleReference(role)
         } else {
             sharedRole = ["Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]]
