@@ -21,9 +21,11 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
 }
 
 let plugins: [(Product, Target)] = [
-    plugin("LocalDirectorySource"),
+    plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
+    plugin("SlackNotifier"),
+    plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
     (
         .library(name: "FileNotifier", type: .dynamic, targets: ["FileNotifier"]),
@@ -64,7 +66,7 @@ let package = Package(
         .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
 
         // Layer 4: finds, loads, checks and calls plugins; host services.
-        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMCore", "LSQMPluginABI"], swiftSettings: swiftSettings),
+        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMCore", "LSQMPluginABI", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 5: stages.
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
@@ -72,7 +74,7 @@ let package = Package(
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
 
         // Layer 6: the command line.
@@ -93,7 +95,8 @@ let package = Package(
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMCloudFormation", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

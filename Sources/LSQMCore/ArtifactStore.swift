@@ -68,7 +68,10 @@ public struct ArtifactStore: Sendable {
         }
     }
 
+    /// The index is the commit point: everything written before it (architecture files, written without
+    /// per-file fsync) is flushed to disk first, then the index is written durably.
     public func saveIndex(_ index: ArchitectureIndex) throws {
+        if Files.exists(root) { AtomicFile.flushFileSystem(containing: root) }
         try AtomicFile.writeJSON(index, to: indexFile)
     }
 
@@ -80,12 +83,12 @@ public struct ArtifactStore: Sendable {
                                  terraformFiles: [(path: String, content: Data)]) throws {
         let directory = architectureDirectory(architecture.id)
         for file in originalFiles {
-            try AtomicFile.write(file.content, to: try ArtifactStore.safeJoin(originalFilesDirectory(architecture.id), file.path))
+            try AtomicFile.write(file.content, to: try ArtifactStore.safeJoin(originalFilesDirectory(architecture.id), file.path), durable: false)
         }
         for file in terraformFiles {
-            try AtomicFile.write(file.content, to: try ArtifactStore.safeJoin(terraformDirectory(architecture.id), file.path))
+            try AtomicFile.write(file.content, to: try ArtifactStore.safeJoin(terraformDirectory(architecture.id), file.path), durable: false)
         }
-        try AtomicFile.writeJSON(architecture, to: directory.appendingPathComponent("metadata.json"))
+        try AtomicFile.writeJSON(architecture, to: directory.appendingPathComponent("metadata.json"), durable: false)
     }
 
     /// The Terraform files of an architecture, as relative paths under its terraform folder.

@@ -15,6 +15,17 @@ public struct RepositoryStatus: Codable, Sendable, Equatable {
         case lastRun = "last_run"
     }
 
+    /// `last_run` is always present (null before the first run), so scripts can rely on the shape.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architectures, forKey: .architectures)
+        try c.encode(apps, forKey: .apps)
+        try c.encode(runs, forKey: .runs)
+        try c.encode(lastRun, forKey: .lastRun)
+        try c.encode(kinds, forKey: .kinds)
+        try c.encode(skipped, forKey: .skipped)
+    }
+
     public static func read(_ store: ArtifactStore) throws -> RepositoryStatus {
         let index = try store.loadIndex()
         var kinds: [String: Int] = [:]

@@ -20,10 +20,23 @@ public enum TemplateYAML {
         public static let `default` = Limits()
     }
 
+    /// The hint carried by every limit error, so callers can tell hostile input (skip the file) from a plain
+    /// syntax error (report it) without matching message text.
+    public static let limitHint = "the file is over lsqm's safety limits for templates (a YAML bomb, or machine-generated); it is skipped"
+
+    /// True when `error` is one of `load`'s limit errors (size, node budget, nesting depth).
+    public static func isLimitError(_ error: any Error) -> Bool {
+        (error as? LSQMError)?.hint == limitHint
+    }
+
+    private static func limitError(_ cause: String) -> LSQMError {
+        LSQMError(.invalidInput, action: "parse template", cause: cause, hint: limitHint)
+    }
+
     /// Parses YAML (a superset of JSON) with CloudFormation tags.
     public static func load(_ data: Data, limits: Limits = .default) throws -> JSONValue {
         guard data.count <= limits.maxBytes else {
-            throw LSQMError(.invalidInput, action: "parse template", cause: "it is \(data.count) bytes, over the \(limits.maxBytes)-byte limit")
+            throw limitError("it is \(data.count) bytes, over the \(limits.maxBytes)-byte limit")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw LSQMError(.invalidInput, action: "parse template", cause: "it is not UTF-8 text")
@@ -32,17 +45,52 @@ public enum TemplateYAML {
     }
 
     public static func load(_ text: String, limits: Limits = .default) throws -> JSONValue {
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw LSQMError(.invalidInput, action: "parse YAML", cause: describe(error))
-        } catch {
-            throw LSQMError(.invalidInput, action: "parse YAML", cause: LSQMError.describe(error))
+        guard text.utf8.count <= limits.maxBytes else {
+            throw limitError("it is \(text.utf8.count) bytes, over the \(limits.maxBytes)-byte limit")
+        }
+        // libyaml itself stops at 1000 levels of nesting, so composing cannot recurse without bound.
+        var text = text
+        var node: Node?
+        var renamedKeys = 0
+        while true {
+            do {
+                node = try Yams.compose(yaml: text)
+                break
+            } catch YamlError.duplicatedKeysInMapping(let duplicates, let context)
+                        where renamedKeys < maxDuplicateKeys && duplicates.first.map({ renameKey($0, at: context.mark, in: &text) }) == true {
+                renamedKeys += 1
+            } catch let error as YamlError {
+                throw LSQMError(.invalidInput, action: "parse YAML", cause: describe(error))
+            } catch {
+                throw LSQMError(.invalidInput, action: "parse YAML", cause: LSQMError.describe(error))
+            }
         }
         guard let node else { return .null }
         var budget = limits.maxNodes
         return try convert(node, depth: 0, budget: &budget, limits: limits)
+    }
+
+    // Duplicate keys: Yams refuses them, but PyYAML (and so SAM CLI and cfn-flip) keeps the last one, and
+    // real templates have them. The first occurrence is renamed with a marker and dropped when converting,
+    // so the last occurrence wins as it does there.
+    private static let duplicateKeyMarker = "__lsqm_duplicate_key__"
+    private static let maxDuplicateKeys = 100
+
+    /// Renames the key `key` that starts at `mark` (1-based line, column in Unicode scalars). Returns false
+    /// when the text there is not that key (then the original error stands).
+    private static func renameKey(_ key: String, at mark: Mark, in text: inout String) -> Bool {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+        guard mark.line >= 1, mark.line <= lines.count else { return false }
+        var line = lines[mark.line - 1]
+        var start = mark.column - 1
+        guard start >= 0, start < line.count else { return false }
+        if line[start] == "\"" || line[start] == "'" { start += 1 }
+        let keyScalars = Array(key.unicodeScalars)
+        guard start + keyScalars.count <= line.count, Array(line[start..<start + keyScalars.count]) == keyScalars else { return false }
+        line.insert(contentsOf: Array("\(duplicateKeyMarker)\(UInt32.random(in: 0...UInt32.max))".unicodeScalars), at: start + keyScalars.count)
+        lines[mark.line - 1] = line
+        text = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
+        return true
     }
 
     private static func describe(_ error: YamlError) -> String {
@@ -54,10 +102,10 @@ public enum TemplateYAML {
     private static func convert(_ node: Node, depth: Int, budget: inout Int, limits: Limits) throws -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
-            throw LSQMError(.invalidInput, action: "parse YAML", cause: "the document expands to more than \(limits.maxNodes) nodes (a YAML alias bomb?)")
+            throw limitError("the document expands to more than \(limits.maxNodes) nodes (a YAML alias bomb?)")
         }
         guard depth <= limits.maxDepth else {
-            throw LSQMError(.invalidInput, action: "parse YAML", cause: "nesting deeper than \(limits.maxDepth) levels")
+            throw limitError("nesting deeper than \(limits.maxDepth) levels")
         }
         let tag = node.tag.description
         let plain: JSONValue
@@ -80,6 +128,7 @@ public enum TemplateYAML {
                     continue
                 }
                 let keyString = key.string ?? "\(key)"
+                if keyString.contains(duplicateKeyMarker) { continue }
                 object[keyString] = try convert(value, depth: depth + 1, budget: &budget, limits: limits)
             }
             plain = .object(object)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMHost
 import LSQMTemplates
 
 /// What every command needs, built once from the global options: the effective configuration, the logger
@@ -25,7 +26,8 @@ struct CommandContext {
         configuration.pluginDirectories += options.pluginDir
         try configuration.validate()
         self.configuration = configuration
-        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? .automatic
+        let envFormat = environment["LSQM_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:))
+        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
                              redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
     }
@@ -72,4 +74,23 @@ struct CommandContext {
     func printJSON<T: Encodable>(_ value: T) throws {
         FileHandle.standardOutput.write(try JSONCoding.encode(value))
     }
+}
+
+extension CommandContext {
+    /// The plugin manager for this command: standard directories, the configured isolation.
+    func pluginManager(http: HostHTTPService? = nil) -> PluginManager {
+        let executable = PluginManager.currentExecutable
+        return PluginManager(
+            directories: PluginDirectory.standard(executable: executable, environment: environment, extra: configuration.pluginDirectories),
+            isolation: PluginIsolation(rawValue: configuration.pluginIsolation) ?? .isolated,
+            workerExecutable: executable, cacheRoot: cacheDirectory,
+            callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http,
+            secretURLs: configuration.slackWebhookURL.map { ["SLACK_WEBHOOK_URL": $0] } ?? [:])
+    }
+}
+
+extension CommandContext {
+    /// The host HTTP service plugins use. (Replaced by the full service — auth, rate limits, ETag cache — when
+    /// the discovery work lands; until then plugins get no network, which local sources do not need.)
+    func httpService() throws -> HostHTTPService? { nil }
 }

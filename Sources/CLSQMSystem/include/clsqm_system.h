@@ -12,4 +12,7 @@ int clsqm_pipe_cloexec(int fds[2]);
 /* posix_spawn_file_actions_addchdir_np: the child starts in `path`. */
 int clsqm_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/* syncfs(fd): flush the whole filesystem holding fd, once, instead of fsyncing thousands of files. */
+int clsqm_syncfs(int fd);
+
 #endif

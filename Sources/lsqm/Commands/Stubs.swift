@@ -8,34 +8,13 @@ struct NotImplementedCommand {
     static func fail(_ name: String) throws -> Never { throw LSQMError.notImplemented(name) }
 }
 
-struct SyncCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sync", abstract: "Clone or pull the artifact repository (initialise a new local one).")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("sync") }
-}
 
-struct MineCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mine", abstract: "Discover new architectures from the configured sources.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("mine") }
-}
 
-struct NormalizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "normalize", abstract: "Convert one CloudFormation, SAM or Serverless architecture to Terraform.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("normalize") }
-}
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a pytest test app per architecture.")
     @OptionGroup var global: GlobalOptions
     func run() async throws { try NotImplementedCommand.fail("generate") }
-}
-
-struct ValidateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Deploy and test architectures in fresh emulators.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("validate") }
 }
 
 struct CompareCommand: AsyncParsableCommand {
@@ -74,13 +53,4 @@ struct MergeCommand: AsyncParsableCommand {
     func run() async throws { try NotImplementedCommand.fail("merge") }
 }
 
-struct PluginsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "List and check plugins.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("plugins") }
-}
 
-struct PluginWorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugin-worker", abstract: "Internal: host one plugin in an isolated process.", shouldDisplay: false)
-    func run() async throws { try NotImplementedCommand.fail("plugin-worker") }
-}

@@ -1,0 +1,184 @@
+import Foundation
+import LSQMBasics
+import LSQMPluginABI
+
+/// The host side of one plugin instance's host API table.
+///
+/// Two implementations exist: `PluginServices` in the host process (in-process mode), and the worker's
+/// forwarder that relays each call over the pipe to the host (isolated mode). The plugin sees the same
+/// C table either way. Calls may come from any plugin thread and may block (HTTP): never call these from a
+/// Swift concurrency thread.
+public protocol HostCallbacks: AnyObject, Sendable {
+    func log(level: Int32, message: String)
+    /// Returns (status, response JSON, error JSON).
+    func httpRequest(_ requestJSON: String) -> (status: Int32, response: String?, error: String?)
+    /// A config value as JSON text, or nil.
+    func configValue(_ key: String) -> String?
+    var cacheDirectory: String { get }
+    var isCancelled: Bool { get }
+}
+
+/// Owns the C `lsqm_host_api` table and the `lsqm_host *` handle given to one plugin instance.
+///
+/// The handle is an unmanaged reference to this object, so the thunks find their callbacks without globals.
+/// Everything stays alive until `release()`, which the instance calls after the plugin's destroy() returned.
+final class HostAPITable: @unchecked Sendable {
+    let callbacks: HostCallbacks
+    let table: UnsafeMutablePointer<lsqm_host_api>
+    private let cacheDirectoryCString: UnsafeMutablePointer<CChar>
+    private(set) var handle: OpaquePointer?
+
+    init(callbacks: HostCallbacks) {
+        self.callbacks = callbacks
+        cacheDirectoryCString = strdup(callbacks.cacheDirectory)
+        table = .allocate(capacity: 1)
+        table.initialize(to: lsqm_host_api(
+            struct_size: UInt32(MemoryLayout<lsqm_host_api>.size),
+            abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
+            log: HostAPITable.logThunk, http_request: HostAPITable.httpThunk, config_get: HostAPITable.configThunk,
+            cache_dir: HostAPITable.cacheDirThunk, is_cancelled: HostAPITable.cancelledThunk, free: HostAPITable.freeThunk))
+        handle = OpaquePointer(Unmanaged.passRetained(self).toOpaque())
+    }
+
+    /// Breaks the self-reference; the table must not be used afterwards.
+    func release() {
+        guard let handle else { return }
+        self.handle = nil
+        Unmanaged<HostAPITable>.fromOpaque(UnsafeRawPointer(handle)).release()
+    }
+
+    deinit {
+        table.deinitialize(count: 1)
+        table.deallocate()
+        free(cacheDirectoryCString)
+    }
+
+    private static func context(_ host: OpaquePointer?) -> HostAPITable? {
+        guard let host else { return nil }
+        return Unmanaged<HostAPITable>.fromOpaque(UnsafeRawPointer(host)).takeUnretainedValue()
+    }
+
+    // Buffers returned to the plugin are malloc'd (strdup) and released by `freeThunk` (host_api->free).
+    private static let logThunk: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?) -> Void = { host, level, message in
+        guard let context = context(host), let message else { return }
+        context.callbacks.log(level: level, message: String(cString: message))
+    }
+
+    private static let httpThunk: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                                  UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, request, response, error in
+        guard let context = context(host), let request else { return LSQM_ERROR }
+        let result = context.callbacks.httpRequest(String(cString: request))
+        if let text = result.response { response?.pointee = strdup(text) }
+        if let text = result.error { error?.pointee = strdup(text) }
+        return result.status
+    }
+
+    private static let configThunk: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, key, value in
+        guard let context = context(host), let key else { return LSQM_ERROR }
+        value?.pointee = context.callbacks.configValue(String(cString: key)).map { strdup($0) }
+        return LSQM_OK
+    }
+
+    private static let cacheDirThunk: @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>? = { host in
+        guard let context = context(host) else { return nil }
+        return UnsafePointer(context.cacheDirectoryCString)
+    }
+
+    private static let cancelledThunk: @convention(c) (OpaquePointer?) -> Int32 = { host in
+        (context(host)?.callbacks.isCancelled ?? true) ? 1 : 0
+    }
+
+    private static let freeThunk: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Void = { _, buffer in free(buffer) }
+}
+
+/// The outcome of one call through the C ABI: status plus the JSON texts the plugin returned.
+public struct PluginCallOutcome: Codable, Sendable, Equatable {
+    public var status: Int32
+    public var response: String?
+    public var error: String?
+}
+
+/// Calls a loaded plugin's C functions directly in this process. Used by the in-process mode and, inside
+/// the worker, by the isolated mode: both paths run exactly this code against the plugin.
+final class DirectPlugin: @unchecked Sendable {
+    let plugin: LoadedPlugin
+    private let hostTable: HostAPITable
+    private var state: UnsafeMutableRawPointer?
+    private var destroyed = false
+
+    /// Creates the instance (`descriptor->create`). Throws the plugin's own error message on failure.
+    init(plugin: LoadedPlugin, callbacks: HostCallbacks, configJSON: String) throws {
+        self.plugin = plugin
+        hostTable = HostAPITable(callbacks: callbacks)
+        var created: UnsafeMutableRawPointer?
+        var error: UnsafeMutablePointer<CChar>?
+        let status = configJSON.withCString { plugin.descriptor.pointee.create(UnsafePointer(hostTable.table), hostTable.handle, $0, &created, &error) }
+        let errorText = DirectPlugin.take(error, plugin: plugin)
+        guard status == LSQM_OK else {
+            hostTable.release()
+            throw LSQMError(.plugin, action: "create plugin \(plugin.info.name)", cause: PluginErrorText.message(errorText) ?? "create returned status \(status)")
+        }
+        state = created
+    }
+
+    func call(_ function: String, request: String) -> PluginCallOutcome {
+        guard !destroyed else { return PluginCallOutcome(status: LSQM_ERROR, response: nil, error: PluginErrorText.json("failed to \(function): the instance was destroyed")) }
+        var response: UnsafeMutablePointer<CChar>?
+        var error: UnsafeMutablePointer<CChar>?
+        let functions = plugin.descriptor.pointee.functions!
+        let status: Int32 = request.withCString { requestPointer in
+            switch (plugin.info.kind, function) {
+            case ("source", "discover"):
+                return functions.assumingMemoryBound(to: lsqm_source_functions.self).pointee.discover(state, requestPointer, &response, &error)
+            case ("normalizer", "normalize"):
+                return functions.assumingMemoryBound(to: lsqm_normalizer_functions.self).pointee.normalize(state, requestPointer, &response, &error)
+            case ("notifier", "notify"):
+                return functions.assumingMemoryBound(to: lsqm_notifier_functions.self).pointee.notify(state, requestPointer, &response, &error)
+            default:
+                return LSQM_UNSUPPORTED
+            }
+        }
+        let responseText = DirectPlugin.take(response, plugin: plugin)
+        var errorText = DirectPlugin.take(error, plugin: plugin)
+        if status == LSQM_UNSUPPORTED, errorText == nil {
+            errorText = PluginErrorText.json("failed to call \(function): a \(plugin.info.kind) plugin has no such function")
+        }
+        return PluginCallOutcome(status: status, response: responseText, error: errorText)
+    }
+
+    func destroy() {
+        guard !destroyed else { return }
+        destroyed = true
+        plugin.descriptor.pointee.destroy(state)
+        hostTable.release()
+    }
+
+    /// Copies a plugin-owned buffer and frees it with the plugin's own free_buffer, as the ABI requires.
+    private static func take(_ buffer: UnsafeMutablePointer<CChar>?, plugin: LoadedPlugin) -> String? {
+        guard let buffer else { return nil }
+        let text = String(cString: buffer)
+        plugin.descriptor.pointee.free_buffer(buffer)
+        return text
+    }
+}
+
+/// Reading and writing the ABI's error objects.
+public enum PluginErrorText {
+    struct Body: Codable { var error: String; var retryable: Bool? }
+
+    public static func json(_ message: String, retryable: Bool = false) -> String {
+        (try? JSONCoding.string(Body(error: message, retryable: retryable))) ?? #"{"error":"failed","retryable":false}"#
+    }
+
+    /// The human message inside an error object (or the raw text, if a plugin sent something else).
+    public static func message(_ text: String?) -> String? {
+        guard let text else { return nil }
+        if let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) { return body.error }
+        return text
+    }
+
+    public static func isRetryable(_ text: String?) -> Bool {
+        guard let text, let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) else { return false }
+        return body.retryable ?? false
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import LSQMBasics
+
+/// One created plugin instance, in whichever isolation mode. Calls take and return the ABI's JSON texts.
+public protocol PluginInstance: AnyObject, Sendable {
+    var info: PluginInfo { get }
+    /// Calls the kind's function (`discover`, `normalize`, `notify`). Throws an `LSQMError` of kind `.plugin`
+    /// naming the plugin and the call when the plugin fails, crashes, or does not answer in time.
+    func call(_ function: String, request: String) async throws -> String
+    /// Destroys the instance (and stops its worker). Safe to call twice.
+    func shutdown() async
+    /// Asks a running call to stop (the plugin sees host_api->is_cancelled()).
+    func cancel()
+}
+
+public enum PluginIsolation: String, Sendable, Codable {
+    /// Each plugin in a worker child process: a crash or hang is a recorded failure.
+    case isolated
+    /// In the host process: faster, for debugging; a crash takes the host down.
+    case inProcess = "in-process"
+}
+
+enum PluginCallErrors {
+    static func failed(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) -> LSQMError {
+        let message = PluginErrorText.message(outcome.error) ?? "status \(outcome.status) without an error message"
+        let kind: LSQMError.Kind = outcome.status == 2 ? .cancelled : .plugin
+        return LSQMError(kind, action: "\(function) with plugin \(info.name)", cause: message)
+    }
+}
+
+/// In-process mode: the plugin's functions are called on a dedicated thread of this process (never on a
+/// Swift concurrency thread, because a plugin may block for a long time inside a call).
+public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable {
+    public let info: PluginInfo
+    private let direct: DirectPlugin
+    private let services: PluginServices
+    private let lock = NSLock()
+
+    init(plugin: LoadedPlugin, services: PluginServices, configJSON: String) throws {
+        info = plugin.info
+        self.services = services
+        direct = try DirectPlugin(plugin: plugin, callbacks: services, configJSON: configJSON)
+    }
+
+    public func call(_ function: String, request: String) async throws -> String {
+        let outcome: PluginCallOutcome = await withCheckedContinuation { continuation in
+            let thread = Thread { [self] in
+                let result = lock.withLock { direct.call(function, request: request) }
+                continuation.resume(returning: result)
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        guard outcome.status == 0, let response = outcome.response else {
+            throw PluginCallErrors.failed(info, function, outcome)
+        }
+        return response
+    }
+
+    public func cancel() { services.cancel() }
+
+    public func shutdown() async { lock.withLock { direct.destroy() } }
+}
+
+/// Isolated mode: the plugin lives in `lsqm plugin-worker LIBRARY`, a child process in its own process group,
+/// spoken to over pipes. Its environment holds no secrets: the plugin gets HTTP through the host.
+public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
+    public private(set) var info: PluginInfo
+    private let process: SpawnedProcess
+    private let channel: FrameChannel
+    private let services: PluginServices?
+    private let callTimeout: Duration
+    private let lock = NSLock()
+    private var pending: CheckedContinuation<WorkerMessage, any Error>?
+    private var dead: LSQMError?
+    private var currentCall = ""
+
+    /// Starts a worker and has it describe the library. Returns the worker ready for `create`.
+    static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration) async throws -> IsolatedPluginInstance {
+        var environment = SecretEnvironment.scrubbed()
+        environment["LSQM_WORKER"] = "1"
+        let process = try SpawnedProcess(executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
+                                         environment: environment, captureOutput: false, keepPipes: true)
+        let placeholder = PluginInfo(name: URL(fileURLWithPath: libraryPath).lastPathComponent, kind: "unknown", version: "", abi: "", description: "", kinds: [], path: libraryPath)
+        let instance = IsolatedPluginInstance(info: placeholder, process: process, services: services, callTimeout: callTimeout)
+        let reply = try await instance.request(WorkerMessage(type: "describe"), function: "describe", timeout: .seconds(30))
+        if reply.type == "refused" {
+            await instance.shutdown()
+            throw PluginRefusal(path: libraryPath, reason: reply.error ?? "refused")
+        }
+        guard let info = reply.info else {
+            await instance.shutdown()
+            throw PluginRefusal(path: libraryPath, reason: "the worker did not describe the plugin")
+        }
+        instance.info = info
+        return instance
+    }
+
+    private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration) {
+        self.info = info
+        self.process = process
+        self.services = services
+        self.callTimeout = callTimeout
+        channel = FrameChannel(readFD: process.stdoutFD!, writeFD: process.stdinFD!)
+        let reader = Thread { [self] in readLoop() }
+        reader.start()
+    }
+
+    func create(configJSON: String, cacheDirectory: String, config: [String: String]) async throws {
+        let reply = try await request(WorkerMessage(type: "create", payload: configJSON, cacheDir: cacheDirectory, config: config), function: "create", timeout: callTimeout)
+        guard reply.status == 0 else {
+            throw LSQMError(.plugin, action: "create plugin \(info.name)", cause: PluginErrorText.message(reply.error) ?? "status \(reply.status ?? -1)")
+        }
+    }
+
+    public func call(_ function: String, request body: String) async throws -> String {
+        let reply = try await request(WorkerMessage(type: "call", function: function, payload: body), function: function, timeout: callTimeout)
+        let outcome = PluginCallOutcome(status: reply.status ?? 1, response: reply.payload, error: reply.error)
+        guard outcome.status == 0, let response = outcome.response else { throw PluginCallErrors.failed(info, function, outcome) }
+        return response
+    }
+
+    public func cancel() { _ = channel.send(WorkerMessage(type: "cancel")) }
+
+    public func shutdown() async {
+        let alive = lock.withLock { dead == nil }
+        if alive {
+            _ = try? await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
+        }
+        channel.closeWrite()
+        process.killGroup()
+        _ = await process.wait()
+    }
+
+    /// Sends one operation and waits for its answer, the worker's death, or the timeout (then kills it).
+    private func request(_ message: WorkerMessage, function: String, timeout: Duration) async throws -> WorkerMessage {
+        if let dead = lock.withLock({ dead }) { throw dead }
+        let timer = Task.detached { [weak self] in
+            try await Task.sleep(for: timeout)
+            self?.fail(LSQMError(.plugin, action: "\(function) with plugin \(self?.info.name ?? "?")",
+                                 cause: "no answer within \(timeout.components.seconds) s; the plugin worker was killed",
+                                 hint: "the plugin hangs or is too slow; raise plugin_timeout in the config if it is just slow"))
+            self?.process.killGroup()
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                lock.lock()
+                if let dead {
+                    lock.unlock()
+                    continuation.resume(throwing: dead)
+                    return
+                }
+                pending = continuation
+                currentCall = function
+                lock.unlock()
+                if !channel.send(message) { fail(crashError()) }
+            }
+        } onCancel: {
+            self.cancel()
+        }
+    }
+
+    private func readLoop() {
+        while let message = channel.receive() {
+            switch message.type {
+            case "log":
+                services?.log(level: message.level ?? 1, message: message.payload ?? "")
+            case "host_call":
+                // HTTP may take a while: answer on another thread so logs and replies keep flowing.
+                let services = self.services
+                let channel = self.channel
+                Thread.detachNewThread {
+                    let result = services?.httpRequest(message.payload ?? "{}")
+                        ?? (1, nil, PluginErrorText.json("failed to request: no host services in this mode"))
+                    _ = channel.send(WorkerMessage(type: "host_reply", id: message.id, payload: result.response, error: result.error, status: result.status))
+                }
+            default:
+                let continuation = lock.withLock { () -> CheckedContinuation<WorkerMessage, any Error>? in
+                    defer { pending = nil }
+                    return pending
+                }
+                continuation?.resume(returning: message)
+            }
+        }
+        fail(crashError())
+    }
+
+    /// The worker stopped answering: say how it died, with its last words.
+    private func crashError() -> LSQMError {
+        let status = process.waitBlocking()
+        let call = lock.withLock { currentCall }
+        let how: String
+        if let signal = status.signal {
+            how = "the plugin worker crashed with signal \(signal) (\(SignalNames.name(signal)))"
+        } else {
+            how = "the plugin worker exited with code \(status.exitCode)"
+        }
+        let tail = process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
+        return LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))", cause: how,
+                         hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(tail.suffix(500))")
+    }
+
+    private func fail(_ error: LSQMError) {
+        let continuation = lock.withLock { () -> CheckedContinuation<WorkerMessage, any Error>? in
+            if dead == nil { dead = error }
+            defer { pending = nil }
+            return pending
+        }
+        continuation?.resume(throwing: lock.withLock { dead ?? error })
+    }
+}
+
+enum SignalNames {
+    static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: "SIGSEGV"
+        case SIGABRT: "SIGABRT"
+        case SIGKILL: "SIGKILL"
+        case SIGBUS: "SIGBUS"
+        case SIGILL: "SIGILL"
+        case SIGFPE: "SIGFPE"
+        case SIGTERM: "SIGTERM"
+        case SIGTRAP: "SIGTRAP"
+        default: "signal \(signal)"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import LSQMBasics
+import LSQMPluginKit
+
+/// HTTP on a plugin's behalf. The host alone talks to the network: this is where authentication, rate
+/// limits, retries, ETag caching, dry-run and redaction live (see `HTTPService`).
+public protocol HostHTTPService: Sendable {
+    func perform(_ request: HTTPRequest, plugin: String) async throws -> HTTPResponse
+}
+
+/// The host services one plugin instance uses: its log lines, its config, its cache folder, cancellation,
+/// and HTTP through the host's HTTP service.
+public final class PluginServices: HostCallbacks, @unchecked Sendable {
+    public let pluginName: String
+    private let logger: Logger
+    private let config: [String: JSONValue]
+    public let cacheDirectory: String
+    private let http: HostHTTPService?
+    private let secretURLs: [String: String]
+    private let lock = NSLock()
+    private var cancelled = false
+
+    /// - Parameter secretURLs: URLs that are secrets themselves (a Slack webhook), by name. A plugin asks for
+    ///   `secret://NAME` and the host substitutes the URL here, so the secret never enters the plugin.
+    public init(pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?,
+                secretURLs: [String: String] = [:]) {
+        self.secretURLs = secretURLs
+        self.pluginName = pluginName
+        self.logger = logger
+        self.config = config.objectValue ?? [:]
+        self.cacheDirectory = cacheDirectory.path
+        self.http = http
+        try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
+    }
+
+    public func log(level: Int32, message: String) {
+        let mapped: LogLevel = switch level {
+        case ..<1: .debug
+        case 1: .info
+        case 2: .warning
+        default: .error
+        }
+        logger.log(mapped, stage: "plugin", event: "plugin_log", message: "\(pluginName): \(message)", fields: ["plugin": .string(pluginName)])
+    }
+
+    /// Blocking, by the ABI's contract: called on a plugin thread (in-process) or a relay thread (isolated).
+    public func httpRequest(_ requestJSON: String) -> (status: Int32, response: String?, error: String?) {
+        guard let http else {
+            return (1, nil, PluginErrorText.json("failed to make an HTTP request: this host offers no HTTP service here"))
+        }
+        var request: HTTPRequest
+        do { request = try JSONCoding.decode(HTTPRequest.self, from: Data(requestJSON.utf8)) } catch {
+            return (1, nil, PluginErrorText.json("failed to read the HTTP request: \(LSQMError.describe(error))"))
+        }
+        if request.url.hasPrefix(PluginServices.secretScheme) {
+            let name = String(request.url.dropFirst(PluginServices.secretScheme.count))
+            guard let resolved = secretURLs[name], !resolved.isEmpty else {
+                return (1, nil, PluginErrorText.json("failed to request secret URL \(name): it is not set", retryable: false))
+            }
+            request.url = resolved
+        }
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        let pluginName = self.pluginName
+        let outgoing = request
+        Task.detached {
+            do { box.set(.success(try await http.perform(outgoing, plugin: pluginName))) } catch { box.set(.failure(error)) }
+            done.signal()
+        }
+        done.wait()
+        switch box.value {
+        case .success(let response):
+            return (0, (try? JSONCoding.string(response)) ?? "{}", nil)
+        case .failure(let error):
+            let lsqm = error as? LSQMError
+            let retryable = lsqm?.kind == .remote
+            return (1, nil, PluginErrorText.json(lsqm?.message ?? "failed to request \(request.url): \(LSQMError.describe(error))", retryable: retryable))
+        case nil:
+            return (1, nil, PluginErrorText.json("failed to request \(request.url): no result"))
+        }
+    }
+
+    /// `secret://NAME`: a URL the host fills in from its secrets.
+    public static let secretScheme = "secret://"
+
+    public func configValue(_ key: String) -> String? {
+        config[key].flatMap { try? JSONCoding.string($0) }
+    }
+
+    /// All config values as JSON texts (sent to a worker with `create`).
+    var configTexts: [String: String] { config.compactMapValues { try? JSONCoding.string($0) } }
+
+    public var isCancelled: Bool { lock.withLock { cancelled } }
+
+    public func cancel() { lock.withLock { cancelled = true } }
+}
+
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Result<HTTPResponse, any Error>?
+    func set(_ result: Result<HTTPResponse, any Error>) { lock.withLock { stored = result } }
+    var value: Result<HTTPResponse, any Error>? { lock.withLock { stored } }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import LSQMBasics
+
+/// The worker side of isolated mode: `lsqm plugin-worker LIBRARY` runs this.
+///
+/// It loads one library and serves the host's operations through the same C ABI as in-process mode. If the
+/// plugin crashes, aborts or hangs, only this process dies; the host records the failure.
+public enum PluginWorker {
+    public static func run(libraryPath: String) -> Int32 {
+        // The protocol owns the original stdout; anything the plugin prints goes to stderr instead, so a
+        // stray printf cannot corrupt the frame stream.
+        let protocolOut = dup(STDOUT_FILENO)
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        signal(SIGPIPE, SIG_IGN)
+        let channel = FrameChannel(readFD: STDIN_FILENO, writeFD: protocolOut)
+        let relay = HostRelay(channel: channel)
+        var loaded: LoadedPlugin?
+        var instance: DirectPlugin?
+        let queue = MessageQueue()
+
+        // Reader thread: replies to host calls and cancellation are handled here, immediately, even while
+        // the main thread is inside a plugin call; operations are queued for the main thread.
+        let reader = Thread {
+            while let message = channel.receive() {
+                switch message.type {
+                case "host_reply": relay.deliver(message)
+                case "cancel": relay.cancel()
+                default: queue.push(message)
+                }
+            }
+            relay.cancel()
+            queue.push(WorkerMessage(type: "eof"))
+        }
+        reader.start()
+
+        while true {
+            let message = queue.pop()
+            switch message.type {
+            case "eof":
+                instance?.destroy()
+                return 0
+            case "describe":
+                switch LoadedPlugin.load(path: libraryPath) {
+                case .success(let plugin):
+                    loaded = plugin
+                    _ = channel.send(WorkerMessage(type: "described", info: plugin.info))
+                case .failure(let refusal):
+                    _ = channel.send(WorkerMessage(type: "refused", error: refusal.reason))
+                }
+            case "create":
+                guard let plugin = loaded else {
+                    _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json("failed to create: describe first"), status: 1))
+                    continue
+                }
+                relay.configure(cacheDirectory: message.cacheDir ?? NSTemporaryDirectory(), config: message.config ?? [:])
+                do {
+                    instance = try DirectPlugin(plugin: plugin, callbacks: relay, configJSON: message.payload ?? "{}")
+                    _ = channel.send(WorkerMessage(type: "result", status: 0))
+                } catch {
+                    _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json(LSQMError.describe(error)), status: 1))
+                }
+            case "call":
+                guard let instance else {
+                    _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json("failed to call: no instance"), status: 1))
+                    continue
+                }
+                let outcome = instance.call(message.function ?? "", request: message.payload ?? "{}")
+                _ = channel.send(WorkerMessage(type: "result", payload: outcome.response, error: outcome.error, status: outcome.status))
+            case "destroy":
+                instance?.destroy()
+                instance = nil
+                _ = channel.send(WorkerMessage(type: "result", status: 0))
+                return 0
+            default:
+                _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json("failed to run '\(message.type)': unknown operation"), status: 1))
+            }
+        }
+    }
+}
+
+/// Host callbacks inside the worker: each one is relayed to the real host over the pipe. Config values and
+/// the cache directory arrive with `create`, so only log and HTTP cross the pipe during calls.
+final class HostRelay: HostCallbacks, @unchecked Sendable {
+    private let channel: FrameChannel
+    private let lock = NSLock()
+    private var nextID = 1
+    private var waiting: [Int: (DispatchSemaphore, WorkerMessage?)] = [:]
+    private var cancelled = false
+    private var config: [String: String] = [:]
+    private(set) var cacheDirectory: String = NSTemporaryDirectory()
+
+    init(channel: FrameChannel) { self.channel = channel }
+
+    func configure(cacheDirectory: String, config: [String: String]) {
+        lock.lock(); defer { lock.unlock() }
+        self.cacheDirectory = cacheDirectory
+        self.config = config
+    }
+
+    func log(level: Int32, message: String) {
+        _ = channel.send(WorkerMessage(type: "log", payload: message, level: level))
+    }
+
+    func httpRequest(_ requestJSON: String) -> (status: Int32, response: String?, error: String?) {
+        let semaphore = DispatchSemaphore(value: 0)
+        lock.lock()
+        let id = nextID
+        nextID += 1
+        waiting[id] = (semaphore, nil)
+        lock.unlock()
+        guard channel.send(WorkerMessage(type: "host_call", id: id, function: "http_request", payload: requestJSON)) else {
+            return (1, nil, PluginErrorText.json("failed to send the request to the host: the pipe is closed"))
+        }
+        semaphore.wait()
+        lock.lock()
+        let reply = waiting.removeValue(forKey: id)?.1
+        lock.unlock()
+        guard let reply else { return (1, nil, PluginErrorText.json("failed to request: the host went away")) }
+        return (reply.status ?? 1, reply.payload, reply.error)
+    }
+
+    func deliver(_ reply: WorkerMessage) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let id = reply.id, let entry = waiting[id] else { return }
+        waiting[id] = (entry.0, reply)
+        entry.0.signal()
+    }
+
+    /// Cancellation also releases every HTTP call still waiting, so a plugin blocked on the host returns.
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let semaphores = waiting.values.map(\.0)
+        lock.unlock()
+        semaphores.forEach { $0.signal() }
+    }
+
+    func configValue(_ key: String) -> String? { lock.withLock { config[key] } }
+
+    var isCancelled: Bool { lock.withLock { cancelled } }
+}
+
+/// A blocking FIFO between the worker's reader thread and its main thread.
+final class MessageQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let available = DispatchSemaphore(value: 0)
+    private var items: [WorkerMessage] = []
+
+    func push(_ message: WorkerMessage) {
+        lock.withLock { items.append(message) }
+        available.signal()
+    }
+
+    func pop() -> WorkerMessage {
+        available.wait()
+        return lock.withLock { items.isEmpty ? WorkerMessage(type: "eof") : items.removeFirst() }
+    }
+}

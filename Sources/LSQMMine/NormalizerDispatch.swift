@@ -1,0 +1,80 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMHost
+import LSQMPluginKit
+
+/// Routes each architecture to the configured normalizer plugin for its kind.
+///
+/// Instances are created on first use and reused. A normalizer whose worker crashed is dropped, so the next
+/// architecture gets a fresh worker: one poisonous template costs one architecture, not the whole run.
+public actor NormalizerDispatch {
+    private let manager: PluginManager
+    private let selections: [PluginSelection]
+    private let logger: Logger
+    private var listings: [PluginListing]?
+    private var instances: [String: any PluginInstance] = [:]
+
+    public init(manager: PluginManager, selections: [PluginSelection], logger: Logger = .silent) {
+        self.manager = manager
+        self.selections = selections
+        self.logger = logger
+    }
+
+    /// The configured normalizer plugin that accepts `kind`, as (selection, listing).
+    private func plugin(for kind: ArchitectureKind) async throws -> (PluginSelection, PluginListing) {
+        if listings == nil { listings = await manager.list() }
+        let loaded = (listings ?? []).filter { $0.loaded && $0.kind == "normalizer" }
+        for selection in selections {
+            guard let listing = loaded.first(where: { $0.name == selection.name }) else { continue }
+            if listing.kinds?.contains(kind.rawValue) ?? false { return (selection, listing) }
+        }
+        throw LSQMError(.plugin, action: "normalize a \(kind.rawValue) architecture",
+                        cause: "no configured normalizer plugin accepts the kind '\(kind.rawValue)' (configured: \(selections.map(\.name).joined(separator: ", ")))",
+                        hint: "build the normalizer plugins (swift build) and list them under 'normalizers' in the config")
+    }
+
+    public func normalize(_ architecture: DiscoveredArchitecture, kind: ArchitectureKind) async throws -> NormalizedOutput {
+        let (selection, listing) = try await plugin(for: kind)
+        let instance: any PluginInstance
+        if let existing = instances[selection.name] {
+            instance = existing
+        } else {
+            instance = try await manager.instantiate(path: listing.path, config: selection.config)
+            instances[selection.name] = instance
+        }
+        let request = NormalizeRequest(kind: kind.rawValue, name: architecture.name, sourceURL: architecture.sourceURL,
+                                       files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) })
+        let responseText: String
+        do {
+            responseText = try await instance.call("normalize", request: try JSONCoding.string(request))
+        } catch {
+            // The worker may be dead; start a fresh one next time.
+            instances[selection.name] = nil
+            await instance.shutdown()
+            throw error
+        }
+        let response: NormalizeResponse
+        do { response = try JSONCoding.decode(NormalizeResponse.self, from: Data(responseText.utf8)) } catch {
+            throw LSQMError(.plugin, action: "read the answer of normalizer \(selection.name)", cause: LSQMError.describe(error))
+        }
+        var files: [ArchitectureFile] = []
+        for file in response.files {
+            guard let data = file.data else {
+                throw LSQMError(.plugin, action: "read the answer of normalizer \(selection.name)", cause: "file \(file.path) has no valid content")
+            }
+            files.append(ArchitectureFile(path: file.path, content: data))
+        }
+        let status = NormalizationRecord.Status(rawValue: response.normalization.status) ?? .failed
+        let record = NormalizationRecord(
+            status: status,
+            unsupported: response.normalization.unsupported.map { .init(resource: $0.resource, type: $0.type, reason: $0.reason) },
+            warnings: response.normalization.warnings, normalizer: listing.name, normalizerVersion: listing.version)
+        return NormalizedOutput(terraformFiles: files, record: record)
+    }
+
+    public func shutdown() async {
+        for instance in instances.values { await instance.shutdown() }
+        instances.removeAll()
+    }
+}

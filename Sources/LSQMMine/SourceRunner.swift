@@ -1,0 +1,87 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMHost
+import LSQMPluginKit
+
+/// What one source did during a mine run.
+public struct SourceOutcome: Codable, Sendable, Equatable {
+    public var source: String
+    public var pages: Int = 0
+    public var discovered: Int = 0
+    public var skipped: Int = 0
+    public var warnings: [String] = []
+    /// Set when the source failed (refused, crashed, timed out, errored). Results of earlier pages are kept.
+    public var error: String?
+    public var durationMs: Int = 0
+
+    public init(source: String) { self.source = source }
+
+    enum CodingKeys: String, CodingKey {
+        case source, pages, discovered, skipped, warnings, error
+        case durationMs = "duration_ms"
+    }
+}
+
+/// Runs one source plugin's discovery to the end, page by page, handing each page on as it arrives so a
+/// source that fails on page 7 keeps pages 1–6.
+public enum SourceRunner {
+    public typealias PageHandler = @Sendable ([DiscoveredArchitecture], [SkippedItem]) async throws -> Void
+
+    public static func run(_ selection: PluginSelection, manager: PluginManager, knownSourceURLs: Set<String>, knownHashes: Set<String>,
+                           dryRun: Bool, pageLimit: Int = 50, logger: Logger, onPage: PageHandler) async -> SourceOutcome {
+        var outcome = SourceOutcome(source: selection.name)
+        let stopwatch = Stopwatch()
+        defer { outcome.durationMs = stopwatch.milliseconds }
+        let instance: any PluginInstance
+        do {
+            instance = try await manager.instantiate(name: selection.name, kind: "source", config: selection.config)
+        } catch {
+            outcome.error = LSQMError.describe(error)
+            logger.error("mine", "source_failed", "source \(selection.name) could not start", error: error as? LSQMError)
+            return outcome
+        }
+        var request = DiscoverRequest(knownSourceURLs: knownSourceURLs.sorted(), knownHashes: knownHashes.sorted(), limit: pageLimit, dryRun: dryRun)
+        do {
+            repeat {
+                try Task.checkCancellation()
+                let text = try await instance.call("discover", request: try JSONCoding.string(request))
+                let response: DiscoverResponse
+                do { response = try JSONCoding.decode(DiscoverResponse.self, from: Data(text.utf8)) } catch {
+                    throw LSQMError(.plugin, action: "read the answer of source \(selection.name)", cause: LSQMError.describe(error))
+                }
+                outcome.pages += 1
+                outcome.discovered += response.architectures.count
+                outcome.skipped += response.skipped.count
+                outcome.warnings += response.warnings
+                let batch = try response.architectures.map { try convert($0, source: selection.name) }
+                try await onPage(batch, response.skipped)
+                logger.info("mine", "page", "\(selection.name): page \(outcome.pages), \(outcome.discovered) found so far",
+                            fields: ["source": .string(selection.name), "page": .number(Double(outcome.pages))])
+                // A source that hands back the same cursor would loop forever.
+                if let next = response.nextCursor, next == request.cursor {
+                    throw LSQMError(.plugin, action: "page through source \(selection.name)", cause: "it returned the same cursor twice (\(next))")
+                }
+                request.cursor = response.nextCursor
+            } while request.cursor != nil
+        } catch {
+            outcome.error = LSQMError.describe(error)
+            logger.error("mine", "source_failed", "source \(selection.name) failed after \(outcome.pages) pages; keeping what it found",
+                         error: error as? LSQMError ?? LSQMError.wrap(error, action: "run source \(selection.name)"))
+        }
+        await instance.shutdown()
+        return outcome
+    }
+
+    static func convert(_ item: DiscoveredItem, source: String) throws -> DiscoveredArchitecture {
+        var files: [ArchitectureFile] = []
+        for file in item.files {
+            guard let data = file.data else {
+                throw LSQMError(.plugin, action: "read architecture \(item.sourceURL) from \(source)", cause: "file \(file.path) has no valid content")
+            }
+            files.append(ArchitectureFile(path: file.path, content: data))
+        }
+        return DiscoveredArchitecture(sourceURL: item.sourceURL, name: item.name, declaredKind: item.kind.flatMap(ArchitectureKind.init(rawValue:)),
+                                      files: files, source: source, provenance: item.metadata)
+    }
+}

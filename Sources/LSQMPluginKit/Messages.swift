@@ -1,0 +1,306 @@
+import Foundation
+import LSQMBasics
+
+// The JSON documents that cross the plugin boundary, as Codable types. Their shapes are the schemas documented
+// in lsqm_plugin.h; the host decodes plugin responses with these same types, so the two cannot drift apart.
+
+/// A file carried inside JSON: UTF-8 text as `content`, anything else as `content_base64`.
+public struct PluginFile: Codable, Sendable, Equatable {
+    public var path: String
+    public var content: String?
+    public var contentBase64: String?
+
+    public init(path: String, data: Data) {
+        self.path = path
+        // Valid UTF-8 without NUL travels as text (readable, smaller); everything else as base64.
+        if !data.contains(0), let text = String(data: data, encoding: .utf8) {
+            content = text
+        } else {
+            contentBase64 = data.base64EncodedString()
+        }
+    }
+
+    public init(path: String, text: String) { self.path = path; self.content = text }
+
+    /// The file's bytes; nil when neither field holds valid data.
+    public var data: Data? {
+        if let content { return Data(content.utf8) }
+        if let contentBase64 { return Data(base64Encoded: contentBase64) }
+        return nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, content
+        case contentBase64 = "content_base64"
+    }
+}
+
+/// The error object a failed call returns: `{"error": "failed to …", "retryable": bool}`.
+public struct PluginError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    public var error: String
+    public var retryable: Bool
+    public init(_ message: String, retryable: Bool = false) { self.error = message; self.retryable = retryable }
+    public var description: String { error }
+}
+
+// MARK: Source
+
+public struct DiscoverRequest: Codable, Sendable, Equatable {
+    public var knownSourceURLs: [String]
+    public var knownHashes: [String]
+    public var cursor: String?
+    public var limit: Int
+    public var dryRun: Bool
+
+    public init(knownSourceURLs: [String] = [], knownHashes: [String] = [], cursor: String? = nil, limit: Int = 100, dryRun: Bool = false) {
+        self.knownSourceURLs = knownSourceURLs; self.knownHashes = knownHashes; self.cursor = cursor
+        self.limit = limit; self.dryRun = dryRun
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cursor, limit
+        case knownSourceURLs = "known_source_urls"
+        case knownHashes = "known_hashes"
+        case dryRun = "dry_run"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        knownSourceURLs = try c.decodeIfPresent([String].self, forKey: .knownSourceURLs) ?? []
+        knownHashes = try c.decodeIfPresent([String].self, forKey: .knownHashes) ?? []
+        cursor = try c.decodeIfPresent(String.self, forKey: .cursor)
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit) ?? 100
+        dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false
+    }
+}
+
+public struct DiscoveredItem: Codable, Sendable, Equatable {
+    public var sourceURL: String
+    public var name: String
+    public var kind: String?
+    public var files: [PluginFile]
+    public var metadata: JSONValue?
+
+    public init(sourceURL: String, name: String, kind: String? = nil, files: [PluginFile], metadata: JSONValue? = nil) {
+        self.sourceURL = sourceURL; self.name = name; self.kind = kind; self.files = files; self.metadata = metadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, kind, files, metadata
+        case sourceURL = "source_url"
+    }
+}
+
+public struct SkippedItem: Codable, Sendable, Equatable {
+    public var sourceURL: String
+    public var reason: String
+    public init(sourceURL: String, reason: String) { self.sourceURL = sourceURL; self.reason = reason }
+    enum CodingKeys: String, CodingKey {
+        case reason
+        case sourceURL = "source_url"
+    }
+}
+
+public struct DiscoverResponse: Codable, Sendable, Equatable {
+    public var architectures: [DiscoveredItem]
+    public var skipped: [SkippedItem]
+    public var warnings: [String]
+    public var nextCursor: String?
+
+    public init(architectures: [DiscoveredItem] = [], skipped: [SkippedItem] = [], warnings: [String] = [], nextCursor: String? = nil) {
+        self.architectures = architectures; self.skipped = skipped; self.warnings = warnings; self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case architectures, skipped, warnings
+        case nextCursor = "next_cursor"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architectures = try c.decodeIfPresent([DiscoveredItem].self, forKey: .architectures) ?? []
+        skipped = try c.decodeIfPresent([SkippedItem].self, forKey: .skipped) ?? []
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
+        nextCursor = try c.decodeIfPresent(String.self, forKey: .nextCursor)
+    }
+}
+
+// MARK: Normalizer
+
+public struct NormalizeRequest: Codable, Sendable, Equatable {
+    public var kind: String
+    public var name: String
+    public var sourceURL: String?
+    public var files: [PluginFile]
+
+    public init(kind: String, name: String, sourceURL: String? = nil, files: [PluginFile]) {
+        self.kind = kind; self.name = name; self.sourceURL = sourceURL; self.files = files
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, name, files
+        case sourceURL = "source_url"
+    }
+}
+
+public struct NormalizationResult: Codable, Sendable, Equatable {
+    public struct Unsupported: Codable, Sendable, Equatable {
+        public var resource: String
+        public var type: String
+        public var reason: String
+        public init(resource: String, type: String, reason: String) { self.resource = resource; self.type = type; self.reason = reason }
+    }
+    /// "full", "partial" or "failed".
+    public var status: String
+    public var unsupported: [Unsupported]
+    public var warnings: [String]
+
+    public init(status: String, unsupported: [Unsupported] = [], warnings: [String] = []) {
+        self.status = status; self.unsupported = unsupported; self.warnings = warnings
+    }
+}
+
+public struct NormalizeResponse: Codable, Sendable, Equatable {
+    public var files: [PluginFile]
+    public var normalization: NormalizationResult
+    public init(files: [PluginFile], normalization: NormalizationResult) { self.files = files; self.normalization = normalization }
+}
+
+// MARK: Notifier
+
+/// The run summary every notifier receives.
+public struct RunSummary: Codable, Sendable, Equatable {
+    public struct Counts: Codable, Sendable, Equatable {
+        public var total = 0, passed = 0, partial = 0, failed = 0, timeout = 0, error = 0
+        public init() {}
+    }
+    public struct NewArchitecture: Codable, Sendable, Equatable {
+        public var arch: String
+        public var name: String
+        public var sourceURL: String
+        public init(arch: String, name: String, sourceURL: String) { self.arch = arch; self.name = name; self.sourceURL = sourceURL }
+        enum CodingKeys: String, CodingKey { case arch, name; case sourceURL = "source_url" }
+    }
+    public struct Regression: Codable, Sendable, Equatable {
+        public var arch: String
+        public var name: String
+        public var sourceURL: String
+        public var services: [String]
+        public var previousRunID: String
+        public var status: String
+        public var failedStep: String?
+        public var logExcerpt: String?
+        public init(arch: String, name: String, sourceURL: String, services: [String], previousRunID: String, status: String,
+                    failedStep: String? = nil, logExcerpt: String? = nil) {
+            self.arch = arch; self.name = name; self.sourceURL = sourceURL; self.services = services
+            self.previousRunID = previousRunID; self.status = status; self.failedStep = failedStep; self.logExcerpt = logExcerpt
+        }
+        enum CodingKeys: String, CodingKey {
+            case arch, name, services, status
+            case sourceURL = "source_url"
+            case previousRunID = "previous_run_id"
+            case failedStep = "failed_step"
+            case logExcerpt = "log_excerpt"
+        }
+    }
+
+    public var runID: String
+    public var startedAt: String?
+    public var finishedAt: String?
+    public var dryRun: Bool
+    public var counts: Counts
+    public var passRate: Double?
+    public var previousPassRate: Double?
+    public var newArchitectures: [NewArchitecture]
+    public var regressions: [Regression]
+    public var reportURL: String?
+
+    public init(runID: String, startedAt: String? = nil, finishedAt: String? = nil, dryRun: Bool = false, counts: Counts = Counts(),
+                passRate: Double? = nil, previousPassRate: Double? = nil, newArchitectures: [NewArchitecture] = [],
+                regressions: [Regression] = [], reportURL: String? = nil) {
+        self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.dryRun = dryRun; self.counts = counts
+        self.passRate = passRate; self.previousPassRate = previousPassRate; self.newArchitectures = newArchitectures
+        self.regressions = regressions; self.reportURL = reportURL
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case counts, regressions
+        case runID = "run_id"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case dryRun = "dry_run"
+        case passRate = "pass_rate"
+        case previousPassRate = "previous_pass_rate"
+        case newArchitectures = "new_architectures"
+        case reportURL = "report_url"
+    }
+}
+
+public struct NotifyResponse: Codable, Sendable, Equatable {
+    public var delivered: Bool
+    public var detail: String?
+    public init(delivered: Bool, detail: String? = nil) { self.delivered = delivered; self.detail = detail }
+}
+
+// MARK: Host HTTP
+
+public struct HTTPRequest: Codable, Sendable, Equatable {
+    public var method: String
+    public var url: String
+    public var headers: [String: String]
+    public var body: String?
+    public var bodyBase64: String?
+    public var cache: Bool?
+    public var timeoutSeconds: Double?
+
+    public init(method: String = "GET", url: String, headers: [String: String] = [:], body: String? = nil, cache: Bool? = nil, timeoutSeconds: Double? = nil) {
+        self.method = method; self.url = url; self.headers = headers; self.body = body; self.cache = cache; self.timeoutSeconds = timeoutSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, url, headers, body, cache
+        case bodyBase64 = "body_base64"
+        case timeoutSeconds = "timeout_seconds"
+    }
+
+    /// Only `url` is required: a C plugin may send `{"url": "…"}` for a plain GET.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? "GET"
+        url = try c.decode(String.self, forKey: .url)
+        headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+        body = try c.decodeIfPresent(String.self, forKey: .body)
+        bodyBase64 = try c.decodeIfPresent(String.self, forKey: .bodyBase64)
+        cache = try c.decodeIfPresent(Bool.self, forKey: .cache)
+        timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds)
+    }
+}
+
+public struct HTTPResponse: Codable, Sendable, Equatable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: String?
+    public var bodyBase64: String?
+    public var fromCache: Bool?
+    public var dryRun: Bool?
+
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data(), fromCache: Bool = false, dryRun: Bool = false) {
+        self.status = status; self.headers = headers
+        if let text = String(data: body, encoding: .utf8), !body.contains(0) { self.body = text } else { self.bodyBase64 = body.base64EncodedString() }
+        self.fromCache = fromCache; self.dryRun = dryRun
+    }
+
+    /// The body's bytes.
+    public var data: Data {
+        if let body { return Data(body.utf8) }
+        if let bodyBase64, let data = Data(base64Encoded: bodyBase64) { return data }
+        return Data()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, headers, body
+        case bodyBase64 = "body_base64"
+        case fromCache = "from_cache"
+        case dryRun = "dry_run"
+    }
+}

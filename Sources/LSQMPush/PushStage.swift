@@ -1,0 +1,106 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMSync
+
+/// Stage 7: commit everything the run wrote and push it.
+///
+/// One commit per run holds the index, new architectures and apps, `runs/<run_id>/`, the reports and trends,
+/// and the pruning of runs beyond the last 52. A push rejected because another run pushed first is retried:
+/// fetch, rebase (each run writes its own paths, so the rebase is clean), push again — up to 3 times.
+public enum PushStage {
+    public struct Input: Sendable {
+        public var workingCopy: URL
+        /// The first line of the commit message, and the body.
+        public var title: String
+        public var body: String
+        public var keepRuns: Int
+        public var token: String?
+        public var dryRun: Bool
+        public var maxPushAttempts: Int
+        public var logger: Logger
+
+        public init(workingCopy: URL, title: String, body: String = "", keepRuns: Int = ArtifactStore.keptRuns, token: String? = nil,
+                    dryRun: Bool = false, maxPushAttempts: Int = 3, logger: Logger = .silent) {
+            self.workingCopy = workingCopy; self.title = title; self.body = body; self.keepRuns = keepRuns; self.token = token
+            self.dryRun = dryRun; self.maxPushAttempts = maxPushAttempts; self.logger = logger
+        }
+    }
+
+    public struct Output: Codable, Sendable, Equatable {
+        public var committed: Bool
+        public var commit: String?
+        public var pushed: Bool
+        public var pushAttempts: Int
+        /// Run ids whose folders were pruned in this commit.
+        public var pruned: [String]
+        /// `git status --porcelain` lines of what was (or, in a dry run, would be) committed.
+        public var changes: [String]
+        public var message: String
+        public var note: String?
+
+        enum CodingKeys: String, CodingKey {
+            case committed, commit, pushed, pruned, changes, message, note
+            case pushAttempts = "push_attempts"
+        }
+    }
+
+    public static func run(_ input: Input) async throws -> Output {
+        let git = Git(directory: input.workingCopy, token: input.token, logger: input.logger)
+        guard git.isRepository else {
+            throw LSQMError(.usage, action: "push \(input.workingCopy.path)", cause: "it is not a git repository", hint: "run 'lsqm sync' first")
+        }
+        let store = ArtifactStore(root: input.workingCopy)
+        let message = input.body.isEmpty ? input.title : "\(input.title)\n\n\(input.body)"
+
+        if input.dryRun {
+            let wouldPrune = Array(store.runIDs().dropLast(input.keepRuns))
+            let status = try await git.run(["status", "--porcelain", "--untracked-files=all"])
+            let changes = status.stdout.split(separator: "\n").map(String.init)
+            input.logger.info("push", "dry_run", "would commit \(changes.count) changed paths and prune \(wouldPrune.count) runs: \(input.title)")
+            return Output(committed: false, commit: nil, pushed: false, pushAttempts: 0, pruned: wouldPrune, changes: changes, message: message, note: "dry run")
+        }
+
+        let pruned = store.pruneRuns(keep: input.keepRuns)
+        try await git.run(["add", "-A", "--", "."])
+        let status = try await git.run(["status", "--porcelain"])
+        let changes = status.stdout.split(separator: "\n").map(String.init)
+        var committed = false
+        if !changes.isEmpty {
+            try await git.run(["commit", "--quiet", "-m", message])
+            committed = true
+        }
+        let head = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        guard await git.originURL() != nil else {
+            input.logger.info("push", "local_only", "committed locally; the repository has no remote to push to")
+            return Output(committed: committed, commit: head, pushed: false, pushAttempts: 0, pruned: pruned, changes: changes, message: message,
+                          note: "no remote: committed locally")
+        }
+        let branch = await git.currentBranch() ?? "main"
+        var attempt = 0
+        var lastError: LSQMError?
+        while attempt < input.maxPushAttempts {
+            attempt += 1
+            let result = try await git.run(["push", "--quiet", "origin", "HEAD:refs/heads/\(branch)"], allowFailure: true)
+            if result.succeeded {
+                let pushedHead = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                input.logger.info("push", "pushed", "pushed \(branch) after \(attempt) attempt(s)", fields: ["attempts": .number(Double(attempt))])
+                return Output(committed: committed, commit: pushedHead, pushed: true, pushAttempts: attempt, pruned: pruned, changes: changes, message: message, note: nil)
+            }
+            lastError = LSQMError(.remote, action: "push to origin", cause: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+            let rejected = result.stderr.contains("rejected") || result.stderr.contains("fetch first") || result.stderr.contains("non-fast-forward")
+            guard rejected, attempt < input.maxPushAttempts else { break }
+            input.logger.warning("push", "push_rejected", "another run pushed first; rebasing and retrying (attempt \(attempt + 1) of \(input.maxPushAttempts))")
+            try await git.run(["fetch", "--quiet", "origin", branch])
+            let rebase = try await git.run(["rebase", "--quiet", "origin/\(branch)"], allowFailure: true)
+            if !rebase.succeeded {
+                _ = try? await git.run(["rebase", "--abort"], allowFailure: true)
+                throw LSQMError(.remote, action: "rebase onto origin/\(branch)", cause: rebase.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
+                                hint: "the local commit is kept; resolve by hand in \(input.workingCopy.path) and run 'lsqm push' again")
+            }
+        }
+        throw lastError ?? LSQMError(.remote, action: "push to origin", cause: "gave up after \(attempt) attempts",
+                                     hint: "the commit is kept locally; run 'lsqm push' again")
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+
+/// Validates one architecture from start to finish: a fresh emulator, health, terraform init and apply, the
+/// test app under pytest, then destroy and teardown — which always run, also after a failure, a timeout or
+/// cancellation. Never throws: every outcome is one of the five statuses.
+struct ArchitectureValidation {
+    let architecture: Architecture
+    let store: ArtifactStore
+    let runtime: any EmulatorRuntime
+    let options: ValidateOptions
+    let venvs: VenvCache
+    let initGate: AsyncGate
+
+    /// Caps on what a result carries; the full text goes to the per-architecture log file.
+    static let outputCap = 64 * 1024
+    static let emulatorLogCap = 16 * 1024
+
+    /// A step that decided the verdict.
+    struct Verdict: Error {
+        var status: ValidationStatus
+        var step: ValidationStep
+        var message: String
+    }
+
+    /// What one validation collects while it runs.
+    final class Record {
+        var result: ValidationResult
+        var log = ""
+        var terraformOutput = ""
+        init(_ result: ValidationResult) { self.result = result }
+
+        func append(_ heading: String, _ text: String) {
+            log += "== \(heading)\n\(text)\(text.hasSuffix("\n") || text.isEmpty ? "" : "\n")"
+        }
+
+        func timed<T>(_ step: ValidationStep, _ body: () async throws -> T) async rethrows -> T {
+            let stopwatch = Stopwatch()
+            defer { result.durations[step.rawValue] = stopwatch.milliseconds }
+            return try await body()
+        }
+    }
+
+    func run() async -> (result: ValidationResult, log: String) {
+        let stopwatch = Stopwatch()
+        let appHash = appIdentity()
+        let record = Record(ValidationResult(arch: architecture.id, appHash: appHash, sourceURL: architecture.sourceURL,
+                                             name: architecture.name, kind: architecture.kind, services: architecture.services,
+                                             status: .error, deployOnly: appHash == nil))
+        let deadline = ContinuousClock.now + options.timeout
+        var emulator: (any RunningEmulator)?
+        var workspace: TerraformWorkspace?
+        var applyStarted = false
+        let work: URL
+        do { work = try Files.makeTemporaryDirectory(prefix: "lsqm-validate") } catch {
+            record.result.error = LSQMError.describe(error)
+            return finish(record, stopwatch)
+        }
+        defer { Files.remove(work) }
+
+        do {
+            let request = EmulatorRequest(runID: options.runID, arch: architecture.id, services: architecture.services, workDirectory: work)
+            let started = try await record.timed(.emulatorStart) {
+                try await step(.emulatorStart, deadline) { try await runtime.start(request) }
+            }
+            emulator = started
+            record.append("emulator", "\(started.endpoint.absoluteString) (\(started.flavor.rawValue))")
+            try await record.timed(.health) {
+                try await step(.health, deadline) {
+                    try await HealthCheck.wait(for: started, services: architecture.services, timeout: min(options.healthTimeout, remaining(deadline)))
+                }
+            }
+            let prepared = try TerraformWorkspace.prepare(from: store.terraformDirectory(architecture.id), into: work.appendingPathComponent("terraform"),
+                                                          endpoint: started.endpoint, settings: options.terraform, baseEnvironment: options.environment)
+            workspace = prepared
+            try await record.timed(.initialize) { try await initialize(prepared, record, deadline) }
+            applyStarted = true
+            try await record.timed(.apply) {
+                let result = try await command(.apply, record, deadline) { try await prepared.apply(timeout: $0) }
+                guard result.succeeded else { throw Verdict(status: .failed, step: .apply, message: "terraform apply failed: \(Self.lastError(result))") }
+            }
+            let outputs = try await prepared.outputs(timeout: remaining(deadline))
+            guard outputs.result.succeeded else {
+                throw Verdict(status: outputs.result.timedOut ? .timeout : .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))")
+            }
+            try await record.timed(.tests) { try await runTests(outputs.values, endpoint: started.endpoint, work: work, record, deadline) }
+        } catch let verdict as Verdict {
+            record.result.status = verdict.status
+            record.result.failedStep = verdict.step.rawValue
+            record.result.error = verdict.message
+        } catch {
+            record.result.status = .error
+            record.result.error = Task.isCancelled ? "validation cancelled" : LSQMError.describe(error)
+        }
+
+        // Cleanup: destroy (a failure is only a warning: the emulator is thrown away anyway), then the
+        // emulator. Both run in tasks of their own so cancellation of this one cannot cut them short —
+        // except destroy, which is skipped on cancellation because it is the slow, optional part.
+        if applyStarted, let workspace, !Task.isCancelled {
+            let cleanupTimeout = options.cleanupTimeout
+            let destroyed = await record.timed(.destroy) {
+                await Task.detached { try? await workspace.destroy(timeout: cleanupTimeout) }.value
+            }
+            if let destroyed {
+                record.append("terraform destroy (exit \(destroyed.exitCode), \(destroyed.durationMs) ms)", destroyed.combinedOutput)
+                record.terraformOutput += destroyed.combinedOutput
+                if !destroyed.succeeded {
+                    record.result.warnings.append("terraform destroy failed: \(Self.lastError(destroyed))")
+                }
+            }
+        }
+        if let emulator {
+            let tail = await emulator.logTail(limit: Self.emulatorLogCap)
+            if !tail.isEmpty { record.result.emulatorLogTail = tail }
+            record.append("emulator log (tail)", tail)
+            await Task.detached { await emulator.stop() }.value
+        }
+        return finish(record, stopwatch)
+    }
+
+    private func finish(_ record: Record, _ stopwatch: Stopwatch) -> (ValidationResult, String) {
+        record.result.durationMs = stopwatch.milliseconds
+        if !record.terraformOutput.isEmpty { record.result.terraformOutput = String(record.terraformOutput.suffix(Self.outputCap)) }
+        if let pytest = record.result.pytestOutput { record.result.pytestOutput = String(pytest.suffix(Self.outputCap)) }
+        return (record.result, record.log)
+    }
+
+    // MARK: Steps
+
+    /// Runs a step; a passed deadline makes it TIMEOUT, any other failure ERROR (infrastructure).
+    private func step<T>(_ step: ValidationStep, _ deadline: ContinuousClock.Instant, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let verdict as Verdict { throw verdict } catch {
+            if Task.isCancelled { throw error }
+            if ContinuousClock.now >= deadline { throw timeoutVerdict(step) }
+            throw Verdict(status: .error, step: step, message: LSQMError.describe(error))
+        }
+    }
+
+    private func timeoutVerdict(_ step: ValidationStep) -> Verdict {
+        Verdict(status: .timeout, step: step, message: "the validation ran past LSQM_TIMEOUT (\(options.timeout.components.seconds) s) during \(step.rawValue)")
+    }
+
+    private func remaining(_ deadline: ContinuousClock.Instant) throws -> Duration {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { throw Verdict(status: .timeout, step: .apply, message: "the validation ran past LSQM_TIMEOUT") }
+        return left
+    }
+
+    /// Runs one terraform command within the deadline, logging its output.
+    private func command(_ step: ValidationStep, _ record: Record, _ deadline: ContinuousClock.Instant,
+                         _ body: (Duration) async throws -> Subprocess.Result) async throws -> Subprocess.Result {
+        let left: Duration
+        do { left = try remaining(deadline) } catch { throw timeoutVerdict(step) }
+        let result = try await self.step(step, deadline) { try await body(left) }
+        record.append("terraform \(step.rawValue) (exit \(result.exitCode), \(result.durationMs) ms)", result.combinedOutput)
+        record.terraformOutput += result.combinedOutput
+        if result.timedOut { throw timeoutVerdict(step) }
+        return result
+    }
+
+    private func initialize(_ workspace: TerraformWorkspace, _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
+        // One init at a time: the shared plugin cache is not safe for concurrent writers, and init is ~1 s.
+        await initGate.acquire()
+        let result: Subprocess.Result
+        do {
+            result = try await command(.initialize, record, deadline) { try await workspace.initialize(timeout: $0) }
+        } catch {
+            await initGate.release()
+            throw error
+        }
+        await initGate.release()
+        guard !result.succeeded else { return }
+        if let missing = TerraformWorkspace.missingDependency(inInitOutput: result.combinedOutput) {
+            throw Verdict(status: .error, step: .initialize,
+                          message: "terraform init could not install \(missing) (an environment problem, not the architecture's: "
+                            + "point LSQM_TF_PLUGIN_MIRROR at a fuller mirror or allow registry access)")
+        }
+        throw Verdict(status: .failed, step: .initialize, message: "terraform init failed: \(Self.lastError(result))")
+    }
+
+    private func runTests(_ outputs: [String: JSONValue], endpoint: URL, work: URL, _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
+        let appSource = store.appDirectory(architecture.id)
+        guard record.result.appHash != nil else {
+            record.result.status = .passed
+            record.append("tests", "no test app: validated deploy-only")
+            return
+        }
+        let app = work.appendingPathComponent("app", isDirectory: true)
+        try Files.createDirectory(app)
+        for path in Files.regularFiles(under: appSource) where path != "metadata.json" {
+            let target = try ArtifactStore.safeJoin(app, path)
+            try Files.createDirectory(target.deletingLastPathComponent())
+            try Files.read(appSource.appendingPathComponent(path)).write(to: target)
+        }
+        let outputsFile = work.appendingPathComponent("outputs.json")
+        try AtomicFile.writeJSON(outputs, to: outputsFile)
+        let env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
+                                            outputs: outputs, outputsFile: outputsFile)
+        let requirements = (try? String(contentsOf: app.appendingPathComponent("requirements.txt"), encoding: .utf8)) ?? ""
+        let python = try await step(.tests, deadline) {
+            try await venvs.python(for: requirements, environment: ChildEnvironment.base(options.environment, region: options.terraform.region),
+                                   timeout: remaining(deadline))
+        }
+        let outcome = try await step(.tests, deadline) {
+            try await PytestRun.run(python: python, appDirectory: app, environment: env,
+                                    reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline))
+        }
+        record.result.pytestOutput = outcome.output
+        record.result.tests = outcome.tests
+        record.append("pytest (exit \(outcome.exitCode))", outcome.output)
+        if outcome.timedOut { throw timeoutVerdict(.tests) }
+        // 0 all passed, 1 some failed, 2 interrupted (collection errors), 5 nothing collected: a verdict on
+        // the app. 3 (internal error) and 4 (usage error) mean pytest itself could not run: infrastructure.
+        guard [0, 1, 2, 5].contains(outcome.exitCode) else {
+            throw Verdict(status: .error, step: .tests, message: "pytest could not run (exit \(outcome.exitCode)): \(outcome.output.suffix(500))")
+        }
+        let status = ValidationResult.verdict(forTests: outcome.tests, deployOnly: false)
+        record.result.status = status
+        if status != .passed {
+            let failed = outcome.tests.filter { $0.outcome == .failed || $0.outcome == .error }.map(\.name)
+            record.result.failedStep = ValidationStep.tests.rawValue
+            record.result.error = failed.isEmpty ? "no test ran (pytest exit \(outcome.exitCode))" : "failed tests: \(failed.joined(separator: ", "))"
+        }
+    }
+
+    /// The app's identity: the generator's recorded hash, or the hash of its files when it was written by
+    /// hand; nil when there is no app (deploy-only).
+    private func appIdentity() -> String? {
+        if let metadata = store.loadAppMetadata(architecture.id) { return metadata.appHash }
+        let directory = store.appDirectory(architecture.id)
+        let files = Files.regularFiles(under: directory)
+        guard files.contains(where: { $0.hasPrefix("test_") && $0.hasSuffix(".py") }) else { return nil }
+        let contents = files.compactMap { path in (try? Data(contentsOf: directory.appendingPathComponent(path))).map { (path: path, content: $0) } }
+        return ContentHash.app(files: contents, generatorVersion: "hand-written")
+    }
+
+    /// The most useful line of a failed command: terraform's first "Error:" block, else the output's tail.
+    static func lastError(_ result: Subprocess.Result) -> String {
+        let text = result.combinedOutput
+        if let range = text.range(of: "Error: ") {
+            return String(text[range.lowerBound...].prefix(600)).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if result.timedOut { return "timed out" }
+        return String(text.suffix(600)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Lets a bounded number of tasks into a section at once, in arrival order.
+actor AsyncGate {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) { available = permits }
+
+    /// Waits for a permit; every `acquire` is paired with one `release`.
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { available += 1 } else { waiters.removeFirst().resume() }
+    }
+}

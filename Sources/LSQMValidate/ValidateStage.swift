@@ -1,0 +1,177 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+
+/// Settings of one validate run.
+public struct ValidateOptions: Sendable {
+    public var runID: String
+    /// Validations at once (`--parallel`, default 4).
+    public var parallel: Int
+    /// Bounds one whole validation (LSQM_TIMEOUT): on expiry its processes are killed and it is TIMEOUT.
+    public var timeout: Duration
+    /// How long an emulator may take to become healthy before the validation is ERROR.
+    public var healthTimeout: Duration
+    /// Bounds `terraform destroy` in cleanup (which runs after the timeout too).
+    public var cleanupTimeout: Duration
+    public var terraform: TerraformSettings
+    /// Where test venvs are kept (`<cache>/venvs`).
+    public var venvDirectory: URL
+    /// lsqm's own environment: children get it without secrets, AWS or Terraform settings.
+    public var environment: [String: String]
+    public var shard: Shard?
+    /// Called after each validation finishes (progress display).
+    public var progress: (@Sendable (ValidationProgress) -> Void)?
+
+    public init(runID: String = RunID.make(), parallel: Int = 4, timeout: Duration = .seconds(300), healthTimeout: Duration = .seconds(90),
+                cleanupTimeout: Duration = .seconds(180), terraform: TerraformSettings, venvDirectory: URL,
+                environment: [String: String] = ProcessInfo.processInfo.environment, shard: Shard? = nil,
+                progress: (@Sendable (ValidationProgress) -> Void)? = nil) {
+        self.runID = runID; self.parallel = max(1, parallel); self.timeout = timeout; self.healthTimeout = healthTimeout
+        self.cleanupTimeout = cleanupTimeout; self.terraform = terraform; self.venvDirectory = venvDirectory
+        self.environment = environment; self.shard = shard; self.progress = progress
+    }
+
+    /// The usual settings under a cache directory: `<cache>/terraform-plugins` and `<cache>/venvs`.
+    public static func standard(configuration: Configuration, cacheDirectory: URL, environment: [String: String],
+                                runID: String = RunID.make(), shard: Shard? = nil) -> ValidateOptions {
+        ValidateOptions(runID: runID, parallel: configuration.parallel, timeout: .seconds(configuration.timeoutSeconds),
+                        terraform: TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: configuration.terraformMirror),
+                                                     pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true)),
+                        venvDirectory: cacheDirectory.appendingPathComponent("venvs", isDirectory: true),
+                        environment: environment, shard: shard)
+    }
+}
+
+/// One of N slices of the architectures (`--shard I/N`, I from 1), chosen by hash so a slice stays stable
+/// as the index grows.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (1...count).contains(index) else {
+            throw LSQMError(.usage, action: "use shard \(index)/\(count)", cause: "expected I/N with 1 ≤ I ≤ N")
+        }
+        self.index = index; self.count = count
+    }
+
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else {
+            throw LSQMError(.usage, action: "read --shard '\(text)'", cause: "expected I/N, e.g. 1/4")
+        }
+        try self.init(index: index, count: count)
+    }
+
+    public func contains(_ hash: String) -> Bool {
+        let value = UInt64(hash.prefix(12), radix: 16) ?? UInt64(truncatingIfNeeded: hash.hashValue)
+        return Int(value % UInt64(count)) == index - 1
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Progress after each finished validation.
+public struct ValidationProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    public var counts: StatusCounts
+    public var latest: ValidationResult
+}
+
+/// The validate stage: a fresh emulator per architecture, terraform and pytest for real, in parallel.
+public enum ValidateStage {
+    /// The architectures to validate: the ones named (full hash or unique prefix), else every indexed one
+    /// that is not marked to skip and has Terraform to deploy; then the shard's slice.
+    public static func select(from index: ArchitectureIndex, store: ArtifactStore, hashes: [String], shard: Shard?) throws -> [Architecture] {
+        var chosen: [Architecture]
+        if hashes.isEmpty {
+            chosen = index.sorted.filter { $0.skipReason == nil && !store.terraformFiles($0.id).isEmpty }
+        } else {
+            chosen = try hashes.map { prefix in
+                let matches = index.sorted.filter { $0.id.hasPrefix(prefix.lowercased()) }
+                guard matches.count == 1, prefix.count >= 6 else {
+                    throw LSQMError(.usage, action: "select architecture '\(prefix)'",
+                                    cause: matches.isEmpty ? "no indexed architecture has that hash" : "the prefix matches \(matches.count) architectures",
+                                    hint: "use at least 6 characters of a hash from 'lsqm status --json' or architectures/index.json")
+                }
+                return matches[0]
+            }
+            chosen = Array(Dictionary(chosen.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }).values).sorted { $0.id < $1.id }
+        }
+        if let shard { chosen = chosen.filter { shard.contains($0.id) } }
+        return chosen
+    }
+
+    /// Validates `architectures` and writes `runs/<run_id>/results.json` and `runs/<run_id>/logs/<hash>.log`.
+    ///
+    /// One validation failing, timing out or crashing its tools never stops the others. When the calling
+    /// task is cancelled (Ctrl-C), running validations are torn down (their processes killed, emulators
+    /// stopped), no new ones start, the partial run is written, and a cancellation error is thrown.
+    public static func run(architectures: [Architecture], store: ArtifactStore, runtime: any EmulatorRuntime,
+                           options: ValidateOptions, logger: Logger) async throws -> RunRecord {
+        let startedAt = Date()
+        let runDirectory = store.runDirectory(options.runID)
+        try Files.createDirectory(runDirectory.appendingPathComponent("logs"))
+        try await runtime.prepare(logger: logger)
+        let redactor = SecretRedactor.fromEnvironment(options.environment)
+        let venvs = VenvCache(directory: options.venvDirectory)
+        let initGate = AsyncGate(permits: 1)
+        logger.info("validate", "start", "validating \(architectures.count) architecture(s), \(options.parallel) at a time",
+                    fields: ["run_id": .string(options.runID), "count": .number(Double(architectures.count))])
+
+        var results: [ValidationResult] = []
+        var counts = StatusCounts()
+        await withTaskGroup(of: (ValidationResult, String).self) { group in
+            var pending = architectures[...]
+            func startNext() -> Bool {
+                guard !Task.isCancelled, let next = pending.popFirst() else { return false }
+                let validation = ArchitectureValidation(architecture: next, store: store, runtime: runtime, options: options,
+                                                        venvs: venvs, initGate: initGate)
+                group.addTask { await validation.run() }
+                return true
+            }
+            for _ in 0..<options.parallel where startNext() {}
+            while let (result, log) = await group.next() {
+                let logFile = runDirectory.appendingPathComponent("logs/\(result.arch).log")
+                do { try AtomicFile.write(redactor.redact(log), to: logFile) } catch {
+                    logger.warning("validate", "log_write_failed", error: LSQMError.wrap(error, action: "write \(logFile.path)"))
+                }
+                results.append(result)
+                counts.add(result.status)
+                logger.log(result.status == .passed ? .info : .warning, stage: "validate", event: "validated",
+                           message: "\(result.name) \(result.arch.prefix(12)): \(result.status.rawValue)" + (result.error.map { " — \($0)" } ?? ""),
+                           durationMs: result.durationMs,
+                           fields: ["arch": .string(result.arch), "status": .string(result.status.rawValue)])
+                options.progress?(ValidationProgress(done: results.count, total: architectures.count, counts: counts, latest: result))
+                _ = startNext()
+            }
+        }
+
+        let run = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), emulator: await runtime.info,
+                            results: redact(results.sorted { $0.arch < $1.arch }, redactor), shard: options.shard?.description)
+        try store.saveRun(run)
+        if Task.isCancelled {
+            throw LSQMError(.cancelled, action: "validate", cause: "cancelled after \(results.count) of \(architectures.count) validations",
+                            hint: "partial results are in \(runDirectory.path)")
+        }
+        return run
+    }
+
+    /// Tool output can echo anything; secrets never reach an artifact.
+    private static func redact(_ results: [ValidationResult], _ redactor: SecretRedactor) -> [ValidationResult] {
+        results.map { result in
+            var copy = result
+            copy.error = result.error.map(redactor.redact)
+            copy.terraformOutput = result.terraformOutput.map(redactor.redact)
+            copy.pytestOutput = result.pytestOutput.map(redactor.redact)
+            copy.emulatorLogTail = result.emulatorLogTail.map(redactor.redact)
+            copy.tests = result.tests.map { test in
+                var test = test
+                test.message = test.message.map(redactor.redact)
+                return test
+            }
+            return copy
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMValidate
+import Synchronization
+
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Deploy and test architectures in fresh emulators.",
+        discussion: """
+            Each architecture gets its own emulator on its own port: terraform init/apply with every AWS endpoint \
+            pointed at it, its test app under pytest, then destroy. Results go to runs/<run_id>/results.json and \
+            runs/<run_id>/logs/<hash>.log in the artifact repository. Statuses: PASSED, PARTIAL, FAILED, TIMEOUT, \
+            ERROR (infrastructure). LSQM_TIMEOUT bounds one validation (default 300 s).
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("arch"), help: "Validate only this architecture (hash or unique prefix; repeatable).")
+    var architectures: [String] = []
+
+    @Option(help: "docker, host, host:moto, host:localstack or http://HOST:PORT (default: Docker when an engine answers, else host).")
+    var emulator: String?
+
+    @Option(help: "Validate slice I of N (1-based), e.g. 2/4, for CI matrix jobs.")
+    var shard: String?
+
+    @Flag(help: "Print one JSON object per architecture (arch, source_url, status, durations, error, …).")
+    var json = false
+
+    func run() async throws {
+        let context = try CommandContext(global)
+        let store = try context.initializedStore(for: "validate")
+        let shard = try self.shard.map { try Shard(parsing: $0) }
+        let selected = try ValidateStage.select(from: try store.loadIndex(), store: store, hashes: architectures, shard: shard)
+        let choice = emulator ?? context.configuration.emulator
+        if global.dryRun {
+            print("would validate \(selected.count) architecture(s) with emulator '\(choice)', \(context.configuration.parallel) at a time:")
+            for architecture in selected { print("  \(architecture.id.prefix(12))  \(architecture.name)") }
+            return
+        }
+        let runtime = try await EmulatorSelection.runtime(for: choice, configuration: context.configuration, environment: context.environment)
+        context.logger.info("validate", "emulator", "validating against " + EmulatorSelection.describe(await runtime.info))
+
+        var options = ValidateOptions.standard(configuration: context.configuration, cacheDirectory: context.cacheDirectory,
+                                               environment: context.environment, shard: shard)
+        let progress = ProgressLine(total: selected.count, enabled: isatty(STDERR_FILENO) == 1 && context.logger.format == .human)
+        options.progress = { progress.update($0) }
+
+        // Ctrl-C / SIGTERM cancel the stage: running validations tear down (processes killed, emulators
+        // stopped), the partial run is written, and lsqm exits.
+        let stage = Task { [options] in
+            try await ValidateStage.run(architectures: selected, store: store, runtime: runtime, options: options, logger: context.logger)
+        }
+        let signals = SignalCancellation { stage.cancel() }
+        progress.start()
+        let run: RunRecord
+        do {
+            run = try await stage.value
+        } catch {
+            progress.finish()
+            signals.cancel()
+            throw error
+        }
+        progress.finish()
+        signals.cancel()
+
+        if json {
+            try context.printJSON(run.results.map(Self.summary))
+        } else {
+            let counts = run.counts
+            print("run \(run.runID): \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
+                + "\(counts.timeout) timeout, \(counts.error) error")
+            print("results: \(store.runDirectory(run.runID).appendingPathComponent("results.json").path)")
+        }
+    }
+
+    /// The `--json` shape: the keys CI scripts rely on, `error` always present (null when none).
+    static func summary(_ result: ValidationResult) -> JSONValue {
+        [
+            "arch": .string(result.arch),
+            "name": .string(result.name),
+            "source_url": .string(result.sourceURL),
+            "status": .string(result.status.rawValue),
+            "durations": .object(result.durations.mapValues { .number(Double($0)) }),
+            "duration_ms": .number(Double(result.durationMs)),
+            "error": result.error.map { .string($0) } ?? .null,
+            "failed_step": result.failedStep.map { .string($0) } ?? .null,
+            "deploy_only": .bool(result.deployOnly),
+            "tests": .object([
+                "total": .number(Double(result.tests.count)),
+                "passed": .number(Double(result.tests.filter { $0.outcome == .passed }.count)),
+            ]),
+            "warnings": .array(result.warnings.map { .string($0) }),
+        ]
+    }
+}
+
+extension CommandContext {
+    /// The artifact store, or a clear error when the repository has not been set up yet.
+    func initializedStore(for command: String) throws -> ArtifactStore {
+        let store = self.store
+        guard store.isInitialized else {
+            throw LSQMError(.usage, action: "\(command) \(store.root.path)", cause: "it is not an lsqm artifact repository yet",
+                            hint: "run 'lsqm sync' and 'lsqm mine' first")
+        }
+        return store
+    }
+}
+
+/// `n/N · counts · elapsed` on one terminal line, redrawn every second and after each validation.
+final class ProgressLine: Sendable {
+    private struct State {
+        var done = 0
+        var counts = StatusCounts()
+        var ticker: Task<Void, Never>?
+    }
+
+    private let total: Int
+    private let enabled: Bool
+    private let started = Stopwatch()
+    private let state = Mutex(State())
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func start() {
+        guard enabled else { return }
+        let ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                self?.draw()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        state.withLock { $0.ticker = ticker }
+    }
+
+    func update(_ progress: ValidationProgress) {
+        state.withLock { state in
+            state.done = progress.done
+            state.counts = progress.counts
+        }
+        draw()
+    }
+
+    func finish() {
+        guard enabled else { return }
+        state.withLock { $0.ticker?.cancel() }
+        draw()
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    private func draw() {
+        guard enabled else { return }
+        let (done, c) = state.withLock { ($0.done, $0.counts) }
+        let seconds = Int(started.seconds)
+        let line = "\r\u{1B}[K[validate] \(done)/\(total) · \(c.passed) passed · \(c.partial) partial · \(c.failed) failed · "
+            + "\(c.timeout) timeout · \(c.error) error · \(seconds / 60)m \(String(format: "%02d", seconds % 60))s"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a call of `onSignal` (cancelling the stage) instead of killing lsqm
+/// while its children run in their own process groups.
+final class SignalCancellation {
+    private let sources: [any DispatchSourceSignal]
+
+    init(onSignal: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\nlsqm: stopping — tearing down running validations…\n".utf8))
+                onSignal()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Restores the default signal handling.
+    func cancel() {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMTestSupport
+import XCTest
+
+/// The lsqm binary, end to end.
+final class CommandLineTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = try Files.makeTemporaryDirectory(prefix: "lsqm-cli-test")
+        try XCTSkipUnless(Files.exists(BuildProducts.lsqm), "build the package first (swift build)")
+    }
+
+    override func tearDown() { Files.remove(scratch) }
+
+    func testPluginsListShowsSwiftAndCPluginsLoadedFromSharedLibraries() async throws {
+        let result = try await LSQMProcess.run(["plugins", "list", "--json"])
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let listings = try XCTUnwrap(try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8)).arrayValue)
+        for listing in listings {
+            for key in ["name", "kind", "version", "abi", "path", "loaded", "error"] {
+                XCTAssertNotNil(listing.objectValue?[key], "key \(key) in \(listing)")
+            }
+        }
+        let loaded = listings.filter { $0["loaded"]?.boolValue == true }
+        XCTAssertTrue(loaded.contains { $0["name"]?.stringValue == "FileNotifier" && ($0["path"]?.stringValue ?? "").hasSuffix(".so") })
+        XCTAssertTrue(loaded.contains { $0["name"]?.stringValue == "LocalDirectorySource" && ($0["path"]?.stringValue ?? "").hasSuffix(".so") })
+    }
+
+    func testPluginsCheckPassesAGoodPluginAndFailsACrashingOne() async throws {
+        let good = try await LSQMProcess.run(["plugins", "check", BuildProducts.plugin("FileNotifier").path,
+                                              "--plugin-config", #"{"path":"\#(scratch.path)/s.json"}"#])
+        XCTAssertEqual(good.exitCode, 0, good.stdout + good.stderr)
+        XCTAssertTrue(good.stdout.contains("PASS  round-trip"), good.stdout)
+        let crasher = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Crash", notifyBody: "abort(); return LSQM_OK;"),
+                                                        name: "crash", into: scratch)
+        let bad = try await LSQMProcess.run(["plugins", "check", crasher.path])
+        XCTAssertEqual(bad.exitCode, 1, bad.stdout + bad.stderr)
+        XCTAssertTrue(bad.stdout.contains("FAIL  round-trip"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("SIGABRT"), bad.stdout)
+    }
+
+    func testStagesNotBuiltSayNotImplementedAndExit2() async throws {
+        let result = try await LSQMProcess.run(["merge"], environment: ["ARTIFACT_REPO": scratch.path])
+        XCTAssertEqual(result.exitCode, 2)
+        XCTAssertTrue(result.stderr.contains("not implemented yet"), result.stderr)
+    }
+
+    func testConfigShowRedactsSecrets() async throws {
+        let config = scratch.appendingPathComponent("lsqm.yml")
+        try AtomicFile.write("parallel: 3\nnotifiers:\n  - name: FileNotifier\n    config: {path: /tmp/x.json}\n", to: config)
+        let result = try await LSQMProcess.run(["config", "show", "--config", config.path],
+                                               environment: ["GITHUB_TOKEN": "ghp_abcdefghijklmnop", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/secret123"])
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertFalse(result.stdout.contains("ghp_abcdefghijklmnop"))
+        XCTAssertFalse(result.stdout.contains("secret123"))
+        XCTAssertTrue(result.stdout.contains("\"parallel\" : 3"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("FileNotifier"))
+        let bad = try await LSQMProcess.run(["config", "show"], environment: ["LSQM_PARALLEL": "many"])
+        XCTAssertEqual(bad.exitCode, 2)
+        XCTAssertTrue(bad.stderr.contains("failed to read LSQM_PARALLEL: 'many' is not a positive integer"), bad.stderr)
+    }
+
+    /// The corpus, mined through the real plugin worker: every architecture of MANIFEST.tsv indexed with its
+    /// kind (or skipped with a reason when its template is not valid YAML), and a second run adds nothing.
+    func testMineTheCorpusThenNothingNew() async throws {
+        let corpus = try XCTUnwrap(BuildProducts.corpus, "../shared/corpus is needed")
+        let repo = scratch.appendingPathComponent("repo")
+        try Files.createDirectory(repo)  // an empty folder is initialised
+        let env = ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path]
+        let first = try await LSQMProcess.run(["mine", "--local", corpus.path, "--ignore", "SOURCE.json", "--json"], environment: env)
+        XCTAssertEqual(first.exitCode, 0, String(first.stderr.suffix(2000)))
+        let index = try ArtifactStore(root: repo).loadIndex()
+        let byURL = Dictionary(index.architectures.values.map { ($0.sourceURL, $0) }, uniquingKeysWith: { a, _ in a })
+        let manifest = try String(contentsOf: corpus.appendingPathComponent("MANIFEST.tsv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        var indexed = 0, skippedWithReason = 0, withServices = 0
+        for line in manifest {
+            let columns = line.split(separator: "\t").map(String.init)
+            let url = "file://" + corpus.appendingPathComponent(columns[1]).path
+            if let architecture = byURL[url] ?? byURL[url + "/"] {
+                XCTAssertEqual(architecture.kind.rawValue, columns[0], columns[1])
+                if !architecture.services.isEmpty { withServices += 1 }
+                indexed += 1
+            } else if index.skipped[url] != nil || index.skipped[url + "/"] != nil {
+                skippedWithReason += 1
+            } else {
+                XCTFail("\(columns[1]) is neither indexed nor skipped with a reason")
+            }
+        }
+        XCTAssertEqual(indexed + skippedWithReason, 621)
+        XCTAssertGreaterThanOrEqual(Double(indexed) / 621, 0.99)
+        // A few templates hold only custom resources or a pattern model: no AWS service to name.
+        XCTAssertGreaterThanOrEqual(Double(withServices) / Double(indexed), 0.98)
+        let second = try await LSQMProcess.run(["mine", "--local", corpus.path, "--ignore", "SOURCE.json", "--json"], environment: env)
+        XCTAssertEqual(second.exitCode, 0, String(second.stderr.suffix(2000)))
+        let output = try JSONCoding.decode(JSONValue.self, from: Data(second.stdout.utf8))
+        XCTAssertEqual(output["summary"]?["added"]?.arrayValue?.count, 0)
+        let status = try await LSQMProcess.run(["status", "--json"], environment: env)
+        let counts = try JSONCoding.decode(JSONValue.self, from: Data(status.stdout.utf8))
+        XCTAssertEqual(counts["architectures"]?.intValue, index.architectures.count)
+        XCTAssertNotNil(counts.objectValue?["last_run"])
+        // Every stage logs its start and end with timing.
+        let logs = LSQMProcess.logLines(first)
+        XCTAssertTrue(logs.contains { $0["stage"]?.stringValue == "mine" && $0["event"]?.stringValue == "end" && $0["duration_ms"] != nil })
+    }
+}

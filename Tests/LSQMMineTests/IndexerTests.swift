@@ -1,0 +1,137 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMMine
+import LSQMTemplates
+import XCTest
+
+/// A normalizer standing in for the plugins: it writes a one-resource Terraform file and reports `partial`,
+/// except for Serverless, which it fails, so both paths of the indexer run.
+let sketchNormalizer: ArchitectureNormalizer = { architecture, kind in
+    if kind == .serverless { throw LSQMError(.plugin, action: "normalize \(architecture.name)", cause: "refused by the test normalizer") }
+    let terraform = "# normalized from \(kind.rawValue)\nresource \"aws_s3_bucket\" \"b\" {}\n"
+    return NormalizedOutput(terraformFiles: [ArchitectureFile(path: "main.tf", content: Data(terraform.utf8))],
+                            record: NormalizationRecord(status: .partial, normalizer: "sketch", normalizerVersion: "1"))
+}
+
+func discovered(_ url: String, _ pairs: [String: String]) -> DiscoveredArchitecture {
+    DiscoveredArchitecture(sourceURL: url, name: (url as NSString).lastPathComponent,
+                           files: pairs.sorted { $0.key < $1.key }.map { ArchitectureFile(path: $0.key, content: Data($0.value.utf8)) },
+                           source: "test")
+}
+
+final class ArchitectureIndexerTests: XCTestCase {
+    func testAddsDeduplicatesSkipsAndIsIncremental() async throws {
+        let scratch = try Scratch()
+        let store = ArtifactStore(root: scratch.root)
+        let indexer = ArchitectureIndexer(store: store, normalizer: sketchNormalizer, saveEvery: 2)
+        let tf = ["main.tf": "resource \"aws_sqs_queue\" \"q\" {}\n", "policy.json": "{}"]
+        let batch = [
+            discovered("https://x/tf", tf),
+            discovered("https://x/tf-copy", tf),
+            discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"]),
+            discovered("https://x/sls", ["serverless.yml": "provider: aws\nfunctions:\n  f: {handler: h}\n"]),
+            discovered("https://x/broken", ["template.yaml": "Resources: [\n"]),
+            discovered("https://x/escape", ["../evil.tf": "resource \"aws_s3_bucket\" \"b\" {}\n"]),
+        ]
+        let summary = try await indexer.index(batch)
+        let tfHash = batch[0].contentHash
+        XCTAssertEqual(summary.added.count, 3)
+        XCTAssertEqual(summary.duplicates, ["https://x/tf-copy": tfHash])
+        XCTAssertEqual(Set(summary.skipped.keys), ["https://x/broken", "https://x/escape"])
+        XCTAssertEqual(summary.perKind, ["terraform": 1, "cloudformation": 1, "serverless": 1])
+        XCTAssertEqual(summary.normalization, ["none": 1, "partial": 1, "failed": 1])
+
+        let index = try store.loadIndex()
+        XCTAssertEqual(index.architectures.count, 3)
+        XCTAssertEqual(index.skipped["https://x/tf-copy"], "duplicate of \(tfHash)")
+        XCTAssertTrue(index.skipped["https://x/broken"]?.contains("parse YAML") == true, "\(index.skipped)")
+        let terraform = try XCTUnwrap(index.architectures[tfHash])
+        XCTAssertEqual(terraform.services, ["sqs"])
+        XCTAssertEqual(terraform.resourceCount, 1)
+        XCTAssertEqual(store.terraformFiles(tfHash), ["main.tf", "policy.json"])
+        let serverless = try XCTUnwrap(index.architectures.values.first { $0.kind == .serverless })
+        XCTAssertEqual(serverless.normalization?.status, .failed)
+        XCTAssertTrue(serverless.skipReason?.contains("refused by the test normalizer") == true)
+        let cloudformation = try XCTUnwrap(index.architectures.values.first { $0.kind == .cloudformation })
+        XCTAssertEqual(store.terraformFiles(cloudformation.id), ["main.tf"])
+        XCTAssertTrue(Files.exists(store.architectureDirectory(cloudformation.id).appendingPathComponent("metadata.json")))
+
+        let again = try await indexer.index(batch + [discovered("https://x/new-copy-of-cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])])
+        XCTAssertEqual(again.added, [])
+        XCTAssertEqual(again.alreadyKnown, batch.count)
+        XCTAssertEqual(again.duplicates, ["https://x/new-copy-of-cfn": cloudformation.id])
+    }
+
+    /// The whole corpus, twice: every folder is accounted for, then nothing is added.
+    func testCorpusIndexedOnceThenNothingNew() async throws {
+        let root = try Corpus.root()
+        let scratch = try Scratch()
+        let store = ArtifactStore(root: scratch.root)
+        let (architectures, _) = try LocalArchitectures.discover(root, options: Corpus.scanOptions)
+        XCTAssertEqual(architectures.count, 621)
+        let indexer = ArchitectureIndexer(store: store, normalizer: sketchNormalizer)
+        let first = try await indexer.index(architectures)
+        print("corpus index: \(first.added.count) added, \(first.duplicates.count) duplicates, \(first.skipped.count) skipped, per kind \(first.perKind), durations \(first.durations)")
+        XCTAssertEqual(first.added.count + first.duplicates.count + first.skipped.count, 621)
+        XCTAssertLessThanOrEqual(first.skipped.count, 2, "\(first.skipped)")
+        XCTAssertGreaterThanOrEqual(first.added.count, 610)
+        let index = try store.loadIndex()
+        XCTAssertEqual(index.knownSourceURLs.count, 621)
+        let second = try await indexer.index(architectures)
+        XCTAssertEqual(second.added.count, 0)
+        XCTAssertEqual(second.alreadyKnown, 621)
+    }
+
+    /// A run killed with SIGKILL while it writes leaves an index that loads and names only architectures
+    /// whose files are on disk; the next run completes the work.
+    func testKilledRunLeavesALoadableIndex() async throws {
+        let root = try Corpus.root()
+        let scratch = try Scratch()
+        let store = ArtifactStore(root: scratch.root)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["LSQMMineTests.IndexerChildProcess/testIndexCorpusIntoStore"]
+        child.environment = ProcessInfo.processInfo.environment.merging(["LSQM_INDEXER_CHILD_STORE": scratch.root.path, "LSQM_CORPUS": root.path]) { $1 }
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        var seen = 0
+        for _ in 0..<1200 where child.isRunning {
+            seen = (try? store.loadIndex().architectures.count) ?? 0
+            if seen >= 20 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertTrue(child.isRunning, "the child finished before it could be killed (saw \(seen))")
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        XCTAssertEqual(child.terminationReason, .uncaughtSignal)
+
+        // A torn temporary file next to the index (a write cut short) does not matter either.
+        try Data("{\"architec".utf8).write(to: store.architecturesDirectory.appendingPathComponent(".index.json.tmp-1-2"))
+        let index = try store.loadIndex()
+        XCTAssertGreaterThanOrEqual(index.architectures.count, 20)
+        XCTAssertLessThan(index.architectures.count, 621)
+        for id in index.architectures.keys {
+            XCTAssertTrue(Files.exists(store.architectureDirectory(id).appendingPathComponent("metadata.json")), id)
+        }
+        let (architectures, _) = try LocalArchitectures.discover(root, options: Corpus.scanOptions)
+        let rest = try await ArchitectureIndexer(store: store).index(architectures)
+        let final = try store.loadIndex()
+        XCTAssertEqual(final.knownSourceURLs.count, 621)
+        XCTAssertEqual(rest.alreadyKnown + rest.added.count + rest.duplicates.count + rest.skipped.count, 621)
+    }
+}
+
+/// Runs only as the child of `testKilledRunLeavesALoadableIndex`.
+final class IndexerChildProcess: XCTestCase {
+    func testIndexCorpusIntoStore() async throws {
+        guard let path = ProcessInfo.processInfo.environment["LSQM_INDEXER_CHILD_STORE"] else {
+            throw XCTSkip("runs only as a child process of the kill test")
+        }
+        let (architectures, _) = try LocalArchitectures.discover(try Corpus.root(), options: Corpus.scanOptions)
+        // Slow enough to be killed mid-run: a normalizer that takes a little time, saves every 5.
+        let slow: ArchitectureNormalizer = { _, _ in try await Task.sleep(for: .milliseconds(20)); return nil }
+        _ = try await ArchitectureIndexer(store: ArtifactStore(root: URL(fileURLWithPath: path)), normalizer: slow, saveEvery: 5).index(architectures)
+    }
+}

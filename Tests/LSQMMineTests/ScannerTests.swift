@@ -1,0 +1,172 @@
+import Foundation
+import LSQMBasics
+import LSQMTemplates
+import XCTest
+
+/// The shared development corpus (621 real architectures), found relative to the package root;
+/// `LSQM_CORPUS` overrides. Tests that need it skip cleanly when it is absent.
+enum Corpus {
+    static let kinds = ["terraform", "cloudformation", "sam", "serverless"]
+
+    static func root() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["LSQM_CORPUS"] { return URL(fileURLWithPath: path) }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let corpus = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+        guard Files.isDirectory(corpus.appendingPathComponent("terraform")) else {
+            throw XCTSkip("corpus not found at \(corpus.path); set LSQM_CORPUS")
+        }
+        return corpus.standardizedFileURL
+    }
+
+    /// Every corpus folder (`kind/name`) with the kind its SOURCE.json records.
+    static func expectedKinds(_ root: URL) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for kind in kinds {
+            for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(kind).path) {
+                let source = root.appendingPathComponent("\(kind)/\(name)/SOURCE.json")
+                let json = try JSONDecoder().decode(JSONValue.self, from: try Data(contentsOf: source))
+                result["\(kind)/\(name)"] = json["kind"]?.stringValue
+            }
+        }
+        return result
+    }
+
+    /// SOURCE.json is the corpus's provenance, not part of an architecture; `_support` holds modules that
+    /// examples reference, not architectures.
+    static let scanOptions = ArchitectureScanner.Options(ignoredNames: ["SOURCE.json", "_support"])
+}
+
+/// A scratch folder tree for hostile-input tests.
+final class Scratch {
+    let root: URL
+    init() throws { root = try Files.makeTemporaryDirectory(prefix: "lsqm-mine-test") }
+    deinit { Files.remove(root) }
+
+    @discardableResult
+    func write(_ relative: String, _ content: String) throws -> URL { try write(relative, Data(content.utf8)) }
+
+    @discardableResult
+    func write(_ relative: String, _ data: Data) throws -> URL {
+        let url = root.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+        return url
+    }
+}
+
+/// A YAML "billion laughs": nine levels of nine aliases expand to 9^9 nodes.
+let aliasBomb: String = {
+    var lines = [#"a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#]
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+    for index in 1..<names.count {
+        let previous = "*\(names[index - 1])"
+        lines.append("\(names[index]): &\(names[index]) [\(Array(repeating: previous, count: 9).joined(separator: ","))]")
+    }
+    lines.append("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {Tags: *i}")
+    return lines.joined(separator: "\n")
+}()
+
+final class ArchitectureScannerTests: XCTestCase {
+    func testNestedFoldersAndKinds() throws {
+        let scratch = try Scratch()
+        try scratch.write("tf/main.tf", "module \"q\" {\n  source = \"./modules/sqs\"\n}\nmodule \"api\" {\n  source = \"./restapi\"\n}\n")
+        try scratch.write("tf/modules/sqs/main.tf", "resource \"aws_sqs_queue\" \"q\" {}\n")
+        try scratch.write("tf/modules/sqs/policy.json", "{}")
+        try scratch.write("tf/restapi/main.tf", "resource \"aws_api_gateway_rest_api\" \"a\" {}\n")
+        try scratch.write("tf/other-root/main.tf", "resource \"aws_sns_topic\" \"t\" {}\n")
+        try scratch.write("module-repo/main.tf", "resource \"aws_kms_key\" \"k\" {}\n")
+        try scratch.write("module-repo/examples/complete/main.tf", "module \"kms\" {\n  source = \"../../\"\n}\n")
+        try scratch.write("sam/template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n")
+        try scratch.write("sam/function/template.yml", "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n")
+        try scratch.write("sam/events/event.json", #"{"Records": []}"#)
+        try scratch.write("cfn/bucket.json", #"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}"#)
+        try scratch.write("sls/serverless.yml", "service: s\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: h\n")
+        try scratch.write("sls/resource/Queue.yml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+        try scratch.write("azure/serverless.yml", "service: s\nprovider:\n  name: azure\n")
+        try scratch.write("notes/README.md", "# resource \"aws_s3_bucket\"")
+        try scratch.write("openapi/api.yaml", "openapi: 3.0.0\nResources: none\n")
+
+        let result = try ArchitectureScanner.scan(scratch.root)
+        let found = Dictionary(uniqueKeysWithValues: result.architectures.map { ($0.folder, $0) })
+        XCTAssertEqual(found.keys.sorted(), ["cfn", "module-repo", "module-repo/examples/complete", "sam", "sls", "tf", "tf/other-root"])
+        XCTAssertEqual(found["tf"]?.kind, .terraform)
+        XCTAssertEqual(found["tf"]?.files.map(\.path), ["main.tf", "modules/sqs/main.tf", "modules/sqs/policy.json", "restapi/main.tf"])
+        XCTAssertEqual(found["tf/other-root"]?.files.map(\.path), ["main.tf"], "a Terraform folder no one uses as a module is a root configuration")
+        XCTAssertEqual(found["module-repo"]?.files.map(\.path), ["main.tf"], "the example is an architecture of its own")
+        XCTAssertEqual(found["module-repo/examples/complete"]?.files.map(\.path), ["main.tf"])
+        XCTAssertEqual(found["sam"]?.kind, .sam)
+        XCTAssertEqual(found["sam"]?.files.map(\.path), ["events/event.json", "function/template.yml", "template.yaml"])
+        XCTAssertEqual(found["cfn"]?.kind, .cloudformation)
+        XCTAssertEqual(found["sls"]?.kind, .serverless)
+        XCTAssertEqual(found["sls"]?.files.map(\.path), ["resource/Queue.yml", "serverless.yml"])
+    }
+
+    func testHostileFilesAreSkippedWithReasons() throws {
+        let scratch = try Scratch()
+        let outside = try Scratch()
+        try outside.write("secret.tf", "resource \"aws_s3_bucket\" \"leak\" {}\n")
+        try scratch.write("arch/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n")
+        try scratch.write("arch/lambda.zip", Data([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0xFF]))
+        try scratch.write("arch/latin1.txt", Data([0x63, 0x61, 0x66, 0xE9]))
+        try scratch.write("arch/huge.json", Data(repeating: 0x20, count: (10 << 20) + 1))
+        try scratch.write("arch/bomb.yaml", aliasBomb)
+        try scratch.write("arch/template.yaml", "Resources: [unclosed\n")
+        try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/outside.tf").path,
+                                                   withDestinationPath: outside.root.appendingPathComponent("secret.tf").path)
+        try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/etc").path, withDestinationPath: "/etc")
+        try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/inside.tf").path, withDestinationPath: "main.tf")
+        XCTAssertEqual(mkfifo(scratch.root.appendingPathComponent("arch/pipe").path, 0o644), 0)
+        let unreadable = try scratch.write("arch/unreadable.tf", "resource \"aws_sqs_queue\" \"q\" {}\n")
+        chmod(unreadable.path, 0)
+        defer { chmod(unreadable.path, 0o644) }
+        try scratch.write("bomb-only/template.yaml", aliasBomb)
+
+        let result = try ArchitectureScanner.scan(scratch.root)
+        XCTAssertEqual(result.architectures.map(\.folder), ["arch"], "the bomb-only folder has nothing left to deploy")
+        let arch = try XCTUnwrap(result.architectures.first)
+        let reasons = Dictionary(uniqueKeysWithValues: arch.skipped.map { ($0.path, $0.reason) })
+        XCTAssertEqual(reasons["lambda.zip"], "binary file (not UTF-8 text)")
+        XCTAssertEqual(reasons["latin1.txt"], "binary file (not UTF-8 text)")
+        XCTAssertEqual(reasons["huge.json"], "\((10 << 20) + 1) bytes, over the 10 MB cap")
+        XCTAssertTrue(reasons["bomb.yaml"]?.contains("alias bomb") == true, "\(reasons)")
+        for link in ["outside.tf", "etc", "inside.tf"] {
+            XCTAssertEqual(reasons[link], "symbolic link (lsqm never follows links)", link)
+        }
+        XCTAssertEqual(reasons["pipe"], "not a regular file")
+        if getuid() != 0 {
+            XCTAssertTrue(reasons["unreadable.tf"]?.hasPrefix("unreadable:") == true, "\(reasons)")
+        }
+        XCTAssertEqual(arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["main.tf", "template.yaml"],
+                       "an invalid template stays, for the inspector to report")
+        XCTAssertFalse(arch.files.contains { String(decoding: $0.content, as: UTF8.self).contains("leak") })
+        XCTAssertTrue(result.skipped.contains { $0.path == "bomb-only/template.yaml" && $0.reason.contains("alias bomb") }, "\(result.skipped)")
+    }
+
+    func testIgnoredNamesAndMissingRoot() throws {
+        let scratch = try Scratch()
+        try scratch.write("a/main.tf", "")
+        try scratch.write("a/SOURCE.json", "{}")
+        try scratch.write("a/.terraform/providers/x.tf", "")
+        let result = try ArchitectureScanner.scan(scratch.root, options: .init(ignoredNames: ["SOURCE.json"]))
+        XCTAssertEqual(result.architectures.first?.files.map(\.path), ["main.tf"])
+        XCTAssertThrowsError(try ArchitectureScanner.scan(scratch.root.appendingPathComponent("missing"))) { error in
+            XCTAssertTrue("\(error)".contains("failed to scan"), "\(error)")
+        }
+    }
+
+    /// Every corpus folder is found as exactly one architecture, of the kind its SOURCE.json records.
+    func testCorpusFoldersAreExactlyTheArchitectures() throws {
+        let root = try Corpus.root()
+        let expected = try Corpus.expectedKinds(root)
+        XCTAssertEqual(expected.count, 621)
+        let watch = Stopwatch()
+        let result = try ArchitectureScanner.scan(root, options: Corpus.scanOptions)
+        print("corpus scan: \(result.architectures.count) architectures, \(result.architectures.reduce(0) { $0 + $1.files.count }) files in \(watch.milliseconds) ms")
+        let found = Dictionary(uniqueKeysWithValues: result.architectures.map { ($0.folder, $0.kind.rawValue) })
+        XCTAssertEqual(Set(expected.keys).subtracting(found.keys).sorted(), [], "corpus folders not found as architectures")
+        XCTAssertEqual(Set(found.keys).subtracting(expected.keys).sorted(), [], "architectures that are not corpus folders")
+        let wrong = expected.filter { found[$0.key] != nil && found[$0.key] != $0.value }
+        XCTAssertTrue(wrong.isEmpty, "wrong kinds: \(wrong.map { "\($0.key): \(found[$0.key] ?? "-") != \($0.value)" }.sorted())")
+        XCTAssertTrue(result.architectures.allSatisfy { $0.skipped.isEmpty }, "\(result.architectures.filter { !$0.skipped.isEmpty }.map { ($0.folder, $0.skipped) })")
+    }
+}

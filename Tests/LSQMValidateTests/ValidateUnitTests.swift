@@ -1,0 +1,130 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+@testable import LSQMValidate
+import XCTest
+
+final class ProviderOverrideTests: XCTestCase {
+    let endpoint = URL(string: "http://127.0.0.1:45000")!
+
+    func testImplicitProviderGetsAPlainFileAndAliasesGetOverrides() {
+        let plan = ProviderOverride.plan(rootSources: ["""
+            provider "aws" {
+              alias  = "east"
+              region = "us-east-1"
+              default_tags { tags = { a = "b" } }
+            }
+            terraform {
+              backend "s3" {
+                bucket = "state"
+              }
+            }
+            """])
+        XCTAssertEqual(plan.aliases, ["east"])
+        XCTAssertFalse(plan.hasDefaultBlock)
+        XCTAssertTrue(plan.hasBackend)
+        let files = Dictionary(uniqueKeysWithValues: plan.files(endpoint: endpoint, region: "us-east-1").map { ($0.name, $0.content) })
+        let override = try? XCTUnwrap(files["lsqm_providers_override.tf"])
+        XCTAssertTrue(override?.contains("alias = \"east\"") == true)
+        XCTAssertTrue(override?.contains("backend \"local\" {}") == true)
+        let plain = files["lsqm_providers.tf"] ?? ""
+        XCTAssertTrue(plain.contains("region = \"us-east-1\""))
+        XCTAssertFalse(plain.contains("alias"))
+    }
+
+    func testEveryEndpointPointsAtTheEmulatorWithDummyCredentials() {
+        let plan = ProviderOverride.plan(rootSources: ["provider \"aws\" {\n  region = \"eu-west-1\"\n  profile = \"prod\"\n}\n"])
+        XCTAssertTrue(plan.hasDefaultBlock)
+        let files = plan.files(endpoint: endpoint, region: "us-east-1")
+        XCTAssertEqual(files.map(\.name), ["lsqm_providers_override.tf"])
+        let text = files[0].content
+        for setting in ["access_key = \"test\"", "skip_credentials_validation = true", "skip_requesting_account_id = true",
+                        "skip_metadata_api_check = true", "s3_use_path_style = true",
+                        "    s3 = \"http://127.0.0.1:45000\"", "    sts = \"http://127.0.0.1:45000\"", "    iam = \"http://127.0.0.1:45000\""] {
+            XCTAssertTrue(text.contains(setting), setting)
+        }
+        XCTAssertFalse(text.contains("s3api ="), "aliases of a service are left out: the provider warns when both are set")
+        XCTAssertEqual(AWSEndpointNames.all.count, Set(AWSEndpointNames.all).count)
+    }
+
+    func testInitFailuresThatNameAMissingProviderOrModule() {
+        let provider = """
+            Error: Failed to query available provider packages
+
+            Could not retrieve the list of available versions for provider
+            hashicorp/random: provider registry.terraform.io/hashicorp/random was not
+            found in any of the search locations
+            """
+        XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: provider), "provider hashicorp/random")
+        let module = """
+            Error: Error accessing remote module registry
+
+            Failed to retrieve available versions for module "vpc" (main.tf:1) from
+            registry.terraform.io: failed to request discovery document
+            """
+        XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: module), "module vpc")
+        XCTAssertNil(TerraformWorkspace.missingDependency(inInitOutput: "Error: Unsupported argument"))
+    }
+
+    func testCLIConfigInstallsMirroredProvidersFromTheMirrorOnly() throws {
+        let mirror = try Files.makeTemporaryDirectory(prefix: "lsqm-mirror")
+        defer { Files.remove(mirror) }
+        try Files.createDirectory(mirror.appendingPathComponent("registry.terraform.io/hashicorp/aws/5.100.0"))
+        let settings = TerraformSettings(mirror: mirror, pluginCache: mirror)
+        XCTAssertEqual(settings.mirroredProviders(), ["registry.terraform.io/hashicorp/aws"])
+        let config = settings.cliConfig()
+        XCTAssertTrue(config.contains("include = [\"registry.terraform.io/hashicorp/aws\"]"), config)
+        XCTAssertTrue(config.contains("exclude = [\"registry.terraform.io/hashicorp/aws\"]"), config)
+    }
+
+    func testChildEnvironmentDropsSecretsAndHostAWSSettings() {
+        let env = ChildEnvironment.base(["PATH": "/bin", "GITHUB_TOKEN": "x", "AWS_PROFILE": "prod", "AWS_SECRET_ACCESS_KEY": "real",
+                                         "AWS_CA_BUNDLE": "/ca.pem", "TF_VAR_x": "1", "MY_API_KEY": "k"], region: "us-east-1")
+        XCTAssertEqual(env, ["PATH": "/bin", "AWS_CA_BUNDLE": "/ca.pem", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"])
+    }
+}
+
+final class JUnitAndSelectionTests: XCTestCase {
+    func testJUnitReportBecomesPerTestResults() throws {
+        let xml = """
+            <?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="4">
+            <testcase classname="test_app" name="test_ok" time="0.012" />
+            <testcase classname="test_app" name="test_bad" time="1.5"><failure message="assert 1 == 2">def test_bad(): assert 1 == 2</failure></testcase>
+            <testcase classname="test_app" name="test_setup" time="0"><error message="fixture 'x' not found">E fixture</error></testcase>
+            <testcase classname="test_app" name="test_skip" time="0"><skipped message="later" /></testcase>
+            </testsuite></testsuites>
+            """
+        let tests = try JUnitReport.parse(Data(xml.utf8))
+        XCTAssertEqual(tests.map(\.name), ["test_app::test_ok", "test_app::test_bad", "test_app::test_setup", "test_app::test_skip"])
+        XCTAssertEqual(tests.map(\.outcome), [.passed, .failed, .error, .skipped])
+        XCTAssertEqual(tests[1].durationMs, 1500)
+        XCTAssertEqual(tests[1].message, "assert 1 == 2")
+        XCTAssertEqual(ValidationResult.verdict(forTests: tests, deployOnly: false), .partial)
+        XCTAssertThrowsError(try JUnitReport.parse(Data("<testsuite></testcase>".utf8)))
+    }
+
+    func testShardsPartitionTheArchitectures() throws {
+        XCTAssertEqual(try Shard(parsing: "2/3"), try Shard(index: 2, count: 3))
+        for bad in ["0/3", "4/3", "x", "1/0", "1/2/3"] { XCTAssertThrowsError(try Shard(parsing: bad), bad) }
+        let hashes = (0..<40).map { SHA256.hex("arch \($0)") }
+        let shards = try (1...3).map { try Shard(index: $0, count: 3) }
+        for hash in hashes { XCTAssertEqual(shards.filter { $0.contains(hash) }.count, 1) }
+    }
+
+    func testSelectionByPrefixSkipsAndTerraformPresence() throws {
+        let fixtures = try ValidateFixtures()
+        defer { fixtures.remove() }
+        let a = try fixtures.add(name: "a", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# a\n")])
+        let b = try fixtures.add(name: "b", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# b\n")])
+        var index = try fixtures.store.loadIndex()
+        index.architectures[b.id]?.skipReason = "not standalone"
+        try fixtures.store.saveIndex(index)
+        XCTAssertEqual(try ValidateStage.select(from: index, store: fixtures.store, hashes: [], shard: nil).map(\.id), [a.id])
+        XCTAssertEqual(try ValidateStage.select(from: index, store: fixtures.store, hashes: [String(b.id.prefix(10))], shard: nil).map(\.id), [b.id],
+                       "a named architecture is validated even when marked to skip")
+        XCTAssertThrowsError(try ValidateStage.select(from: index, store: fixtures.store, hashes: ["ffffffffff"], shard: nil)) { error in
+            XCTAssertTrue("\(error)".contains("no indexed architecture has that hash"))
+        }
+    }
+}
