@@ -97,7 +97,12 @@ final class ResourceEmitter {
             }
             if attrs[target] != nil || nested.contains(where: { $0.type == target }) { continue }
             if let spec = schema.attributes[target], spec.settable {
-                attrs[target] = coerce(value(v), to: spec.type)
+                let coerced = coerce(value(v), to: spec.type)
+                guard Self.fits(coerced, spec.type) else {
+                    context.warn("property \(full) is \(HCLPrinter.expression(coerced, indent: 0).prefix(60)), which \(tfType).\(target) cannot take: dropped")
+                    continue
+                }
+                attrs[target] = coerced
             } else if let block = schema.blocks[target] {
                 nested += makeBlocks(target, v, block, path: renameKey, tfType: tfType)
             } else {
@@ -141,8 +146,19 @@ final class ResourceEmitter {
         }
     }
 
+    /// Whether a literal can stand where the schema wants `type` (expressions are left to Terraform).
+    static func fits(_ expr: HCLExpr, _ type: String) -> Bool {
+        switch (type.first, expr) {
+        case ("m", .string), ("m", .number), ("m", .bool), ("m", .list), ("o", .string), ("o", .number), ("o", .bool): return false
+        case ("l", .object), ("S", .object), ("n", .object), ("n", .list), ("b", .object), ("b", .list): return false
+        case ("n", .string(let s)): return Double(s) != nil
+        case ("b", .string(let s)): return ["true", "false"].contains(s.lowercased())
+        default: return true
+        }
+    }
+
     private func fillRequired(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], tfType: String) {
-        for (attribute, spec) in schema.attributes where spec.required && attrs[attribute] == nil {
+        for (attribute, spec) in schema.attributes where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
             if attribute.hasSuffix("name") || attribute == "family" {
                 attrs[attribute] = .string(String(plan.logicalID.prefix(60)))
                 continue

@@ -392,7 +392,9 @@ struct SAMTransform {
         switch key?["Type"]?.stringValue {
         case "Number": type = "N"
         case "Binary": type = "B"
-        default: type = key?["Type"].flatMap { $0.intrinsic != nil ? $0 : nil } ?? "S"
+        default:
+            // A computed type (Ref to a parameter) stays computed; anything else is String → S.
+            if let given = key?["Type"], given.intrinsic != nil { type = given } else { type = "S" }
         }
         var table: [String: JSONValue] = [
             "AttributeDefinitions": [["AttributeName": name, "AttributeType": type]],
