@@ -12,8 +12,8 @@ public final class ServerlessNormalizer: NormalizerPlugin {
 
     public required init(host: PluginHost, config: JSONValue) throws {}
 
-    public func normalize(_ request: LSQMPluginKit.NormalizeRequest) throws -> LSQMPluginKit.NormalizeResponse {
-        try NormalizerBridge.run(request, ServerlessTranslator.normalize)
+    public func normalize(_ request: NormalizeRequest) throws -> NormalizeResponse {
+        ServerlessTranslator.normalize(request)
     }
 }
 

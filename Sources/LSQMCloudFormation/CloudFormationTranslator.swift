@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMBasics
 import LSQMTemplates
 
@@ -27,10 +28,10 @@ public enum CloudFormationTranslator {
             "Do not edit: rerun `lsqm normalize` instead.",
         ]
         let main = HCLPrinter.file(blocks, header: header)
-        let files = [ArchitectureFile(path: "main.tf", content: main)] + context.outputFiles.sorted { $0.path < $1.path }
-        let status: NormalizationRecord.Status = context.unsupported.isEmpty && context.warnings.isEmpty ? .full : .partial
+        let files = [PluginFile(path: "main.tf", text: main)] + context.outputFiles.sorted { $0.path < $1.path }
+        let status = context.unsupported.isEmpty && context.warnings.isEmpty ? "full" : "partial"
         let unsupported = context.unsupported.sorted { ($0.resource, $0.type) < ($1.resource, $1.type) }
-        return NormalizeResponse(files: files, normalization: NormalizationRecord(status: status, unsupported: unsupported, warnings: context.warnings))
+        return NormalizeResponse(files: files, normalization: NormalizationResult(status: status, unsupported: unsupported, warnings: context.warnings))
     }
 }
 
@@ -38,7 +39,7 @@ public enum CloudFormationTranslator {
 struct TemplateFiles {
     let data: [String: Data]
 
-    init(_ files: [ArchitectureFile]) {
+    init(_ files: [PluginFile]) {
         var data: [String: Data] = [:]
         for file in files { if let bytes = file.data { data[file.path] = bytes } }
         self.data = data

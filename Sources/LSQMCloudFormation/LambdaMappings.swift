@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMBasics
 
 /// Lambda functions and layers: code packages are zips lsqm writes itself (inline code, local folders, or a
@@ -66,7 +67,7 @@ enum LambdaMappings {
 
     private static func setPackage(_ e: ResourceEmitter, _ zip: Data) {
         let path = "lambda/\(e.name).zip"
-        e.context.outputFiles.append(ArchitectureFile(path: path, data: zip))
+        e.context.outputFiles.append(PluginFile(path: path, data: zip))
         e.attributes["filename"] = .template([.interpolation(.ref("path.module")), .literal("/" + path)])
         var hash = SHA256()
         hash.update(zip)

@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMBasics
 import LSQMTemplates
 

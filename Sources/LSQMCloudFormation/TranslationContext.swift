@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMBasics
 
 /// Where one CloudFormation resource went: its Terraform address (nil when it could not be translated).
@@ -37,8 +38,8 @@ final class TranslationContext {
     /// Functions an AWS::Lambda::Version publishes.
     var publishedFunctions: Set<String> = []
     var warnings: [String] = []
-    var unsupported: [NormalizationRecord.Unsupported] = []
-    var outputFiles: [ArchitectureFile] = []
+    var unsupported: [NormalizationResult.Unsupported] = []
+    var outputFiles: [PluginFile] = []
     /// The resource being translated, so warnings name it.
     var currentResource: String?
 

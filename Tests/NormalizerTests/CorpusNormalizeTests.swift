@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMBasics
 import LSQMCloudFormation
 import XCTest
@@ -8,16 +9,16 @@ import XCTest
 final class CorpusNormalizeTests: XCTestCase {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/corpus").standardizedFileURL
 
-    static func loadFiles(_ folder: URL) throws -> [ArchitectureFile] {
+    static func loadFiles(_ folder: URL) throws -> [PluginFile] {
         let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
-        var files: [ArchitectureFile] = []
+        var files: [PluginFile] = []
         let base = folder.standardizedFileURL.path + "/"
         while let url = enumerator?.nextObject() as? URL {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let path = String(url.standardizedFileURL.path.dropFirst(base.count))
             let data = try Data(contentsOf: url)
-            if let text = String(data: data, encoding: .utf8) { files.append(ArchitectureFile(path: path, content: text)) }
-            else { files.append(ArchitectureFile(path: path, data: data)) }
+            if let text = String(data: data, encoding: .utf8) { files.append(PluginFile(path: path, text: text)) }
+            else { files.append(PluginFile(path: path, data: data)) }
         }
         return files.sorted { $0.path < $1.path }
     }
@@ -39,7 +40,7 @@ final class CorpusNormalizeTests: XCTestCase {
                 let start = Date()
                 let response = kind == "serverless" ? ServerlessTranslator.normalize(request) : CloudFormationTranslator.normalize(request)
                 normalizeSeconds += Date().timeIntervalSince(start)
-                statuses[kind, default: [:]][response.normalization.status.rawValue, default: 0] += 1
+                statuses[kind, default: [:]][response.normalization.status, default: 0] += 1
                 for item in response.normalization.unsupported { unsupportedTypes[item.type, default: 0] += 1 }
                 let target = out.appendingPathComponent(kind).appendingPathComponent(folder)
                 for file in response.files {
@@ -47,7 +48,7 @@ final class CorpusNormalizeTests: XCTestCase {
                     try AtomicFile.write(data, to: target.appendingPathComponent(file.path))
                 }
                 try AtomicFile.writeJSON(response.normalization, to: target.appendingPathComponent("normalization.json"))
-                if response.normalization.status != .failed {
+                if response.normalization.status != "failed" {
                     XCTAssertTrue(response.files.contains { $0.path == "main.tf" }, "\(kind)/\(folder): no main.tf")
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMCloudFormation
 import XCTest
 
@@ -6,11 +7,11 @@ import XCTest
 struct Normalized {
     let response: NormalizeResponse
     var main: String { response.files.first { $0.path == "main.tf" }?.content ?? "" }
-    var record: NormalizationRecord { response.normalization }
+    var record: NormalizationResult { response.normalization }
 
-    init(_ template: String, kind: String = "cloudformation", path: String = "template.yaml", files: [ArchitectureFile] = []) {
+    init(_ template: String, kind: String = "cloudformation", path: String = "template.yaml", files: [PluginFile] = []) {
         let request = NormalizeRequest(kind: kind, name: "unit/\(kind)-test", sourceURL: "https://example.com/\(kind)",
-                                       files: [ArchitectureFile(path: path, content: template)] + files)
+                                       files: [PluginFile(path: path, text: template)] + files)
         response = kind == "serverless" ? ServerlessTranslator.normalize(request) : CloudFormationTranslator.normalize(request)
     }
 

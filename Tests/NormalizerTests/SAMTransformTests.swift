@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMCloudFormation
 import XCTest
 
@@ -67,7 +68,7 @@ final class SAMTransformTests: XCTestCase {
                   Properties:
                     Path: /orders
                     Method: get
-        """, kind: "sam", files: [ArchitectureFile(path: "src/app.py", content: "def lambda_handler(e, c):\n    return 1\n")])
+        """, kind: "sam", files: [PluginFile(path: "src/app.py", text: "def lambda_handler(e, c):\n    return 1\n")])
         let function = n.block(#"resource "aws_lambda_function" "OrderFunction""#)
         XCTAssertContains(function, "  handler          = \"app.lambda_handler\"\n")
         XCTAssertContains(function, "  role             = aws_iam_role.OrderFunctionRole.arn\n")
@@ -135,8 +136,8 @@ final class SAMTransformTests: XCTestCase {
                   Properties:
                     Schedule: rate(5 minutes)
         """, kind: "sam", files: [
-            ArchitectureFile(path: "statemachine/flow.asl.json", content: #"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "${HelloArn}", "End": true}}}"#),
-            ArchitectureFile(path: "layer/nodejs/package.json", content: "{}"),
+            PluginFile(path: "statemachine/flow.asl.json", text: #"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "${HelloArn}", "End": true}}}"#),
+            PluginFile(path: "layer/nodejs/package.json", text: "{}"),
         ])
         let zip = try XCTUnwrap(n.response.files.first { $0.path == "lambda/Hello.zip" }?.data)
         XCTAssertNotNil(zip.range(of: Data("exports.handler = async".utf8)))
@@ -171,6 +172,6 @@ final class SAMTransformTests: XCTestCase {
         XCTAssertContains(n.block(#"resource "aws_lambda_function" "Fn""#), "  runtime          = \"python3.13\"\n")
         XCTAssertTrue(n.record.warnings.contains { $0.contains("placeholder handler") })
         XCTAssertTrue(n.record.warnings.contains { $0.contains("python3.14") })
-        XCTAssertEqual(n.record.status, .partial)
+        XCTAssertEqual(n.record.status, "partial")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 import LSQMCloudFormation
 import XCTest
 
@@ -64,7 +65,7 @@ final class ServerlessTranslatorTests: XCTestCase {
           Outputs:
             TableName:
               Value: !Ref OrdersTable
-        """, kind: "serverless", path: "serverless.yml", files: [ArchitectureFile(path: "config.yml", content: "color: blue\n")])
+        """, kind: "serverless", path: "serverless.yml", files: [PluginFile(path: "config.yml", text: "color: blue\n")])
         let function = n.block(#"resource "aws_lambda_function" "CreateLambdaFunction""#)
         XCTAssertContains(function, "  function_name    = \"orders-dev-create\"\n")
         XCTAssertContains(function, "  role             = aws_iam_role.IamRoleLambdaExecution.arn\n")
@@ -112,7 +113,7 @@ final class ServerlessTranslatorTests: XCTestCase {
 
     func testNonAWSProviderFails() {
         let n = Normalized("service: x\nprovider:\n  name: azure\n", kind: "serverless", path: "serverless.yml")
-        XCTAssertEqual(n.record.status, .failed)
+        XCTAssertEqual(n.record.status, "failed")
         XCTAssertTrue(n.record.unsupported[0].reason.contains("azure"))
     }
 }
