@@ -282,17 +282,23 @@ enum EventMappings {
 }
 
 enum ApiMappings {
-    static let integrationRenames: [String: String] = ["TimeoutInMillis": "timeout_milliseconds", "IntegrationResponses": ""]
+    static let integrationRenames: [String: String] = ["TimeoutInMillis": "timeout_milliseconds"]
 
+    /// A method's integration, method responses and integration responses are separate Terraform resources.
     static func method(_ e: ResourceEmitter) {
-        guard let integration = e.take("Integration")?.objectValue else { return }
         var preset: [String: HCLExpr] = [:]
         for (cfn, tf) in [("RestApiId", "rest_api_id"), ("ResourceId", "resource_id"), ("HttpMethod", "http_method")] {
             if let v = e.properties[cfn] { preset[tf] = e.coerce(e.value(v), to: "s") }
         }
-        var properties = integration
-        if properties["IntegrationResponses"] != nil { properties["IntegrationResponses"] = nil; e.context.warn("Integration.IntegrationResponses are not translated yet: dropped") }
-        e.addResource("aws_api_gateway_integration", "integration", properties, preset: preset)
+        for (i, response) in (e.take("MethodResponses")?.arrayValue ?? []).enumerated() {
+            e.addResource("aws_api_gateway_method_response", "response\(i)", response.objectValue ?? [:], preset: preset)
+        }
+        guard var integration = e.take("Integration")?.objectValue else { return }
+        let responses = integration.removeValue(forKey: "IntegrationResponses")?.arrayValue ?? []
+        e.addResource("aws_api_gateway_integration", "integration", integration, preset: preset)
+        for (i, response) in responses.enumerated() {
+            e.addResource("aws_api_gateway_integration_response", "integration_response\(i)", response.objectValue ?? [:], preset: preset)
+        }
     }
 }
 

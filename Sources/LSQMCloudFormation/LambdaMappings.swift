@@ -40,6 +40,11 @@ enum LambdaMappings {
             e.context.warn("the function has no Role: a placeholder role ARN stands in")
             e.attributes["role"] = .string(placeholderRole)
         }
+        if var logging = e.properties["LoggingConfig"]?.objectValue, logging["LogFormat"] == nil {
+            // CloudFormation defaults the format; Terraform requires it.
+            logging["LogFormat"] = "Text"
+            e.properties["LoggingConfig"] = .object(logging)
+        }
         let code = e.take("Code") ?? .object([:])
         if let image = code["ImageUri"] {
             e.set("image_uri", e.value(image))

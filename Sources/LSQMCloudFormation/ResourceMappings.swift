@@ -103,7 +103,7 @@ enum ResourceMappings {
             renames: ["BodyS3Location": "", "Parameters": "parameters"], custom: { e in if let body = e.take("Body") { e.set("body", json: body) } }))
         add("AWS::ApiGateway::Resource", TypeMapping(tfType: "aws_api_gateway_resource", ref: "id", getAtt: ["ResourceId": "id"]))
         add("AWS::ApiGateway::Method", TypeMapping(tfType: "aws_api_gateway_method", ref: "id",
-            renames: ApiMappings.integrationRenames.merging(["AuthorizationType": "authorization", "MethodResponses": ""]) { a, _ in a }, custom: ApiMappings.method))
+            renames: ApiMappings.integrationRenames.merging(["AuthorizationType": "authorization"]) { a, _ in a }, custom: ApiMappings.method))
         add("AWS::ApiGateway::Deployment", TypeMapping(tfType: "aws_api_gateway_deployment", ref: "id", getAtt: ["DeploymentId": "id"],
             renames: ["StageName": "", "StageDescription": ""]))
         add("AWS::ApiGateway::Stage", TypeMapping(tfType: "aws_api_gateway_stage", ref: "stage_name",

@@ -319,9 +319,14 @@ final class ResourceMappingTests: XCTestCase {
               ResourceId: !Ref Resource
               HttpMethod: GET
               AuthorizationType: NONE
+              MethodResponses:
+                - StatusCode: "200"
               Integration:
                 Type: MOCK
                 RequestTemplates: {application/json: '{"statusCode": 200}'}
+                IntegrationResponses:
+                  - StatusCode: "200"
+                    ResponseTemplates: {application/json: '{"ok": true}'}
           Deployment:
             Type: AWS::ApiGateway::Deployment
             DependsOn: Method
@@ -364,6 +369,9 @@ final class ResourceMappingTests: XCTestCase {
         let integration = n.block(#"resource "aws_api_gateway_integration" "Method_integration""#)
         XCTAssertContains(integration, "  http_method = \"GET\"\n")
         XCTAssertContains(integration, "  type        = \"MOCK\"\n")
+        XCTAssertContains(n.block(#"resource "aws_api_gateway_method_response" "Method_response0""#), "  status_code = \"200\"\n")
+        XCTAssertContains(n.block(#"resource "aws_api_gateway_integration_response" "Method_integration_response0""#),
+                          "  response_templates = {\n    \"application/json\" = \"{\\\"ok\\\": true}\"\n  }\n")
         XCTAssertContains(n.block(#"resource "aws_api_gateway_deployment" "Deployment""#), "  depends_on = [aws_api_gateway_method.Method]\n")
         XCTAssertContains(n.block(#"resource "aws_api_gateway_stage" "Stage""#), "  stage_name    = \"prod\"\n")
         XCTAssertContains(n.block(#"resource "aws_apigatewayv2_route" "Route""#), "  target    = \"integrations/${aws_apigatewayv2_integration.Integration.id}\"\n")
