@@ -41,11 +41,36 @@ enum S3Mappings {
             e.addResource("aws_s3_bucket_cors_configuration", "cors", ["CorsRule": .array(mapped)], preset: ["bucket": bucket])
         }
         if let notification = e.take("NotificationConfiguration")?.objectValue { notifications(e, notification, bucket) }
-        for dropped in ["LifecycleConfiguration", "LoggingConfiguration", "ReplicationConfiguration", "ObjectLockConfiguration", "ObjectLockEnabled",
+        if let rules = e.take("LifecycleConfiguration")?["Rules"]?.arrayValue { lifecycle(e, rules, bucket) }
+        if let logging = e.take("LoggingConfiguration")?.objectValue {
+            var properties: [String: JSONValue] = ["TargetBucket": logging["DestinationBucketName"] ?? .object(["Ref": .string(e.plan.logicalID)])]
+            properties["TargetPrefix"] = logging["LogFilePrefix"] ?? ""
+            e.addResource("aws_s3_bucket_logging", "logging", properties, preset: ["bucket": bucket])
+        }
+        for dropped in ["ReplicationConfiguration", "ObjectLockConfiguration", "ObjectLockEnabled",
                         "AccelerateConfiguration", "AnalyticsConfigurations", "InventoryConfigurations", "MetricsConfigurations",
                         "IntelligentTieringConfigurations"] where e.take(dropped) != nil {
             e.context.warn("property \(dropped) of AWS::S3::Bucket is not translated yet: dropped")
         }
+    }
+
+    /// CloudFormation lifecycle rules → `aws_s3_bucket_lifecycle_configuration` rules (a filter is required there).
+    private static func lifecycle(_ e: ResourceEmitter, _ rules: [JSONValue], _ bucket: HCLExpr) {
+        let mapped: [JSONValue] = rules.enumerated().map { i, rule in
+            var out: [String: JSONValue] = ["Id": rule["Id"] ?? .string("rule\(i)"), "Status": rule["Status"] ?? "Enabled",
+                                            "Filter": ["Prefix": rule["Prefix"] ?? ""]]
+            if let days = rule["ExpirationInDays"] { out["Expiration"] = ["Days": days] }
+            if let days = rule["NoncurrentVersionExpirationInDays"] ?? rule["NoncurrentVersionExpiration"]?["NoncurrentDays"] {
+                out["NoncurrentVersionExpiration"] = ["NoncurrentDays": days]
+            }
+            if let abort = rule["AbortIncompleteMultipartUpload"] { out["AbortIncompleteMultipartUpload"] = abort }
+            let transitions = (rule["Transitions"]?.arrayValue ?? []) + (rule["Transition"].map { [$0] } ?? [])
+            if !transitions.isEmpty {
+                out["Transition"] = .array(transitions.map { ["Days": $0["TransitionInDays"] ?? 0, "StorageClass": $0["StorageClass"] ?? "GLACIER"] })
+            }
+            return .object(out)
+        }
+        e.addResource("aws_s3_bucket_lifecycle_configuration", "lifecycle", ["Rule": .array(mapped)], preset: ["bucket": bucket])
     }
 
     private static func notifications(_ e: ResourceEmitter, _ config: [String: JSONValue], _ bucket: HCLExpr) {

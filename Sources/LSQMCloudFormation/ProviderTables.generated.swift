@@ -3584,6 +3584,24 @@ R aws_s3_bucket_lifecycle_configuration
  B timeouts 1 0 0
   A create s o
   A update s o
+R aws_s3_bucket_logging
+ A bucket s r
+ A expected_bucket_owner s o
+ A id s o
+ A target_bucket s r
+ A target_prefix s r
+ B target_grant S 0 0
+  A permission s r
+  B grantee l 1 1
+   A display_name s c
+   A email_address s o
+   A id s o
+   A type s r
+   A uri s o
+ B target_object_key_format l 0 1
+  B partitioned_prefix l 0 1
+   A partition_date_source s r
+  B simple_prefix l 0 1
 R aws_s3_bucket_notification
  A bucket s r
  A eventbridge b o

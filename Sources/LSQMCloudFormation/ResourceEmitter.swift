@@ -89,7 +89,7 @@ final class ResourceEmitter {
             if let renamed = mapping.renames[renameKey] {
                 if renamed.isEmpty { continue }
                 target = renamed
-            } else if let matched = Self.match(key, in: schema) {
+            } else if let matched = Self.match(key, in: schema, topLevel: topLevel) {
                 target = matched
             } else {
                 context.warn("property \(full) has no equivalent in \(tfType): dropped")
@@ -191,7 +191,7 @@ final class ResourceEmitter {
     static let unmatchable: Set<String> = ["id", "tags_all"]
 
     /// The schema name a CloudFormation property most likely means: its snake case, singular or plural.
-    static func match(_ key: String, in schema: SchemaBlock) -> String? {
+    static func match(_ key: String, in schema: SchemaBlock, topLevel: Bool) -> String? {
         let snake = Naming.snake(key)
         var candidates = [snake]
         if snake.hasSuffix("ies") { candidates.append(String(snake.dropLast(3)) + "y") }
@@ -201,7 +201,8 @@ final class ResourceEmitter {
             candidates.append(String(snake.dropLast(suffix.count)))
         }
         candidates.append(snake + "_configuration")
-        for candidate in candidates where !unmatchable.contains(candidate) {
+        // A resource's own `id` is Terraform's, never a CloudFormation property; nested `id`s are real settings.
+        for candidate in candidates where !(topLevel && unmatchable.contains(candidate)) {
             if let attribute = schema.attributes[candidate], attribute.settable { return candidate }
             if schema.blocks[candidate] != nil { return candidate }
         }

@@ -20,6 +20,12 @@ final class ResourceMappingTests: XCTestCase {
               PublicAccessBlockConfiguration:
                 BlockPublicAcls: true
                 RestrictPublicBuckets: true
+              LifecycleConfiguration:
+                Rules:
+                  - Id: expire
+                    Status: Enabled
+                    ExpirationInDays: 30
+                    Transitions: [{StorageClass: GLACIER, TransitionInDays: 7}]
           BucketPolicy:
             Type: AWS::S3::BucketPolicy
             Properties:
@@ -38,6 +44,8 @@ final class ResourceMappingTests: XCTestCase {
                           "  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = \"AES256\"\n    }\n  }\n")
         XCTAssertContains(n.block(#"resource "aws_s3_bucket_public_access_block" "Bucket_public_access_block""#),
                           "  block_public_acls       = true\n  bucket                  = aws_s3_bucket.Bucket.id\n  restrict_public_buckets = true\n")
+        XCTAssertContains(n.block(#"resource "aws_s3_bucket_lifecycle_configuration" "Bucket_lifecycle""#),
+                          "  rule {\n    id     = \"expire\"\n    status = \"Enabled\"\n    expiration {\n      days = 30\n    }\n    filter {\n      prefix = \"\"\n    }\n    transition {\n      days          = 7\n      storage_class = \"GLACIER\"\n    }\n  }\n")
         let policy = n.block(#"resource "aws_s3_bucket_policy" "BucketPolicy""#)
         XCTAssertContains(policy, "  bucket = aws_s3_bucket.Bucket.id\n  policy = jsonencode({\n")
         XCTAssertContains(policy, #"        Resource  = "${aws_s3_bucket.Bucket.arn}/*""#)
