@@ -98,9 +98,9 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
 PY
 echo "validate: $(( $(date +%s) - start )) s"
 
-python3 - "$out" "$work/results.txt" <<'PY'
+python3 - "$out" "$work/results.txt" "$sample" <<'PY'
 import collections, json, os, sys
-out, results = sys.argv[1], sys.argv[2]
+out, results, sample = sys.argv[1], sys.argv[2], int(sys.argv[3])
 passed = collections.Counter(); total = collections.Counter(); errors = collections.Counter()
 examples = {}
 with open(os.path.join(out, "validate-results.jsonl"), "w") as kept:
@@ -113,8 +113,15 @@ with open(os.path.join(out, "validate-results.jsonl"), "w") as kept:
         for summary, detail in record["errors"]:
             errors[summary] += 1
             examples.setdefault(summary, f"{os.path.relpath(record['folder'], out)}: {detail}")
+# A folder whose normalization failed (no main.tf) counts as a failure of its kind (when not sampling).
+for kind in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
+    for folder in sorted(os.listdir(os.path.join(out, kind))):
+        if sample == 1 and not os.path.exists(os.path.join(out, kind, folder, "main.tf")):
+            total[kind] += 1
+            errors["normalization failed"] += 1
+            examples.setdefault("normalization failed", f"{kind}/{folder}: {json.load(open(os.path.join(out, kind, folder, 'normalization.json')))['unsupported'][0]['reason'][:200]}")
 for kind in sorted(total):
-    print(f"validate: {kind}: {passed[kind]}/{total[kind]} pass ({100.0 * passed[kind] / total[kind]:.1f}%)")
+    print(f"validate: {kind}: {passed[kind]}/{total[kind]} pass ({100.0 * passed[kind] / total[kind]:.1f}%), failed normalizations counted as failures")
 unsupported = collections.Counter()
 for kind in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
     for folder in os.listdir(os.path.join(out, kind)):

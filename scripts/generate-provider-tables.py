@@ -5,7 +5,7 @@ normalizer compiles in (Sources/LSQMCloudFormation/ProviderTables.generated.swif
 Only the resource types listed in scripts/provider-table-types.txt are kept. Each line of the table is
 indented one space per nesting level:
   R <type>                        a resource type
-  A <name> <type> <r|o|c>         an attribute: required, optional, or computed-only
+  A <name> <type> <r|o|c> [s]     an attribute: required, optional, or computed-only; s when sensitive
   B <name> <mode> <min> <max>     a nested block (mode: l list, S set, 1 single, m map, g group; max 0 = unbounded)
 Attribute types: s string, n number, b bool, d dynamic, l<T> list, S<T> set, m<T> map, o object, t tuple.
 """
@@ -31,7 +31,8 @@ def emit_block(block, depth, out):
         else:
             code = encode_type(attr["type"])
         flag = "r" if attr.get("required") else ("o" if attr.get("optional") else "c")
-        out.append(f"{pad}A {name} {code} {flag}")
+        sensitive = " s" if attr.get("sensitive") else ""
+        out.append(f"{pad}A {name} {code} {flag}{sensitive}")
     modes = {"list": "l", "set": "S", "single": "1", "map": "m", "group": "g"}
     for name in sorted(block.get("block_types", {})):
         nested = block["block_types"][name]

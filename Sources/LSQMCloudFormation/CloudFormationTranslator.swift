@@ -133,6 +133,7 @@ struct TemplateTranslation {
             var body = HCLBody()
             if let description = output["Description"]?.stringValue { body.set("description", .string(description)) }
             body.set("value", value)
+            if refersToSensitive(HCLPrinter.expression(value, indent: 0), parameters: parameters) { body.set("sensitive", .bool(true)) }
             outputBlocks.append(HCLBlock("output", [Naming.identifier(name)], body: body))
         }
         context.currentResource = nil
@@ -157,6 +158,21 @@ struct TemplateTranslation {
         blocks += resourceBlocks
         blocks += outputBlocks
         return blocks
+    }
+
+    /// Whether an output's expression reads a NoEcho parameter or a sensitive provider attribute.
+    private func refersToSensitive(_ text: String, parameters: [String: JSONValue]) -> Bool {
+        for (name, spec) in parameters where spec["NoEcho"]?.boolValue == true || spec["NoEcho"]?.stringValue?.lowercased() == "true" {
+            if let variable = context.parameters[name]?.variable, text.contains("var.\(variable)") { return true }
+        }
+        for plan in context.plans.values {
+            guard let mapping = plan.mapping, let address = plan.address, text.contains(address),
+                  let schema = ProviderSchema.resource(mapping.tfType) else { continue }
+            for (attribute, spec) in schema.attributes where spec.sensitive {
+                if text.contains("\(address).\(attribute)") || text.contains("\(address)[*].\(attribute)") { return true }
+            }
+        }
+        return false
     }
 
     private func terraformBlock() -> HCLBlock {

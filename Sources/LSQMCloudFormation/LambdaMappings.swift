@@ -23,8 +23,10 @@ enum LambdaMappings {
     /// A runtime the provider accepts: itself, or the newest of its family (with a warning).
     static func supportedRuntime(_ runtime: String, _ context: TranslationContext) -> String? {
         if supportedRuntimes.contains(runtime) { return nil }
-        guard let replacement = newestInFamily.first(where: { runtime.hasPrefix($0.prefix) })?.runtime else { return nil }
-        context.warn("runtime \(runtime) is newer than the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
+        // An unknown runtime (`rust` of an old Framework plugin) runs as a custom runtime.
+        let replacement = newestInFamily.first(where: { runtime.hasPrefix($0.prefix) })?.runtime ?? "provided.al2023"
+        guard !runtime.isEmpty else { return nil }
+        context.warn("runtime \(runtime) is not one the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
         return replacement
     }
 

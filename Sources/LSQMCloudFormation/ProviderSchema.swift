@@ -8,6 +8,8 @@ public final class SchemaBlock: Sendable {
         public let type: String
         public let required: Bool
         public let optional: Bool
+        /// Terraform refuses to print a sensitive value in an output not itself marked sensitive.
+        public let sensitive: Bool
         public var settable: Bool { required || optional }
     }
     public struct NestedBlock: Sendable {
@@ -55,8 +57,9 @@ public enum ProviderSchema {
             guard lineDepth == depth else { break }
             let fields = line.split(separator: " ")
             index += 1
-            if fields.first == "A", fields.count == 4 {
-                attributes[String(fields[1])] = .init(type: String(fields[2]), required: fields[3] == "r", optional: fields[3] == "o")
+            if fields.first == "A", fields.count >= 4 {
+                attributes[String(fields[1])] = .init(type: String(fields[2]), required: fields[3] == "r", optional: fields[3] == "o",
+                                                      sensitive: fields.count > 4 && fields[4] == "s")
             } else if fields.first == "B", fields.count == 5 {
                 let nested = parseBlock(lines, &index, depth: depth + 1)
                 blocks[String(fields[1])] = .init(mode: fields[2].first ?? "l", minItems: Int(fields[3]) ?? 0, maxItems: Int(fields[4]) ?? 0, block: nested)

@@ -19,7 +19,7 @@ R aws_acm_certificate
  A not_after s c
  A not_before s c
  A pending_renewal b c
- A private_key s o
+ A private_key s o s
  A renewal_eligibility s c
  A renewal_summary lo c
  A status s c
@@ -52,7 +52,7 @@ R aws_api_gateway_api_key
  A name s r
  A tags ms o
  A tags_all ms o
- A value s o
+ A value s o s
 R aws_api_gateway_authorizer
  A arn s c
  A authorizer_credentials s o
@@ -93,7 +93,7 @@ R aws_api_gateway_domain_name
  A certificate_body s o
  A certificate_chain s o
  A certificate_name s o
- A certificate_private_key s o
+ A certificate_private_key s o s
  A certificate_upload_date s c
  A cloudfront_domain_name s c
  A cloudfront_zone_id s c
@@ -431,7 +431,7 @@ R aws_appsync_api_key
  A description s o
  A expires s o
  A id s o
- A key s c
+ A key s c s
 R aws_appsync_datasource
  A api_id s r
  A arn s c
@@ -847,42 +847,42 @@ R aws_cloudwatch_event_connection
  B auth_parameters l 1 1
   B api_key l 0 1
    A key s r
-   A value s r
+   A value s r s
   B basic l 0 1
-   A password s r
+   A password s r s
    A username s r
   B invocation_http_parameters l 0 1
    B body l 0 0
     A is_value_secret b o
     A key s o
-    A value s o
+    A value s o s
    B header l 0 0
     A is_value_secret b o
     A key s o
-    A value s o
+    A value s o s
    B query_string l 0 0
     A is_value_secret b o
     A key s o
-    A value s o
+    A value s o s
   B oauth l 0 1
    A authorization_endpoint s r
    A http_method s r
    B client_parameters l 0 1
     A client_id s r
-    A client_secret s r
+    A client_secret s r s
    B oauth_http_parameters l 1 1
     B body l 0 0
      A is_value_secret b o
      A key s o
-     A value s o
+     A value s o s
     B header l 0 0
      A is_value_secret b o
      A key s o
-     A value s o
+     A value s o s
     B query_string l 0 0
      A is_value_secret b o
      A key s o
-     A value s o
+     A value s o s
  B invocation_connectivity_parameters l 0 1
   B resource_parameters l 1 1
    A resource_association_arn s c
@@ -1196,7 +1196,7 @@ R aws_cognito_user_pool_client
  A allowed_oauth_scopes Ss o
  A auth_session_validity n o
  A callback_urls Ss o
- A client_secret s c
+ A client_secret s c s
  A default_redirect_uri s o
  A enable_propagate_additional_user_context_data b o
  A enable_token_revocation b o
@@ -1650,8 +1650,8 @@ R aws_iam_access_key
  A id s o
  A key_fingerprint s c
  A pgp_key s o
- A secret s c
- A ses_smtp_password_v4 s c
+ A secret s c s
+ A ses_smtp_password_v4 s c s
  A status s o
  A user s r
 R aws_iam_group
@@ -2216,7 +2216,7 @@ R aws_kinesis_firehose_delivery_stream
     A log_group_name s o
     A log_stream_name s o
  B http_endpoint_configuration l 0 1
-  A access_key s o
+  A access_key s o s
   A buffering_interval n o
   A buffering_size n o
   A name s o
@@ -2387,7 +2387,7 @@ R aws_kinesis_firehose_delivery_stream
   A copy_options s o
   A data_table_columns s o
   A data_table_name s r
-  A password s o
+  A password s o s
   A retry_duration n o
   A role_arn s r
   A s3_backup_mode s o
@@ -2444,9 +2444,9 @@ R aws_kinesis_firehose_delivery_stream
   A content_column_name s o
   A data_loading_option s o
   A database s r
-  A key_passphrase s o
+  A key_passphrase s o s
   A metadata_column_name s o
-  A private_key s o
+  A private_key s o s
   A retry_duration n o
   A role_arn s r
   A s3_backup_mode s o
@@ -2864,7 +2864,7 @@ R aws_lb_listener
    A authentication_request_extra_params ms o
    A authorization_endpoint s r
    A client_id s r
-   A client_secret s r
+   A client_secret s r s
    A issuer s r
    A on_unauthenticated_request s o
    A scope s o
@@ -2922,7 +2922,7 @@ R aws_lb_listener_rule
    A authentication_request_extra_params ms o
    A authorization_endpoint s r
    A client_id s r
-   A client_secret s r
+   A client_secret s r s
    A issuer s r
    A on_unauthenticated_request s o
    A scope s o
@@ -3772,10 +3772,10 @@ R aws_secretsmanager_secret_version
  A arn s c
  A has_secret_string_wo b c
  A id s o
- A secret_binary s o
+ A secret_binary s o s
  A secret_id s r
- A secret_string s o
- A secret_string_wo s o
+ A secret_string s o s
+ A secret_string_wo s o s
  A secret_string_wo_version n o
  A version_id s c
  A version_stages Ss o
@@ -3966,8 +3966,8 @@ R aws_ssm_parameter
  A tags_all ms o
  A tier s o
  A type s r
- A value s o
- A value_wo s o
+ A value s o s
+ A value_wo s o s
  A value_wo_version n o
  A version n c
 R aws_subnet

@@ -215,7 +215,10 @@ enum ResourceMappings {
         // DNS and CDN
         add("AWS::Route53::RecordSet", TypeMapping(tfType: "aws_route53_record", ref: "fqdn",
             renames: ["HostedZoneId": "zone_id", "ResourceRecords": "records", "TTL": "ttl", "AliasTarget.DNSName": "name", "AliasTarget.HostedZoneId": "zone_id",
-                      "AliasTarget.EvaluateTargetHealth": "evaluate_target_health", "AliasTarget": "alias", "HostedZoneName": ""]))
+                      "AliasTarget.EvaluateTargetHealth": "evaluate_target_health", "AliasTarget": "alias", "HostedZoneName": ""], custom: { e in
+            // Terraform wants records and ttl together; CloudFormation accepts records alone.
+            if e.properties["ResourceRecords"] != nil && e.properties["TTL"] == nil { e.properties["TTL"] = "300" }
+        }))
         add("AWS::Route53::HostedZone", TypeMapping(tfType: "aws_route53_zone", ref: "zone_id", getAtt: ["NameServers": "name_servers", "Id": "zone_id"],
             renames: ["HostedZoneConfig": "", "VPCs": "", "HostedZoneTags": ""]))
         add("AWS::CloudFront::Distribution", TypeMapping(tfType: "aws_cloudfront_distribution", ref: "id", getAtt: ["DomainName": "domain_name", "Id": "id"],

@@ -608,6 +608,30 @@ final class ResourceMappingTests: XCTestCase {
                           #"  alarm_actions       = ["arn:aws:autoscaling:us-east-1:000000000000:scalingpolicy/lsqm-unsupported-ScaleUp"]"#)
     }
 
+    func testOutputsOfSensitiveValuesAreMarkedSensitive() {
+        let n = Normalized("""
+        Parameters:
+          Password:
+            Type: String
+            NoEcho: true
+            Default: hunter2
+        Resources:
+          Param:
+            Type: AWS::SSM::Parameter
+            Properties: {Type: String, Value: x}
+        Outputs:
+          ParamValue:
+            Value: !GetAtt Param.Value
+          Password:
+            Value: !Ref Password
+          Name:
+            Value: !Ref Param
+        """)
+        XCTAssertContains(n.block(#"output "ParamValue""#), "  value     = aws_ssm_parameter.Param.value\n  sensitive = true\n")
+        XCTAssertContains(n.block(#"output "Password""#), "  sensitive = true\n")
+        XCTAssertFalse(n.block(#"output "Name""#).contains("sensitive"))
+    }
+
     func testBrokenTemplateFailsWithTheFileNamed() {
         let n = Normalized("Resources:\n  A: [unclosed\n", path: "infra/stack.yaml")
         XCTAssertEqual(n.record.status, "failed")
