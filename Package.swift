@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
-        .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
+        .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 6: the command line.
         .executableTarget(

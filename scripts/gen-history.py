@@ -36,13 +36,18 @@ def main():
     os.makedirs(f"{root}/reports/latest", exist_ok=True)
     with open(f"{root}/architectures/index.json", "w") as f:
         json.dump({"version": 1, "architectures": index, "skipped": {}}, f, sort_keys=True)
-    tf_log = "aws_s3_bucket.main: Creating...\n" * 20 + "Error: creating S3 Bucket: operation error S3: CreateBucket, https response error StatusCode: 500\n"
-    py_log = "FAILED test_app.py::test_put_and_get - botocore.exceptions.ClientError: An error occurred (InternalError)\n" * 12
+    def logs(i, name, r):
+        # Per-architecture text (resource names, request ids) so no two logs are alike, as in real runs.
+        tf = "".join(f"aws_s3_bucket.{name}_{k}: Creating... [id=req-{rng.getrandbits(48):012x}]\n" for k in range(14))
+        tf += f"Error: creating S3 Bucket ({name}-{r}): operation error S3: CreateBucket, https response error StatusCode: 500, RequestID: {rng.getrandbits(64):016x}\n"
+        py = "".join(f"FAILED test_app.py::test_{name.replace('-', '_')}_{k} - botocore.exceptions.ClientError: An error occurred (InternalError) req {rng.getrandbits(32):08x}\n" for k in range(8))
+        emu = "".join(f"2026-01-01T00:00:{k:02d} ERROR --- [asgi_gw_{k}] l.aws.handlers : exception while processing {name} {rng.getrandbits(32):08x}\n" for k in range(6))
+        return tf, py, emu
     for r in range(n_runs):
         started = start + timedelta(days=7 * r)
         run_id = started.strftime("%Y%m%dT%H%M%SZ") + f"-{r:04x}"
         results = []
-        for (h, name, kind, url, svc, quality) in archs:
+        for i, (h, name, kind, url, svc, quality) in enumerate(archs):
             roll = rng.random()
             if roll < 0.02:
                 status = "ERROR"
@@ -61,9 +66,7 @@ def main():
             if status != "PASSED":
                 res["failed_step"] = "apply" if status in ("FAILED", "TIMEOUT") else "tests"
                 res["error"] = f"{status.lower()} at {res['failed_step']}"
-                res["terraform_output"] = tf_log
-                res["pytest_output"] = py_log
-                res["emulator_log_tail"] = "2026-01-01T00:00:00 ERROR --- [asgi_gw_0] l.aws.handlers : exception while processing request\n" * 8
+                res["terraform_output"], res["pytest_output"], res["emulator_log_tail"] = logs(i, name, r)
             results.append(res)
         d = f"{root}/runs/{run_id}"
         os.makedirs(d, exist_ok=True)

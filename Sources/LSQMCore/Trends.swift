@@ -30,6 +30,12 @@ public struct RunTally: Codable, Sendable, Equatable {
     public init(_ run: RunRecord) {
         self.init(runID: run.runID, startedAt: run.startedAt, results: run.results.lazy.map { ($0.status, $0.services) })
     }
+
+    enum CodingKeys: String, CodingKey {
+        case overall, services
+        case runID = "run_id"
+        case startedAt = "started_at"
+    }
 }
 
 /// A service's (or all services') standing in one run.

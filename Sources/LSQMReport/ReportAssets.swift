@@ -75,7 +75,15 @@ footer{margin:24px auto}
   var rows = data.rows, S = data.statuses;
   var NAME = 0, STATUS = 1, PREV = 2, SVC = 3, SRC = 4, KIND = 5, DUR = 6, ARCH = 7, URL = 8, DETAIL = 9;
   var $ = function (id) { return document.getElementById(id); };
-  var state = { text: '', status: -1, service: -1, kind: -1, source: -1, sort: 'status', dir: -1, page: 0, size: 50 };
+  var state = { text: '', status: -1, service: -1, kind: -1, source: -1, change: '', sort: 'status', dir: -1, page: 0, size: 50 };
+  var PASSED = S.indexOf('PASSED'), ERROR = S.indexOf('ERROR');
+  function judgedFailure(s) { return s >= 0 && s !== PASSED && s !== ERROR; }
+  // The same rules as the comparison, by status only (the table has no app hashes): a quick way to the rows.
+  var changes = {
+    regressed: function (r) { return r[PREV] === PASSED && judgedFailure(r[STATUS]); },
+    fixed: function (r) { return judgedFailure(r[PREV]) && r[STATUS] === PASSED; },
+    'new': function (r) { return r[PREV] < 0; }
+  };
   var open = {};
   var details = null;
   function detailOf(k) {
@@ -129,6 +137,7 @@ footer{margin:24px auto}
       if (state.kind >= 0 && r[KIND] !== state.kind) continue;
       if (state.source >= 0 && r[SRC] !== state.source) continue;
       if (state.service >= 0 && r[SVC].indexOf(state.service) < 0) continue;
+      if (state.change && !changes[state.change](r)) continue;
       if (q && searchable(i).indexOf(q) < 0) continue;
       view.push(i);
     }
@@ -236,6 +245,7 @@ footer{margin:24px auto}
   fillSelect($('f-source'), data.sources);
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
   $('f-text').addEventListener('input', function (e) { state.text = e.target.value; state.page = 0; rebuild(); });
+  $('f-change').addEventListener('change', function (e) { state.change = e.target.value; state.page = 0; rebuild(); });
   [['f-status', 'status'], ['f-service', 'service'], ['f-kind', 'kind'], ['f-source', 'source']].forEach(function (f) {
     $(f[0]).addEventListener('change', function (e) { state[f[1]] = e.target.value === '' ? -1 : Number(e.target.value); state.page = 0; rebuild(); });
   });

@@ -97,8 +97,12 @@ public enum ReportStage {
                                     digest: $0.imageDigest ?? "not recorded")
             },
             cards: ReportView.cards(current: current.counts, previous: history.previous?.counts),
-            regressions: regressions, regressionCount: regressions.count, hasRegressions: !regressions.isEmpty,
-            unconfirmed: unconfirmed, unconfirmedCount: unconfirmed.count, hasUnconfirmed: !unconfirmed.isEmpty,
+            regressions: Array(regressions.prefix(ReportView.bannerLimit)), regressionCount: regressions.count,
+            hasRegressions: !regressions.isEmpty, regressionsMore: max(0, regressions.count - ReportView.bannerLimit),
+            hasRegressionsMore: regressions.count > ReportView.bannerLimit,
+            unconfirmed: Array(unconfirmed.prefix(ReportView.bannerLimit)), unconfirmedCount: unconfirmed.count,
+            hasUnconfirmed: !unconfirmed.isEmpty, unconfirmedMore: max(0, unconfirmed.count - ReportView.bannerLimit),
+            hasUnconfirmedMore: unconfirmed.count > ReportView.bannerLimit,
             unconfirmedNote: stored == nil
                 ? "This run has not been compared yet: run 'lsqm compare' to re-validate these before trusting them."
                 : "Re-validation could not decide these (not re-run, or the emulator failed on the re-run).",

@@ -41,18 +41,22 @@ enum ReportTemplate {
       {{#services}}<span class="muted">({{services}})</span>{{/services}}{{#url}} <a href="{{url}}" rel="noopener noreferrer">source</a>{{/url}}</li>
     {{/regressions}}
   </ul>
+  {{#hasRegressionsMore}}<p>and {{regressionsMore}} more: in the table, choose Change “passed before, failing now”.</p>{{/hasRegressionsMore}}
 </section>
 {{/hasRegressions}}
 {{#hasUnconfirmed}}
 <section id="unconfirmed" class="banner warn" aria-labelledby="unconfirmed-title">
   <h2 id="unconfirmed-title">{{unconfirmedCount}} unconfirmed regression candidate(s)</h2>
   <p>{{unconfirmedNote}}</p>
+  <details><summary>Show them</summary>
   <ul>
     {{#unconfirmed}}
     <li><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code>: {{previous}} → {{current}}{{#reruns}}, re-run {{reruns}}{{/reruns}}
       {{#services}}<span class="muted">({{services}})</span>{{/services}}</li>
     {{/unconfirmed}}
   </ul>
+  {{#hasUnconfirmedMore}}<p>and {{unconfirmedMore}} more: in the table, choose Change “passed before, failing now”.</p>{{/hasUnconfirmedMore}}
+  </details>
 </section>
 {{/hasUnconfirmed}}
 {{^hasRegressions}}{{^hasUnconfirmed}}<p id="no-regressions" class="banner ok">No regressions. {{comparisonNote}}</p>{{/hasUnconfirmed}}{{/hasRegressions}}
@@ -148,6 +152,7 @@ enum ReportTemplate {
     <label>Service <select id="f-service"><option value="">any</option></select></label>
     <label>Kind <select id="f-kind"><option value="">any</option></select></label>
     <label>Source <select id="f-source"><option value="">any</option></select></label>
+    <label>Change <select id="f-change"><option value="">any</option><option value="regressed">passed before, failing now</option><option value="fixed">failing before, passing now</option><option value="new">new in this run</option></select></label>
   </form>
   <p id="table-status" class="muted" aria-live="polite"></p>
   <div class="scroll">

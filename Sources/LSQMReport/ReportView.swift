@@ -45,9 +45,13 @@ struct ReportView {
     var regressions: [Change]
     var regressionCount: Int
     var hasRegressions: Bool
+    var regressionsMore: Int
+    var hasRegressionsMore: Bool
     var unconfirmed: [Change]
     var unconfirmedCount: Int
     var hasUnconfirmed: Bool
+    var unconfirmedMore: Int
+    var hasUnconfirmedMore: Bool
     var unconfirmedNote: String
     var comparisonNote: String
     var matrix: [MatrixRow]
@@ -71,6 +75,8 @@ struct ReportView {
 extension ReportView {
     /// How many runs the trend charts and sparklines show.
     static let chartRuns = 12
+    /// Entries listed in a banner; the rest are one filter away in the table (previous status PASSED).
+    static let bannerLimit = 50
     /// Entries shown per change list (fixes, new, removed); the table holds every architecture anyway.
     static let listLimit = 200
 

@@ -5,12 +5,16 @@ import LSQMCore
 /// The runs a report or a comparison looks at: the selected run and the one before it in full, every earlier
 /// kept run only as counts.
 ///
-/// 52 kept runs of 5,000 architectures are hundreds of megabytes of JSON; decoding them in full would blow the
-/// report's 5-second budget, so older runs are decoded into `RunTally`'s few fields, two at a time.
+/// 52 kept runs of 5,000 architectures are about 500 MB of JSON: even decoding only the fields trends need takes
+/// seconds. So each run's counts are cached next to it in `runs/<id>/tally.json` the first time they are
+/// computed; a weekly report then decodes the two runs it shows and reads 50 small files. Runs are immutable
+/// once written, and the cache records the byte size of the results file it counted, so a rewritten run (a
+/// shard merge) is counted again. Deleting `runs/*/tally.json` forces a full recount.
 public struct RunHistory: Sendable {
     public var current: RunRecord
     public var previous: RunRecord?
-    /// Every kept run up to and including the current one, oldest first.
+    /// The last `ArtifactStore.keptRuns` runs up to and including the current one (one more when the previous run
+    /// was named explicitly and lies outside that window).
     public var tallies: [RunTally]
     /// True when `current` is the newest run in the store.
     public var currentIsLatest: Bool
@@ -38,8 +42,15 @@ public struct RunHistory: Sendable {
         let previous = try previousID.map { try store.loadRun($0) }
         var tallies: [RunTally] = []
         if wantTallies {
-            let older = ids[..<position].filter { $0 != previousID }
+            // Only the kept window: an unpruned repository must not make every report slower forever.
+            let older = ids[..<position].suffix(ArtifactStore.keptRuns - 1).filter { $0 != previousID }
             tallies = try loadTallies(store, Array(older)) + [previous].compactMap { $0.map(RunTally.init) } + [RunTally(current)]
+        }
+        if wantTallies {
+            // Cache the two fully decoded runs too: next week they are history.
+            for run in [previous, current].compactMap({ $0 }) where cachedTally(store, run.runID) == nil {
+                saveTally(store, RunTally(run))
+            }
         }
         return RunHistory(current: current, previous: previous, tallies: tallies, currentIsLatest: currentID == ids.last)
     }
@@ -54,13 +65,53 @@ public struct RunHistory: Sendable {
     }
 
     static func loadTally(_ store: ArtifactStore, _ runID: String) throws -> RunTally {
-        let url = store.runDirectory(runID).appendingPathComponent("results.json")
+        if let cached = cachedTally(store, runID) { return cached }
+        let url = resultsFile(store, runID)
         do {
             let slim = try JSONCoding.decode(SlimRun.self, from: try Files.read(url))
-            return RunTally(runID: slim.runID, startedAt: slim.startedAt, results: slim.results.lazy.map { ($0.status, $0.services) })
+            let tally = RunTally(runID: slim.runID, startedAt: slim.startedAt, results: slim.results.lazy.map { ($0.status, $0.services) })
+            saveTally(store, tally)
+            return tally
         } catch {
             throw LSQMError.wrap(error, action: "load run \(runID)", kind: .invalidInput)
         }
+    }
+
+    // MARK: Tally cache
+
+    private struct CachedTally: Codable {
+        var resultsBytes: Int
+        var tally: RunTally
+        enum CodingKeys: String, CodingKey {
+            case tally
+            case resultsBytes = "results_bytes"
+        }
+    }
+
+    static func resultsFile(_ store: ArtifactStore, _ runID: String) -> URL {
+        store.runDirectory(runID).appendingPathComponent("results.json")
+    }
+
+    static func tallyFile(_ store: ArtifactStore, _ runID: String) -> URL {
+        store.runDirectory(runID).appendingPathComponent("tally.json")
+    }
+
+    private static func resultsBytes(_ store: ArtifactStore, _ runID: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: resultsFile(store, runID).path)[.size] as? NSNumber)?.intValue
+    }
+
+    /// The cached counts of a run, if the cache describes the results file as it is now.
+    static func cachedTally(_ store: ArtifactStore, _ runID: String) -> RunTally? {
+        guard let data = try? Data(contentsOf: tallyFile(store, runID)),
+              let cached = try? JSONCoding.decode(CachedTally.self, from: data),
+              cached.tally.runID == runID, cached.resultsBytes == resultsBytes(store, runID) else { return nil }
+        return cached.tally
+    }
+
+    /// Best effort: a read-only checkout still gets its report, only without the speed-up next time.
+    static func saveTally(_ store: ArtifactStore, _ tally: RunTally) {
+        guard let bytes = resultsBytes(store, tally.runID) else { return }
+        try? AtomicFile.writeJSON(CachedTally(resultsBytes: bytes, tally: tally), to: tallyFile(store, tally.runID))
     }
 
     /// The few fields of `RunRecord` that trends use; the decoder skips the rest (logs are most of a run's bytes).

@@ -104,3 +104,18 @@ extension CommandContext {
         return HTTPService(options: http, logger: logger)
     }
 }
+
+extension CommandContext {
+    /// Plugin selections with the host's defaults (service URLs, issue repo) under each one's own config.
+    func withPluginDefaults(_ selections: [PluginSelection]) -> [PluginSelection] {
+        let defaults = Configuration.pluginDefaults(configuration: configuration, environment: environment)
+        return selections.map { Configuration.withDefaults($0, defaults) }
+    }
+
+    /// The artifact repository lock: stages that write shared files (the index, reports, git) hold it, so
+    /// overlapping runs take turns instead of clobbering each other.
+    func lockRepository(stage: String) async throws -> FileLock {
+        try await FileLock.acquire(localRepositoryPath.deletingLastPathComponent().appendingPathComponent(".\(localRepositoryPath.lastPathComponent).lsqm-lock"),
+                                   logger: logger, stage: stage)
+    }
+}

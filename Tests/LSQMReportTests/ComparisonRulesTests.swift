@@ -142,7 +142,7 @@ final class ComparisonRulesTests: XCTestCase {
     // MARK: Stage
 
     func testCompareStageSavesTheComparisonForReportAndNotify() async throws {
-        let store = try Fixture.store([Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .passed)]),
+        let store = try makeStore([Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .passed)]),
                                        Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .timeout)])])
         let revalidation = ScriptedRevalidation(["a": [.failed], "b": [.passed]])
         let comparison = try await CompareStage.run(CompareInput(store: store, confirmAttempts: 1, revalidate: revalidation.closure))
@@ -154,7 +154,7 @@ final class ComparisonRulesTests: XCTestCase {
     }
 
     func testCompareStageRefusesAnUnknownRun() async throws {
-        let store = try Fixture.store([Fixture.run(1, [Fixture.result("a", .passed)])])
+        let store = try makeStore([Fixture.run(1, [Fixture.result("a", .passed)])])
         do {
             _ = try await CompareStage.run(CompareInput(store: store, currentRunID: "nope", confirmAttempts: 0, revalidate: { _ in .passed }))
             XCTFail("expected an error")

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import XCTest
 
 /// Constructed runs for the regression, trend and report tests.
 enum Fixture {
@@ -29,6 +30,15 @@ enum Fixture {
         let store = ArtifactStore(root: try Files.makeTemporaryDirectory(prefix: "lsqm-report-test"))
         try store.initializeLayout()
         for run in runs { try store.saveRun(run) }
+        return store
+    }
+}
+
+extension XCTestCase {
+    /// `Fixture.store`, removed again when the test ends.
+    func makeStore(_ runs: [RunRecord]) throws -> ArtifactStore {
+        let store = try Fixture.store(runs)
+        addTeardownBlock { Files.remove(store.root) }
         return store
     }
 }

@@ -16,7 +16,7 @@ final class ReportBrowserTests: XCTestCase {
         guard let executable = HeadlessChromium.executable() else {
             throw XCTSkip("chromium is not installed (apt-get install chromium)")
         }
-        let (_, report) = try await ReportFixture.reported()
+        let (_, report) = try await ReportFixture.reported(in: self)
         let browser = try HeadlessChromium(executable: executable)
         try browser.openTab()
         try browser.setViewport(width: 1280, height: 900)
@@ -47,6 +47,13 @@ final class ReportBrowserTests: XCTestCase {
         _ = try browser.evaluate("document.querySelector('button[data-sort=name]').focus()")
         try browser.press(key: "Enter", code: "Enter", keyCode: 13, text: "\r")
         XCTAssertEqual(try browser.evaluate(names) as? [String], ascending.reversed())
+
+        // The change filter finds what went from PASSED to a judged failure.
+        let pick = "(id, v) => { const s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('change')); }"
+        _ = try browser.evaluate("(\(pick))('f-change', 'regressed')")
+        XCTAssertEqual(Set(try XCTUnwrap(try browser.evaluate(names) as? [String])), ["regressed", "flaky"])
+        _ = try browser.evaluate("(\(pick))('f-change', '')")
+        XCTAssertEqual(try browser.evaluate("document.querySelectorAll('#arch-rows tr[data-row]').length") as? Int, 33)
 
         // Filtering by status.
         _ = try browser.evaluate("""

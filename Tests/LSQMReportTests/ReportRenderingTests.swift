@@ -29,8 +29,8 @@ enum ReportFixture {
     }
 
     /// The repository with `history()` compared (regressed confirmed, flaky passing on re-run) and reported.
-    static func reported(output: URL? = nil) async throws -> (ArtifactStore, ReportOutput) {
-        let store = try Fixture.store(history())
+    static func reported(in test: XCTestCase, output: URL? = nil) async throws -> (ArtifactStore, ReportOutput) {
+        let store = try test.makeStore(history())
         let revalidation = ScriptedRevalidation(["regressed": [.failed], "flaky": [.passed]])
         _ = try await CompareStage.run(CompareInput(store: store, confirmAttempts: 1, revalidate: revalidation.closure))
         let report = try ReportStage.run(ReportInput(store: store, output: output, generatedAt: Fixture.epoch, version: "test"))
@@ -40,7 +40,7 @@ enum ReportFixture {
 
 final class ReportRenderingTests: XCTestCase {
     func testReportShowsRegressionsTrendsEmulatorAndFlaky() async throws {
-        let (store, report) = try await ReportFixture.reported()
+        let (store, report) = try await ReportFixture.reported(in: self)
         XCTAssertEqual(report.path, ReportStage.defaultOutput(store))
         XCTAssertEqual(report.confirmedRegressions, 1)
         XCTAssertTrue(report.compared)
@@ -60,7 +60,7 @@ final class ReportRenderingTests: XCTestCase {
     }
 
     func testEverythingFromTheDataIsEscaped() async throws {
-        let (_, report) = try await ReportFixture.reported()
+        let (_, report) = try await ReportFixture.reported(in: self)
         let html = try String(contentsOf: report.path, encoding: .utf8)
         XCTAssertFalse(html.contains("<script>alert(1)"), "a log line must not open a script")
         XCTAssertFalse(html.contains("<img src=x"), "a name must not become markup")
@@ -78,7 +78,7 @@ final class ReportRenderingTests: XCTestCase {
     }
 
     func testPageLoadsNothingFromTheNetwork() async throws {
-        let (_, report) = try await ReportFixture.reported()
+        let (_, report) = try await ReportFixture.reported(in: self)
         var html = try String(contentsOf: report.path, encoding: .utf8)
         // The JSON blocks are inert text (checked above); the markup around them is what could fetch.
         for id in ["lsqm-data", "lsqm-details"] {
@@ -94,7 +94,7 @@ final class ReportRenderingTests: XCTestCase {
     }
 
     func testUncomparedRunShowsCandidatesAsUnconfirmed() throws {
-        let store = try Fixture.store(ReportFixture.history())
+        let store = try makeStore(ReportFixture.history())
         let report = try ReportStage.run(ReportInput(store: store, output: store.root.appendingPathComponent("out.html")))
         XCTAssertFalse(report.compared)
         let html = try String(contentsOf: report.path, encoding: .utf8)
@@ -103,14 +103,31 @@ final class ReportRenderingTests: XCTestCase {
     }
 
     func testFirstRunReportHasNoPreviousRun() throws {
-        let store = try Fixture.store([Fixture.run(1, [Fixture.result("a", .passed)])])
+        let store = try makeStore([Fixture.run(1, [Fixture.result("a", .passed)])])
         let html = try String(contentsOf: try ReportStage.run(ReportInput(store: store)).path, encoding: .utf8)
         XCTAssertTrue(html.contains("nothing (first run)"))
         XCTAssertTrue(html.contains(#"id="no-regressions""#))
     }
 
+    func testDecliningServiceIsFlaggedAndLogsAreLinked() throws {
+        let runs = (1...6).map { index in
+            Fixture.run(index, (0..<10).map { Fixture.result("arch-\($0)", index < 6 || $0 < 5 ? .passed : .failed, services: ["s3"]) }
+                + [Fixture.result("steady", .passed, services: ["sqs"])])
+        }
+        let store = try makeStore(runs)
+        try Files.createDirectory(store.runDirectory(runs[5].runID).appendingPathComponent("logs"))
+        let report = try ReportStage.run(ReportInput(store: store))
+        XCTAssertEqual(report.trends.services.filter(\.declining).map(\.service), ["s3"])
+        let html = try String(contentsOf: report.path, encoding: .utf8)
+        XCTAssertTrue(html.contains(#"id="declining""#))
+        XCTAssertTrue(html.contains(#"<span class="tag" title="baseline 100.0%">declining</span>"#))
+        let data = try XCTUnwrap(Self.scriptBlock(html, id: "lsqm-data"))
+        let table = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
+        XCTAssertEqual(table["logBase"] as? String, "../../runs/\(runs[5].runID)/logs/", "relative to reports/latest/")
+    }
+
     func testNoRunsIsAClearError() throws {
-        let store = try Fixture.store([])
+        let store = try makeStore([])
         XCTAssertThrowsError(try ReportStage.run(ReportInput(store: store))) { error in
             XCTAssertEqual((error as? LSQMError)?.message, "failed to find runs in \(store.runsDirectory.path): there are no runs yet")
         }

@@ -59,7 +59,7 @@ final class TrendTests: XCTestCase {
     }
 
     func testTrendFilesAreWrittenAndStaleOnesRemoved() throws {
-        let store = try Fixture.store([])
+        let store = try makeStore([])
         let stale = store.trendsDirectory.appendingPathComponent("retired.json")
         try AtomicFile.write("{}", to: stale)
         let trends = TrendRules.trends((1...5).map { tally($0, passed: 10) } + [tally(6, service: "lambda", passed: 3)])

@@ -3,6 +3,7 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMReport
+import LSQMValidate
 
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Argument(help: "The earlier run (default: the run before RUN_B).") var runA: String?
     @Argument(help: "The later run (default: the newest).") var runB: String?
     @Option(help: "Re-validations per regression candidate; 0 reports candidates as unconfirmed.") var confirm = 1
+    @Option(help: "Emulator for re-validation: docker, host, or a URL (default: as configured).") var emulator: String?
     @Flag(help: "Print the comparison as JSON.") var json = false
 
     func validate() throws {
@@ -29,16 +31,10 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CommandContext(global)
-        let input = CompareInput(store: context.store, currentRunID: runB, previousRunID: runA, confirmAttempts: confirm,
-                                 revalidate: CompareCommand.revalidate, save: !global.dryRun)
-        let comparison = try await CompareStage.run(input, logger: context.logger)
+        let comparison = try await context.compare(previous: runA, current: runB, confirm: confirm, emulator: emulator)
         if json { try context.printJSON(comparison) } else { CompareCommand.printSummary(comparison) }
         if comparison.hasConfirmedRegressions { throw ExitCode(ExitStatus.regressions) }
     }
-
-    /// Re-validation needs the validate stage, which is not wired into compare yet: with candidates to confirm
-    /// and --confirm above 0 this fails clearly (exit 2) instead of pretending; --confirm 0 works today.
-    static let revalidate: Revalidation = { _ in throw LSQMError.notImplemented("compare --confirm") }
 
     static func printSummary(_ comparison: RunComparison) {
         print("run \(comparison.currentRunID) compared with " + (comparison.previousRunID.map { "run \($0)" } ?? "nothing (first run)"))
@@ -55,5 +51,40 @@ struct CompareCommand: AsyncParsableCommand {
         let excluded = Dictionary(grouping: comparison.excluded, by: \.reason).mapValues(\.count)
         print("fixes: \(comparison.fixes.count), new: \(comparison.new.count), removed: \(comparison.removed.count)")
         print("not regressions by rule: " + ExclusionReason.allCases.map { "\($0.rawValue) \(excluded[$0] ?? 0)" }.joined(separator: ", "))
+    }
+}
+
+extension CommandContext {
+    /// Compares two runs, confirming regression candidates by validating them again with the validate stage.
+    func compare(previous: String?, current: String?, confirm: Int, emulator: String?) async throws -> RunComparison {
+        let store = try initializedStore(for: "compare")
+        let configuration = self.configuration
+        let cache = cacheDirectory
+        let environment = self.environment
+        let logger = self.logger
+        let choice = emulator ?? configuration.emulator
+        // The emulator runtime is chosen only when a candidate needs confirming.
+        let runtime = LazyRuntime { try await EmulatorSelection.runtime(for: choice, configuration: configuration, environment: environment) }
+        let revalidate: Revalidation = { result in
+            let options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cache, environment: environment, shard: nil)
+            return try await ValidateStage.revalidate(arch: result.arch, store: store, runtime: try await runtime.get(), options: options,
+                                                      logger: logger).status
+        }
+        let input = CompareInput(store: store, currentRunID: current, previousRunID: previous, confirmAttempts: confirm,
+                                 revalidate: revalidate, save: !options.dryRun)
+        return try await logger.stage("compare") { try await CompareStage.run(input, logger: logger) }
+    }
+}
+
+/// Creates a value once, on first use, from any task.
+actor LazyRuntime {
+    private let make: @Sendable () async throws -> any EmulatorRuntime
+    private var value: (any EmulatorRuntime)?
+    init(_ make: @escaping @Sendable () async throws -> any EmulatorRuntime) { self.make = make }
+    func get() async throws -> any EmulatorRuntime {
+        if let value { return value }
+        let made = try await make()
+        value = made
+        return made
     }
 }

@@ -39,7 +39,7 @@ extension CommandContext {
                 "path": .string(url.path), "ignore": .array(ignore.map { .string($0) }),
             ]))
         }
-        return selections
+        return withPluginDefaults(selections)
     }
 
     /// Makes sure the artifact repository exists (a new local one is initialised) before a stage writes to it.
@@ -56,10 +56,12 @@ extension CommandContext {
             PluginSelection(name: $0.name, config: endpoints.pluginConfig(merging: $0.config))
         }
         if !options.dryRun { try await ensureRepository() }
+        let lock = try await lockRepository(stage: "mine")
+        defer { lock.release() }
         let http = try httpService(sources: selections)
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {
-            try await MineStage.run(.init(store: store, sources: selections, normalizers: configuration.normalizers, manager: manager,
+            try await MineStage.run(.init(store: store, sources: selections, normalizers: withPluginDefaults(configuration.normalizers), manager: manager,
                                           dryRun: options.dryRun, logger: logger))
         }
         logHTTP(http)

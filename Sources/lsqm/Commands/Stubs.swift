@@ -18,28 +18,8 @@ struct GenerateCommand: AsyncParsableCommand {
 }
 
 
-struct PushCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "push", abstract: "Commit and push results to the artifact repository.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("push") }
-}
 
-struct NotifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "notify", abstract: "Run the configured notifiers for the latest run.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("notify") }
-}
 
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "The whole weekly pipeline: sync, mine, generate, validate, compare, report, push, notify.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("run") }
-}
 
-struct MergeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge the results of validation shards into one run.")
-    @OptionGroup var global: GlobalOptions
-    func run() async throws { try NotImplementedCommand.fail("merge") }
-}
 
 
