@@ -24,9 +24,9 @@ public final class GitHubOrgSource: SourcePlugin {
     private let pager = CandidatePager<ArchitectureCandidate>()
 
     public required init(host: PluginHost, config: JSONValue) throws {
-        let settings = SourceSettings(config: config, host: host)
         self.host = host
-        self.api = GitHubAPI(host: host, settings: settings)
+        self.api = GitHubAPI(host: host, config: config)
+        let settings = api.settings
         self.orgs = settings.strings("orgs", default: ["aws-quickstart", "aws-solutions", "aws-samples"])
         self.onlyRepos = Set(settings.strings("repos", default: []))
         self.maxRepos = settings.int("max_repos", default: 1000)

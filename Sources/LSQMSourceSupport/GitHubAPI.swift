@@ -56,6 +56,11 @@ public struct GitHubAPI {
     public static let contentsInlineLimit = 1 << 20
     static let apiHeaders = ["Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"]
 
+    /// The API for a source instance, its settings read from the instance's config.
+    public init(host: PluginHost, config: JSONValue) {
+        self.init(host: host, settings: SourceSettings(config: config, host: host))
+    }
+
     public init(host: PluginHost, settings: SourceSettings) {
         self.host = host
         self.settings = settings
