@@ -67,10 +67,11 @@ public struct GitHubAPI {
         self.fileFetch = settings.config["file_fetch"]?.stringValue ?? "raw"
     }
 
-    /// An organization's public repositories, all pages.
-    public func repositories(org: String) throws -> [Repository] {
-        try Pagination.allPages(Repository.self, host: host, url: "\(settings.githubAPI)/orgs/\(escape(org))/repos?type=public&per_page=100",
-                                headers: GitHubAPI.apiHeaders)
+    /// An organization's public repositories, most recently pushed first, up to `maxPages` pages of 100.
+    public func repositories(org: String, maxPages: Int = 100) throws -> [Repository] {
+        try Pagination.allPages(Repository.self, host: host,
+                                url: "\(settings.githubAPI)/orgs/\(escape(org))/repos?type=public&sort=pushed&direction=desc&per_page=100",
+                                headers: GitHubAPI.apiHeaders, maxPages: maxPages)
     }
 
     /// One repository.
