@@ -29,8 +29,8 @@ let plugins: [(Product, Target)] = [
     plugin("GitHubOrgSource", dependencies: remoteSourceDependencies),
     plugin("ServerlessExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CDKExamplesSource", dependencies: remoteSourceDependencies),
-    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
-    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
+    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
     plugin("SlackNotifier"),
     plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
@@ -71,6 +71,8 @@ let package = Package(
         // Plugin-side code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], swiftSettings: swiftSettings),
+        // CloudFormation, SAM and Serverless → Terraform, shared by both normalizer plugins.
+        .target(name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 3: the domain. No network, no processes.
         .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
@@ -82,7 +84,7 @@ let package = Package(
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
+        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
@@ -105,8 +107,9 @@ let package = Package(
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NormalizerTests", dependencies: ["CloudFormationNormalizer", "ServerlessNormalizer", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),

@@ -121,25 +121,6 @@ public struct Configuration: Codable, Sendable, Equatable {
         if let v = env["LOCALSTACK_AUTH_TOKEN"], !v.isEmpty { localstackAuthToken = v }
     }
 
-    /// Settings every plugin instance sees under its own config (its own keys win): where the services are,
-    /// so a deployment (or a test) points all plugins at other hosts in one place. Never secrets.
-    public static func pluginDefaults(configuration: Configuration, environment: [String: String]) -> [String: JSONValue] {
-        func value(_ name: String, _ fallback: String) -> JSONValue { .string(environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback) }
-        return [
-            "issue_repo": .string(configuration.issueRepo),
-            "github_api_url": value("LSQM_GITHUB_API_URL", "https://api.github.com"),
-            "github_raw_url": value("LSQM_GITHUB_RAW_URL", "https://raw.githubusercontent.com"),
-            "terraform_registry_url": value("LSQM_TERRAFORM_REGISTRY_URL", "https://registry.terraform.io"),
-        ]
-    }
-
-    /// A selection's config with the plugin defaults filled in underneath.
-    public static func withDefaults(_ selection: PluginSelection, _ defaults: [String: JSONValue]) -> PluginSelection {
-        var config = selection.config.objectValue ?? [:]
-        for (key, value) in defaults where config[key] == nil { config[key] = value }
-        return PluginSelection(name: selection.name, config: .object(config))
-    }
-
     /// Checks values that decode but make no sense.
     public func validate() throws {
         guard parallel >= 1 else { throw LSQMError(.usage, action: "configure", cause: "parallel must be at least 1 (got \(parallel))") }

@@ -106,10 +106,15 @@ extension CommandContext {
 }
 
 extension CommandContext {
-    /// Plugin selections with the host's defaults (service URLs, issue repo) under each one's own config.
-    func withPluginDefaults(_ selections: [PluginSelection]) -> [PluginSelection] {
-        let defaults = Configuration.pluginDefaults(configuration: configuration, environment: environment)
-        return selections.map { Configuration.withDefaults($0, defaults) }
+    /// Plugin selections with the host's defaults under each one's own config (its own keys win): the service
+    /// endpoints (`github_api_url`, `github_raw_url`, `terraform_registry_url`) and `issue_repo`. Never secrets.
+    func withPluginDefaults(_ selections: [PluginSelection]) throws -> [PluginSelection] {
+        let endpoints = try discoveryEndpoints()
+        return selections.map { selection in
+            var config = endpoints.pluginConfig(merging: selection.config).objectValue ?? [:]
+            if config["issue_repo"] == nil { config["issue_repo"] = .string(configuration.issueRepo) }
+            return PluginSelection(name: selection.name, config: .object(config))
+        }
     }
 
     /// The artifact repository lock: stages that write shared files (the index, reports, git) hold it, so

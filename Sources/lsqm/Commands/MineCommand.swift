@@ -39,7 +39,7 @@ extension CommandContext {
                 "path": .string(url.path), "ignore": .array(ignore.map { .string($0) }),
             ]))
         }
-        return withPluginDefaults(selections)
+        return try withPluginDefaults(selections)
     }
 
     /// Makes sure the artifact repository exists (a new local one is initialised) before a stage writes to it.
@@ -51,17 +51,14 @@ extension CommandContext {
 
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
         // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
-        let endpoints = try discoveryEndpoints()
-        let selections = try sourceSelections(local: local, ignore: ignore).map {
-            PluginSelection(name: $0.name, config: endpoints.pluginConfig(merging: $0.config))
-        }
+        let selections = try sourceSelections(local: local, ignore: ignore)
         if !options.dryRun { try await ensureRepository() }
         let lock = try await lockRepository(stage: "mine")
         defer { lock.release() }
         let http = try httpService(sources: selections)
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {
-            try await MineStage.run(.init(store: store, sources: selections, normalizers: withPluginDefaults(configuration.normalizers), manager: manager,
+            try await MineStage.run(.init(store: store, sources: selections, normalizers: try withPluginDefaults(configuration.normalizers), manager: manager,
                                           dryRun: options.dryRun, logger: logger))
         }
         logHTTP(http)

@@ -29,9 +29,10 @@ extension CommandContext {
         let store = try initializedStore(for: "notify")
         let overview = try RunOverview.load(store: store, runID: runID, newArchitectureIDs: newArchitectureIDs)
         let summary = RunSummary(overview, dryRun: options.dryRun, reportURL: reportURL)
-        let manager = pluginManager(http: try httpService())
+        let notifiers = try withPluginDefaults(configuration.notifiers)
+        let manager = pluginManager(http: try httpService(sources: notifiers))
         return try await logger.stage("notify") {
-            await NotifyStage.run(.init(summary: summary, notifiers: withPluginDefaults(configuration.notifiers), manager: manager, logger: logger))
+            await NotifyStage.run(.init(summary: summary, notifiers: notifiers, manager: manager, logger: logger))
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMGenerate
 import LSQMMine
 import LSQMNotify
 import LSQMPush
@@ -20,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also mine this local folder. Repeatable.") var local: [String] = []
     @Option(name: .long, help: "File names to leave out of local architectures. Repeatable.") var ignore: [String] = []
     @Option(help: "docker, host, or an emulator URL (default: Docker when an engine answers, else host).") var emulator: String?
-    @Option(help: "claude or rules (default: claude when ANTHROPIC_API_KEY is set, else rules).") var generator: String?
+    @Option(help: "claude or rules (default: claude when ANTHROPIC_API_KEY is set, else rules).") var generator: GeneratorKind?
     @Option(help: "Re-validations per regression candidate.") var confirm = 1
     @Option(help: "A link to the published report for the notifications.") var reportURL: String?
     @Flag(help: "Print the run summary as JSON on stdout.") var json = false
@@ -170,8 +171,14 @@ extension CommandContext {
         return "\(result.path.path) (\(result.bytes) bytes), archived as reports/\(runID)/index.html"
     }
 
-    /// The generate step of a whole run. (The generate stage is wired here when it is built.)
-    func generateForRun(generator: String?) async throws -> String {
-        throw PipelineSkip("the generate stage is not built yet: architectures are validated deploy-only")
+    /// The generate step of a whole run: apps for every architecture that lacks a current one.
+    func generateForRun(generator: GeneratorKind?) async throws -> String {
+        _ = try initializedStore(for: "generate")
+        let lock = try await lockRepository(stage: "generate")
+        defer { lock.release() }
+        let output = try await logger.stage("generate") {
+            try await GenerateStage.run(try generateInput(architectures: [], generator: generator))
+        }
+        return GenerateCommand.summary(output).replacingOccurrences(of: "\n", with: "; ")
     }
 }
