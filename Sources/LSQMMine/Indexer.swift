@@ -67,9 +67,13 @@ public struct ArchitectureIndexer: Sendable {
     public let logger: Logger
     public let saveEvery: Int
     public let now: @Sendable () -> Date
+    /// The services the emulator supports: an architecture using others is indexed with a skip reason and
+    /// not validated (FR-068–070). Nil: no filter.
+    public let supportedServices: SupportedServices?
 
     public init(store: ArtifactStore, normalizer: ArchitectureNormalizer? = nil, logger: Logger = .silent, saveEvery: Int = 50,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                supportedServices: SupportedServices? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.supportedServices = supportedServices
         self.store = store; self.normalizer = normalizer; self.logger = logger
         self.saveEvery = max(1, saveEvery); self.now = now
     }
@@ -173,6 +177,9 @@ public struct ArchitectureIndexer: Sendable {
             terraformFiles = discovered.files
         }
 
+        if skipReason == nil, let supportedServices {
+            skipReason = supportedServices.skipReason(services: inspection.services)
+        }
         let architecture = Architecture(
             id: hash, name: discovered.name, kind: kind, sourceURL: discovered.sourceURL, source: discovered.source,
             services: inspection.services, resourceCount: inspection.resourceCount, files: discovered.files.map(\.path).sorted(),

@@ -29,10 +29,13 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(saved.unconfirmed.map(\.change.name), ["a"])
     }
 
-    func testConfirmingWithoutTheValidateStageIsAToolFailure() async throws {
-        let result = try await lsqm(["compare"], repo: try regressedStore())
-        XCTAssertEqual(result.exitCode, 2)
-        XCTAssertTrue(result.stderr.contains("failed to run 'compare --confirm': not implemented yet"), result.stderr)
+    /// Confirmation re-validates through the validate stage; a candidate it cannot re-validate (here: not in
+    /// the index any more) is a tool failure, exit 2, never a silent "no regression". (The whole confirmation
+    /// path, re-run included, is exercised by LSQMPipelineTests.WholeRunTests.)
+    func testConfirmingACandidateThatCannotBeRevalidatedIsAToolFailure() async throws {
+        let result = try await lsqm(["compare", "--emulator", "http://127.0.0.1:9"], repo: try regressedStore())
+        XCTAssertEqual(result.exitCode, 2, result.combinedOutput)
+        XCTAssertTrue(result.stderr.contains("it is no longer in the index"), result.stderr)
     }
 
     func testNothingToConfirmExitsZeroAndPrintsJSON() async throws {

@@ -49,6 +49,11 @@ extension CommandContext {
         }
     }
 
+    /// What the emulator supports: LocalStack Pro's list when an auth token is configured, else community's.
+    var supportedServices: SupportedServices {
+        SupportedServices(edition: configuration.localstackAuthToken == nil ? .community : .pro)
+    }
+
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
         // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
         let selections = try sourceSelections(local: local, ignore: ignore)
@@ -59,7 +64,7 @@ extension CommandContext {
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {
             try await MineStage.run(.init(store: store, sources: selections, normalizers: try withPluginDefaults(configuration.normalizers), manager: manager,
-                                          dryRun: options.dryRun, logger: logger))
+                                          dryRun: options.dryRun, supportedServices: supportedServices, logger: logger))
         }
         logHTTP(http)
         return output
