@@ -1,0 +1,310 @@
+import Foundation
+import LSQMBasics
+
+/// How one CloudFormation resource type becomes Terraform: the target type, what `Ref` and `Fn::GetAtt`
+/// resolve to, property renames where the snake-cased name is not the provider's, and a custom step for the
+/// properties that change shape (documents, separate resources, code packages).
+struct TypeMapping: Sendable {
+    let tfType: String
+    var ref: String = "id"
+    var getAtt: [String: String] = [:]
+    /// CloudFormation property path ("Prop" or "Parent.Child") → Terraform name; "" drops it knowingly.
+    var renames: [String: String] = [:]
+    var custom: (@Sendable (ResourceEmitter) -> Void)? = nil
+}
+
+/// Builds the Terraform resource(s) for one CloudFormation resource. Custom steps `take` the properties
+/// they handle; everything left goes through the schema-driven generic mapping, which writes only arguments
+/// the provider schema has and fills the ones it requires.
+final class ResourceEmitter {
+    let context: TranslationContext
+    let plan: ResourcePlan
+    let mapping: TypeMapping
+    let schema: SchemaBlock
+    let name: String
+    var properties: [String: JSONValue]
+    var attributes: [String: HCLExpr] = [:]
+    var blocks: [HCLBlock] = []
+    /// Extra resources this one expands into (bucket versioning, event targets, …).
+    var extraResources: [HCLBlock] = []
+    /// When false the primary resource is not written (a custom step replaced it entirely).
+    var emitPrimary = true
+
+    init(context: TranslationContext, plan: ResourcePlan, mapping: TypeMapping, schema: SchemaBlock, properties: [String: JSONValue]) {
+        self.context = context; self.plan = plan; self.mapping = mapping; self.schema = schema
+        self.name = Naming.identifier(plan.logicalID)
+        self.properties = properties
+    }
+
+    /// Removes and returns a property (nil when absent or AWS::NoValue).
+    func take(_ key: String) -> JSONValue? {
+        guard let v = properties.removeValue(forKey: key), !v.isNoValue else { return nil }
+        return v
+    }
+
+    func value(_ v: JSONValue) -> TypedExpr { context.value(v) }
+
+    /// Sets a top-level attribute, coerced to the type the schema gives it.
+    func set(_ attribute: String, _ v: TypedExpr) {
+        guard let spec = schema.attributes[attribute] else { context.warn("internal: \(mapping.tfType) has no attribute \(attribute)"); return }
+        attributes[attribute] = Self.arnShapedPlaceholders(coerce(v, to: spec.type), attribute: attribute)
+    }
+
+    func set(_ attribute: String, json v: JSONValue) { set(attribute, value(v)) }
+
+    /// An expression for an attribute of this resource, usable from its extra resources.
+    func selfRef(_ attribute: String) -> HCLExpr {
+        context.attributeRef(plan, address: "\(mapping.tfType).\(name)", attribute: attribute)
+    }
+
+    /// Adds a companion resource; it shares this resource's condition.
+    func addResource(_ type: String, _ suffix: String, _ properties: [String: JSONValue], preset: [String: HCLExpr] = [:]) {
+        guard let schema = ProviderSchema.resource(type) else { context.warn("internal: no schema for \(type)"); return }
+        let body = mapObject(properties, schema: schema, path: suffix, topLevel: true, preset: preset, tfType: type)
+        var full = HCLBody()
+        if let condition = plan.condition {
+            full.set("count", .conditional(.ref("local.\(context.conditionLocal(condition))"), .number(1), .number(0)))
+            full.items.append(.blankLine)
+        }
+        full.items += body.items
+        extraResources.append(HCLBlock("resource", [type, name + "_" + Naming.identifier(suffix)], body: full))
+    }
+
+    /// The body of the primary resource: custom attributes, then the generic mapping of what is left.
+    func primaryBody() -> HCLBody {
+        mapObject(properties, schema: schema, path: "", topLevel: true, preset: attributes, extraBlocks: blocks, tfType: mapping.tfType)
+    }
+
+    // MARK: generic mapping
+
+    func mapObject(_ object: [String: JSONValue], schema: SchemaBlock, path: String, topLevel: Bool,
+                   preset: [String: HCLExpr] = [:], extraBlocks: [HCLBlock] = [], tfType: String) -> HCLBody {
+        var attrs = preset
+        var nested: [HCLBlock] = extraBlocks
+        for key in object.keys.sorted() {
+            guard let v = object[key], !v.isNoValue else { continue }
+            let full = path.isEmpty || topLevel && path == "" ? key : path + "." + key
+            let renameKey = topLevel ? key : full
+            let target: String
+            if let renamed = mapping.renames[renameKey] {
+                if renamed.isEmpty { continue }
+                target = renamed
+            } else if let matched = Self.match(key, in: schema, topLevel: topLevel) {
+                target = matched
+            } else {
+                context.warn("property \(full) has no equivalent in \(tfType): dropped")
+                continue
+            }
+            if attrs[target] != nil || nested.contains(where: { $0.type == target }) { continue }
+            if let spec = schema.attributes[target], spec.settable {
+                let coerced = coerce(value(v), to: spec.type)
+                guard Self.fits(coerced, spec.type) else {
+                    context.warn("property \(full) is \(HCLPrinter.expression(coerced, indent: 0).prefix(60)), which \(tfType).\(target) cannot take: dropped")
+                    continue
+                }
+                attrs[target] = Self.arnShapedPlaceholders(coerced, attribute: target)
+            } else if let block = schema.blocks[target] {
+                nested += makeBlocks(target, v, block, path: renameKey, tfType: tfType)
+            } else {
+                context.warn("property \(full) maps to \(target), which \(tfType) does not accept: dropped")
+            }
+        }
+        fillRequired(schema, &attrs, &nested, tfType: tfType)
+        var body = HCLBody()
+        for key in attrs.keys.sorted() { body.set(key, attrs[key] ?? .null) }
+        for block in nested.sorted(by: { $0.type < $1.type }) { body.add(block.withSortedAttributes()) }
+        return body
+    }
+
+    private func makeBlocks(_ name: String, _ v: JSONValue, _ spec: SchemaBlock.NestedBlock, path: String, tfType: String) -> [HCLBlock] {
+        var items: [JSONValue]
+        switch v {
+        case .array(let list): items = list.filter { !$0.isNoValue }
+        case .object where v.intrinsic == nil: items = [v]
+        default:
+            // A block cannot come from an expression; take the branch of an Fn::If that is a literal object.
+            if let (fn, arg) = v.intrinsic, fn == "Fn::If", let branches = arg.arrayValue, branches.count == 3,
+               let chosen = branches[1...].first(where: { $0.objectValue != nil && $0.intrinsic == nil }) {
+                context.warn("property \(path) is conditional (Fn::If); Terraform gets one branch of it")
+                items = [chosen]
+            } else {
+                context.warn("property \(path) is computed by an intrinsic function but Terraform needs a literal \(name) block: dropped")
+                return []
+            }
+        }
+        if spec.mode == "m" { context.warn("property \(path) maps to a map block: dropped"); return [] }
+        if spec.maxItems > 0, items.count > spec.maxItems {
+            context.warn("property \(path) has \(items.count) items; \(tfType).\(name) takes \(spec.maxItems): kept the first")
+            items = Array(items.prefix(spec.maxItems))
+        }
+        return items.compactMap { item in
+            guard let object = item.objectValue, item.intrinsic == nil else {
+                context.warn("an item of \(path) is not an object: dropped")
+                return nil
+            }
+            return HCLBlock(name, body: mapObject(object, schema: spec.block, path: path, topLevel: false, tfType: tfType))
+        }
+    }
+
+    /// Whether a literal can stand where the schema wants `type` (expressions are left to Terraform).
+    static func fits(_ expr: HCLExpr, _ type: String) -> Bool {
+        switch (type.first, expr) {
+        case ("m", .string), ("m", .number), ("m", .bool), ("m", .list), ("o", .string), ("o", .number), ("o", .bool): return false
+        case ("l", .object), ("S", .object), ("n", .object), ("n", .list), ("b", .object), ("b", .list): return false
+        case ("n", .string(let s)): return Double(s) != nil
+        case ("b", .string(let s)): return ["true", "false"].contains(s.lowercased())
+        default: return true
+        }
+    }
+
+    private func fillRequired(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], tfType: String) {
+        for (attribute, spec) in schema.attributes where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
+            if attribute.hasSuffix("name") || attribute == "family" {
+                attrs[attribute] = .string(String(plan.logicalID.prefix(60)))
+                continue
+            }
+            context.warn("\(tfType) requires \(attribute), which the template does not give: set a placeholder")
+            attrs[attribute] = Self.requiredDefaults[attribute] ?? Self.arnShapedPlaceholders(Self.placeholder(for: spec.type), attribute: attribute)
+        }
+        for (blockName, spec) in schema.blocks where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
+            context.warn("\(tfType) requires a \(blockName) block, which the template does not give: set a placeholder")
+            var inner: [String: HCLExpr] = [:]
+            var innerBlocks: [HCLBlock] = []
+            fillRequired(spec.block, &inner, &innerBlocks, tfType: tfType)
+            var body = HCLBody()
+            for key in inner.keys.sorted() { body.set(key, inner[key] ?? .null) }
+            for block in innerBlocks { body.add(block) }
+            nested.append(HCLBlock(blockName, body: body))
+        }
+    }
+
+    static func isARNAttribute(_ name: String) -> Bool {
+        name.hasSuffix("arn") || name.hasSuffix("arns") || name == "layers" || name == "role" || name.hasSuffix("_role")
+    }
+
+    /// Placeholders standing where the provider checks ARN syntax get the shape of an ARN, so a stand-in value
+    /// does not fail `terraform validate` on its own.
+    static func arnShapedPlaceholders(_ expr: HCLExpr, attribute: String) -> HCLExpr {
+        guard isARNAttribute(attribute) else { return expr }
+        switch expr {
+        case .string(let s) where s.hasPrefix("lsqm-placeholder") || s.hasPrefix("lsqm-unsupported-"):
+            return .string("arn:aws:lsqm:us-east-1:000000000000:placeholder/\(s)")
+        case .list(let items):
+            return .list(items.map { arnShapedPlaceholders($0, attribute: attribute) })
+        default:
+            return expr
+        }
+    }
+
+    /// Values for required settings the template leaves out, where the provider accepts only certain values.
+    static let requiredDefaults: [String: HCLExpr] = [
+        "protocol_type": .string("HTTP"), "attribute_data_type": .string("String"), "forward": .string("none"),
+        "restriction_type": .string("none"), "viewer_protocol_policy": .string("allow-all"), "log_format": .string("Text"),
+        "evaluate_target_health": .bool(false), "authorization": .string("NONE"), "http_method": .string("ANY"),
+        "integration_type": .string("AWS_PROXY"), "comparison_operator": .string("GreaterThanOrEqualToThreshold"),
+        "statistic": .string("Average"), "period": .number(300), "evaluation_periods": .number(1), "threshold": .number(1),
+    ]
+
+    static func placeholder(for type: String) -> HCLExpr {
+        switch type.first {
+        case "n": return .number(1)
+        case "b": return .bool(false)
+        case "l", "S": return .list([])
+        case "m", "o": return .object([])
+        default: return .string("lsqm-placeholder")
+        }
+    }
+
+    static let unmatchable: Set<String> = ["id", "tags_all"]
+
+    /// The schema name a CloudFormation property most likely means: its snake case, singular or plural.
+    static func match(_ key: String, in schema: SchemaBlock, topLevel: Bool) -> String? {
+        let snake = Naming.snake(key)
+        var candidates = [snake]
+        if snake.hasSuffix("ies") { candidates.append(String(snake.dropLast(3)) + "y") }
+        if snake.hasSuffix("s") { candidates.append(String(snake.dropLast())) }
+        candidates.append(snake + "s")
+        for suffix in ["_configuration", "_config", "_specification"] where snake.hasSuffix(suffix) {
+            candidates.append(String(snake.dropLast(suffix.count)))
+        }
+        candidates.append(snake + "_configuration")
+        // A resource's own `id` is Terraform's, never a CloudFormation property; nested `id`s are real settings.
+        for candidate in candidates where !(topLevel && unmatchable.contains(candidate)) {
+            if let attribute = schema.attributes[candidate], attribute.settable { return candidate }
+            if schema.blocks[candidate] != nil { return candidate }
+        }
+        return nil
+    }
+
+    // MARK: coercion
+
+    /// Converts a value to the schema type, the way CloudFormation would have accepted it.
+    func coerce(_ v: TypedExpr, to type: String) -> HCLExpr {
+        guard let kind = type.first else { return v.expr }
+        switch kind {
+        case "s":
+            switch v.type {
+            case .object: return .call("jsonencode", [v.expr])
+            case .list:
+                if case .list(let items) = v.expr, items.count == 1 { return items[0] }
+                return .call("join", [.string(","), v.expr])
+            case .number: if case .number(let n) = v.expr { return .string(HCLPrinter.number(n)) }; return v.expr
+            case .bool: if case .bool(let b) = v.expr { return .string(b ? "true" : "false") }; return v.expr
+            default: return v.expr
+            }
+        case "n":
+            if case .string(let s) = v.expr, let n = Double(s.trimmingCharacters(in: .whitespaces)) { return .number(n) }
+            return v.expr
+        case "b":
+            if case .string(let s) = v.expr {
+                if s.lowercased() == "true" { return .bool(true) }
+                if s.lowercased() == "false" { return .bool(false) }
+            }
+            return v.expr
+        case "l", "S":
+            let inner = String(type.dropFirst())
+            switch v.type {
+            case .list:
+                if case .list(let items) = v.expr {
+                    return .list(items.map { coerce(TypedExpr($0, Self.typeOf($0)), to: inner) })
+                }
+                return v.expr
+            case .any, .null: return v.expr
+            default: return .list([coerce(v, to: inner)])
+            }
+        case "m":
+            let inner = String(type.dropFirst())
+            if case .list(let items) = v.expr { return Self.keyValueMap(items, coerce: { self.coerce(TypedExpr($0, Self.typeOf($0)), to: inner) }) }
+            if case .object(let pairs) = v.expr {
+                return .object(pairs.map { ($0.key, coerce(TypedExpr($0.value, Self.typeOf($0.value)), to: inner)) })
+            }
+            return v.expr
+        default:
+            return v.expr
+        }
+    }
+
+    /// CloudFormation's `[{Key: k, Value: v}]` (tags, dimensions) → `{k = v}`.
+    static func keyValueMap(_ items: [HCLExpr], coerce: (HCLExpr) -> HCLExpr) -> HCLExpr {
+        var pairs: [(key: String, value: HCLExpr)] = []
+        for item in items {
+            guard case .object(let fields) = item else { continue }
+            let key = fields.first { $0.key == "Key" || $0.key == "Name" }?.value
+            let value = fields.first { $0.key == "Value" }?.value ?? .string("")
+            if case .string(let k)? = key { pairs.append((k, coerce(value))) }
+        }
+        return .object(pairs.sorted { $0.key < $1.key })
+    }
+
+    static func typeOf(_ expr: HCLExpr) -> ValueType {
+        switch expr {
+        case .string, .template: return .string
+        case .number: return .number
+        case .bool: return .bool
+        case .null: return .null
+        case .list: return .list
+        case .object: return .object
+        default: return .any
+        }
+    }
+}

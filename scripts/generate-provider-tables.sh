@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates Sources/LSQMCloudFormation/ProviderTables.generated.swift from the AWS provider schema.
+# Works offline: the provider comes from the filesystem mirror (TF_PLUGIN_MIRROR, default /opt/tf-plugins).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cat >"$work/cli.tfrc" <<TFRC
+provider_installation {
+  filesystem_mirror {
+    path    = "$mirror"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+TFRC
+cat >"$work/main.tf" <<'TF'
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+TF
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
+terraform -chdir="$work" init -input=false >"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; exit 2; }
+terraform -chdir="$work" providers schema -json >"$work/schema.json"
+version="$(terraform -chdir="$work" version -json | python3 -c 'import json,sys; print(json.load(sys.stdin)["provider_selections"]["registry.terraform.io/hashicorp/aws"])')"
+python3 "$root/scripts/generate-provider-tables.py" "$work/schema.json" "$root/scripts/provider-table-types.txt" \
+    "$root/Sources/LSQMCloudFormation/ProviderTables.generated.swift" "$version"
+echo "wrote Sources/LSQMCloudFormation/ProviderTables.generated.swift (hashicorp/aws $version)"
