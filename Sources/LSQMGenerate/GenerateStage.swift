@@ -274,6 +274,7 @@ public enum GenerateStage {
             let app = RuleGenerator.generate(facts)
             // Known before any check runs, and the common case for architectures of unsupported services.
             guard app.testApp.contains("\ndef test_") else {
+                if !facts.problems.isEmpty { return skip(architecture, "its Terraform could not be read: \(facts.problems.joined(separator: "; "))") }
                 return skip(architecture, "no resource type the rules can test (supported: \(RuleGenerator.supportedTypes.joined(separator: ", ")))")
             }
             do {
