@@ -272,14 +272,16 @@ public enum GenerateStage {
 
         func generateWithRules(_ architecture: Architecture, _ facts: TerraformFacts) async throws -> AppOutcome {
             let app = RuleGenerator.generate(facts)
+            // Known before any check runs, and the common case for architectures of unsupported services.
+            guard app.testApp.contains("\ndef test_") else {
+                if !facts.problems.isEmpty { return skip(architecture, "its Terraform could not be read: \(facts.problems.joined(separator: "; "))") }
+                return skip(architecture, "no resource type the rules can test (supported: \(RuleGenerator.supportedTypes.joined(separator: ", ")))")
+            }
             do {
                 let collected = try await input.checks.run(app)
                 return try save(architecture, app, generatorVersion: RuleGenerator.version, usage: .init(), tests: collected.tests.count, repaired: false)
             } catch let problem as AppChecks.Problem {
-                let reason = problem.check == .collect && !app.testApp.contains("def test_")
-                    ? "no resource type the rules can test (supported: \(RuleGenerator.supportedTypes.joined(separator: ", ")))"
-                    : "the rule-generated app failed its \(problem)"
-                return skip(architecture, reason)
+                return skip(architecture, "the rule-generated app failed its \(problem)")
             }
         }
 

@@ -148,3 +148,19 @@ final class RuleGeneratorTests: XCTestCase {
         XCTAssertTrue(failed.tests.allSatisfy { $0.outcome != .passed }, "\(failed.tests)")
     }
 }
+
+/// The hand-written example apps (Examples/apps, the validate stage's reference) meet the same bar as
+/// generated ones: the checks are about emulator neutrality and collectability, not about who wrote the app.
+final class ExampleAppCheckTests: XCTestCase {
+    func testExampleAppsPassTheChecks() async throws {
+        let apps = BuildProducts.packageRoot.appendingPathComponent("Examples/apps", isDirectory: true)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: apps.path)) ?? []).filter { Files.isDirectory(apps.appendingPathComponent($0)) }.sorted()
+        guard !names.isEmpty else { throw XCTSkip("no Examples/apps in this checkout") }
+        for name in names {
+            func text(_ file: String) throws -> String { String(decoding: try Files.read(apps.appendingPathComponent("\(name)/\(file)")), as: UTF8.self) }
+            let app = AppFiles(conftest: try text("conftest.py"), app: try text("app.py"), testApp: try text("test_app.py"), requirements: try text("requirements.txt"))
+            let collected = try await AppChecks().run(app)
+            XCTAssertFalse(collected.tests.isEmpty, name)
+        }
+    }
+}
