@@ -608,6 +608,57 @@ final class ResourceMappingTests: XCTestCase {
                           #"  alarm_actions       = ["arn:aws:autoscaling:us-east-1:000000000000:scalingpolicy/lsqm-unsupported-ScaleUp"]"#)
     }
 
+    func testAutoScalingDatabasesAndNetworkACLs() {
+        let n = Normalized("""
+        Resources:
+          Acl:
+            Type: AWS::EC2::NetworkAcl
+            Properties: {VpcId: vpc-1}
+          InboundHttps:
+            Type: AWS::EC2::NetworkAclEntry
+            Properties:
+              NetworkAclId: !Ref Acl
+              RuleNumber: 100
+              Protocol: 6
+              RuleAction: allow
+              CidrBlock: 0.0.0.0/0
+              PortRange: {From: 443, To: 443}
+          LaunchConfig:
+            Type: AWS::AutoScaling::LaunchConfiguration
+            Properties: {ImageId: ami-12345678, InstanceType: t3.micro}
+          Group:
+            Type: AWS::AutoScaling::AutoScalingGroup
+            Properties:
+              LaunchConfigurationName: !Ref LaunchConfig
+              MinSize: "1"
+              MaxSize: "3"
+              VPCZoneIdentifier: [subnet-1]
+              Tags: [{Key: Name, Value: web, PropagateAtLaunch: true}]
+          Database:
+            Type: AWS::RDS::DBInstance
+            Properties:
+              DBInstanceClass: db.t3.micro
+              Engine: mysql
+              AllocatedStorage: "20"
+              MasterUsername: admin
+              MasterUserPassword: change-me-please
+        Outputs:
+          Endpoint:
+            Value: !GetAtt Database.Endpoint.Address
+        """)
+        let entry = n.block(#"resource "aws_network_acl_rule" "InboundHttps""#)
+        XCTAssertContains(entry, "  from_port      = 443\n")
+        XCTAssertContains(entry, "  protocol       = \"6\"\n")
+        let group = n.block(#"resource "aws_autoscaling_group" "Group""#)
+        XCTAssertContains(group, "  launch_configuration = aws_launch_configuration.LaunchConfig.name\n  max_size             = 3\n")
+        XCTAssertContains(group, "  tag {\n    key                 = \"Name\"\n    propagate_at_launch = true\n    value               = \"web\"\n  }\n")
+        let database = n.block(#"resource "aws_db_instance" "Database""#)
+        XCTAssertContains(database, "  allocated_storage   = 20\n")
+        XCTAssertContains(database, "  instance_class      = \"db.t3.micro\"\n")
+        XCTAssertContains(database, "  skip_final_snapshot = true\n")
+        XCTAssertContains(n.block(#"output "Endpoint""#), "  value = aws_db_instance.Database.address\n")
+    }
+
     func testOutputsOfSensitiveValuesAreMarkedSensitive() {
         let n = Normalized("""
         Parameters:
