@@ -91,7 +91,7 @@ struct TemplateTranslation {
 
     func translate(_ template: JSONValue) -> [HCLBlock] {
         let parameters = template["Parameters"]?.objectValue ?? [:]
-        let resources = template["Resources"]?.objectValue ?? [:]
+        let resources = Self.foldGraphQLSchemas(template["Resources"]?.objectValue ?? [:])
         context.mappings = template["Mappings"]?.objectValue ?? [:]
         context.conditions = template["Conditions"]?.objectValue ?? [:]
 
@@ -109,6 +109,8 @@ struct TemplateTranslation {
                 context.publishedFunctions.insert(function)
             } else if type == "AWS::Lambda::Version" {
                 plan = ResourcePlan(logicalID: id, cfnType: type, mapping: nil, condition: nil)
+            } else if type == "AWS::AppSync::GraphQLSchema", let api = Self.schemaAPI(resource, in: resources) {
+                plan.redirect = api
             }
             context.plans[id] = plan
         }
@@ -173,6 +175,28 @@ struct TemplateTranslation {
             }
         }
         return false
+    }
+
+    /// The GraphQL API an AWS::AppSync::GraphQLSchema belongs to, when it is in this template.
+    static func schemaAPI(_ schema: JSONValue, in resources: [String: JSONValue]) -> String? {
+        let apiID = schema["Properties"]?["ApiId"]
+        let api = apiID?["Fn::GetAtt"]?.arrayValue?.first?.stringValue ?? apiID?["Ref"]?.stringValue
+        guard let api, resources[api]?["Type"]?.stringValue == "AWS::AppSync::GraphQLApi" else { return nil }
+        return api
+    }
+
+    /// Terraform keeps a GraphQL schema on its API (`schema`): move each inline Definition there.
+    static func foldGraphQLSchemas(_ resources: [String: JSONValue]) -> [String: JSONValue] {
+        var resources = resources
+        for (_, resource) in resources where resource["Type"]?.stringValue == "AWS::AppSync::GraphQLSchema" {
+            guard let api = schemaAPI(resource, in: resources), let definition = resource["Properties"]?["Definition"],
+                  var apiResource = resources[api]?.objectValue else { continue }
+            var properties = apiResource["Properties"]?.objectValue ?? [:]
+            properties["Schema"] = definition
+            apiResource["Properties"] = .object(properties)
+            resources[api] = .object(apiResource)
+        }
+        return resources
     }
 
     private func terraformBlock() -> HCLBlock {

@@ -207,10 +207,20 @@ enum ResourceMappings {
             renames: ["DynamoDBConfig": "dynamodb_config", "DynamoDBConfig.AwsRegion": "region", "LambdaConfig.LambdaFunctionArn": "function_arn", "HttpConfig": "http_config"]))
         add("AWS::AppSync::Resolver", TypeMapping(tfType: "aws_appsync_resolver", ref: "arn",
             renames: ["TypeName": "type", "FieldName": "field", "DataSourceName": "data_source", "RequestMappingTemplate": "request_template", "ResponseMappingTemplate": "response_template",
-                      "RequestMappingTemplateS3Location": "", "ResponseMappingTemplateS3Location": "", "CodeS3Location": ""]))
+                      "RequestMappingTemplateS3Location": "", "ResponseMappingTemplateS3Location": ""], custom: appSyncCode))
+        add("AWS::AppSync::GraphQLSchema", TypeMapping(tfType: "aws_appsync_graphql_api", custom: { e in
+            // Folded into its API's `schema` before translation (TemplateTranslation.foldGraphQLSchemas).
+            e.emitPrimary = false
+            if e.plan.redirect == nil {
+                e.context.unsupported(e.plan.logicalID, e.plan.cfnType, "the schema's API is not in this template or the schema is in S3")
+            } else if e.properties["Definition"] == nil {
+                e.context.warn("the GraphQL schema is in S3 (DefinitionS3Location), which lsqm cannot read: the API has no schema")
+            }
+        }))
         add("AWS::AppSync::ApiKey", TypeMapping(tfType: "aws_appsync_api_key", ref: "id", getAtt: ["ApiKey": "key"], renames: ["Expires": ""]))
         add("AWS::AppSync::FunctionConfiguration", TypeMapping(tfType: "aws_appsync_function", ref: "arn", getAtt: ["FunctionId": "function_id"],
-            renames: ["DataSourceName": "data_source", "RequestMappingTemplate": "request_mapping_template", "ResponseMappingTemplate": "response_mapping_template", "CodeS3Location": ""]))
+            renames: ["DataSourceName": "data_source", "RequestMappingTemplate": "request_mapping_template", "ResponseMappingTemplate": "response_mapping_template"],
+            custom: appSyncCode))
 
         // DNS and CDN
         add("AWS::Route53::RecordSet", TypeMapping(tfType: "aws_route53_record", ref: "fqdn",
@@ -337,6 +347,15 @@ enum ResourceMappings {
         }))
         add("AWS::Lambda::EventInvokeConfig", TypeMapping(tfType: "aws_lambda_function_event_invoke_config", ref: "id",
             renames: ["Qualifier": "qualifier", "DestinationConfig.OnSuccess.Destination": "destination", "DestinationConfig.OnFailure.Destination": "destination"]))
+    }
+
+    /// AppSync JavaScript resolvers need `code` and `runtime` together; code kept in S3 cannot be read offline.
+    @Sendable static func appSyncCode(_ e: ResourceEmitter) {
+        guard e.take("CodeS3Location") != nil else { return }
+        if e.properties["Code"] == nil {
+            _ = e.take("Runtime")
+            e.context.warn("the resolver code is in S3 (CodeS3Location), which lsqm cannot read: translated without code and runtime")
+        }
     }
 
     /// The first element of a list property where Terraform takes one value; warns when more are dropped.
