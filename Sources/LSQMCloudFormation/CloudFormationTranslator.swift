@@ -288,9 +288,12 @@ struct TemplateTranslation {
         switch type {
         case .number: return .number(spec["MinValue"].flatMap { $0.doubleValue ?? $0.stringValue.flatMap(Double.init) } ?? 1)
         case .list:
-            if cfnType.contains("Subnet") { return .list([.string("subnet-00000000000000000"), .string("subnet-00000000000000001")]) }
-            if cfnType.contains("SecurityGroup") { return .list([.string("sg-00000000000000000")]) }
-            return .list([.string("lsqm-placeholder")])
+            // Three items, so `Fn::Select` of the first few elements still finds something.
+            let ids: [(String, String)] = [("Subnet", "subnet-0000000000000000"), ("SecurityGroup", "sg-0000000000000000"),
+                                            ("AvailabilityZone", "us-east-1"), ("VPC", "vpc-0000000000000000")]
+            let stem = ids.first { cfnType.contains($0.0) }?.1
+            if stem == "us-east-1" { return .list(["a", "b", "c"].map { .string("us-east-1" + $0) }) }
+            return .list((0..<3).map { .string((stem ?? "lsqm-placeholder-") + String($0)) })
         default:
             let ids: [(String, String)] = [("VPC::Id", "vpc-00000000000000000"), ("Subnet::Id", "subnet-00000000000000000"),
                                             ("SecurityGroup::Id", "sg-00000000000000000"), ("Image::Id", "ami-00000000000000000"),
