@@ -20,8 +20,15 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
     )
 }
 
+/// Remote discovery sources share GitHub tree walking, tarball extraction and folder selection.
+let remoteSourceDependencies: [Target.Dependency] = ["LSQMPluginKit", "LSQMSourceSupport"]
+
 let plugins: [(Product, Target)] = [
     plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
+    plugin("TerraformRegistrySource", dependencies: remoteSourceDependencies),
+    plugin("GitHubOrgSource", dependencies: remoteSourceDependencies),
+    plugin("ServerlessExamplesSource", dependencies: remoteSourceDependencies),
+    plugin("CDKExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
     plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
     plugin("SlackNotifier"),
@@ -44,6 +51,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The report's HTML template engine: no dependencies of its own (Stencil would add PathKit).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -59,6 +68,9 @@ let package = Package(
         // Template parsing shared by the host (metadata) and the normalizer plugins.
         .target(name: "LSQMTemplates", dependencies: ["LSQMBasics", "Yams"], swiftSettings: swiftSettings),
 
+        // Plugin-side code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], swiftSettings: swiftSettings),
         // CloudFormation, SAM and Serverless → Terraform, shared by both normalizer plugins.
         .target(name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
@@ -72,10 +84,11 @@ let package = Package(
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
-        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
+                swiftSettings: swiftSettings),
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
-        .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost"], swiftSettings: swiftSettings),
+        .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 6: the command line.
         .executableTarget(
@@ -89,14 +102,17 @@ let package = Package(
         ),
 
         // Test support shipped as a target: fake servers and fixtures other packages' tests can use too.
-        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSourceSupport"], swiftSettings: swiftSettings),
 
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

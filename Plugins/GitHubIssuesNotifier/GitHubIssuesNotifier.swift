@@ -6,7 +6,8 @@ import LSQMPluginKit
 /// instead when an open one with the same stable title and the `lsqm-regression` label exists.
 ///
 /// Config: `{"repo": "owner/name", "api_url": "https://api.github.com", "label": "lsqm-regression",
-/// "min_interval_ms": 1000}`. The token is added by the host for the API host; this plugin never sees it.
+/// "min_interval_ms": 1000}`; `repo` and `api_url` default to the host's `issue_repo` (ISSUE_REPO) and
+/// `github_api_url`. The token is added by the host for the API host; this plugin never sees it.
 /// Mutations (create, comment) are serial and at least `min_interval_ms` apart, as GitHub asks of integrations
 /// to stay clear of secondary rate limits.
 public final class GitHubIssuesNotifier: NotifierPlugin {
@@ -30,11 +31,11 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
 
     public required init(host: PluginHost, config: JSONValue) throws {
         self.host = host
-        guard let repo = config["repo"]?.stringValue, repo.split(separator: "/").count == 2 else {
+        guard let repo = config["repo"]?.stringValue ?? config["issue_repo"]?.stringValue, repo.split(separator: "/").count == 2 else {
             throw PluginError("failed to configure GitHubIssuesNotifier: config needs \"repo\" as owner/name (ISSUE_REPO)")
         }
         self.repo = repo
-        apiURL = (config["api_url"]?.stringValue ?? "https://api.github.com").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        apiURL = (config["api_url"]?.stringValue ?? config["github_api_url"]?.stringValue ?? "https://api.github.com").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         label = config["label"]?.stringValue ?? "lsqm-regression"
         minimumInterval = (config["min_interval_ms"]?.doubleValue ?? 1000) / 1000
     }

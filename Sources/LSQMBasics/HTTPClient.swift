@@ -18,8 +18,10 @@ public struct HTTPClient: Sendable {
     public init() {}
 
     /// Sends one request. Throws `LSQMError(.remote)` when no HTTP response arrives (refused, timeout, DNS).
+    /// `followRedirects: false` hands a 3xx back to the caller, which must then decide what the next hop may
+    /// carry: credentials meant for one host must not follow a redirect to another.
     public func send(method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil,
-                     timeout: TimeInterval = 60) async throws -> Response {
+                     timeout: TimeInterval = 60, followRedirects: Bool = true) async throws -> Response {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -28,7 +30,8 @@ public struct HTTPClient: Sendable {
         // lsqm does its own conditional requests; the URL cache must not answer for the server.
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
-        let session = URLSession(configuration: configuration)
+        let session = followRedirects ? URLSession(configuration: configuration)
+            : URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         do {
             let (data, response) = try await session.data(for: request)
@@ -43,7 +46,9 @@ public struct HTTPClient: Sendable {
         } catch let error as LSQMError {
             throw error
         } catch {
-            throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: LSQMError.describe(error),
+            // The localized description only: an NSError's full description repeats the URL with its query string.
+            let cause = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? (error as NSError).localizedDescription
+            throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: cause,
                             hint: "check the network and the service URL")
         }
     }
@@ -55,6 +60,14 @@ public struct HTTPClient: Sendable {
         components.password = nil
         if components.query != nil { components.query = "…" }
         return components.string ?? "<url>"
+    }
+}
+
+/// Declines every redirect, so URLSession returns the 3xx response itself.
+private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
 

@@ -191,7 +191,13 @@ public enum ArchitectureInspector {
         }
         let folder = (service.path as NSString).deletingLastPathComponent
         let resolver = FileReferences(documents: documents, folder: folder)
-        let functions = resolver.value(service.document["functions"], problems: &tally.problems)?.objectValue ?? [:]
+        // `functions` is a map, a `${file(…)}` reference to one, or a list of either (merged).
+        var functions: [String: JSONValue] = [:]
+        let functionSections = service.document["functions"].map { $0.arrayValue ?? [$0] } ?? []
+        for section in functionSections {
+            let resolved = resolver.value(section, problems: &tally.problems)?.objectValue ?? [:]
+            functions.merge(resolved) { _, last in last }
+        }
         if !functions.isEmpty { tally.services.formUnion(["lambda", "iam", "logs"]) }
         tally.resourceCount += functions.count
         for function in functions.values {

@@ -19,7 +19,7 @@ import LSQMBasics
 /// recorded with a reason: symbolic links (never followed, wherever they point: a link inside the folder
 /// would duplicate content, one outside would leak the host's files, and checking the target is racy),
 /// anything that is not a regular file, files over the size cap (10 MB), unreadable files and folders,
-/// binary files (a NUL byte or invalid UTF-8), YAML over `TemplateYAML`'s limits (alias bombs, nesting), and
+/// binary content in a file that must be text (a template, code; other binaries such as a Lambda zip are kept), YAML over `TemplateYAML`'s limits (alias bombs, nesting), and
 /// folders deeper than `maxDepth`. Tool output and VCS folders (`.git`, `.terraform`, `node_modules`, …)
 /// are not architecture content and are passed over silently, as are names in `ignoredNames`.
 public enum ArchitectureScanner {
@@ -151,7 +151,8 @@ public enum ArchitectureScanner {
 
         func add(_ name: String, path: String, size: Int, to folder: inout Folder) {
             let content: Data
-            switch ArchitectureScanner.readRegularFile(path, expectedSize: size, cap: options.maxFileBytes) {
+            switch ArchitectureScanner.readRegularFile(path, expectedSize: size, cap: options.maxFileBytes,
+                                                       allowBinary: !ArchitectureScanner.mustBeText(path)) {
             case .failure(let reason):
                 folder.skipped.append(SkippedFile(path: name, reason: reason))
                 return
@@ -191,14 +192,29 @@ public enum ArchitectureScanner {
 
     enum ReadOutcome { case success(Data), failure(String) }
 
+    /// Extensions of files that are text by nature: templates, configuration and code. Binary content in one of
+    /// these is corrupt or hostile and is refused. Other files (a Lambda `handler.zip` that Terraform's
+    /// `filebase64sha256` reads, an image) are architecture content whatever their bytes.
+    static let textExtensions: Set<String> = [
+        "tf", "tfvars", "hcl", "tftpl", "tpl", "yaml", "yml", "json", "template", "txt", "md", "py", "js", "mjs", "cjs", "ts",
+        "go", "java", "rb", "sh", "cfg", "ini", "toml", "xml", "html", "css", "sql", "graphql", "vtl", "asl",
+    ]
+
+    static func mustBeText(_ path: String) -> Bool {
+        textExtensions.contains((path as NSString).pathExtension.lowercased())
+    }
+
     /// Reads a regular file without following a link swapped in since `lstat`, within the size cap, and
-    /// refuses binary content.
-    static func readRegularFile(_ path: String, expectedSize: Int, cap: Int) -> ReadOutcome {
+    /// refuses binary content where text is expected.
+    static func readRegularFile(_ path: String, expectedSize: Int, cap: Int, allowBinary: Bool = false) -> ReadOutcome {
         let megabytes = cap >> 20
         guard expectedSize <= cap else { return .failure("\(expectedSize) bytes, over the \(megabytes) MB cap") }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        // O_NONBLOCK: if a FIFO was swapped in since lstat, opening it must not wait for a writer.
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure("unreadable: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failure("not a regular file") }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
@@ -212,7 +228,7 @@ public enum ArchitectureScanner {
             // The file may have grown since lstat; the cap holds for what is actually read.
             if data.count > cap { return .failure("over the \(megabytes) MB cap") }
         }
-        if data.prefix(8000).contains(0) || String(data: data, encoding: .utf8) == nil {
+        if !allowBinary, data.prefix(8000).contains(0) || String(data: data, encoding: .utf8) == nil {
             return .failure("binary file (not UTF-8 text)")
         }
         return .success(data)

@@ -44,6 +44,7 @@ public enum HCLReader {
     private struct Parser {
         let tokens: [HCLToken]
         var index = 0
+        var blockDepth = 0
 
         var current: HCLToken { tokens[min(index, tokens.count - 1)] }
 
@@ -101,7 +102,12 @@ public enum HCLReader {
                     }
                     labels.append(label)
                 case .symbol("{"):
+                    guard blockDepth < hclMaxNesting else {
+                        throw HCLSyntaxError("blocks nested deeper than \(hclMaxNesting) levels", at: token.position)
+                    }
                     index += 1
+                    blockDepth += 1
+                    defer { blockDepth -= 1 }
                     let body = try parseBody(closedByBrace: true)
                     return HCLBlock(type: type, labels: labels, body: body, position: position)
                 default:

@@ -96,9 +96,14 @@ private extension UInt8 {
     var isBlank: Bool { self == 0x20 || self == 0x09 || self == 0x0D }
 }
 
+/// Templates nest inside template expressions (`"${"${x}"}"`) and blocks inside blocks; hostile input could
+/// nest deep enough to overflow the stack of these recursive scanners, so both stop at this depth.
+let hclMaxNesting = 128
+
 private struct Scanner {
     let bytes: [UInt8]
     var offset = 0
+    var templateDepth = 0
     /// Offsets where each line starts, for turning offsets into line:column only when a token is made.
     let lineStarts: [Int]
 
@@ -256,7 +261,10 @@ private struct Scanner {
         guard let byte = peek(), byte == .dollar || byte == .percent else { return false }
         if peek(1) == .openBrace {
             builder.flush()
+            guard templateDepth < hclMaxNesting else { throw error("template sequences nested deeper than \(hclMaxNesting) levels") }
             offset += 2
+            templateDepth += 1
+            defer { templateDepth -= 1 }
             let tokens = try scanTokens(insideTemplate: true)
             builder.parts.append(byte == .dollar ? .interpolation(tokens) : .directive(tokens))
             return true

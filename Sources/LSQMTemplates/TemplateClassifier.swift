@@ -69,7 +69,9 @@ public enum TemplateClassifier {
     /// Loads a template: JSON files with Foundation's decoder first (fast, and tabs are legal in JSON but not
     /// YAML), everything else — and JSON that fails — through `TemplateYAML` with its limits.
     public static func load(_ content: Data, json: Bool) throws -> JSONValue {
-        if json, content.count <= TemplateYAML.Limits.default.maxBytes,
+        // `.template` files are JSON as often as YAML.
+        let looksLikeJSON = json || content.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "{")
+        if looksLikeJSON, content.count <= TemplateYAML.Limits.default.maxBytes,
            let value = try? JSONDecoder().decode(JSONValue.self, from: content) {
             return value
         }

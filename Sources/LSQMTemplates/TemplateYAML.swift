@@ -66,6 +66,10 @@ public enum TemplateYAML {
             }
         }
         guard let node else { return .null }
+        var sizes: [MarkKey: Int] = [:]
+        guard expandedSize(node, sizes: &sizes, cap: limits.maxNodes) <= limits.maxNodes else {
+            throw limitError("the document expands to more than \(limits.maxNodes) nodes (a YAML alias bomb?)")
+        }
         var budget = limits.maxNodes
         return try convert(node, depth: 0, budget: &budget, limits: limits)
     }
@@ -97,6 +101,33 @@ public enum TemplateYAML {
         let text = "\(error)"
         // Yams prints multi-line context; the first line says what and where.
         return text.split(separator: "\n").first.map(String.init) ?? text
+    }
+
+    /// A collection's start mark; the kind tells apart a block mapping and a complex key starting with it.
+    private struct MarkKey: Hashable { var line: Int; var column: Int; var isMapping: Bool }
+
+    /// How many nodes converting `node` would visit, with aliases expanded, computed without expanding them:
+    /// an alias is a copy of its anchored node and keeps that node's source mark, so sizes are remembered per
+    /// mark and each distinct node is measured once. A billion-laughs document is refused in microseconds
+    /// instead of after millions of conversions. Stops counting past `cap`.
+    private static func expandedSize(_ node: Node, sizes: inout [MarkKey: Int], cap: Int) -> Int {
+        let children: [Node]
+        switch node {
+        case .scalar, .alias: return 1
+        case .sequence(let sequence): children = Array(sequence)
+        case .mapping(let mapping): children = mapping.flatMap { [$0.key, $0.value] }
+        }
+        let isMapping: Bool
+        if case .mapping = node { isMapping = true } else { isMapping = false }
+        let key = node.mark.map { MarkKey(line: $0.line, column: $0.column, isMapping: isMapping) }
+        if let key, let known = sizes[key] { return known }
+        var total = 1
+        for child in children {
+            total += expandedSize(child, sizes: &sizes, cap: cap)
+            if total > cap { break }
+        }
+        if let key { sizes[key] = total }
+        return total
     }
 
     private static func convert(_ node: Node, depth: Int, budget: inout Int, limits: Limits) throws -> JSONValue {

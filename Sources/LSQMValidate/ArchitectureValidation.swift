@@ -80,7 +80,7 @@ struct ArchitectureValidation {
                 let result = try await command(.apply, record, deadline) { try await prepared.apply(timeout: $0) }
                 guard result.succeeded else { throw Verdict(status: .failed, step: .apply, message: "terraform apply failed: \(Self.lastError(result))") }
             }
-            let outputs = try await prepared.outputs(timeout: remaining(deadline))
+            let outputs = try await step(.apply, deadline) { try await prepared.outputs(timeout: remaining(deadline)) }
             guard outputs.result.succeeded else {
                 throw Verdict(status: outputs.result.timedOut ? .timeout : .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))")
             }
@@ -141,9 +141,12 @@ struct ArchitectureValidation {
         Verdict(status: .timeout, step: step, message: "the validation ran past LSQM_TIMEOUT (\(options.timeout.components.seconds) s) during \(step.rawValue)")
     }
 
+    private struct DeadlinePassed: Error {}
+
+    /// Time left before the deadline; throws once it has passed (`step` turns that into TIMEOUT).
     private func remaining(_ deadline: ContinuousClock.Instant) throws -> Duration {
         let left = deadline - ContinuousClock.now
-        guard left > .zero else { throw Verdict(status: .timeout, step: .apply, message: "the validation ran past LSQM_TIMEOUT") }
+        guard left > .zero else { throw DeadlinePassed() }
         return left
     }
 

@@ -137,7 +137,13 @@ struct TerraformWorkspace {
             guard let regex = try? NSRegularExpression(pattern: pattern),
                   let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
                   let range = Range(match.range(at: 1), in: text) else { continue }
-            return "\(label) \(text[range])"
+            var found = "\(label) \(text[range])"
+            // Say why when terraform does: a version constraint the mirror cannot meet reads very differently
+            // from a provider that is not there at all.
+            if let reason = text.range(of: #"no available releases match the given constraints [^\n]*?(?=  |$)"#, options: .regularExpression) {
+                found += " (\(text[reason].trimmingCharacters(in: .whitespaces)))"
+            }
+            return found
         }
         return nil
     }
@@ -209,6 +215,9 @@ struct ProviderOverride {
         if let alias { lines.append("  alias = \"\(alias)\"") }
         if let region { lines.append("  region = \"\(region)\"") }
         lines += [
+            // An empty profile unsets one the architecture names ("default", "prod"): with no shared AWS
+            // config on the machine the provider would otherwise fail before any request.
+            "  profile = \"\"",
             "  access_key = \"test\"",
             "  secret_key = \"test\"",
             "  skip_credentials_validation = true",

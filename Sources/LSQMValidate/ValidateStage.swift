@@ -32,13 +32,16 @@ public struct ValidateOptions: Sendable {
     }
 
     /// The usual settings under a cache directory: `<cache>/terraform-plugins` and `<cache>/venvs`.
+    /// `LSQM_HEALTH_TIMEOUT` (seconds, default 90) bounds the wait for an emulator to become healthy.
     public static func standard(configuration: Configuration, cacheDirectory: URL, environment: [String: String],
                                 runID: String = RunID.make(), shard: Shard? = nil) -> ValidateOptions {
-        ValidateOptions(runID: runID, parallel: configuration.parallel, timeout: .seconds(configuration.timeoutSeconds),
-                        terraform: TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: configuration.terraformMirror),
-                                                     pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true)),
-                        venvDirectory: cacheDirectory.appendingPathComponent("venvs", isDirectory: true),
-                        environment: environment, shard: shard)
+        let health = environment["LSQM_HEALTH_TIMEOUT"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 90
+        let terraform = TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: configuration.terraformMirror),
+                                          pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true))
+        return ValidateOptions(runID: runID, parallel: configuration.parallel, timeout: .seconds(configuration.timeoutSeconds),
+                               healthTimeout: .seconds(health), terraform: terraform,
+                               venvDirectory: cacheDirectory.appendingPathComponent("venvs", isDirectory: true),
+                               environment: environment, shard: shard)
     }
 }
 

@@ -90,7 +90,37 @@ extension CommandContext {
 }
 
 extension CommandContext {
-    /// The host HTTP service plugins use. (Replaced by the full service — auth, rate limits, ETag cache — when
-    /// the discovery work lands; until then plugins get no network, which local sources do not need.)
-    func httpService() throws -> HostHTTPService? { nil }
+    /// Where discovery sources' remote services live (`LSQM_GITHUB_API_URL`, `LSQM_GITHUB_RAW_URL`,
+    /// `LSQM_TERRAFORM_REGISTRY_URL`, else the public services).
+    func discoveryEndpoints() throws -> DiscoveryEndpoints { try DiscoveryEndpoints.fromEnvironment(environment) }
+
+    /// The host HTTP service plugins use: GITHUB_TOKEN to the GitHub API host only, rate limits, backoff, the
+    /// ETag cache under the cache directory, and dry-run (requests listed, not sent).
+    /// Budgets per source come from each source's config (`request_budget`, `rate_limit_wait_seconds`).
+    func httpService(sources: [PluginSelection] = []) throws -> HTTPService {
+        var http = HTTPService.Options(endpoints: try discoveryEndpoints(), githubToken: configuration.githubToken,
+                                       cacheDirectory: cacheDirectory.appendingPathComponent("http", isDirectory: true), dryRun: options.dryRun)
+        http.sourceLimits = SourceLimits.from(configs: sources.map { ($0.name, $0.config) })
+        return HTTPService(options: http, logger: logger)
+    }
+}
+
+extension CommandContext {
+    /// Plugin selections with the host's defaults under each one's own config (its own keys win): the service
+    /// endpoints (`github_api_url`, `github_raw_url`, `terraform_registry_url`) and `issue_repo`. Never secrets.
+    func withPluginDefaults(_ selections: [PluginSelection]) throws -> [PluginSelection] {
+        let endpoints = try discoveryEndpoints()
+        return selections.map { selection in
+            var config = endpoints.pluginConfig(merging: selection.config).objectValue ?? [:]
+            if config["issue_repo"] == nil { config["issue_repo"] = .string(configuration.issueRepo) }
+            return PluginSelection(name: selection.name, config: .object(config))
+        }
+    }
+
+    /// The artifact repository lock: stages that write shared files (the index, reports, git) hold it, so
+    /// overlapping runs take turns instead of clobbering each other.
+    func lockRepository(stage: String) async throws -> FileLock {
+        try await FileLock.acquire(localRepositoryPath.deletingLastPathComponent().appendingPathComponent(".\(localRepositoryPath.lastPathComponent).lsqm-lock"),
+                                   logger: logger, stage: stage)
+    }
 }

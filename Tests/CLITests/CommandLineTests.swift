@@ -42,10 +42,17 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("SIGABRT"), bad.stdout)
     }
 
-    func testStagesNotBuiltSayNotImplementedAndExit2() async throws {
-        let result = try await LSQMProcess.run(["merge"], environment: ["ARTIFACT_REPO": scratch.path])
-        XCTAssertEqual(result.exitCode, 2)
-        XCTAssertTrue(result.stderr.contains("not implemented yet"), result.stderr)
+    func testToolFailuresAreOneClearLineAndExit2() async throws {
+        let repo = scratch.appendingPathComponent("repo")
+        let sync = try await LSQMProcess.run(["sync"], environment: ["ARTIFACT_REPO": repo.path])
+        XCTAssertEqual(sync.exitCode, 0, sync.stderr)
+        let merge = try await LSQMProcess.run(["merge"], environment: ["ARTIFACT_REPO": repo.path])
+        XCTAssertEqual(merge.exitCode, 2)
+        XCTAssertTrue(merge.stderr.contains("lsqm: failed to merge runs: no run folders were given"), merge.stderr)
+        let status = try await LSQMProcess.run(["status"], environment: ["ARTIFACT_REPO": scratch.appendingPathComponent("nothing").path])
+        XCTAssertEqual(status.exitCode, 2)
+        XCTAssertTrue(status.stderr.contains("it is not an lsqm artifact repository yet"), status.stderr)
+        XCTAssertTrue(status.stderr.contains("hint: run 'lsqm sync'"), status.stderr)
     }
 
     func testConfigShowRedactsSecrets() async throws {

@@ -95,6 +95,8 @@ final class HCLTokenizerTests: XCTestCase {
             ("resource \"x\" \"y\" {\n", "missing '}'"),
             ("a = (1", "missing ')'"),
             ("a = 1 @", "unexpected character"),
+            ("a = \"" + String(repeating: "${\"", count: 100_000), "nested deeper than 128"),
+            (String(repeating: "a {\n", count: 100_000), "nested deeper than 128"),
         ] {
             XCTAssertThrowsError(try HCLReader.parse(source), source) { error in
                 let text = "\(error)"

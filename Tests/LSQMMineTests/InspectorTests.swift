@@ -120,6 +120,21 @@ final class ArchitectureInspectorTests: XCTestCase {
         XCTAssertEqual(inspection.problems, [])
     }
 
+    func testServerlessFunctionListsAndMissingReferences() throws {
+        let service = """
+        service: s
+        provider: aws
+        functions:
+          - ${file(fns/a.yml)}
+          - g: {handler: g.h, events: [{websocket: $connect}]}
+          - ${file(missing.yml)}
+        """
+        let inspection = try ArchitectureInspector.inspect(files: files(["serverless.yml": service, "fns/a.yml": "f: {handler: f.h}\n"]))
+        XCTAssertEqual(inspection.resourceCount, 2)
+        XCTAssertEqual(inspection.services, ["apigatewayv2", "iam", "lambda", "logs"])
+        XCTAssertEqual(inspection.problems, ["${file(missing.yml)} refers to a file that is not in the architecture"])
+    }
+
     func testTerraformResourcesDataSourcesAndModules() throws {
         let main = """
         data "aws_caller_identity" "me" {}

@@ -107,10 +107,13 @@ final class ArchitectureScannerTests: XCTestCase {
         try outside.write("secret.tf", "resource \"aws_s3_bucket\" \"leak\" {}\n")
         try scratch.write("arch/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n")
         try scratch.write("arch/lambda.zip", Data([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0xFF]))
+        try scratch.write("arch/binary.tf", Data([0x72, 0x00, 0xFF, 0xFE]))
         try scratch.write("arch/latin1.txt", Data([0x63, 0x61, 0x66, 0xE9]))
         try scratch.write("arch/huge.json", Data(repeating: 0x20, count: (10 << 20) + 1))
         try scratch.write("arch/bomb.yaml", aliasBomb)
         try scratch.write("arch/template.yaml", "Resources: [unclosed\n")
+        try scratch.write("arch/deep.json", "{\"Resources\": " + String(repeating: "[", count: 100_000))
+        try scratch.write("arch/deep.yaml", "Resources: " + String(repeating: "{a: ", count: 100_000))
         try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/outside.tf").path,
                                                    withDestinationPath: outside.root.appendingPathComponent("secret.tf").path)
         try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/etc").path, withDestinationPath: "/etc")
@@ -125,7 +128,9 @@ final class ArchitectureScannerTests: XCTestCase {
         XCTAssertEqual(result.architectures.map(\.folder), ["arch"], "the bomb-only folder has nothing left to deploy")
         let arch = try XCTUnwrap(result.architectures.first)
         let reasons = Dictionary(uniqueKeysWithValues: arch.skipped.map { ($0.path, $0.reason) })
-        XCTAssertEqual(reasons["lambda.zip"], "binary file (not UTF-8 text)")
+        // A zip is architecture content (Terraform hashes it); binary bytes where text belongs are refused.
+        XCTAssertNil(reasons["lambda.zip"])
+        XCTAssertEqual(reasons["binary.tf"], "binary file (not UTF-8 text)")
         XCTAssertEqual(reasons["latin1.txt"], "binary file (not UTF-8 text)")
         XCTAssertEqual(reasons["huge.json"], "\((10 << 20) + 1) bytes, over the 10 MB cap")
         XCTAssertTrue(reasons["bomb.yaml"]?.contains("alias bomb") == true, "\(reasons)")
@@ -136,8 +141,8 @@ final class ArchitectureScannerTests: XCTestCase {
         if getuid() != 0 {
             XCTAssertTrue(reasons["unreadable.tf"]?.hasPrefix("unreadable:") == true, "\(reasons)")
         }
-        XCTAssertEqual(arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["main.tf", "template.yaml"],
-                       "an invalid template stays, for the inspector to report")
+        XCTAssertEqual(arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["deep.json", "deep.yaml", "lambda.zip", "main.tf", "template.yaml"],
+                       "invalid YAML and JSON stay, for the inspector to report")
         XCTAssertFalse(arch.files.contains { String(decoding: $0.content, as: UTF8.self).contains("leak") })
         XCTAssertTrue(result.skipped.contains { $0.path == "bomb-only/template.yaml" && $0.reason.contains("alias bomb") }, "\(result.skipped)")
     }

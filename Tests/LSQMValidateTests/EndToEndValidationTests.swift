@@ -32,7 +32,7 @@ final class EndToEndValidationTests: XCTestCase {
         let runtime = HostRuntime(emulator: .moto, environment: environment)
 
         // The tiny-timeout run goes alongside the main one (its own run, its own limit).
-        var slowOptions = fixtures.options(timeout: .seconds(4), environment: environment)
+        var slowOptions = fixtures.options(timeout: .seconds(20), environment: environment)
         slowOptions.cleanupTimeout = .seconds(60)
         var mainOptions = fixtures.options(environment: environment)
         // Destroying SQS queues takes a minute or more on a loaded 2-core machine; a slower destroy is only

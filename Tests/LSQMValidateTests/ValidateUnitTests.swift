@@ -38,7 +38,7 @@ final class ProviderOverrideTests: XCTestCase {
         let files = plan.files(endpoint: endpoint, region: "us-east-1")
         XCTAssertEqual(files.map(\.name), ["lsqm_providers_override.tf"])
         let text = files[0].content
-        for setting in ["access_key = \"test\"", "skip_credentials_validation = true", "skip_requesting_account_id = true",
+        for setting in ["access_key = \"test\"", "profile = \"\"", "skip_credentials_validation = true", "skip_requesting_account_id = true",
                         "skip_metadata_api_check = true", "s3_use_path_style = true",
                         "    s3 = \"http://127.0.0.1:45000\"", "    sts = \"http://127.0.0.1:45000\"", "    iam = \"http://127.0.0.1:45000\""] {
             XCTAssertTrue(text.contains(setting), setting)
@@ -64,6 +64,16 @@ final class ProviderOverrideTests: XCTestCase {
             """
         XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: module), "module vpc")
         XCTAssertNil(TerraformWorkspace.missingDependency(inInitOutput: "Error: Unsupported argument"))
+        let constraint = """
+            Error: Failed to query available provider packages
+
+            Could not retrieve the list of available versions for provider hashicorp/aws:
+            no available releases match the given constraints ~> 6.0
+
+            To see which modules are currently depending on hashicorp/aws
+            """
+        XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: constraint),
+                       "provider hashicorp/aws (no available releases match the given constraints ~> 6.0)")
     }
 
     func testCLIConfigInstallsMirroredProvidersFromTheMirrorOnly() throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMHost
 import LSQMMine
 import LSQMSync
 
@@ -38,7 +39,7 @@ extension CommandContext {
                 "path": .string(url.path), "ignore": .array(ignore.map { .string($0) }),
             ]))
         }
-        return selections
+        return try withPluginDefaults(selections)
     }
 
     /// Makes sure the artifact repository exists (a new local one is initialised) before a stage writes to it.
@@ -49,12 +50,29 @@ extension CommandContext {
     }
 
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
+        // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
         let selections = try sourceSelections(local: local, ignore: ignore)
         if !options.dryRun { try await ensureRepository() }
-        let manager = pluginManager(http: try httpService())
-        return try await logger.stage("mine") {
-            try await MineStage.run(.init(store: store, sources: selections, normalizers: configuration.normalizers, manager: manager,
+        let lock = try await lockRepository(stage: "mine")
+        defer { lock.release() }
+        let http = try httpService(sources: selections)
+        let manager = pluginManager(http: http)
+        let output = try await logger.stage("mine") {
+            try await MineStage.run(.init(store: store, sources: selections, normalizers: try withPluginDefaults(configuration.normalizers), manager: manager,
                                           dryRun: options.dryRun, logger: logger))
         }
+        logHTTP(http)
+        return output
+    }
+
+    /// Per-source request counts (full downloads against 304s), and in a dry run the requests that were not sent.
+    func logHTTP(_ http: HTTPService) {
+        for (source, counters) in http.counters.sorted(by: { $0.key < $1.key }) {
+            let fields = ((try? JSONCoding.decode(JSONValue.self, from: JSONCoding.encode(counters)))?.objectValue ?? [:])
+                .merging(["source": .string(source)]) { _, new in new }
+            logger.info("mine", "http_requests", "\(source): \(counters.requests) requests, \(counters.fullDownloads) full downloads, "
+                        + "\(counters.notModified) answered 304\(counters.stoppedReason.map { "; stopped: \($0)" } ?? "")", fields: fields)
+        }
+        for line in http.dryRunRequests { logger.info("mine", "dry_run_request", "would send \(line)") }
     }
 }

@@ -43,31 +43,7 @@ struct ValidateCommand: AsyncParsableCommand {
             for architecture in selected { print("  \(architecture.id.prefix(12))  \(architecture.name)") }
             return
         }
-        let runtime = try await EmulatorSelection.runtime(for: choice, configuration: context.configuration, environment: context.environment)
-        context.logger.info("validate", "emulator", "validating against " + EmulatorSelection.describe(await runtime.info))
-
-        var options = ValidateOptions.standard(configuration: context.configuration, cacheDirectory: context.cacheDirectory,
-                                               environment: context.environment, shard: shard)
-        let progress = ProgressLine(total: selected.count, enabled: isatty(STDERR_FILENO) == 1 && context.logger.format == .human)
-        options.progress = { progress.update($0) }
-
-        // Ctrl-C / SIGTERM cancel the stage: running validations tear down (processes killed, emulators
-        // stopped), the partial run is written, and lsqm exits.
-        let stage = Task { [options] in
-            try await ValidateStage.run(architectures: selected, store: store, runtime: runtime, options: options, logger: context.logger)
-        }
-        let signals = SignalCancellation { stage.cancel() }
-        progress.start()
-        let run: RunRecord
-        do {
-            run = try await stage.value
-        } catch {
-            progress.finish()
-            signals.cancel()
-            throw error
-        }
-        progress.finish()
-        signals.cancel()
+        let run = try await context.validate(selected, emulator: choice, shard: shard)
 
         if json {
             try context.printJSON(run.results.map(Self.summary))
@@ -101,6 +77,34 @@ struct ValidateCommand: AsyncParsableCommand {
 }
 
 extension CommandContext {
+    /// Validates `selected` against a runtime for `emulator`, with TTY progress and Ctrl-C cancellation;
+    /// writes and returns the run.
+    func validate(_ selected: [Architecture], emulator choice: String, shard: Shard?, runID: String = RunID.make()) async throws -> RunRecord {
+        let store = try initializedStore(for: "validate")
+        let runtime = try await EmulatorSelection.runtime(for: choice, configuration: configuration, environment: environment)
+        logger.info("validate", "emulator", "validating against " + EmulatorSelection.describe(await runtime.info))
+
+        var options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cacheDirectory,
+                                               environment: environment, shard: shard)
+        options.runID = runID
+        let progress = ProgressLine(total: selected.count, enabled: isatty(STDERR_FILENO) == 1 && logger.format == .human)
+        options.progress = { progress.update($0) }
+
+        // Ctrl-C / SIGTERM cancel the stage: running validations tear down (processes killed, emulators
+        // stopped), the partial run is written, and lsqm exits.
+        let logger = self.logger
+        let stage = Task { [options] in
+            try await ValidateStage.run(architectures: selected, store: store, runtime: runtime, options: options, logger: logger)
+        }
+        let signals = SignalCancellation { stage.cancel() }
+        progress.start()
+        defer {
+            progress.finish()
+            signals.cancel()
+        }
+        return try await stage.value
+    }
+
     /// The artifact store, or a clear error when the repository has not been set up yet.
     func initializedStore(for command: String) throws -> ArtifactStore {
         let store = self.store

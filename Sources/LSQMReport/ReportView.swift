@@ -1,0 +1,150 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+
+/// Everything the HTML template shows, as plain stored properties (the template engine reads them by
+/// reflection). Strings here are raw data; the template escapes them.
+struct ReportView {
+    struct Card { var key: String; var label: String; var value: String; var delta: String; var trend: String }
+    struct Emulator { var name: String; var runtime: String; var version: String; var digest: String }
+    struct Change {
+        var name: String
+        var arch: String
+        var archShort: String
+        var previous: String
+        var current: String
+        /// Nil (not empty) when there is nothing to show, so the template's section drops its punctuation too.
+        var reruns: String?
+        var services: String?
+        var url: String?
+    }
+    struct ChangeList { var id: String; var title: String; var count: Int; var items: [Change]; var more: Int; var hasMore: Bool }
+    struct MatrixRow {
+        var service: String
+        var total: Int
+        var passed: Int
+        var partial: Int
+        var failed: Int
+        var timeout: Int
+        var error: Int
+        var passRate: String
+        var spark: Charts.Sparkline?
+        var declining: Bool
+        var baseline: String
+    }
+    struct Flaky { var name: String; var archShort: String; var times: Int; var lastRun: String; var reruns: String }
+
+    var title: String
+    var runID: String
+    var startedAt: String
+    var finishedAt: String
+    var generatedAt: String
+    var previousRunID: String?
+    var emulator: Emulator?
+    var cards: [Card]
+    var regressions: [Change]
+    var regressionCount: Int
+    var hasRegressions: Bool
+    var regressionsMore: Int
+    var hasRegressionsMore: Bool
+    var unconfirmed: [Change]
+    var unconfirmedCount: Int
+    var hasUnconfirmed: Bool
+    var unconfirmedMore: Int
+    var hasUnconfirmedMore: Bool
+    var unconfirmedNote: String
+    var comparisonNote: String
+    var matrix: [MatrixRow]
+    var decliningServices: [String]
+    var hasDeclining: Bool
+    var passChart: Charts.LineChart?
+    var statusChart: Charts.BarChart?
+    var chartRuns: Int
+    var changes: [ChangeList]
+    var flaky: [Flaky]
+    var hasFlaky: Bool
+    var totalRows: Int
+    var version: String
+    var css: String
+    var script: String
+    var contentSecurityPolicy: String
+    var dataJSON: String
+    var detailsJSON: String
+}
+
+extension ReportView {
+    /// How many runs the trend charts and sparklines show.
+    static let chartRuns = 12
+    /// Entries listed in a banner; the rest are one filter away in the table (previous status PASSED).
+    static let bannerLimit = 50
+    /// Entries shown per change list (fixes, new, removed); the table holds every architecture anyway.
+    static let listLimit = 200
+
+    static func cards(current: StatusCounts, previous: StatusCounts?) -> [Card] {
+        // For passed (and pass rate) up is good; for every failure kind up is bad.
+        func card(_ key: String, _ label: String, _ value: Int, _ before: Int?, upIsGood: Bool) -> Card {
+            guard let before else { return Card(key: key, label: label, value: "\(value)", delta: "first run", trend: "same") }
+            let delta = value - before
+            let trend = delta == 0 ? "same" : ((delta > 0) == upIsGood ? "good" : "bad")
+            return Card(key: key, label: label, value: "\(value)", delta: delta == 0 ? "±0" : (delta > 0 ? "+\(delta)" : "−\(-delta)"), trend: trend)
+        }
+        var cards = [card("total", "Total", current.total, previous?.total, upIsGood: true)]
+        for status in ValidationStatus.allCases {
+            cards.append(card(status.rawValue.lowercased(), status.rawValue.capitalized, current.count(status), previous?.count(status),
+                              upIsGood: status == .passed))
+        }
+        let rate = current.passRate.map { $0 * 100 }
+        let before = previous?.passRate.map { $0 * 100 }
+        var rateCard = Card(key: "rate", label: "Pass rate", value: rate.map(Charts.percent) ?? "n/a", delta: "first run", trend: "same")
+        if let rate, let before {
+            let delta = ((rate - before) * 10).rounded() / 10
+            rateCard.delta = delta == 0 ? "±0 pts" : String(format: "%@%.1f pts", delta > 0 ? "+" : "−", abs(delta))
+            rateCard.trend = delta == 0 ? "same" : (delta > 0 ? "good" : "bad")
+        } else if previous != nil {
+            rateCard.delta = "n/a"
+        }
+        cards.append(rateCard)
+        return cards
+    }
+
+    static func change(_ change: ResultChange, reruns: [ValidationStatus] = []) -> Change {
+        Change(name: change.name, arch: change.arch, archShort: ReportText.short(change.arch),
+               previous: change.previous?.rawValue ?? "—", current: change.current?.rawValue ?? "—",
+               reruns: reruns.isEmpty ? nil : reruns.map(\.rawValue).joined(separator: ", "),
+               services: change.services.isEmpty ? nil : change.services.joined(separator: ", "),
+               url: ReportText.safeURL(change.sourceURL))
+    }
+
+    static func changeList(id: String, title: String, _ changes: [ResultChange]) -> ChangeList {
+        ChangeList(id: id, title: title, count: changes.count, items: changes.prefix(listLimit).map { change($0) },
+                   more: max(0, changes.count - listLimit), hasMore: changes.count > listLimit)
+    }
+
+    static func matrix(trends: TrendSet, currentRunID: String, chartRunIDs: [String]) -> [MatrixRow] {
+        trends.services.compactMap { trend -> MatrixRow? in
+            guard let latest = trend.latest, latest.runID == currentRunID else { return nil }
+            let rateByRun = Dictionary(trend.points.map { ($0.runID, $0.passRate) }, uniquingKeysWith: { $1 })
+            let c = latest.counts
+            return MatrixRow(service: trend.service, total: c.total, passed: c.passed, partial: c.partial, failed: c.failed,
+                             timeout: c.timeout, error: c.error, passRate: latest.passRate.map(Charts.percent) ?? "n/a",
+                             spark: Charts.sparkline(chartRunIDs.map { rateByRun[$0] ?? nil }), declining: trend.declining,
+                             baseline: trend.baselinePassRate.map(Charts.percent) ?? "")
+        }
+    }
+
+    /// Architectures that were flaky (passed on a confirming re-run) in any of the given comparisons, most often first.
+    static func flaky(_ comparisons: [RunComparison]) -> [Flaky] {
+        var byArch: [String: Flaky] = [:]
+        for comparison in comparisons.sorted(by: { $0.currentRunID < $1.currentRunID }) {
+            for checked in comparison.flaky {
+                var entry = byArch[checked.change.arch] ?? Flaky(name: checked.change.name, archShort: ReportText.short(checked.change.arch),
+                                                                 times: 0, lastRun: "", reruns: "")
+                entry.times += 1
+                entry.lastRun = comparison.currentRunID
+                entry.reruns = ([checked.change.current?.rawValue].compactMap { $0 } + checked.reruns.map(\.rawValue)).joined(separator: " → ")
+                byArch[checked.change.arch] = entry
+            }
+        }
+        return byArch.values.sorted { ($0.times, $1.name) > ($1.times, $0.name) }
+    }
+}

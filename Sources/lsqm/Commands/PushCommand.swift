@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMPush
+
+struct PushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "push", abstract: "Commit the latest run's results and push them to the artifact repository.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("run"), help: "The run the commit message describes (default: the newest).") var runID: String?
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() async throws {
+        let context = try CommandContext(global)
+        let output = try await context.push(runID: runID, newArchitectureIDs: [])
+        if json { return try context.printJSON(output) }
+        if global.dryRun {
+            print("dry run: would commit \(output.changes.count) changed paths, pruning \(output.pruned.count) old runs")
+            print("message:\n\(output.message)")
+        } else {
+            print(output.pushed ? "pushed \(output.commit ?? "")" : (output.note ?? (output.committed ? "committed" : "nothing to commit")))
+        }
+    }
+}
+
+extension CommandContext {
+    func push(runID: String?, newArchitectureIDs: [String]) async throws -> PushStage.Output {
+        let store = try initializedStore(for: "push")
+        let lock = try await lockRepository(stage: "push")
+        defer { lock.release() }
+        let message: (title: String, body: String)
+        if store.runIDs().isEmpty && runID == nil {
+            message = ("lsqm: update architectures and apps", "")
+        } else {
+            message = try RunOverview.load(store: store, runID: runID, newArchitectureIDs: newArchitectureIDs).commitMessage
+        }
+        return try await logger.stage("push") {
+            try await PushStage.run(.init(workingCopy: store.root, title: message.title, body: message.body, token: configuration.githubToken,
+                                          dryRun: options.dryRun, logger: logger))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import LSQMBasics
+import LSQMCore
+import LSQMTestSupport
+@testable import LSQMValidate
+import XCTest
+
+final class CancellationAndCommandTests: XCTestCase {
+    /// Ctrl-C cancels the stage's task: the validation in flight is torn down (terraform, the provider and
+    /// the emulator killed), the partial run is written, and no process is left behind.
+    func testCancellationLeavesNothingRunning() async throws {
+        try ValidateFixtures.skipUnlessInstalled(["terraform", "moto_server"])
+        let fixtures = try ValidateFixtures()
+        defer { fixtures.remove() }
+        let architecture = try fixtures.add(name: "queue", services: ["sqs"], terraform: [ValidateFixtures.text("main.tf", """
+            resource "aws_sqs_queue" "q" { name = "lsqm-cancelled" }
+            """)])
+        let options = fixtures.options()
+        let store = fixtures.store
+        let stage = Task {
+            try await ValidateStage.run(architectures: [architecture], store: store, runtime: HostRuntime(emulator: .moto),
+                                        options: options, logger: .silent)
+        }
+        // Cancel once terraform is running (or the validation is over, which the test also accepts).
+        for _ in 0..<600 where Self.workspaceProcesses().isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        stage.cancel()
+        do {
+            _ = try await stage.value
+        } catch let error as LSQMError {
+            XCTAssertEqual(error.kind, .cancelled, "\(error)")
+        }
+        XCTAssertEqual(Self.workspaceProcesses(), [], "processes still running in a validation workspace")
+        let run = try store.loadRun(options.runID)
+        let result = try XCTUnwrap(run.results.first, "the partial run is written")
+        let log = try String(contentsOf: store.runDirectory(run.runID).appendingPathComponent("logs/\(result.arch).log"), encoding: .utf8)
+        let port = try XCTUnwrap(ValidateFixtures.emulatorPort(inLog: log))
+        let listening = await ValidateFixtures.isListening(port)
+        XCTAssertFalse(listening, "the emulator on \(port) is still running")
+    }
+
+    /// Processes whose working directory is inside a validation's temp dir (terraform, its provider, pytest).
+    static func workspaceProcesses() -> [String] {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
+        return pids.compactMap { pid in
+            guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  cwd.contains("/lsqm-validate-"), !cwd.contains("lsqm-validate-test") else { return nil }
+            return "\(pid) \(cwd)"
+        }
+    }
+
+    /// `lsqm validate --json` prints one object per architecture with the documented keys and writes the run.
+    func testValidateCommandPrintsJSONAndWritesTheRun() async throws {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/lsqm").standardizedFileURL
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("build lsqm first (swift build)") }
+        let unhealthy = try HTTPTestServer { _ in .text("no", status: 503) }
+        defer { unhealthy.stop() }
+        let fixtures = try ValidateFixtures()
+        defer { fixtures.remove() }
+        let architecture = try fixtures.add(name: "bucket", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# nothing\n")])
+        var environment = SecretEnvironment.scrubbed()
+        environment["ARTIFACT_REPO"] = fixtures.store.root.path
+        environment["LSQM_CACHE_DIR"] = fixtures.cache.path
+        environment["LSQM_HEALTH_TIMEOUT"] = "1"
+        let result = try await Subprocess.run([binary.path, "validate", "--emulator", unhealthy.baseURL.absoluteString, "--json",
+                                               "--arch", String(architecture.id.prefix(8)), "--log-format", "json"],
+                                              environment: environment, timeout: .seconds(300))
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let printed = try JSONCoding.decode([JSONValue].self, from: Data(result.stdout.utf8))
+        XCTAssertEqual(printed.count, 1)
+        for key in ["arch", "source_url", "status", "durations", "error"] { XCTAssertNotNil(printed[0][key], key) }
+        XCTAssertEqual(printed[0]["arch"]?.stringValue, architecture.id)
+        XCTAssertEqual(printed[0]["status"]?.stringValue, "ERROR")
+        XCTAssertEqual(fixtures.store.runIDs().count, 1, "runs/<run_id>/results.json is written")
+        XCTAssertTrue(result.stderr.contains("\"event\":\"emulator\""), "the log says which emulator: \(result.stderr)")
+
+        let bad = try await Subprocess.run([binary.path, "validate", "--shard", "5/4"], environment: environment, timeout: .seconds(60))
+        XCTAssertEqual(bad.exitCode, 2)
+        XCTAssertTrue(bad.stderr.contains("expected I/N"), bad.stderr)
+    }
+}

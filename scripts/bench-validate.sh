@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Benchmark of the validate stage (a script that prints figures; not a timed test).
+#
+# Ten Terraform architectures from ../shared/corpus/terraform that need only hashicorp/aws and apply on
+# moto_server are validated twice:
+#   1. `lsqm validate --emulator host:moto` (default --parallel 4, shared plugin cache), deploy-only;
+#   2. a plain shell loop doing the same steps one after another: start moto, init, apply, destroy, stop.
+# Printed: wall time of each, the ratio, the median of each step, and terraform init time with the cache.
+# Targets: lsqm ≤ 0.5× the loop; init ≤ 1 s with the cache.
+#
+# usage: scripts/bench-validate.sh [ARCH_FOLDER ...]
+#   LSQM_BIN     the lsqm binary (default: .build/release/lsqm, else .build/debug/lsqm)
+#   LSQM_CORPUS  the corpus (default: ../shared/corpus next to the repository)
+#   LSQM_PARALLEL, LSQM_TF_PLUGIN_MIRROR as for lsqm.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CORPUS=${LSQM_CORPUS:-$ROOT/../shared/corpus}
+LSQM=${LSQM_BIN:-}
+if [ -z "$LSQM" ]; then
+    if [ -x "$ROOT/.build/release/lsqm" ]; then LSQM=$ROOT/.build/release/lsqm; else LSQM=$ROOT/.build/debug/lsqm; fi
+fi
+MIRROR=${LSQM_TF_PLUGIN_MIRROR:-/opt/tf-plugins}
+for tool in terraform moto_server python3 curl "$LSQM"; do
+    command -v "$tool" >/dev/null || { echo "bench-validate: $tool not found" >&2; exit 2; }
+done
+[ -d "$CORPUS/terraform" ] || { echo "bench-validate: no corpus at $CORPUS" >&2; exit 2; }
+
+# Chosen because they need only hashicorp/aws, no registry module, no file outside their folder, no
+# required variable, and apply on moto 5.2.1.
+ARCHS=("$@")
+if [ ${#ARCHS[@]} -eq 0 ]; then
+    ARCHS=(
+        aws-samples__serverless-patterns__apigw-rest-api-http-integration-terraform
+        aws-samples__serverless-patterns__cloudwatch-metric-streams-firehose-terraform
+        aws-samples__serverless-patterns__eventbridge-schedule-to-cloudwatch-terraform
+        aws-samples__serverless-patterns__eventbridge-schedule-to-sns-tf
+        aws-samples__serverless-patterns__eventbridge-sfn-terraform
+        aws-samples__serverless-patterns__eventbridge-sns-terraform
+        aws-samples__serverless-patterns__iot-sns-sqs-terraform
+        aws-samples__serverless-patterns__s3-eventbridge-sfn-terraform
+        aws-samples__serverless-patterns__s3-sns-terraform
+        aws-samples__serverless-patterns__sfn-sns-tf
+    )
+fi
+
+WORK=$(mktemp -d /tmp/lsqm-bench-XXXXXX)
+MOTO_PID=
+cleanup() {
+    [ -n "$MOTO_PID" ] && kill "$MOTO_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+
+# An artifact repository holding the architectures, laid out as the mine stage does (files + index entry).
+python3 - "$CORPUS/terraform" "$WORK/repo" "${ARCHS[@]}" <<'PY'
+import hashlib, json, os, sys
+corpus, repo, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+index = {"version": 1, "architectures": {}, "skipped": {}}
+for name in names:
+    src = os.path.join(corpus, name)
+    files = []
+    for dirpath, _, filenames in os.walk(src):
+        for f in filenames:
+            if f.endswith(".tf") or f.endswith(".tfvars"):
+                path = os.path.relpath(os.path.join(dirpath, f), src)
+                files.append((path, open(os.path.join(dirpath, f), "rb").read()))
+    files.sort()
+    h = hashlib.sha256()
+    for path, content in files:
+        h.update(path.encode() + b"\0" + str(len(content)).encode() + b"\0" + content)
+    arch = h.hexdigest()
+    for sub in ("files", "terraform"):
+        for path, content in files:
+            target = os.path.join(repo, "architectures", arch, sub, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "wb").write(content)
+    text = b"".join(c for _, c in files).decode("utf-8", "replace")
+    services = sorted({t.split("_")[1] for t in __import__("re").findall(r'resource\s+"(aws_[a-z0-9_]+)"', text)})
+    index["architectures"][arch] = {
+        "id": arch, "name": name, "kind": "terraform", "source_url": "corpus://terraform/" + name, "source": "bench",
+        "services": services, "resource_count": text.count('resource "'), "files": [p for p, _ in files],
+        "discovered_at": "2026-01-01T00:00:00Z",
+    }
+for d in ("apps", "runs", "reports/latest", "trends"):
+    os.makedirs(os.path.join(repo, d), exist_ok=True)
+json.dump(index, open(os.path.join(repo, "architectures", "index.json"), "w"), sort_keys=True, indent=2)
+PY
+
+echo "== lsqm validate (${#ARCHS[@]} architectures, parallel ${LSQM_PARALLEL:-4}, $("$LSQM" --version))"
+start=$(now_ms)
+ARTIFACT_REPO=$WORK/repo LSQM_CACHE_DIR=$WORK/cache "$LSQM" validate --emulator host:moto --json --log-format json \
+    >"$WORK/lsqm.json" 2>"$WORK/lsqm.log" || { echo "lsqm validate failed:"; tail -20 "$WORK/lsqm.log"; exit 2; }
+LSQM_MS=$(( $(now_ms) - start ))
+
+echo "== plain shell loop (one after another)"
+# The same provider override lsqm writes: every endpoint name of the provider (from lsqm's generated list).
+python3 - "$ROOT/Sources/LSQMValidate/AWSEndpointNames.swift" > "$WORK/endpoints.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+print("\n".join(re.findall(r'"([a-z0-9]+)"', text[text.index("all: [String] = ["):])))
+PY
+cat > "$WORK/loop.tfrc" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$MIRROR"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+EOF
+: > "$WORK/loop.tsv"
+start=$(now_ms)
+for name in "${ARCHS[@]}"; do
+    dir=$WORK/loop/$name
+    mkdir -p "$dir"
+    cp -r "$CORPUS/terraform/$name/." "$dir/"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    {
+        printf 'provider "aws" {\n  region = "us-east-1"\n  access_key = "test"\n  secret_key = "test"\n'
+        printf '  skip_credentials_validation = true\n  skip_requesting_account_id = true\n  skip_metadata_api_check = true\n'
+        printf '  s3_use_path_style = true\n  endpoints {\n'
+        sed "s|.*|    & = \"http://127.0.0.1:$port\"|" "$WORK/endpoints.txt"
+        printf '  }\n}\n'
+    } > "$dir/bench_providers.tf"
+    # An override file when the architecture has its own provider block, a plain file when it does not.
+    grep -qsE '^\s*provider\s+"aws"' "$dir"/*.tf && mv "$dir/bench_providers.tf" "$dir/bench_providers_override.tf"
+    t0=$(now_ms)
+    moto_server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+    MOTO_PID=$!
+    for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/moto-api/" >/dev/null && break; sleep 0.1; done
+    t1=$(now_ms)
+    export TF_CLI_CONFIG_FILE=$WORK/loop.tfrc AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+    (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1) && rc_init=0 || rc_init=$?
+    t2=$(now_ms)
+    (cd "$dir" && terraform apply -auto-approve -input=false -no-color >apply.log 2>&1) && rc_apply=0 || rc_apply=$?
+    t3=$(now_ms)
+    (cd "$dir" && terraform destroy -auto-approve -input=false -no-color >destroy.log 2>&1) || true
+    t4=$(now_ms)
+    kill "$MOTO_PID"; wait "$MOTO_PID" 2>/dev/null || true
+    MOTO_PID=
+    t5=$(now_ms)
+    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' "$name" $((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3)) $((t5 - t4)) "$rc_init" "$rc_apply" >> "$WORK/loop.tsv"
+done
+LOOP_MS=$(( $(now_ms) - start ))
+
+python3 - "$WORK/lsqm.json" "$WORK/loop.tsv" "$LSQM_MS" "$LOOP_MS" <<'PY'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))
+loop = [line.rstrip("\n").split("\t") for line in open(sys.argv[2]) if line.strip()]
+lsqm_ms, loop_ms = int(sys.argv[3]), int(sys.argv[4])
+def med(values): return statistics.median(values) / 1000 if values else float("nan")
+print()
+print("architectures: %d" % len(results))
+print("lsqm statuses: " + ", ".join("%s %d" % (s, sum(r["status"] == s for r in results)) for s in ("PASSED", "FAILED", "TIMEOUT", "ERROR")))
+print("loop applies ok: %d of %d" % (sum(row[7] == "0" for row in loop), len(loop)))
+print()
+print("wall time   lsqm validate: %7.1f s" % (lsqm_ms / 1000))
+print("            shell loop:    %7.1f s" % (loop_ms / 1000))
+print("            ratio lsqm/loop: %.2f (target <= 0.50)" % (lsqm_ms / loop_ms))
+print()
+print("median per step (s)        lsqm    loop")
+steps = [("emulator start+health", ["emulator_start", "health"], [1]), ("init", ["init"], [2]), ("apply", ["apply"], [3]),
+         ("destroy", ["destroy"], [4]), ("emulator stop", [], [5])]
+for label, keys, columns in steps:
+    ours = [sum(r["durations"].get(k, 0) for k in keys) for r in results if all(k in r["durations"] for k in keys)] if keys else []
+    theirs = [sum(int(row[c]) for c in columns) for row in loop]
+    print("  %-24s %6.2f  %6.2f" % (label, med(ours), med(theirs)))
+inits = sorted(r["durations"]["init"] for r in results if "init" in r["durations"])
+print()
+print("terraform init with the shared plugin cache: median %.2f s, min %.2f s, max %.2f s (target <= 1 s)"
+      % (med(inits), inits[0] / 1000, inits[-1] / 1000))
+failed = [r for r in results if r["status"] != "PASSED"]
+for r in failed:
+    print("  not passed: %s %s: %s" % (r["name"], r["status"], (r["error"] or "")[:200]))
+PY
