@@ -111,6 +111,9 @@ struct TemplateTranslation {
                 plan = ResourcePlan(logicalID: id, cfnType: type, mapping: nil, condition: nil)
             } else if type == "AWS::AppSync::GraphQLSchema", let api = Self.schemaAPI(resource, in: resources) {
                 plan.redirect = api
+            } else if let reason = ResourceMappings.unsupportedShape(type, resource["Properties"]?.objectValue ?? [:]) {
+                plan = ResourcePlan(logicalID: id, cfnType: type, mapping: nil, condition: nil)
+                context.unsupportedShapes[id] = reason
             }
             context.plans[id] = plan
         }
@@ -212,7 +215,9 @@ struct TemplateTranslation {
         // Stack names feed resource names: keep them short, and the part of the folder name that says the most.
         let last = context.architectureName.split(separator: "/").last.map(String.init) ?? "lsqm"
         let tail = last.components(separatedBy: "__").last(where: { !$0.isEmpty }) ?? "lsqm"
-        let stack = String(tail.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+        // Lower case and 20 characters: stack names end up inside bucket names and length-limited names.
+        var stack = String(tail.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(20))
+        while stack.hasSuffix("-") { stack.removeLast() }
         body.set("stack_name", .string(stack.isEmpty ? "lsqm" : stack))
         body.set("stack_id", .string("arn:aws:cloudformation:us-east-1:000000000000:stack/lsqm/00000000-0000-0000-0000-000000000000"))
         for name in context.mappings.keys.sorted() {
@@ -308,9 +313,9 @@ struct TemplateTranslation {
     private func translateResource(_ id: String, _ resource: JSONValue) -> [HCLBlock] {
         guard let plan = context.plans[id] else { return [] }
         guard let mapping = plan.mapping, let schema = ProviderSchema.resource(mapping.tfType) else {
-            let reason = plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
+            let reason = context.unsupportedShapes[id] ?? (plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
                 ? "custom resources run code in the deploying account; there is no Terraform equivalent"
-                : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet"
+                : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet")
             context.unsupported(id, plan.cfnType, reason)
             return []
         }

@@ -203,6 +203,7 @@ final class ResourceEmitter {
         "evaluate_target_health": .bool(false), "authorization": .string("NONE"), "http_method": .string("ANY"),
         "integration_type": .string("AWS_PROXY"), "comparison_operator": .string("GreaterThanOrEqualToThreshold"),
         "statistic": .string("Average"), "period": .number(300), "evaluation_periods": .number(1), "threshold": .number(1),
+        "document_type": .string("Command"),
     ]
 
     static func placeholder(for type: String) -> HCLExpr {

@@ -226,8 +226,9 @@ enum ResourceMappings {
         add("AWS::Route53::RecordSet", TypeMapping(tfType: "aws_route53_record", ref: "fqdn",
             renames: ["HostedZoneId": "zone_id", "ResourceRecords": "records", "TTL": "ttl", "AliasTarget.DNSName": "name", "AliasTarget.HostedZoneId": "zone_id",
                       "AliasTarget.EvaluateTargetHealth": "evaluate_target_health", "AliasTarget": "alias", "HostedZoneName": ""], custom: { e in
-            // Terraform wants records and ttl together; CloudFormation accepts records alone.
+            // Terraform wants records and ttl together, and no ttl on an alias.
             if e.properties["ResourceRecords"] != nil && e.properties["TTL"] == nil { e.properties["TTL"] = "300" }
+            if e.properties["AliasTarget"] != nil, e.take("TTL") != nil { e.context.warn("TTL of an alias record is ignored, as Route 53 does") }
         }))
         add("AWS::Route53::HostedZone", TypeMapping(tfType: "aws_route53_zone", ref: "zone_id", getAtt: ["NameServers": "name_servers", "Id": "zone_id"],
             renames: ["HostedZoneConfig": "", "VPCs": "", "HostedZoneTags": ""]))
@@ -347,6 +348,18 @@ enum ResourceMappings {
         }))
         add("AWS::Lambda::EventInvokeConfig", TypeMapping(tfType: "aws_lambda_function_event_invoke_config", ref: "id",
             renames: ["Qualifier": "qualifier", "DestinationConfig.OnSuccess.Destination": "destination", "DestinationConfig.OnFailure.Destination": "destination"]))
+    }
+
+    /// Why a resource of a mapped type still cannot be translated, decided before any reference to it is.
+    static func unsupportedShape(_ type: String, _ properties: [String: JSONValue]) -> String? {
+        switch type {
+        case "AWS::RDS::DBInstance" where properties["DBClusterIdentifier"] != nil:
+            return "an Aurora cluster member is an aws_rds_cluster_instance, which is not translated yet"
+        case "AWS::EC2::VPCGatewayAttachment" where properties["InternetGatewayId"] == nil:
+            return "VPN gateway attachments are not translated yet"
+        default:
+            return nil
+        }
     }
 
     /// AppSync JavaScript resolvers need `code` and `runtime` together; code kept in S3 cannot be read offline.
