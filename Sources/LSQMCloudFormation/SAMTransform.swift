@@ -316,6 +316,7 @@ struct SAMTransform {
                 methods[method] = .object(operation)
                 paths[route.path] = .object(methods)
             }
+            if let cors = properties["Cors"] { Self.addCorsPreflight(cors, to: &paths) }
             var body: [String: JSONValue] = ["swagger": "2.0", "info": ["version": "1.0", "title": ["Ref": "AWS::StackName"]], "paths": .object(paths)]
             if !auth.definitions.isEmpty { body["securityDefinitions"] = .object(auth.definitions) }
             api["Body"] = .object(body)
@@ -329,7 +330,10 @@ struct SAMTransform {
         if properties["Auth"] != nil && properties["DefinitionBody"] != nil {
             context.warn("Auth of an API with its own DefinitionBody is left to that definition")
         }
-        for key in ["Cors", "Domain", "GatewayResponses", "Models", "AccessLogSetting", "MethodSettings", "CanarySetting"] where properties[key] != nil {
+        if properties["Cors"] != nil && properties["DefinitionBody"] != nil {
+            context.warn("Cors of an API with its own DefinitionBody is left to that definition")
+        }
+        for key in ["Domain", "GatewayResponses", "Models", "AccessLogSetting", "MethodSettings", "CanarySetting"] where properties[key] != nil {
             context.warn("\(key) of the API is not translated yet: dropped")
         }
         let condition = original["Condition"]
@@ -374,6 +378,32 @@ struct SAMTransform {
             out.resources["\(route.function)\(route.event)Route"] = resource("AWS::ApiGatewayV2::Route", [
                 "ApiId": ["Ref": .string(id)], "RouteKey": .string(key), "Target": Self.sub("integrations/${\(integration)}"),
             ], condition: condition)
+        }
+    }
+
+    /// SAM's CORS preflight: an OPTIONS method answered by a mock integration with the CORS headers.
+    static func addCorsPreflight(_ cors: JSONValue, to paths: inout [String: JSONValue]) {
+        let origin = cors.stringValue.map { JSONValue.string($0) } ?? cors["AllowOrigin"] ?? "'*'"
+        var headers: [String: JSONValue] = ["Access-Control-Allow-Origin": origin]
+        if let allowed = cors["AllowHeaders"] { headers["Access-Control-Allow-Headers"] = allowed }
+        if let age = cors["MaxAge"] { headers["Access-Control-Max-Age"] = age }
+        if let credentials = cors["AllowCredentials"]?.boolValue, credentials { headers["Access-Control-Allow-Credentials"] = "'true'" }
+        for path in paths.keys.sorted() {
+            guard var methods = paths[path]?.objectValue, methods["options"] == nil else { continue }
+            let verbs = methods.keys.map { $0 == "x-amazon-apigateway-any-method" ? "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT" : $0.uppercased() }
+            var pathHeaders = headers
+            pathHeaders["Access-Control-Allow-Methods"] = cors["AllowMethods"] ?? .string("'\((Set(verbs.flatMap { $0.split(separator: ",").map(String.init) } + ["OPTIONS"])).sorted().joined(separator: ","))'")
+            let parameters = JSONValue.object(Dictionary(uniqueKeysWithValues: pathHeaders.map { ("method.response.header.\($0.key)", $0.value) }))
+            methods["options"] = [
+                "consumes": ["application/json"], "produces": ["application/json"],
+                "responses": ["200": ["description": "Default response for CORS method",
+                                      "headers": .object(pathHeaders.mapValues { _ in ["type": "string"] })]],
+                "x-amazon-apigateway-integration": [
+                    "type": "mock", "requestTemplates": ["application/json": "{\n  \"statusCode\" : 200\n}\n"],
+                    "responses": ["default": ["statusCode": "200", "responseParameters": parameters, "responseTemplates": ["application/json": "{}\n"]]],
+                ],
+            ]
+            paths[path] = .object(methods)
         }
     }
 

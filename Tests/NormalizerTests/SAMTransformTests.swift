@@ -168,6 +168,7 @@ final class SAMTransformTests: XCTestCase {
             Type: AWS::Serverless::Api
             Properties:
               StageName: prod
+              Cors: "'https://example.com'"
               Auth:
                 DefaultAuthorizer: Cognito
                 Authorizers:
@@ -206,6 +207,8 @@ final class SAMTransformTests: XCTestCase {
         XCTAssertContains(api, "          type         = \"cognito_user_pools\"\n")
         XCTAssertContains(api, "authorizerUri                = \"arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${aws_lambda_function.Authorizer.arn}/invocations\"")
         XCTAssertEqual(api.components(separatedBy: "security = [").count - 1, 2, "the /health route opts out with NONE")
+        XCTAssertContains(api, #""method.response.header.Access-Control-Allow-Methods" = "'GET,OPTIONS,POST'""#)
+        XCTAssertContains(api, #""method.response.header.Access-Control-Allow-Origin"  = "'https://example.com'""#)
         XCTAssertContains(n.block(#"resource "aws_lambda_permission" "ApiTokenAuthorizerPermission""#), "  function_name = aws_lambda_function.Authorizer.arn\n")
     }
 
