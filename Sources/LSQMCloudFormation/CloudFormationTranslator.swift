@@ -30,8 +30,9 @@ public enum CloudFormationTranslator {
         let main = HCLPrinter.file(blocks, header: header)
         let files = [PluginFile(path: "main.tf", text: main)] + context.outputFiles.sorted { $0.path < $1.path }
         let status = context.unsupported.isEmpty && context.warnings.isEmpty ? "full" : "partial"
-        let unsupported = context.unsupported.sorted { ($0.resource, $0.type) < ($1.resource, $1.type) }
-        return NormalizeResponse(files: files, normalization: NormalizationResult(status: status, unsupported: unsupported, warnings: context.warnings))
+        let unsupported = context.unsupported.sorted { ($0.resource, $0.type, $0.reason) < ($1.resource, $1.type, $1.reason) }
+        // Sorted: some warnings come from dictionary walks, and the record must be the same on every run.
+        return NormalizeResponse(files: files, normalization: NormalizationResult(status: status, unsupported: unsupported, warnings: context.warnings.sorted()))
     }
 }
 

@@ -325,7 +325,14 @@ enum ResourceMappings {
             renames: ["MasterUserPassword": "master_password", "DBClusterIdentifier": "cluster_identifier",
                       "ServerlessV2ScalingConfiguration": "serverlessv2_scaling_configuration", "DBClusterParameterGroupName": "db_cluster_parameter_group_name",
                       "MasterUserSecret": ""],
-            custom: { e in e.attributes["skip_final_snapshot"] = .bool(true) }))
+            custom: { e in
+                e.attributes["skip_final_snapshot"] = .bool(true)
+                // "aurora" (MySQL 5.6 compatible) is retired; the provider accepts only the engine families.
+                if e.properties["Engine"]?.stringValue == "aurora" {
+                    e.properties["Engine"] = "aurora-mysql"
+                    e.context.warn("engine aurora is retired: used aurora-mysql")
+                }
+            }))
         add("AWS::AutoScaling::LaunchConfiguration", TypeMapping(tfType: "aws_launch_configuration", ref: "name",
             renames: ["UserData": "user_data_base64", "LaunchConfigurationName": "name", "BlockDeviceMappings": ""]))
         add("AWS::AutoScaling::AutoScalingGroup", TypeMapping(tfType: "aws_autoscaling_group", ref: "name",
