@@ -36,9 +36,9 @@ public final class CDKExamplesSource: SourcePlugin {
     private lazy var pythonToolchainProblem: String? = checkPythonToolchain()
 
     public required init(host: PluginHost, config: JSONValue) throws {
-        let settings = SourceSettings(config: config, host: host)
         self.host = host
-        self.api = GitHubAPI(host: host, settings: settings)
+        self.api = GitHubAPI(host: host, config: config)
+        let settings = api.settings
         self.repo = config["repo"]?.stringValue ?? "aws-samples/aws-cdk-examples"
         self.languages = settings.strings("languages", default: ["python", "typescript"])
         self.synthesizeLanguages = Set(settings.strings("synthesize_languages", default: ["python"]))

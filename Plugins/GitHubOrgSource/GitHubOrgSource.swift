@@ -9,7 +9,8 @@ import LSQMSourceSupport
 /// commit (`https://github.com/<repo>/tree/<sha>/<folder>`), so a changed upstream is a new architecture and
 /// an unchanged one is skipped without downloading a file.
 ///
-/// Config: `orgs` (list), `repos` (optional allow-list of `owner/name`), `max_repos` (per org), `file_fetch`
+/// Config: `orgs` (list), `repos` (optional allow-list of `owner/name`), `max_repos` (per org, most recently
+/// pushed first, default 300), `file_fetch`
 /// ("raw" or "contents"), and the endpoint keys the host fills in (`github_api_url`, `github_raw_url`).
 public final class GitHubOrgSource: SourcePlugin {
     public static let name = "GitHubOrgSource"
@@ -24,12 +25,14 @@ public final class GitHubOrgSource: SourcePlugin {
     private let pager = CandidatePager<ArchitectureCandidate>()
 
     public required init(host: PluginHost, config: JSONValue) throws {
-        let settings = SourceSettings(config: config, host: host)
         self.host = host
-        self.api = GitHubAPI(host: host, settings: settings)
+        self.api = GitHubAPI(host: host, config: config)
+        let settings = api.settings
         self.orgs = settings.strings("orgs", default: ["aws-quickstart", "aws-solutions", "aws-samples"])
         self.onlyRepos = Set(settings.strings("repos", default: []))
-        self.maxRepos = settings.int("max_repos", default: 1000)
+        // Each repository costs two API requests (head commit, tree) before any file: 300 per org keeps three
+        // orgs well inside GitHub's 5,000 requests an hour with a token. The most recently pushed come first.
+        self.maxRepos = settings.int("max_repos", default: 300)
         guard !orgs.isEmpty else { throw PluginError("failed to configure GitHubOrgSource: \"orgs\" is empty") }
     }
 
@@ -45,7 +48,7 @@ public final class GitHubOrgSource: SourcePlugin {
         var listedAny = false
         for org in orgs {
             let repositories: [GitHubAPI.Repository]
-            do { repositories = try api.repositories(org: org); listedAny = true } catch let stop as DryRunReached { throw stop } catch {
+            do { repositories = try api.repositories(org: org, maxPages: max(maxRepos / 100 + 1, 1)); listedAny = true } catch let stop as DryRunReached { throw stop } catch {
                 warnings.append("organization \(org): \(LSQMError.describe(error))")
                 continue
             }

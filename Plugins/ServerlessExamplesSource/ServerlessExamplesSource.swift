@@ -17,9 +17,8 @@ public final class ServerlessExamplesSource: SourcePlugin {
     private let pager = CandidatePager<ArchitectureCandidate>()
 
     public required init(host: PluginHost, config: JSONValue) throws {
-        let settings = SourceSettings(config: config, host: host)
         self.host = host
-        self.api = GitHubAPI(host: host, settings: settings)
+        self.api = GitHubAPI(host: host, config: config)
         self.repo = config["repo"]?.stringValue ?? "serverless/examples"
     }
 

@@ -14,6 +14,9 @@ public struct RunOverview: Codable, Sendable, Equatable {
         public var status: ValidationStatus
         public var failedStep: String?
         public var logExcerpt: String?
+        /// True when this regression was already reported for an earlier run and still fails (same
+        /// architecture and app): notifiers follow up on it instead of announcing it as new.
+        public var ongoing: Bool
     }
 
     public var runID: String
@@ -41,17 +44,48 @@ public struct RunOverview: Codable, Sendable, Equatable {
         let previous = try previousID.map { try store.loadRun($0) }
         let index = try store.loadIndex()
         let results = Dictionary(run.results.map { ($0.arch, $0) }, uniquingKeysWith: { first, _ in first })
-        let regressions = (comparison?.regressions ?? []).map { checked -> Regression in
+        var regressions = (comparison?.regressions ?? []).map { checked -> Regression in
             let result = results[checked.change.arch]
             return Regression(arch: checked.change.arch, name: checked.change.name, sourceURL: checked.change.sourceURL,
                               services: checked.change.services, previousRunID: previousID ?? "",
                               status: checked.change.current ?? .failed, failedStep: result?.failedStep,
-                              logExcerpt: logExcerpt(store: store, runID: id, result: result))
+                              logExcerpt: logExcerpt(store: store, runID: id, result: result), ongoing: false)
+        }
+        let reported = Set(regressions.map(\.arch))
+        for (arch, since) in try openRegressions(store: store, runID: id, runs: runs) where !reported.contains(arch) {
+            guard let result = results[arch] else { continue }
+            regressions.append(Regression(arch: arch, name: result.name, sourceURL: result.sourceURL, services: result.services,
+                                          previousRunID: since, status: result.status, failedStep: result.failedStep,
+                                          logExcerpt: logExcerpt(store: store, runID: id, result: result), ongoing: true))
         }
         return RunOverview(runID: id, startedAt: run.startedAt, finishedAt: run.finishedAt, counts: run.counts, passRate: run.counts.passRate,
                            previousRunID: previousID, previousPassRate: previous?.counts.passRate,
                            newArchitectures: newArchitectureIDs.compactMap { index.architectures[$0] },
                            regressions: regressions, flaky: comparison?.flaky.count ?? 0, emulator: run.emulator)
+    }
+
+    /// Regressions confirmed in an earlier run that still fail in run `runID` with the same architecture and
+    /// app, by architecture, with the run that last passed. A regression stays open until the architecture
+    /// passes, errors (no verdict), changes its app, or leaves the runs.
+    static func openRegressions(store: ArtifactStore, runID: String, runs: [String]) throws -> [String: String] {
+        guard let position = runs.firstIndex(of: runID) else { return [:] }
+        var open: [String: (since: String, appHash: String?)] = [:]
+        for id in runs[...position] {
+            let run = try store.loadRun(id)
+            let results = Dictionary(run.results.map { ($0.arch, $0) }, uniquingKeysWith: { first, _ in first })
+            // Carried from earlier runs: still open only while it keeps failing the same way.
+            open = open.filter { arch, entry in
+                guard let result = results[arch] else { return false }
+                return ComparisonRules.regressingStatuses.contains(result.status) && result.appHash == entry.appHash
+            }
+            if id == runID { break }
+            if let comparison = try store.loadComparison(id) {
+                for checked in comparison.regressions {
+                    open[checked.change.arch] = (comparison.previousRunID ?? "", results[checked.change.arch]?.appHash)
+                }
+            }
+        }
+        return open.mapValues(\.since)
     }
 
     /// The last lines of what went wrong: the error, then the pytest or terraform output tail.
@@ -74,14 +108,16 @@ public struct RunOverview: Codable, Sendable, Equatable {
 
     /// The push commit's first line and body.
     public var commitMessage: (title: String, body: String) {
-        let regressionText = regressions.isEmpty ? "no regressions" : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s")"
+        let new = regressions.filter { !$0.ongoing }.count
+        let regressionText = regressions.isEmpty ? "no regressions"
+            : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s")" + (new == regressions.count ? "" : " (\(new) new)")
         let title = "lsqm run \(runID): \(counts.total) validated, pass rate \(RunOverview.describe(rate: passRate, previous: previousPassRate)), \(regressionText)"
         var body = "passed \(counts.passed), partial \(counts.partial), failed \(counts.failed), timeout \(counts.timeout), error \(counts.error)\n"
         body += "new architectures: \(newArchitectures.count)\n"
         if let previousRunID { body += "compared with: \(previousRunID)\n" }
         if flaky > 0 { body += "flaky (passed on re-run): \(flaky)\n" }
         for regression in regressions {
-            body += "regression: \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")\n"
+            body += "\(regression.ongoing ? "still regressed" : "regression"): \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")\n"
         }
         if let emulator { body += "emulator: \(emulator.name) \(emulator.version ?? "")\(emulator.imageDigest.map { " \($0)" } ?? "")\n" }
         return (title, body)
@@ -104,6 +140,7 @@ extension RunOverview.Regression {
         case arch, name, services, status
         case sourceURL = "source_url"
         case previousRunID = "previous_run_id"
+        case ongoing
         case failedStep = "failed_step"
         case logExcerpt = "log_excerpt"
     }

@@ -190,13 +190,16 @@ public struct RunSummary: Codable, Sendable, Equatable {
         public var status: String
         public var failedStep: String?
         public var logExcerpt: String?
+        /// Reported in an earlier run and still failing: follow up rather than announce.
+        public var ongoing: Bool?
         public init(arch: String, name: String, sourceURL: String, services: [String], previousRunID: String, status: String,
-                    failedStep: String? = nil, logExcerpt: String? = nil) {
+                    failedStep: String? = nil, logExcerpt: String? = nil, ongoing: Bool? = nil) {
             self.arch = arch; self.name = name; self.sourceURL = sourceURL; self.services = services
             self.previousRunID = previousRunID; self.status = status; self.failedStep = failedStep; self.logExcerpt = logExcerpt
+            self.ongoing = ongoing
         }
         enum CodingKeys: String, CodingKey {
-            case arch, name, services, status
+            case arch, name, services, status, ongoing
             case sourceURL = "source_url"
             case previousRunID = "previous_run_id"
             case failedStep = "failed_step"

@@ -56,16 +56,22 @@ public struct GitHubAPI {
     public static let contentsInlineLimit = 1 << 20
     static let apiHeaders = ["Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"]
 
+    /// The API for a source instance, its settings read from the instance's config.
+    public init(host: PluginHost, config: JSONValue) {
+        self.init(host: host, settings: SourceSettings(config: config, host: host))
+    }
+
     public init(host: PluginHost, settings: SourceSettings) {
         self.host = host
         self.settings = settings
         self.fileFetch = settings.config["file_fetch"]?.stringValue ?? "raw"
     }
 
-    /// An organization's public repositories, all pages.
-    public func repositories(org: String) throws -> [Repository] {
-        try Pagination.allPages(Repository.self, host: host, url: "\(settings.githubAPI)/orgs/\(escape(org))/repos?type=public&per_page=100",
-                                headers: GitHubAPI.apiHeaders)
+    /// An organization's public repositories, most recently pushed first, up to `maxPages` pages of 100.
+    public func repositories(org: String, maxPages: Int = 100) throws -> [Repository] {
+        try Pagination.allPages(Repository.self, host: host,
+                                url: "\(settings.githubAPI)/orgs/\(escape(org))/repos?type=public&sort=pushed&direction=desc&per_page=100",
+                                headers: GitHubAPI.apiHeaders, maxPages: maxPages)
     }
 
     /// One repository.

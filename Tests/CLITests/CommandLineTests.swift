@@ -113,3 +113,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(logs.contains { $0["stage"]?.stringValue == "mine" && $0["event"]?.stringValue == "end" && $0["duration_ms"] != nil })
     }
 }
+
+extension CommandLineTests {
+    func testCleanRemovesTheCacheAndStaleContainers() async throws {
+        let cache = scratch.appendingPathComponent("cache")
+        try AtomicFile.write("x", to: cache.appendingPathComponent("venvs/a/marker"))
+        let socket = scratch.appendingPathComponent("docker.sock").path
+        let engine = try FakeDockerEngine(socketPath: socket)
+        defer { engine.stop() }
+        let env = ["LSQM_CACHE_DIR": cache.path, "DOCKER_HOST": "unix://\(socket)"]
+        let dry = try await LSQMProcess.run(["clean", "--dry-run"], environment: env)
+        XCTAssertEqual(dry.exitCode, 0, dry.stderr)
+        XCTAssertTrue(Files.exists(cache), "a dry run removes nothing")
+        let result = try await LSQMProcess.run(["clean"], environment: env)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertFalse(Files.exists(cache))
+        XCTAssertTrue(result.stdout.contains("stale emulator container"), result.stdout)
+        XCTAssertTrue(engine.requests.contains { $0.method == "GET" && $0.path.hasSuffix("/containers/json") && ($0.query("filters") ?? "").contains("lsqm.run_id") },
+                      "\(engine.requests.map(\.target))")
+    }
+}

@@ -99,7 +99,7 @@ final class SourceSupportTests: XCTestCase {
             file("pattern-a/main.tf"), file("pattern-a/modules/queue/main.tf"), file("pattern-a/src/app.py"),
             file("pattern-b/template.yaml"), file("pattern-b/example-pattern.json"),
             file("svc/serverless.yml"), file(".github/workflows/ci.yml"), file("node_modules/x/template.yaml"),
-            file("huge/template.yaml", 5 << 20),
+            file("huge/template.yaml", 20 << 20),
         ]
         let candidates = RepositoryArchitectures.candidates(repository: "o/r", commit: "c", files: files, license: nil) { "u/\($0)" }
         XCTAssertEqual(candidates.map(\.folder), ["pattern-a", "pattern-b", "svc"])
@@ -122,7 +122,7 @@ final class SourceSupportTests: XCTestCase {
         func problem(_ text: String) -> String? { TerraformStandalone.problem([("main.tf", Data(text.utf8))]) }
         XCTAssertNil(problem("variable \"region\" {\n  type    = string\n  default = \"us-east-1\"\n}\n"))
         XCTAssertEqual(problem("variable \"vpc_id\" {\n  type = string\n  description = \"{ not a brace }\"\n}\n"),
-                       "not standalone: variable \"vpc_id\" in main.tf has no default")
+                       "not standalone: variable \"vpc_id\" has no default")
         XCTAssertNotNil(problem("data \"terraform_remote_state\" \"net\" {\n  backend = \"s3\"\n}\n"))
         XCTAssertNotNil(problem("module \"m\" {\n  source = \"s3::https://s3.amazonaws.com/bucket/m.zip\"\n}\n"))
         XCTAssertNil(problem("module \"m\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n  version = \"5.0.0\"\n}\n"))

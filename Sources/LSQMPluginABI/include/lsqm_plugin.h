@@ -212,7 +212,8 @@ typedef struct lsqm_normalizer_functions {
 **    "pass_rate": 0.0-1.0, "previous_pass_rate": null | 0.0-1.0,
 **    "new_architectures": [{"arch": "hash", "name": "…", "source_url": "…"}],
 **    "regressions": [{"arch": "hash", "name": "…", "source_url": "…", "services": ["s3"],
-**                     "previous_run_id": "…", "status": "FAILED", "failed_step": "apply", "log_excerpt": "…"}],
+**                     "previous_run_id": "…", "status": "FAILED", "failed_step": "apply", "log_excerpt": "…",
+**                     "ongoing": false}],                 ongoing: reported in an earlier run and still failing
 **    "report_url": null | "…"}
 ** *response_json: {"delivered": true, "detail": "…"}   (may be left NULL on success)
 */

@@ -115,7 +115,12 @@ struct RunCommand: AsyncParsableCommand {
             return "\(outcomes.count - failed.count) of \(outcomes.count) notifiers delivered" + (failed.isEmpty ? "" : "; failed: " + failed.map { "\($0.notifier) (\($0.error ?? ""))" }.joined(separator: ", "))
         }
 
-        let regressions = comparison?.regressions.map { "\($0.change.name) [\($0.change.arch.prefix(12))]" } ?? []
+        // Open regressions: confirmed this run, or confirmed before and still failing the same way.
+        var regressions = comparison?.regressions.map { "\($0.change.name) [\($0.change.arch.prefix(12))]" } ?? []
+        if let run = validatedRun, let store = try? context.initializedStore(for: "run"),
+           let overview = try? RunOverview.load(store: store, runID: run.runID) {
+            regressions = overview.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
+        }
         let exitCode: Int32 = pipeline.failed ? ExitStatus.toolFailure : (regressions.isEmpty ? ExitStatus.success : ExitStatus.regressions)
         let outcome = Outcome(runID: validatedRun?.runID, stages: pipeline.records, counts: validatedRun?.counts, passRate: validatedRun?.counts.passRate,
                               regressions: regressions, newArchitectures: added.count, exitCode: exitCode)
