@@ -28,7 +28,7 @@ fmt_failures="$(terraform fmt -check -recursive "$out" 2>&1 | grep -v -e 'CLI co
 echo "fmt: $(printf '%s' "$fmt_failures" | grep -c . || true) files not fmt-clean"
 printf '%s\n' "$fmt_failures" | head -5
 
-echo "== terraform validate (one shared init, $jobs at a time)"
+echo "== terraform validate (shared plugin cache, batches of ${BENCH_BATCH:-40} folders as modules, $jobs at a time)"
 cat >"$work/cli.tfrc" <<TFRC
 provider_installation {
   filesystem_mirror {

@@ -30,8 +30,9 @@ public enum CloudFormationTranslator {
         let main = HCLPrinter.file(blocks, header: header)
         let files = [PluginFile(path: "main.tf", text: main)] + context.outputFiles.sorted { $0.path < $1.path }
         let status = context.unsupported.isEmpty && context.warnings.isEmpty ? "full" : "partial"
-        let unsupported = context.unsupported.sorted { ($0.resource, $0.type) < ($1.resource, $1.type) }
-        return NormalizeResponse(files: files, normalization: NormalizationResult(status: status, unsupported: unsupported, warnings: context.warnings))
+        let unsupported = context.unsupported.sorted { ($0.resource, $0.type, $0.reason) < ($1.resource, $1.type, $1.reason) }
+        // Sorted: some warnings come from dictionary walks, and the record must be the same on every run.
+        return NormalizeResponse(files: files, normalization: NormalizationResult(status: status, unsupported: unsupported, warnings: context.warnings.sorted()))
     }
 }
 
@@ -91,7 +92,7 @@ struct TemplateTranslation {
 
     func translate(_ template: JSONValue) -> [HCLBlock] {
         let parameters = template["Parameters"]?.objectValue ?? [:]
-        let resources = template["Resources"]?.objectValue ?? [:]
+        let resources = Self.foldGraphQLSchemas(template["Resources"]?.objectValue ?? [:])
         context.mappings = template["Mappings"]?.objectValue ?? [:]
         context.conditions = template["Conditions"]?.objectValue ?? [:]
 
@@ -109,6 +110,11 @@ struct TemplateTranslation {
                 context.publishedFunctions.insert(function)
             } else if type == "AWS::Lambda::Version" {
                 plan = ResourcePlan(logicalID: id, cfnType: type, mapping: nil, condition: nil)
+            } else if type == "AWS::AppSync::GraphQLSchema", let api = Self.schemaAPI(resource, in: resources) {
+                plan.redirect = api
+            } else if let reason = ResourceMappings.unsupportedShape(type, resource["Properties"]?.objectValue ?? [:]) {
+                plan = ResourcePlan(logicalID: id, cfnType: type, mapping: nil, condition: nil)
+                context.unsupportedShapes[id] = reason
             }
             context.plans[id] = plan
         }
@@ -175,6 +181,28 @@ struct TemplateTranslation {
         return false
     }
 
+    /// The GraphQL API an AWS::AppSync::GraphQLSchema belongs to, when it is in this template.
+    static func schemaAPI(_ schema: JSONValue, in resources: [String: JSONValue]) -> String? {
+        let apiID = schema["Properties"]?["ApiId"]
+        let api = apiID?["Fn::GetAtt"]?.arrayValue?.first?.stringValue ?? apiID?["Ref"]?.stringValue
+        guard let api, resources[api]?["Type"]?.stringValue == "AWS::AppSync::GraphQLApi" else { return nil }
+        return api
+    }
+
+    /// Terraform keeps a GraphQL schema on its API (`schema`): move each inline Definition there.
+    static func foldGraphQLSchemas(_ resources: [String: JSONValue]) -> [String: JSONValue] {
+        var resources = resources
+        for (_, resource) in resources where resource["Type"]?.stringValue == "AWS::AppSync::GraphQLSchema" {
+            guard let api = schemaAPI(resource, in: resources), let definition = resource["Properties"]?["Definition"],
+                  var apiResource = resources[api]?.objectValue else { continue }
+            var properties = apiResource["Properties"]?.objectValue ?? [:]
+            properties["Schema"] = definition
+            apiResource["Properties"] = .object(properties)
+            resources[api] = .object(apiResource)
+        }
+        return resources
+    }
+
     private func terraformBlock() -> HCLBlock {
         var providers = HCLBody()
         providers.set("aws", .object([("source", .string("hashicorp/aws"))]))
@@ -188,7 +216,9 @@ struct TemplateTranslation {
         // Stack names feed resource names: keep them short, and the part of the folder name that says the most.
         let last = context.architectureName.split(separator: "/").last.map(String.init) ?? "lsqm"
         let tail = last.components(separatedBy: "__").last(where: { !$0.isEmpty }) ?? "lsqm"
-        let stack = String(tail.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+        // Lower case and 20 characters: stack names end up inside bucket names and length-limited names.
+        var stack = String(tail.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(20))
+        while stack.hasSuffix("-") { stack.removeLast() }
         body.set("stack_name", .string(stack.isEmpty ? "lsqm" : stack))
         body.set("stack_id", .string("arn:aws:cloudformation:us-east-1:000000000000:stack/lsqm/00000000-0000-0000-0000-000000000000"))
         for name in context.mappings.keys.sorted() {
@@ -264,9 +294,12 @@ struct TemplateTranslation {
         switch type {
         case .number: return .number(spec["MinValue"].flatMap { $0.doubleValue ?? $0.stringValue.flatMap(Double.init) } ?? 1)
         case .list:
-            if cfnType.contains("Subnet") { return .list([.string("subnet-00000000000000000"), .string("subnet-00000000000000001")]) }
-            if cfnType.contains("SecurityGroup") { return .list([.string("sg-00000000000000000")]) }
-            return .list([.string("lsqm-placeholder")])
+            // Three items, so `Fn::Select` of the first few elements still finds something.
+            let ids: [(String, String)] = [("Subnet", "subnet-0000000000000000"), ("SecurityGroup", "sg-0000000000000000"),
+                                            ("AvailabilityZone", "us-east-1"), ("VPC", "vpc-0000000000000000")]
+            let stem = ids.first { cfnType.contains($0.0) }?.1
+            if stem == "us-east-1" { return .list(["a", "b", "c"].map { .string("us-east-1" + $0) }) }
+            return .list((0..<3).map { .string((stem ?? "lsqm-placeholder-") + String($0)) })
         default:
             let ids: [(String, String)] = [("VPC::Id", "vpc-00000000000000000"), ("Subnet::Id", "subnet-00000000000000000"),
                                             ("SecurityGroup::Id", "sg-00000000000000000"), ("Image::Id", "ami-00000000000000000"),
@@ -281,9 +314,9 @@ struct TemplateTranslation {
     private func translateResource(_ id: String, _ resource: JSONValue) -> [HCLBlock] {
         guard let plan = context.plans[id] else { return [] }
         guard let mapping = plan.mapping, let schema = ProviderSchema.resource(mapping.tfType) else {
-            let reason = plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
+            let reason = context.unsupportedShapes[id] ?? (plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
                 ? "custom resources run code in the deploying account; there is no Terraform equivalent"
-                : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet"
+                : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet")
             context.unsupported(id, plan.cfnType, reason)
             return []
         }

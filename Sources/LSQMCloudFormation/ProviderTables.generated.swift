@@ -371,6 +371,14 @@ R aws_apigatewayv2_integration
   A status_code s r
  B tls_config l 0 1
   A server_name_to_verify s o
+R aws_apigatewayv2_integration_response
+ A api_id s r
+ A content_handling_strategy s o
+ A id s o
+ A integration_id s r
+ A integration_response_key s r
+ A response_templates ms o
+ A template_selection_expression s o
 R aws_apigatewayv2_route
  A api_id s r
  A api_key_required b o
@@ -387,6 +395,13 @@ R aws_apigatewayv2_route
  B request_parameter S 0 0
   A request_parameter_key s r
   A required b r
+R aws_apigatewayv2_route_response
+ A api_id s r
+ A id s o
+ A model_selection_expression s o
+ A response_models ms o
+ A route_id s r
+ A route_response_key s r
 R aws_apigatewayv2_stage
  A api_id s r
  A arn s c
@@ -425,6 +440,69 @@ R aws_apigatewayv2_vpc_link
  A subnet_ids Ss r
  A tags ms o
  A tags_all ms o
+R aws_appautoscaling_policy
+ A alarm_arns ls c
+ A arn s c
+ A id s o
+ A name s r
+ A policy_type s o
+ A resource_id s r
+ A scalable_dimension s r
+ A service_namespace s r
+ B step_scaling_policy_configuration l 0 1
+  A adjustment_type s o
+  A cooldown n o
+  A metric_aggregation_type s o
+  A min_adjustment_magnitude n o
+  B step_adjustment S 0 0
+   A metric_interval_lower_bound s o
+   A metric_interval_upper_bound s o
+   A scaling_adjustment n r
+ B target_tracking_scaling_policy_configuration l 0 1
+  A disable_scale_in b o
+  A scale_in_cooldown n o
+  A scale_out_cooldown n o
+  A target_value n r
+  B customized_metric_specification l 0 1
+   A metric_name s o
+   A namespace s o
+   A statistic s o
+   A unit s o
+   B dimensions S 0 0
+    A name s r
+    A value s r
+   B metrics S 0 0
+    A expression s o
+    A id s r
+    A label s o
+    A return_data b o
+    B metric_stat l 0 1
+     A stat s r
+     A unit s o
+     B metric l 1 1
+      A metric_name s r
+      A namespace s r
+      B dimensions S 0 0
+       A name s r
+       A value s r
+  B predefined_metric_specification l 0 1
+   A predefined_metric_type s r
+   A resource_label s o
+R aws_appautoscaling_target
+ A arn s c
+ A id s o
+ A max_capacity n r
+ A min_capacity n r
+ A resource_id s r
+ A role_arn s o
+ A scalable_dimension s r
+ A service_namespace s r
+ A tags ms o
+ A tags_all ms o
+ B suspended_state l 0 1
+  A dynamic_scaling_in_suspended b o
+  A dynamic_scaling_out_suspended b o
+  A scheduled_scaling_suspended b o
 R aws_appsync_api_key
  A api_id s r
  A api_key_id s c
@@ -599,6 +677,266 @@ R aws_athena_workgroup
    B encryption_configuration l 0 1
     A encryption_option s o
     A kms_key_arn s o
+R aws_autoscaling_group
+ A arn s c
+ A availability_zones Ss o
+ A capacity_rebalance b o
+ A context s o
+ A default_cooldown n o
+ A default_instance_warmup n o
+ A desired_capacity n o
+ A desired_capacity_type s o
+ A enabled_metrics Ss o
+ A force_delete b o
+ A force_delete_warm_pool b o
+ A health_check_grace_period n o
+ A health_check_type s o
+ A id s o
+ A ignore_failed_scaling_activities b o
+ A launch_configuration s o
+ A load_balancers Ss o
+ A max_instance_lifetime n o
+ A max_size n r
+ A metrics_granularity s o
+ A min_elb_capacity n o
+ A min_size n r
+ A name s o
+ A name_prefix s o
+ A placement_group s o
+ A predicted_capacity n c
+ A protect_from_scale_in b o
+ A service_linked_role_arn s o
+ A suspended_processes Ss o
+ A target_group_arns Ss o
+ A termination_policies ls o
+ A vpc_zone_identifier Ss o
+ A wait_for_capacity_timeout s o
+ A wait_for_elb_capacity n o
+ A warm_pool_size n c
+ B availability_zone_distribution l 0 1
+  A capacity_distribution_strategy s o
+ B capacity_reservation_specification l 0 1
+  A capacity_reservation_preference s o
+  B capacity_reservation_target l 0 1
+   A capacity_reservation_ids ls o
+   A capacity_reservation_resource_group_arns ls o
+ B initial_lifecycle_hook S 0 0
+  A default_result s o
+  A heartbeat_timeout n o
+  A lifecycle_transition s r
+  A name s r
+  A notification_metadata s o
+  A notification_target_arn s o
+  A role_arn s o
+ B instance_maintenance_policy l 0 1
+  A max_healthy_percentage n r
+  A min_healthy_percentage n r
+ B instance_refresh l 0 1
+  A strategy s r
+  A triggers Ss o
+  B preferences l 0 1
+   A auto_rollback b o
+   A checkpoint_delay s o
+   A checkpoint_percentages ln o
+   A instance_warmup s o
+   A max_healthy_percentage n o
+   A min_healthy_percentage n o
+   A scale_in_protected_instances s o
+   A skip_matching b o
+   A standby_instances s o
+   B alarm_specification l 0 1
+    A alarms ls o
+ B launch_template l 0 1
+  A id s o
+  A name s o
+  A version s o
+ B mixed_instances_policy l 0 1
+  B instances_distribution l 0 1
+   A on_demand_allocation_strategy s o
+   A on_demand_base_capacity n o
+   A on_demand_percentage_above_base_capacity n o
+   A spot_allocation_strategy s o
+   A spot_instance_pools n o
+   A spot_max_price s o
+  B launch_template l 1 1
+   B launch_template_specification l 1 1
+    A launch_template_id s o
+    A launch_template_name s o
+    A version s o
+   B override l 0 0
+    A instance_type s o
+    A weighted_capacity s o
+    B instance_requirements l 0 1
+     A accelerator_manufacturers Ss o
+     A accelerator_names Ss o
+     A accelerator_types Ss o
+     A allowed_instance_types Ss o
+     A bare_metal s o
+     A burstable_performance s o
+     A cpu_manufacturers Ss o
+     A excluded_instance_types Ss o
+     A instance_generations Ss o
+     A local_storage s o
+     A local_storage_types Ss o
+     A max_spot_price_as_percentage_of_optimal_on_demand_price n o
+     A on_demand_max_price_percentage_over_lowest_price n o
+     A require_hibernate_support b o
+     A spot_max_price_percentage_over_lowest_price n o
+     B accelerator_count l 0 1
+      A max n o
+      A min n o
+     B accelerator_total_memory_mib l 0 1
+      A max n o
+      A min n o
+     B baseline_ebs_bandwidth_mbps l 0 1
+      A max n o
+      A min n o
+     B memory_gib_per_vcpu l 0 1
+      A max n o
+      A min n o
+     B memory_mib l 0 1
+      A max n o
+      A min n o
+     B network_bandwidth_gbps l 0 1
+      A max n o
+      A min n o
+     B network_interface_count l 0 1
+      A max n o
+      A min n o
+     B total_local_storage_gb l 0 1
+      A max n o
+      A min n o
+     B vcpu_count l 0 1
+      A max n o
+      A min n o
+    B launch_template_specification l 0 1
+     A launch_template_id s o
+     A launch_template_name s o
+     A version s o
+ B tag S 0 0
+  A key s r
+  A propagate_at_launch b r
+  A value s r
+ B timeouts 1 0 0
+  A delete s o
+  A update s o
+ B traffic_source S 0 0
+  A identifier s r
+  A type s o
+ B warm_pool l 0 1
+  A max_group_prepared_capacity n o
+  A min_size n o
+  A pool_state s o
+  B instance_reuse_policy l 0 1
+   A reuse_on_scale_in b o
+R aws_autoscaling_policy
+ A adjustment_type s o
+ A arn s c
+ A autoscaling_group_name s r
+ A cooldown n o
+ A enabled b o
+ A estimated_instance_warmup n o
+ A id s o
+ A metric_aggregation_type s o
+ A min_adjustment_magnitude n o
+ A name s r
+ A policy_type s o
+ A scaling_adjustment n o
+ B predictive_scaling_configuration l 0 1
+  A max_capacity_breach_behavior s o
+  A max_capacity_buffer s o
+  A mode s o
+  A scheduling_buffer_time s o
+  B metric_specification l 1 1
+   A target_value n r
+   B customized_capacity_metric_specification l 0 1
+    B metric_data_queries l 1 10
+     A expression s o
+     A id s r
+     A label s o
+     A return_data b o
+     B metric_stat l 0 1
+      A stat s r
+      A unit s o
+      B metric l 1 1
+       A metric_name s r
+       A namespace s r
+       B dimensions S 0 0
+        A name s r
+        A value s r
+   B customized_load_metric_specification l 0 1
+    B metric_data_queries l 1 10
+     A expression s o
+     A id s r
+     A label s o
+     A return_data b o
+     B metric_stat l 0 1
+      A stat s r
+      A unit s o
+      B metric l 1 1
+       A metric_name s r
+       A namespace s r
+       B dimensions S 0 0
+        A name s r
+        A value s r
+   B customized_scaling_metric_specification l 0 1
+    B metric_data_queries l 1 10
+     A expression s o
+     A id s r
+     A label s o
+     A return_data b o
+     B metric_stat l 0 1
+      A stat s r
+      A unit s o
+      B metric l 1 1
+       A metric_name s r
+       A namespace s r
+       B dimensions S 0 0
+        A name s r
+        A value s r
+   B predefined_load_metric_specification l 0 1
+    A predefined_metric_type s r
+    A resource_label s o
+   B predefined_metric_pair_specification l 0 1
+    A predefined_metric_type s r
+    A resource_label s o
+   B predefined_scaling_metric_specification l 0 1
+    A predefined_metric_type s r
+    A resource_label s o
+ B step_adjustment S 0 0
+  A metric_interval_lower_bound s o
+  A metric_interval_upper_bound s o
+  A scaling_adjustment n r
+ B target_tracking_configuration l 0 1
+  A disable_scale_in b o
+  A target_value n r
+  B customized_metric_specification l 0 1
+   A metric_name s o
+   A namespace s o
+   A period n o
+   A statistic s o
+   A unit s o
+   B metric_dimension l 0 0
+    A name s r
+    A value s r
+   B metrics S 0 0
+    A expression s o
+    A id s r
+    A label s o
+    A return_data b o
+    B metric_stat l 0 1
+     A period n o
+     A stat s r
+     A unit s o
+     B metric l 1 1
+      A metric_name s r
+      A namespace s r
+      B dimensions S 0 0
+       A name s r
+       A value s r
+  B predefined_metric_specification l 0 1
+   A predefined_metric_type s r
+   A resource_label s o
 R aws_cloudfront_distribution
  A aliases Ss o
  A arn s c
@@ -996,6 +1334,11 @@ R aws_cloudwatch_log_metric_filter
   A namespace s r
   A unit s o
   A value s r
+R aws_cloudwatch_log_stream
+ A arn s c
+ A id s o
+ A log_group_name s r
+ A name s r
 R aws_cloudwatch_log_subscription_filter
  A destination_arn s r
  A distribution s o
@@ -1043,6 +1386,12 @@ R aws_cloudwatch_metric_alarm
    A period n r
    A stat s r
    A unit s o
+R aws_cloudwatch_query_definition
+ A id s o
+ A log_group_names ls o
+ A name s r
+ A query_definition_id s c
+ A query_string s r
 R aws_codecommit_repository
  A arn s c
  A clone_url_http s c
@@ -1237,6 +1586,106 @@ R aws_cognito_user_pool_domain
  A s3_bucket s c
  A user_pool_id s r
  A version s c
+R aws_db_instance
+ A address s c
+ A allocated_storage n o
+ A allow_major_version_upgrade b o
+ A apply_immediately b o
+ A arn s c
+ A auto_minor_version_upgrade b o
+ A availability_zone s o
+ A backup_retention_period n o
+ A backup_target s o
+ A backup_window s o
+ A ca_cert_identifier s o
+ A character_set_name s o
+ A copy_tags_to_snapshot b o
+ A custom_iam_instance_profile s o
+ A customer_owned_ip_enabled b o
+ A database_insights_mode s o
+ A db_name s o
+ A db_subnet_group_name s o
+ A dedicated_log_volume b o
+ A delete_automated_backups b o
+ A deletion_protection b o
+ A domain s o
+ A domain_auth_secret_arn s o
+ A domain_dns_ips ls o
+ A domain_fqdn s o
+ A domain_iam_role_name s o
+ A domain_ou s o
+ A enabled_cloudwatch_logs_exports Ss o
+ A endpoint s c
+ A engine s o
+ A engine_lifecycle_support s o
+ A engine_version s o
+ A engine_version_actual s c
+ A final_snapshot_identifier s o
+ A hosted_zone_id s c
+ A iam_database_authentication_enabled b o
+ A id s o
+ A identifier s o
+ A identifier_prefix s o
+ A instance_class s r
+ A iops n o
+ A kms_key_id s o
+ A latest_restorable_time s c
+ A license_model s o
+ A listener_endpoint lo c
+ A maintenance_window s o
+ A manage_master_user_password b o
+ A master_user_secret lo c
+ A master_user_secret_kms_key_id s o
+ A max_allocated_storage n o
+ A monitoring_interval n o
+ A monitoring_role_arn s o
+ A multi_az b o
+ A nchar_character_set_name s o
+ A network_type s o
+ A option_group_name s o
+ A parameter_group_name s o
+ A password s o s
+ A password_wo s o s
+ A password_wo_version n o
+ A performance_insights_enabled b o
+ A performance_insights_kms_key_id s o
+ A performance_insights_retention_period n o
+ A port n o
+ A publicly_accessible b o
+ A replica_mode s o
+ A replicas ls c
+ A replicate_source_db s o
+ A resource_id s c
+ A skip_final_snapshot b o
+ A snapshot_identifier s o
+ A status s c
+ A storage_encrypted b o
+ A storage_throughput n o
+ A storage_type s o
+ A tags ms o
+ A tags_all ms o
+ A timezone s o
+ A upgrade_storage_config b o
+ A username s o
+ A vpc_security_group_ids Ss o
+ B blue_green_update l 0 1
+  A enabled b o
+ B restore_to_point_in_time l 0 1
+  A restore_time s o
+  A source_db_instance_automated_backups_arn s o
+  A source_db_instance_identifier s o
+  A source_dbi_resource_id s o
+  A use_latest_restorable_time b o
+ B s3_import l 0 1
+  A bucket_name s r
+  A bucket_prefix s o
+  A ingestion_role s r
+  A source_engine s r
+  A source_engine_version s r
+ B timeouts 1 0 0
+  A create s o
+  A delete s o
+  A update s o
 R aws_db_subnet_group
  A arn s c
  A description s o
@@ -1862,6 +2311,25 @@ R aws_internet_gateway_attachment
  B timeouts 1 0 0
   A create s o
   A delete s o
+R aws_iot_policy
+ A arn s c
+ A default_version_id s c
+ A id s o
+ A name s r
+ A policy s r
+ A tags ms o
+ A tags_all ms o
+ B timeouts 1 0 0
+  A delete s o
+  A update s o
+R aws_iot_thing
+ A arn s c
+ A attributes ms o
+ A default_client_id s c
+ A id s o
+ A name s r
+ A thing_type_name s o
+ A version n c
 R aws_iot_topic_rule
  A arn s c
  A description s o
@@ -2710,6 +3178,17 @@ R aws_lambda_function
   A security_group_ids Ss r
   A subnet_ids Ss r
   A vpc_id s c
+R aws_lambda_function_event_invoke_config
+ A function_name s r
+ A id s o
+ A maximum_event_age_in_seconds n o
+ A maximum_retry_attempts n o
+ A qualifier s o
+ B destination_config l 0 1
+  B on_failure l 0 1
+   A destination s r
+  B on_success l 0 1
+   A destination s r
 R aws_lambda_function_url
  A authorization_type s r
  A function_arn s c
@@ -2762,6 +3241,48 @@ R aws_lambda_permission
  A source_arn s o
  A statement_id s o
  A statement_id_prefix s o
+R aws_launch_configuration
+ A arn s c
+ A associate_public_ip_address b o
+ A ebs_optimized b o
+ A enable_monitoring b o
+ A iam_instance_profile s o
+ A id s o
+ A image_id s r
+ A instance_type s r
+ A key_name s o
+ A name s o
+ A name_prefix s o
+ A placement_tenancy s o
+ A security_groups Ss o
+ A spot_price s o
+ A user_data s o
+ A user_data_base64 s o
+ B ebs_block_device S 0 0
+  A delete_on_termination b o
+  A device_name s r
+  A encrypted b o
+  A iops n o
+  A no_device b o
+  A snapshot_id s o
+  A throughput n o
+  A volume_size n o
+  A volume_type s o
+ B ephemeral_block_device S 0 0
+  A device_name s r
+  A no_device b o
+  A virtual_name s o
+ B metadata_options l 0 1
+  A http_endpoint s o
+  A http_put_response_hop_limit n o
+  A http_tokens s o
+ B root_block_device l 0 1
+  A delete_on_termination b o
+  A encrypted b o
+  A iops n o
+  A throughput n o
+  A volume_size n o
+  A volume_type s o
 R aws_lb
  A arn s c
  A arn_suffix s c
@@ -3114,6 +3635,62 @@ R aws_nat_gateway
   A create s o
   A delete s o
   A update s o
+R aws_network_acl
+ A arn s c
+ A egress So o
+ A id s o
+ A ingress So o
+ A owner_id s c
+ A subnet_ids Ss o
+ A tags ms o
+ A tags_all ms o
+ A vpc_id s r
+R aws_network_acl_association
+ A id s o
+ A network_acl_id s r
+ A subnet_id s r
+R aws_network_acl_rule
+ A cidr_block s o
+ A egress b o
+ A from_port n o
+ A icmp_code n o
+ A icmp_type n o
+ A id s o
+ A ipv6_cidr_block s o
+ A network_acl_id s r
+ A protocol s r
+ A rule_action s r
+ A rule_number n r
+ A to_port n o
+R aws_opensearchserverless_access_policy
+ A description s o
+ A id s c
+ A name s r
+ A policy s r
+ A policy_version s c
+ A type s r
+R aws_opensearchserverless_collection
+ A arn s c
+ A collection_endpoint s c
+ A dashboard_endpoint s c
+ A description s o
+ A id s c
+ A kms_key_arn s c
+ A name s r
+ A standby_replicas s o
+ A tags ms o
+ A tags_all ms c
+ A type s o
+ B timeouts 1 0 0
+  A create s o
+  A delete s o
+R aws_opensearchserverless_security_policy
+ A description s o
+ A id s c
+ A name s r
+ A policy s r
+ A policy_version s c
+ A type s r
 R aws_pipes_pipe
  A arn s c
  A description s o
@@ -3322,6 +3899,104 @@ R aws_pipes_pipe
   A create s o
   A delete s o
   A update s o
+R aws_rds_cluster
+ A allocated_storage n o
+ A allow_major_version_upgrade b o
+ A apply_immediately b o
+ A arn s c
+ A availability_zones Ss o
+ A backtrack_window n o
+ A backup_retention_period n o
+ A ca_certificate_identifier s o
+ A ca_certificate_valid_till s c
+ A cluster_identifier s o
+ A cluster_identifier_prefix s o
+ A cluster_members Ss o
+ A cluster_resource_id s c
+ A cluster_scalability_type s o
+ A copy_tags_to_snapshot b o
+ A database_insights_mode s o
+ A database_name s o
+ A db_cluster_instance_class s o
+ A db_cluster_parameter_group_name s o
+ A db_instance_parameter_group_name s o
+ A db_subnet_group_name s o
+ A db_system_id s o
+ A delete_automated_backups b o
+ A deletion_protection b o
+ A domain s o
+ A domain_iam_role_name s o
+ A enable_global_write_forwarding b o
+ A enable_http_endpoint b o
+ A enable_local_write_forwarding b o
+ A enabled_cloudwatch_logs_exports Ss o
+ A endpoint s c
+ A engine s r
+ A engine_lifecycle_support s o
+ A engine_mode s o
+ A engine_version s o
+ A engine_version_actual s c
+ A final_snapshot_identifier s o
+ A global_cluster_identifier s o
+ A hosted_zone_id s c
+ A iam_database_authentication_enabled b o
+ A iam_roles Ss o
+ A id s o
+ A iops n o
+ A kms_key_id s o
+ A manage_master_user_password b o
+ A master_password s o s
+ A master_password_wo s o s
+ A master_password_wo_version n o
+ A master_user_secret lo c
+ A master_user_secret_kms_key_id s o
+ A master_username s o
+ A monitoring_interval n o
+ A monitoring_role_arn s o
+ A network_type s o
+ A performance_insights_enabled b o
+ A performance_insights_kms_key_id s o
+ A performance_insights_retention_period n o
+ A port n o
+ A preferred_backup_window s o
+ A preferred_maintenance_window s o
+ A reader_endpoint s c
+ A replication_source_identifier s o
+ A skip_final_snapshot b o
+ A snapshot_identifier s o
+ A source_region s o
+ A storage_encrypted b o
+ A storage_type s o
+ A tags ms o
+ A tags_all ms o
+ A vpc_security_group_ids Ss o
+ B restore_to_point_in_time l 0 1
+  A restore_to_time s o
+  A restore_type s o
+  A source_cluster_identifier s o
+  A source_cluster_resource_id s o
+  A use_latest_restorable_time b o
+ B s3_import l 0 1
+  A bucket_name s r
+  A bucket_prefix s o
+  A ingestion_role s r
+  A source_engine s r
+  A source_engine_version s r
+ B scaling_configuration l 0 1
+  A auto_pause b o
+  A max_capacity n o
+  A min_capacity n o
+  A seconds_before_timeout n o
+  A seconds_until_auto_pause n o
+  A timeout_action s o
+ B serverlessv2_scaling_configuration l 0 1
+  A max_capacity n r
+  A min_capacity n r
+  A seconds_until_auto_pause n o
+ B timeouts 1 0 0
+  A create s o
+  A delete s o
+  A update s o
 R aws_route
  A carrier_gateway_id s o
  A core_network_arn s o
@@ -3346,6 +4021,32 @@ R aws_route
   A create s o
   A delete s o
   A update s o
+R aws_route53_health_check
+ A arn s c
+ A child_health_threshold n o
+ A child_healthchecks Ss o
+ A cloudwatch_alarm_name s o
+ A cloudwatch_alarm_region s o
+ A disabled b o
+ A enable_sni b o
+ A failure_threshold n o
+ A fqdn s o
+ A id s o
+ A insufficient_data_health_status s o
+ A invert_healthcheck b o
+ A ip_address s o
+ A measure_latency b o
+ A port n o
+ A reference_name s o
+ A regions Ss o
+ A request_interval n o
+ A resource_path s o
+ A routing_control_arn s o
+ A search_string s o
+ A tags ms o
+ A tags_all ms o
+ A triggers ms o
+ A type s r
 R aws_route53_record
  A allow_overwrite b o
  A fqdn s c
@@ -3427,6 +4128,26 @@ R aws_route_table_association
   A create s o
   A delete s o
   A update s o
+R aws_s3_access_point
+ A account_id s o
+ A alias s c
+ A arn s c
+ A bucket s r
+ A bucket_account_id s o
+ A domain_name s c
+ A endpoints ms c
+ A has_public_access_policy b c
+ A id s o
+ A name s r
+ A network_origin s c
+ A policy s o
+ B public_access_block_configuration l 0 1
+  A block_public_acls b o
+  A block_public_policy b o
+  A ignore_public_acls b o
+  A restrict_public_buckets b o
+ B vpc_configuration l 0 1
+  A vpc_id s r
 R aws_s3_bucket
  A acceleration_status s o
  A acl s o
@@ -3951,6 +4672,60 @@ R aws_sqs_queue_policy
  A id s o
  A policy s r
  A queue_url s r
+R aws_ssm_association
+ A apply_only_at_cron_interval b o
+ A arn s c
+ A association_id s c
+ A association_name s o
+ A automation_target_parameter_name s o
+ A compliance_severity s o
+ A document_version s o
+ A id s o
+ A instance_id s o
+ A max_concurrency s o
+ A max_errors s o
+ A name s r
+ A parameters ms o
+ A schedule_expression s o
+ A sync_compliance s o
+ A tags ms o
+ A tags_all ms o
+ A wait_for_success_timeout_seconds n o
+ B output_location l 0 1
+  A s3_bucket_name s r
+  A s3_key_prefix s o
+  A s3_region s o
+ B targets l 0 5
+  A key s r
+  A values ls r
+R aws_ssm_document
+ A arn s c
+ A content s r
+ A created_date s c
+ A default_version s c
+ A description s c
+ A document_format s o
+ A document_type s r
+ A document_version s c
+ A hash s c
+ A hash_type s c
+ A id s o
+ A latest_version s c
+ A name s r
+ A owner s c
+ A parameter lo c
+ A permissions ms o
+ A platform_types ls c
+ A schema_version s c
+ A status s c
+ A tags ms o
+ A tags_all ms o
+ A target_type s o
+ A version_name s o
+ B attachments_source l 0 20
+  A key s r
+  A name s o
+  A values ls r
 R aws_ssm_parameter
  A allowed_pattern s o
  A arn s o
@@ -4020,6 +4795,22 @@ R aws_vpc
  A owner_id s c
  A tags ms o
  A tags_all ms o
+R aws_vpc_dhcp_options
+ A arn s c
+ A domain_name s o
+ A domain_name_servers ls o
+ A id s o
+ A ipv6_address_preferred_lease_time s o
+ A netbios_name_servers ls o
+ A netbios_node_type s o
+ A ntp_servers ls o
+ A owner_id s c
+ A tags ms o
+ A tags_all ms o
+R aws_vpc_dhcp_options_association
+ A dhcp_options_id s r
+ A id s o
+ A vpc_id s r
 R aws_vpc_endpoint
  A arn s c
  A auto_accept b o
@@ -4052,6 +4843,24 @@ R aws_vpc_endpoint
   A ipv4 s o
   A ipv6 s o
   A subnet_id s o
+ B timeouts 1 0 0
+  A create s o
+  A delete s o
+  A update s o
+R aws_vpc_peering_connection
+ A accept_status s c
+ A auto_accept b o
+ A id s o
+ A peer_owner_id s o
+ A peer_region s o
+ A peer_vpc_id s r
+ A tags ms o
+ A tags_all ms o
+ A vpc_id s r
+ B accepter l 0 1
+  A allow_remote_vpc_dns_resolution b o
+ B requester l 0 1
+  A allow_remote_vpc_dns_resolution b o
  B timeouts 1 0 0
   A create s o
   A delete s o

@@ -158,7 +158,7 @@ final class ResourceEmitter {
     }
 
     private func fillRequired(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], tfType: String) {
-        for (attribute, spec) in schema.attributes where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
+        for (attribute, spec) in schema.attributes.sorted(by: { $0.key < $1.key }) where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
             if attribute.hasSuffix("name") || attribute == "family" {
                 attrs[attribute] = .string(String(plan.logicalID.prefix(60)))
                 continue
@@ -166,7 +166,7 @@ final class ResourceEmitter {
             context.warn("\(tfType) requires \(attribute), which the template does not give: set a placeholder")
             attrs[attribute] = Self.requiredDefaults[attribute] ?? Self.arnShapedPlaceholders(Self.placeholder(for: spec.type), attribute: attribute)
         }
-        for (blockName, spec) in schema.blocks where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
+        for (blockName, spec) in schema.blocks.sorted(by: { $0.key < $1.key }) where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
             context.warn("\(tfType) requires a \(blockName) block, which the template does not give: set a placeholder")
             var inner: [String: HCLExpr] = [:]
             var innerBlocks: [HCLBlock] = []
@@ -203,6 +203,7 @@ final class ResourceEmitter {
         "evaluate_target_health": .bool(false), "authorization": .string("NONE"), "http_method": .string("ANY"),
         "integration_type": .string("AWS_PROXY"), "comparison_operator": .string("GreaterThanOrEqualToThreshold"),
         "statistic": .string("Average"), "period": .number(300), "evaluation_periods": .number(1), "threshold": .number(1),
+        "document_type": .string("Command"),
     ]
 
     static func placeholder(for type: String) -> HCLExpr {
@@ -241,6 +242,10 @@ final class ResourceEmitter {
     /// Converts a value to the schema type, the way CloudFormation would have accepted it.
     func coerce(_ v: TypedExpr, to type: String) -> HCLExpr {
         guard let kind = type.first else { return v.expr }
+        // Fn::If: each branch takes the schema type on its own.
+        if case .conditional(let condition, let yes, let no) = v.expr {
+            return .conditional(condition, coerce(TypedExpr(yes, Self.typeOf(yes)), to: type), coerce(TypedExpr(no, Self.typeOf(no)), to: type))
+        }
         switch kind {
         case "s":
             switch v.type {

@@ -207,17 +207,28 @@ enum ResourceMappings {
             renames: ["DynamoDBConfig": "dynamodb_config", "DynamoDBConfig.AwsRegion": "region", "LambdaConfig.LambdaFunctionArn": "function_arn", "HttpConfig": "http_config"]))
         add("AWS::AppSync::Resolver", TypeMapping(tfType: "aws_appsync_resolver", ref: "arn",
             renames: ["TypeName": "type", "FieldName": "field", "DataSourceName": "data_source", "RequestMappingTemplate": "request_template", "ResponseMappingTemplate": "response_template",
-                      "RequestMappingTemplateS3Location": "", "ResponseMappingTemplateS3Location": "", "CodeS3Location": ""]))
+                      "RequestMappingTemplateS3Location": "", "ResponseMappingTemplateS3Location": ""], custom: appSyncCode))
+        add("AWS::AppSync::GraphQLSchema", TypeMapping(tfType: "aws_appsync_graphql_api", custom: { e in
+            // Folded into its API's `schema` before translation (TemplateTranslation.foldGraphQLSchemas).
+            e.emitPrimary = false
+            if e.plan.redirect == nil {
+                e.context.unsupported(e.plan.logicalID, e.plan.cfnType, "the schema's API is not in this template or the schema is in S3")
+            } else if e.properties["Definition"] == nil {
+                e.context.warn("the GraphQL schema is in S3 (DefinitionS3Location), which lsqm cannot read: the API has no schema")
+            }
+        }))
         add("AWS::AppSync::ApiKey", TypeMapping(tfType: "aws_appsync_api_key", ref: "id", getAtt: ["ApiKey": "key"], renames: ["Expires": ""]))
         add("AWS::AppSync::FunctionConfiguration", TypeMapping(tfType: "aws_appsync_function", ref: "arn", getAtt: ["FunctionId": "function_id"],
-            renames: ["DataSourceName": "data_source", "RequestMappingTemplate": "request_mapping_template", "ResponseMappingTemplate": "response_mapping_template", "CodeS3Location": ""]))
+            renames: ["DataSourceName": "data_source", "RequestMappingTemplate": "request_mapping_template", "ResponseMappingTemplate": "response_mapping_template"],
+            custom: appSyncCode))
 
         // DNS and CDN
         add("AWS::Route53::RecordSet", TypeMapping(tfType: "aws_route53_record", ref: "fqdn",
             renames: ["HostedZoneId": "zone_id", "ResourceRecords": "records", "TTL": "ttl", "AliasTarget.DNSName": "name", "AliasTarget.HostedZoneId": "zone_id",
                       "AliasTarget.EvaluateTargetHealth": "evaluate_target_health", "AliasTarget": "alias", "HostedZoneName": ""], custom: { e in
-            // Terraform wants records and ttl together; CloudFormation accepts records alone.
+            // Terraform wants records and ttl together, and no ttl on an alias.
             if e.properties["ResourceRecords"] != nil && e.properties["TTL"] == nil { e.properties["TTL"] = "300" }
+            if e.properties["AliasTarget"] != nil, e.take("TTL") != nil { e.context.warn("TTL of an alias record is ignored, as Route 53 does") }
         }))
         add("AWS::Route53::HostedZone", TypeMapping(tfType: "aws_route53_zone", ref: "zone_id", getAtt: ["NameServers": "name_servers", "Id": "zone_id"],
             renames: ["HostedZoneConfig": "", "VPCs": "", "HostedZoneTags": ""]))
@@ -267,8 +278,105 @@ enum ResourceMappings {
                 for action in actions { for (k, v) in action.objectValue ?? [:] { e.properties[k] = v } }
             }
         }))
+        addComputeAndNetworkExtras(add)
         return t
     }()
+
+    /// Auto scaling, databases, network ACLs and the other families that follow the generic mapping closely.
+    private static func addComputeAndNetworkExtras(_ add: (String, TypeMapping) -> Void) {
+        add("AWS::Logs::QueryDefinition", TypeMapping(tfType: "aws_cloudwatch_query_definition", ref: "query_definition_id"))
+        add("AWS::Logs::LogStream", TypeMapping(tfType: "aws_cloudwatch_log_stream", ref: "name", renames: ["LogStreamName": "name"]))
+        add("AWS::EC2::NetworkAcl", TypeMapping(tfType: "aws_network_acl", ref: "id"))
+        add("AWS::EC2::NetworkAclEntry", TypeMapping(tfType: "aws_network_acl_rule", ref: "id", custom: { e in
+            if let range = e.take("PortRange") {
+                if let from = range["From"] { e.set("from_port", e.value(from)) }
+                if let to = range["To"] { e.set("to_port", e.value(to)) }
+            }
+            if let icmp = e.take("Icmp") {
+                if let code = icmp["Code"] { e.set("icmp_code", e.value(code)) }
+                if let type = icmp["Type"] { e.set("icmp_type", e.value(type)) }
+            }
+        }))
+        add("AWS::EC2::SubnetNetworkAclAssociation", TypeMapping(tfType: "aws_network_acl_association", ref: "id"))
+        add("AWS::EC2::VPCPeeringConnection", TypeMapping(tfType: "aws_vpc_peering_connection", ref: "id", renames: ["PeerRoleArn": ""]))
+        add("AWS::EC2::DHCPOptions", TypeMapping(tfType: "aws_vpc_dhcp_options", ref: "id"))
+        add("AWS::EC2::VPCDHCPOptionsAssociation", TypeMapping(tfType: "aws_vpc_dhcp_options_association", ref: "id"))
+        add("AWS::SSM::Association", TypeMapping(tfType: "aws_ssm_association", ref: "association_id", getAtt: ["AssociationId": "association_id"],
+            renames: ["AssociationName": "association_name"]))
+        add("AWS::SSM::Document", TypeMapping(tfType: "aws_ssm_document", ref: "name", custom: { e in
+            if let content = e.take("Content") { e.set("content", e.value(content)) }
+            if e.properties["DocumentFormat"] == nil, e.attributes["content"].map({ if case .call("jsonencode", _) = $0 { return true }; return false }) == true {
+                e.attributes["document_format"] = .string("JSON")
+            }
+        }))
+        for (cfn, tf) in [("SecurityPolicy", "aws_opensearchserverless_security_policy"), ("AccessPolicy", "aws_opensearchserverless_access_policy"),
+                          ("Collection", "aws_opensearchserverless_collection")] {
+            add("AWS::OpenSearchServerless::\(cfn)", TypeMapping(tfType: tf, ref: cfn == "Collection" ? "id" : "name",
+                                                                getAtt: ["Arn": "arn", "CollectionEndpoint": "collection_endpoint"]))
+        }
+        add("AWS::RDS::DBInstance", TypeMapping(tfType: "aws_db_instance", ref: "identifier",
+            getAtt: ["Endpoint.Address": "address", "Endpoint.Port": "port", "DBInstanceArn": "arn"],
+            renames: ["DBInstanceClass": "instance_class", "MasterUsername": "username", "MasterUserPassword": "password", "DBName": "db_name",
+                      "DBInstanceIdentifier": "identifier", "VPCSecurityGroups": "vpc_security_group_ids", "MultiAZ": "multi_az",
+                      "DBParameterGroupName": "parameter_group_name", "MasterUserSecret": ""],
+            custom: { e in e.attributes["skip_final_snapshot"] = .bool(true) }))
+        add("AWS::RDS::DBCluster", TypeMapping(tfType: "aws_rds_cluster", ref: "cluster_identifier",
+            getAtt: ["Endpoint.Address": "endpoint", "Endpoint.Port": "port", "ReadEndpoint.Address": "reader_endpoint", "DBClusterArn": "arn"],
+            renames: ["MasterUserPassword": "master_password", "DBClusterIdentifier": "cluster_identifier",
+                      "ServerlessV2ScalingConfiguration": "serverlessv2_scaling_configuration", "DBClusterParameterGroupName": "db_cluster_parameter_group_name",
+                      "MasterUserSecret": ""],
+            custom: { e in
+                e.attributes["skip_final_snapshot"] = .bool(true)
+                // "aurora" (MySQL 5.6 compatible) is retired; the provider accepts only the engine families.
+                if e.properties["Engine"]?.stringValue == "aurora" {
+                    e.properties["Engine"] = "aurora-mysql"
+                    e.context.warn("engine aurora is retired: used aurora-mysql")
+                }
+            }))
+        add("AWS::AutoScaling::LaunchConfiguration", TypeMapping(tfType: "aws_launch_configuration", ref: "name",
+            renames: ["UserData": "user_data_base64", "LaunchConfigurationName": "name", "BlockDeviceMappings": ""]))
+        add("AWS::AutoScaling::AutoScalingGroup", TypeMapping(tfType: "aws_autoscaling_group", ref: "name",
+            renames: ["LaunchConfigurationName": "launch_configuration", "AutoScalingGroupName": "name", "Cooldown": "default_cooldown",
+                      "LaunchTemplate.LaunchTemplateId": "id", "LaunchTemplate.LaunchTemplateName": "name", "MetricsCollection": "",
+                      "NotificationConfigurations": "", "LoadBalancerNames": "load_balancers"]))
+        add("AWS::AutoScaling::ScalingPolicy", TypeMapping(tfType: "aws_autoscaling_policy", ref: "arn", getAtt: ["Arn": "arn"]))
+        add("AWS::ApplicationAutoScaling::ScalableTarget", TypeMapping(tfType: "aws_appautoscaling_target", ref: "id", renames: ["RoleARN": "role_arn",
+            "ScheduledActions": "", "SuspendedState": ""]))
+        add("AWS::ApplicationAutoScaling::ScalingPolicy", TypeMapping(tfType: "aws_appautoscaling_policy", ref: "arn", renames: ["PolicyName": "name",
+            "ScalingTargetId": ""]))
+        add("AWS::ApiGatewayV2::IntegrationResponse", TypeMapping(tfType: "aws_apigatewayv2_integration_response", ref: "id"))
+        add("AWS::ApiGatewayV2::RouteResponse", TypeMapping(tfType: "aws_apigatewayv2_route_response", ref: "id"))
+        add("AWS::S3::AccessPoint", TypeMapping(tfType: "aws_s3_access_point", ref: "name", getAtt: ["Arn": "arn", "Alias": "alias"]))
+        add("AWS::IoT::Thing", TypeMapping(tfType: "aws_iot_thing", ref: "name", getAtt: ["Arn": "arn"], renames: ["ThingName": "name", "AttributePayload": ""]))
+        add("AWS::IoT::Policy", TypeMapping(tfType: "aws_iot_policy", ref: "name", getAtt: ["Arn": "arn"], renames: ["PolicyName": "name", "PolicyDocument": "policy"]))
+        add("AWS::Route53::HealthCheck", TypeMapping(tfType: "aws_route53_health_check", ref: "id", renames: ["FullyQualifiedDomainName": "fqdn",
+            "HealthCheckTags": "tags", "IPAddress": "ip_address"], custom: { e in
+            if let config = e.take("HealthCheckConfig")?.objectValue { for (k, v) in config { e.properties[k] = v } }
+        }))
+        add("AWS::Lambda::EventInvokeConfig", TypeMapping(tfType: "aws_lambda_function_event_invoke_config", ref: "id",
+            renames: ["Qualifier": "qualifier", "DestinationConfig.OnSuccess.Destination": "destination", "DestinationConfig.OnFailure.Destination": "destination"]))
+    }
+
+    /// Why a resource of a mapped type still cannot be translated, decided before any reference to it is.
+    static func unsupportedShape(_ type: String, _ properties: [String: JSONValue]) -> String? {
+        switch type {
+        case "AWS::RDS::DBInstance" where properties["DBClusterIdentifier"] != nil:
+            return "an Aurora cluster member is an aws_rds_cluster_instance, which is not translated yet"
+        case "AWS::EC2::VPCGatewayAttachment" where properties["InternetGatewayId"] == nil:
+            return "VPN gateway attachments are not translated yet"
+        default:
+            return nil
+        }
+    }
+
+    /// AppSync JavaScript resolvers need `code` and `runtime` together; code kept in S3 cannot be read offline.
+    @Sendable static func appSyncCode(_ e: ResourceEmitter) {
+        guard e.take("CodeS3Location") != nil else { return }
+        if e.properties["Code"] == nil {
+            _ = e.take("Runtime")
+            e.context.warn("the resolver code is in S3 (CodeS3Location), which lsqm cannot read: translated without code and runtime")
+        }
+    }
 
     /// The first element of a list property where Terraform takes one value; warns when more are dropped.
     static func firstOf(_ v: JSONValue, _ e: ResourceEmitter, _ property: String) -> TypedExpr {

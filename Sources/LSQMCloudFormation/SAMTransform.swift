@@ -14,10 +14,17 @@ struct SAMTransform {
         return (template["Resources"]?.objectValue ?? [:]).values.contains { $0["Type"]?.stringValue?.hasPrefix("AWS::Serverless::") == true }
     }
 
+    struct RestRoute {
+        let path: String, method: String, function: String
+        /// The event's own authorizer (`NONE` turns the API's default off); nil takes the default.
+        let authorizer: String?
+        let apiKeyRequired: Bool
+    }
+
     /// The generated resources, collected while expanding.
     final class Output {
         var resources: [String: JSONValue] = [:]
-        var restRoutes: [String: [(path: String, method: String, function: String)]] = [:]
+        var restRoutes: [String: [RestRoute]] = [:]
         var httpRoutes: [String: [(path: String?, method: String?, function: String, event: String)]] = [:]
         var bucketNotifications: [String: [JSONValue]] = [:]
     }
@@ -92,7 +99,7 @@ struct SAMTransform {
         return .object(object)
     }
 
-    private static func sub(_ text: String, _ variables: [String: JSONValue] = [:]) -> JSONValue {
+    static func sub(_ text: String, _ variables: [String: JSONValue] = [:]) -> JSONValue {
         variables.isEmpty ? ["Fn::Sub": .string(text)] : ["Fn::Sub": [.string(text), .object(variables)]]
     }
 
@@ -260,7 +267,8 @@ struct SAMTransform {
             let api = p["RestApiId"]?["Ref"]?.stringValue ?? "ServerlessRestApi"
             let path = p["Path"]?.stringValue ?? "/"
             let method = (p["Method"]?.stringValue ?? "any").lowercased()
-            out.restRoutes[api, default: []].append((path, method, fn))
+            out.restRoutes[api, default: []].append(RestRoute(path: path, method: method, function: fn, authorizer: p["Auth"]?["Authorizer"]?.stringValue,
+                                                              apiKeyRequired: p["Auth"]?["ApiKeyRequired"]?.boolValue ?? false))
             let arnMethod = method == "any" ? "*" : method.uppercased()
             let arnPath = path.replacingOccurrences(of: "{proxy+}", with: "*").replacingOccurrences(of: #"\{[^}]*\}"#, with: "*", options: .regularExpression)
             permission("\(logical)PermissionProd", function: fn, principal: "apigateway.amazonaws.com",
@@ -295,17 +303,23 @@ struct SAMTransform {
         if let body = definition(properties) {
             api["Body"] = body
         } else {
+            let auth = ApiAuth(api: id, auth: properties["Auth"], transform: self, out: out)
             var paths: [String: JSONValue] = [:]
             for route in out.restRoutes[id] ?? [] {
                 let method = route.method == "any" ? "x-amazon-apigateway-any-method" : route.method
                 var methods = paths[route.path]?.objectValue ?? [:]
-                methods[method] = ["x-amazon-apigateway-integration": [
+                var operation: [String: JSONValue] = ["x-amazon-apigateway-integration": [
                     "httpMethod": "POST", "type": "aws_proxy",
                     "uri": Self.sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${\(route.function).Arn}/invocations"),
                 ], "responses": [:]]
+                if let security = auth.security(for: route) { operation["security"] = security }
+                methods[method] = .object(operation)
                 paths[route.path] = .object(methods)
             }
-            api["Body"] = ["swagger": "2.0", "info": ["version": "1.0", "title": ["Ref": "AWS::StackName"]], "paths": .object(paths)]
+            if let cors = properties["Cors"] { Self.addCorsPreflight(cors, to: &paths) }
+            var body: [String: JSONValue] = ["swagger": "2.0", "info": ["version": "1.0", "title": ["Ref": "AWS::StackName"]], "paths": .object(paths)]
+            if !auth.definitions.isEmpty { body["securityDefinitions"] = .object(auth.definitions) }
+            api["Body"] = .object(body)
         }
         if let endpoint = properties["EndpointConfiguration"] {
             api["EndpointConfiguration"] = ["Types": [endpoint.stringValue.map { .string($0) } ?? endpoint["Type"] ?? "REGIONAL"]]
@@ -313,7 +327,13 @@ struct SAMTransform {
         for key in ["Description", "BinaryMediaTypes", "MinimumCompressionSize", "ApiKeySourceType", "DisableExecuteApiEndpoint"] {
             if let v = properties[key] { api[key] = v }
         }
-        for key in ["Auth", "Cors", "Domain", "GatewayResponses", "Models", "AccessLogSetting", "MethodSettings", "CanarySetting"] where properties[key] != nil {
+        if properties["Auth"] != nil && properties["DefinitionBody"] != nil {
+            context.warn("Auth of an API with its own DefinitionBody is left to that definition")
+        }
+        if properties["Cors"] != nil && properties["DefinitionBody"] != nil {
+            context.warn("Cors of an API with its own DefinitionBody is left to that definition")
+        }
+        for key in ["Domain", "GatewayResponses", "Models", "AccessLogSetting", "MethodSettings", "CanarySetting"] where properties[key] != nil {
             context.warn("\(key) of the API is not translated yet: dropped")
         }
         let condition = original["Condition"]
@@ -358,6 +378,80 @@ struct SAMTransform {
             out.resources["\(route.function)\(route.event)Route"] = resource("AWS::ApiGatewayV2::Route", [
                 "ApiId": ["Ref": .string(id)], "RouteKey": .string(key), "Target": Self.sub("integrations/${\(integration)}"),
             ], condition: condition)
+        }
+    }
+
+    /// SAM's CORS preflight: an OPTIONS method answered by a mock integration with the CORS headers.
+    static func addCorsPreflight(_ cors: JSONValue, to paths: inout [String: JSONValue]) {
+        let origin = cors.stringValue.map { JSONValue.string($0) } ?? cors["AllowOrigin"] ?? "'*'"
+        var headers: [String: JSONValue] = ["Access-Control-Allow-Origin": origin]
+        if let allowed = cors["AllowHeaders"] { headers["Access-Control-Allow-Headers"] = allowed }
+        if let age = cors["MaxAge"] { headers["Access-Control-Max-Age"] = age }
+        if let credentials = cors["AllowCredentials"]?.boolValue, credentials { headers["Access-Control-Allow-Credentials"] = "'true'" }
+        for path in paths.keys.sorted() {
+            guard var methods = paths[path]?.objectValue, methods["options"] == nil else { continue }
+            let verbs = methods.keys.map { $0 == "x-amazon-apigateway-any-method" ? "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT" : $0.uppercased() }
+            var pathHeaders = headers
+            pathHeaders["Access-Control-Allow-Methods"] = cors["AllowMethods"] ?? .string("'\((Set(verbs.flatMap { $0.split(separator: ",").map(String.init) } + ["OPTIONS"])).sorted().joined(separator: ","))'")
+            let parameters = JSONValue.object(Dictionary(uniqueKeysWithValues: pathHeaders.map { ("method.response.header.\($0.key)", $0.value) }))
+            methods["options"] = [
+                "consumes": ["application/json"], "produces": ["application/json"],
+                "responses": ["200": ["description": "Default response for CORS method",
+                                      "headers": .object(pathHeaders.mapValues { _ in ["type": "string"] })]],
+                "x-amazon-apigateway-integration": [
+                    "type": "mock", "requestTemplates": ["application/json": "{\n  \"statusCode\" : 200\n}\n"],
+                    "responses": ["default": ["statusCode": "200", "responseParameters": parameters, "responseTemplates": ["application/json": "{}\n"]]],
+                ],
+            ]
+            paths[path] = .object(methods)
+        }
+    }
+
+    /// A SAM API's `Auth` as OpenAPI security definitions: Cognito user pools, Lambda token/request
+    /// authorizers (with their invoke permission), IAM, and API keys.
+    struct ApiAuth {
+        var definitions: [String: JSONValue] = [:]
+        let defaultAuthorizer: String?
+
+        init(api: String, auth: JSONValue?, transform: SAMTransform, out: Output) {
+            defaultAuthorizer = auth?["DefaultAuthorizer"]?.stringValue
+            for (name, spec) in auth?["Authorizers"]?.objectValue ?? [:] {
+                let header = spec["Identity"]?["Header"] ?? "Authorization"
+                if let pool = spec["UserPoolArn"] {
+                    definitions[name] = ["type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "cognito_user_pools",
+                                         "x-amazon-apigateway-authorizer": ["type": "cognito_user_pools", "providerARNs": .array(pool.arrayValue ?? [pool])]]
+                } else if let function = spec["FunctionArn"] {
+                    let request = spec["FunctionPayloadType"]?.stringValue == "REQUEST"
+                    var authorizer: [String: JSONValue] = [
+                        "type": request ? "request" : "token", "authorizerResultTtlInSeconds": spec["Identity"]?["ReauthorizeEvery"] ?? 300,
+                        "authorizerUri": SAMTransform.sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn}/invocations", ["Fn": function]),
+                    ]
+                    if request {
+                        let headers = spec["Identity"]?["Headers"]?.arrayValue?.compactMap(\.stringValue) ?? ["Authorization"]
+                        authorizer["identitySource"] = .string(headers.map { "method.request.header.\($0)" }.joined(separator: ", "))
+                    }
+                    definitions[name] = ["type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "custom",
+                                         "x-amazon-apigateway-authorizer": .object(authorizer)]
+                    var permission: [String: JSONValue] = ["Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com"]
+                    permission["SourceArn"] = SAMTransform.sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/*", ["Api": ["Ref": .string(api)]])
+                    out.resources["\(api)\(name)AuthorizerPermission"] = ["Type": "AWS::Lambda::Permission", "Properties": .object(permission)]
+                } else {
+                    transform.context.warn("authorizer \(name) of \(api) is neither a Cognito nor a Lambda authorizer: dropped")
+                }
+            }
+            if defaultAuthorizer == "AWS_IAM" {
+                definitions["AWS_IAM"] = ["type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"]
+            }
+            if auth?["ApiKeyRequired"]?.boolValue == true || out.restRoutes[api]?.contains(where: \.apiKeyRequired) == true {
+                definitions["api_key"] = ["type": "apiKey", "name": "x-api-key", "in": "header"]
+            }
+        }
+
+        func security(for route: RestRoute) -> JSONValue? {
+            var items: [JSONValue] = []
+            if let name = route.authorizer ?? defaultAuthorizer, name != "NONE", definitions[name] != nil { items.append(.object([name: []])) }
+            if route.apiKeyRequired, definitions["api_key"] != nil { items.append(["api_key": []]) }
+            return items.isEmpty ? nil : .array(items)
         }
     }
 

@@ -35,6 +35,8 @@ final class TranslationContext {
     var plans: [String: ResourcePlan] = [:]
     var usedData: Set<DataSource> = []
     var imports: [String: String] = [:]
+    /// Resources whose type is mapped but whose shape is not (logical id → reason).
+    var unsupportedShapes: [String: String] = [:]
     /// Functions an AWS::Lambda::Version publishes.
     var publishedFunctions: Set<String> = []
     var warnings: [String] = []

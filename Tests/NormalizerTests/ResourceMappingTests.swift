@@ -541,6 +541,11 @@ final class ResourceMappingTests: XCTestCase {
           GraphQL:
             Type: AWS::AppSync::GraphQLApi
             Properties: {Name: api, AuthenticationType: API_KEY}
+          Schema:
+            Type: AWS::AppSync::GraphQLSchema
+            Properties:
+              ApiId: !GetAtt GraphQL.ApiId
+              Definition: "type Query { hello: String }"
           Source:
             Type: AWS::AppSync::DataSource
             Properties: {ApiId: !GetAtt GraphQL.ApiId, Name: none, Type: NONE}
@@ -571,6 +576,8 @@ final class ResourceMappingTests: XCTestCase {
         XCTAssertContains(n.block(#"resource "aws_cloudwatch_metric_alarm" "Alarm""#), "  dimensions = {\n    FunctionName = \"orders\"\n  }\n")
         XCTAssertContains(n.block(#"resource "aws_cognito_user_pool" "UserPool""#), "  auto_verified_attributes = [\"email\"]\n  name                     = \"users\"\n")
         XCTAssertContains(n.block(#"resource "aws_cognito_user_pool_client" "Client""#), "  user_pool_id    = aws_cognito_user_pool.UserPool.id\n")
+        XCTAssertContains(n.block(#"resource "aws_appsync_graphql_api" "GraphQL""#), "  schema              = \"type Query { hello: String }\"\n")
+        XCTAssertFalse(n.record.unsupported.contains { $0.resource == "Schema" })
         XCTAssertContains(n.block(#"resource "aws_appsync_resolver" "Resolver""#), "  data_source = aws_appsync_datasource.Source.name\n  field       = \"hello\"\n")
         XCTAssertContains(n.block(#"resource "aws_route53_record" "Record""#), "  records = [\"example.com\"]\n  ttl     = 300\n")
         let distribution = n.block(#"resource "aws_cloudfront_distribution" "Distribution""#)
@@ -583,16 +590,16 @@ final class ResourceMappingTests: XCTestCase {
     func testUnsupportedTypesAreRecordedAndReferencesStillResolve() {
         let n = Normalized("""
         Resources:
-          ScaleUp:
-            Type: AWS::AutoScaling::ScalingPolicy
-            Properties: {AdjustmentType: ChangeInCapacity}
+          Authority:
+            Type: AWS::ACMPCA::CertificateAuthority
+            Properties: {Type: ROOT, KeyAlgorithm: RSA_2048}
           Custom:
             Type: Custom::Thing
             Properties: {ServiceToken: arn:aws:lambda:us-east-1:1:function:x}
           Alarm:
             Type: AWS::CloudWatch::Alarm
             Properties:
-              AlarmActions: [!Ref ScaleUp]
+              AlarmActions: [!Ref Authority]
               MetricName: CPU
               Namespace: AWS/EC2
               ComparisonOperator: GreaterThanThreshold
@@ -602,10 +609,61 @@ final class ResourceMappingTests: XCTestCase {
               Threshold: 90
         """)
         XCTAssertEqual(n.record.status, "partial")
-        XCTAssertEqual(n.record.unsupported.map(\.resource), ["Custom", "ScaleUp"])
-        XCTAssertTrue(n.record.unsupported[0].reason.contains("custom resources"))
+        XCTAssertEqual(n.record.unsupported.map(\.resource), ["Authority", "Custom"])
+        XCTAssertTrue(n.record.unsupported[1].reason.contains("custom resources"))
         XCTAssertContains(n.block(#"resource "aws_cloudwatch_metric_alarm" "Alarm""#),
-                          #"  alarm_actions       = ["arn:aws:autoscaling:us-east-1:000000000000:scalingpolicy/lsqm-unsupported-ScaleUp"]"#)
+                          #"  alarm_actions       = ["arn:aws:acmpca:us-east-1:000000000000:certificateauthority/lsqm-unsupported-Authority"]"#)
+    }
+
+    func testAutoScalingDatabasesAndNetworkACLs() {
+        let n = Normalized("""
+        Resources:
+          Acl:
+            Type: AWS::EC2::NetworkAcl
+            Properties: {VpcId: vpc-1}
+          InboundHttps:
+            Type: AWS::EC2::NetworkAclEntry
+            Properties:
+              NetworkAclId: !Ref Acl
+              RuleNumber: 100
+              Protocol: 6
+              RuleAction: allow
+              CidrBlock: 0.0.0.0/0
+              PortRange: {From: 443, To: 443}
+          LaunchConfig:
+            Type: AWS::AutoScaling::LaunchConfiguration
+            Properties: {ImageId: ami-12345678, InstanceType: t3.micro}
+          Group:
+            Type: AWS::AutoScaling::AutoScalingGroup
+            Properties:
+              LaunchConfigurationName: !Ref LaunchConfig
+              MinSize: "1"
+              MaxSize: "3"
+              VPCZoneIdentifier: [subnet-1]
+              Tags: [{Key: Name, Value: web, PropagateAtLaunch: true}]
+          Database:
+            Type: AWS::RDS::DBInstance
+            Properties:
+              DBInstanceClass: db.t3.micro
+              Engine: mysql
+              AllocatedStorage: "20"
+              MasterUsername: admin
+              MasterUserPassword: change-me-please
+        Outputs:
+          Endpoint:
+            Value: !GetAtt Database.Endpoint.Address
+        """)
+        let entry = n.block(#"resource "aws_network_acl_rule" "InboundHttps""#)
+        XCTAssertContains(entry, "  from_port      = 443\n")
+        XCTAssertContains(entry, "  protocol       = \"6\"\n")
+        let group = n.block(#"resource "aws_autoscaling_group" "Group""#)
+        XCTAssertContains(group, "  launch_configuration = aws_launch_configuration.LaunchConfig.name\n  max_size             = 3\n")
+        XCTAssertContains(group, "  tag {\n    key                 = \"Name\"\n    propagate_at_launch = true\n    value               = \"web\"\n  }\n")
+        let database = n.block(#"resource "aws_db_instance" "Database""#)
+        XCTAssertContains(database, "  allocated_storage   = 20\n")
+        XCTAssertContains(database, "  instance_class      = \"db.t3.micro\"\n")
+        XCTAssertContains(database, "  skip_final_snapshot = true\n")
+        XCTAssertContains(n.block(#"output "Endpoint""#), "  value = aws_db_instance.Database.address\n")
     }
 
     func testOutputsOfSensitiveValuesAreMarkedSensitive() {

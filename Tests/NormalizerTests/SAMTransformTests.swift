@@ -155,6 +155,63 @@ final class SAMTransformTests: XCTestCase {
         XCTAssertContains(n.block(#"resource "aws_cloudwatch_event_target" "MachineEvery_target0""#), "  role_arn  = aws_iam_role.MachineEveryRole.arn\n")
     }
 
+    func testApiAuthBecomesSecurityDefinitions() {
+        let n = Normalized("""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          UserPool:
+            Type: AWS::Cognito::UserPool
+          Authorizer:
+            Type: AWS::Serverless::Function
+            Properties: {Runtime: python3.12, Handler: auth.handler, InlineCode: "def handler(e, c): pass"}
+          Api:
+            Type: AWS::Serverless::Api
+            Properties:
+              StageName: prod
+              Cors: "'https://example.com'"
+              Auth:
+                DefaultAuthorizer: Cognito
+                Authorizers:
+                  Cognito:
+                    UserPoolArn: !GetAtt UserPool.Arn
+                  Token:
+                    FunctionArn: !GetAtt Authorizer.Arn
+          Items:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: app.handler
+              InlineCode: "def handler(e, c): pass"
+              Events:
+                List:
+                  Type: Api
+                  Properties: {RestApiId: !Ref Api, Path: /items, Method: get}
+                Create:
+                  Type: Api
+                  Properties:
+                    RestApiId: !Ref Api
+                    Path: /items
+                    Method: post
+                    Auth: {Authorizer: Token, ApiKeyRequired: true}
+                Health:
+                  Type: Api
+                  Properties:
+                    RestApiId: !Ref Api
+                    Path: /health
+                    Method: get
+                    Auth: {Authorizer: NONE}
+        """, kind: "sam")
+        let api = n.block(#"resource "aws_api_gateway_rest_api" "Api""#)
+        XCTAssertContains(api, "          security = [\n            {\n              Cognito = []\n            },\n          ]\n")
+        XCTAssertContains(api, "          security = [\n            {\n              Token = []\n            },\n            {\n              api_key = []\n            },\n          ]\n")
+        XCTAssertContains(api, "          type         = \"cognito_user_pools\"\n")
+        XCTAssertContains(api, "authorizerUri                = \"arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${aws_lambda_function.Authorizer.arn}/invocations\"")
+        XCTAssertEqual(api.components(separatedBy: "security = [").count - 1, 2, "the /health route opts out with NONE")
+        XCTAssertContains(api, #""method.response.header.Access-Control-Allow-Methods" = "'GET,OPTIONS,POST'""#)
+        XCTAssertContains(api, #""method.response.header.Access-Control-Allow-Origin"  = "'https://example.com'""#)
+        XCTAssertContains(n.block(#"resource "aws_lambda_permission" "ApiTokenAuthorizerPermission""#), "  function_name = aws_lambda_function.Authorizer.arn\n")
+    }
+
     func testMissingCodeGetsAPlaceholderHandlerAndIsRecorded() throws {
         let n = Normalized("""
         Transform: AWS::Serverless-2016-10-31
