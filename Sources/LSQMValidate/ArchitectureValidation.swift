@@ -111,7 +111,7 @@ struct ArchitectureValidation {
             }
         }
         if let emulator {
-            let tail = await emulator.logTail(limit: Self.emulatorLogCap)
+            let tail = await Task.detached { await emulator.logTail(limit: Self.emulatorLogCap) }.value
             if !tail.isEmpty { record.result.emulatorLogTail = tail }
             record.append("emulator log (tail)", tail)
             await Task.detached { await emulator.stop() }.value
