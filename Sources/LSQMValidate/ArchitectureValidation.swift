@@ -53,7 +53,10 @@ struct ArchitectureValidation {
         var workspace: TerraformWorkspace?
         var applyStarted = false
         let work: URL
-        do { work = try Files.makeTemporaryDirectory(prefix: "lsqm-validate") } catch {
+        do {
+            if let scratch = options.scratchDirectory { try Files.createDirectory(scratch) }
+            work = try Files.makeTemporaryDirectory(prefix: "lsqm-validate", in: options.scratchDirectory)
+        } catch {
             record.result.error = LSQMError.describe(error)
             return finish(record, stopwatch)
         }
