@@ -25,9 +25,10 @@ public enum Files {
         try? FileManager.default.removeItem(at: url)
     }
 
-    /// A fresh private temporary directory, removed by `remove`.
-    public static func makeTemporaryDirectory(prefix: String = "lsqm") throws -> URL {
-        let base = URL(fileURLWithPath: NSTemporaryDirectory())
+    /// A fresh private temporary directory, removed by `remove`; inside `parent` when given (it must exist),
+    /// else in the system's temporary directory.
+    public static func makeTemporaryDirectory(prefix: String = "lsqm", in parent: URL? = nil) throws -> URL {
+        let base = parent ?? URL(fileURLWithPath: NSTemporaryDirectory())
         var template = Array(base.appendingPathComponent("\(prefix)-XXXXXX").path.utf8CString)
         guard let result = mkdtemp(&template) else {
             throw LSQMError(.environment, action: "create a temporary directory", cause: String(cString: strerror(errno)))

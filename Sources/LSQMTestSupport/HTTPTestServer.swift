@@ -67,7 +67,8 @@ public struct HTTPTestResponse: Sendable {
 /// It listens on 127.0.0.1 with an ephemeral port, or on a unix socket path (the Docker Engine API), serves
 /// each connection on its own thread (so a handler may block, as Docker's `wait` does), honours keep-alive and
 /// `Connection: close`, reads Content-Length and chunked request bodies, answers `Expect: 100-continue`, and
-/// records every request for assertions. Real clients (URLSession, terraform, boto3, curl) talk to it, so a
+/// records every request for assertions. Its threads keep it alive until `stop()`: always call it (a
+/// `defer` right after creating the server). Real clients (URLSession, terraform, boto3, curl) talk to it, so a
 /// test exercises the real wire format rather than a mock.
 ///
 /// ```swift
@@ -120,8 +121,6 @@ public final class HTTPTestServer: Sendable {
         thread.name = "HTTPTestServer.accept"
         thread.start()
     }
-
-    deinit { stop() }
 
     /// Every request received so far, in arrival order.
     public var requests: [HTTPTestRequest] { state.withLock { $0.requests } }

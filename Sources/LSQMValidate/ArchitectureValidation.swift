@@ -53,7 +53,10 @@ struct ArchitectureValidation {
         var workspace: TerraformWorkspace?
         var applyStarted = false
         let work: URL
-        do { work = try Files.makeTemporaryDirectory(prefix: "lsqm-validate") } catch {
+        do {
+            if let scratch = options.scratchDirectory { try Files.createDirectory(scratch) }
+            work = try Files.makeTemporaryDirectory(prefix: "lsqm-validate", in: options.scratchDirectory)
+        } catch {
             record.result.error = LSQMError.describe(error)
             return finish(record, stopwatch)
         }
@@ -74,7 +77,7 @@ struct ArchitectureValidation {
             let prepared = try TerraformWorkspace.prepare(from: store.terraformDirectory(architecture.id), into: work.appendingPathComponent("terraform"),
                                                           endpoint: started.endpoint, settings: options.terraform, baseEnvironment: options.environment)
             workspace = prepared
-            try await record.timed(.initialize) { try await initialize(prepared, record, deadline) }
+            try await initialize(prepared, record, deadline)
             applyStarted = true
             try await record.timed(.apply) {
                 let result = try await command(.apply, record, deadline) { try await prepared.apply(timeout: $0) }
@@ -111,7 +114,7 @@ struct ArchitectureValidation {
             }
         }
         if let emulator {
-            let tail = await emulator.logTail(limit: Self.emulatorLogCap)
+            let tail = await Task.detached { await emulator.logTail(limit: Self.emulatorLogCap) }.value
             if !tail.isEmpty { record.result.emulatorLogTail = tail }
             record.append("emulator log (tail)", tail)
             await Task.detached { await emulator.stop() }.value
@@ -164,10 +167,13 @@ struct ArchitectureValidation {
 
     private func initialize(_ workspace: TerraformWorkspace, _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
         // One init at a time: the shared plugin cache is not safe for concurrent writers, and init is ~1 s.
+        // The recorded duration is terraform's alone, not the wait for the gate.
         await initGate.acquire()
         let result: Subprocess.Result
         do {
-            result = try await command(.initialize, record, deadline) { try await workspace.initialize(timeout: $0) }
+            result = try await record.timed(.initialize) {
+                try await command(.initialize, record, deadline) { try await workspace.initialize(timeout: $0) }
+            }
         } catch {
             await initGate.release()
             throw error

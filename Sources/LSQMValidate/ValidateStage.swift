@@ -19,6 +19,8 @@ public struct ValidateOptions: Sendable {
     /// lsqm's own environment: children get it without secrets, AWS or Terraform settings.
     public var environment: [String: String]
     public var shard: Shard?
+    /// Where each validation's temporary directory is made (nil: the system's temporary directory).
+    public var scratchDirectory: URL?
     /// Called after each validation finishes (progress display).
     public var progress: (@Sendable (ValidationProgress) -> Void)?
 

@@ -15,21 +15,26 @@ final class CancellationAndCommandTests: XCTestCase {
         let architecture = try fixtures.add(name: "queue", services: ["sqs"], terraform: [ValidateFixtures.text("main.tf", """
             resource "aws_sqs_queue" "q" { name = "lsqm-cancelled" }
             """)])
-        let options = fixtures.options()
+        var options = fixtures.options()
+        // Its own scratch folder, so processes of other lsqm runs on this machine are not mistaken for ours.
+        let scratch = fixtures.root.appendingPathComponent("scratch")
+        options.scratchDirectory = scratch
         let store = fixtures.store
         let stage = Task {
             try await ValidateStage.run(architectures: [architecture], store: store, runtime: HostRuntime(emulator: .moto),
                                         options: options, logger: .silent)
         }
-        // Cancel once terraform is running (or the validation is over, which the test also accepts).
-        for _ in 0..<600 where Self.workspaceProcesses().isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        // Cancel once terraform is running (or after a minute, which the test also accepts).
+        for _ in 0..<600 where !Self.processes(workingUnder: scratch).contains(where: { $0.contains("terraform") }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         stage.cancel()
         do {
             _ = try await stage.value
         } catch let error as LSQMError {
             XCTAssertEqual(error.kind, .cancelled, "\(error)")
         }
-        XCTAssertEqual(Self.workspaceProcesses(), [], "processes still running in a validation workspace")
+        XCTAssertEqual(Self.processes(workingUnder: scratch), [], "processes still running in a validation workspace")
         let run = try store.loadRun(options.runID)
         let result = try XCTUnwrap(run.results.first, "the partial run is written")
         let log = try String(contentsOf: store.runDirectory(run.runID).appendingPathComponent("logs/\(result.arch).log"), encoding: .utf8)
@@ -38,13 +43,14 @@ final class CancellationAndCommandTests: XCTestCase {
         XCTAssertFalse(listening, "the emulator on \(port) is still running")
     }
 
-    /// Processes whose working directory is inside a validation's temp dir (terraform, its provider, pytest).
-    static func workspaceProcesses() -> [String] {
+    /// Processes whose working directory is under `directory` (the emulator, terraform, its provider, pytest).
+    static func processes(workingUnder directory: URL) -> [String] {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
         return pids.compactMap { pid in
             guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-                  cwd.contains("/lsqm-validate-"), !cwd.contains("lsqm-validate-test") else { return nil }
-            return "\(pid) \(cwd)"
+                  cwd.hasPrefix(directory.path + "/") else { return nil }
+            let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.replacingOccurrences(of: "\0", with: " ") ?? ""
+            return "\(pid) \(cwd): \(command)"
         }
     }
 
