@@ -1,4 +1,5 @@
 import Foundation
+import LSQMTemplates
 import LSQMBasics
 import LSQMPluginKit
 import LSQMSourceSupport

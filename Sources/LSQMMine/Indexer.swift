@@ -177,6 +177,10 @@ public struct ArchitectureIndexer: Sendable {
             terraformFiles = discovered.files
         }
 
+        if skipReason == nil, kind == .terraform {
+            // A sources plugin may have filtered already; a local folder has not.
+            skipReason = TerraformStandalone.problem(discovered.files.map { ($0.path, $0.content) })
+        }
         if skipReason == nil, let supportedServices {
             skipReason = supportedServices.skipReason(services: inspection.services)
         }

@@ -2,6 +2,7 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMSourceSupport
+import LSQMTemplates
 import XCTest
 
 /// The plugin-side helpers: hostile archives, registry download locations, pagination, folder selection and
