@@ -119,8 +119,10 @@ extension CommandContext {
 
     /// The artifact repository lock: stages that write shared files (the index, reports, git) hold it, so
     /// overlapping runs take turns instead of clobbering each other.
-    func lockRepository(stage: String) async throws -> FileLock {
-        try await FileLock.acquire(localRepositoryPath.deletingLastPathComponent().appendingPathComponent(".\(localRepositoryPath.lastPathComponent).lsqm-lock"),
+    /// Nil in a dry run, which writes nothing (not even the lock file).
+    func lockRepository(stage: String) async throws -> FileLock? {
+        if options.dryRun { return nil }
+        return try await FileLock.acquire(localRepositoryPath.deletingLastPathComponent().appendingPathComponent(".\(localRepositoryPath.lastPathComponent).lsqm-lock"),
                                    logger: logger, stage: stage)
     }
 }

@@ -133,3 +133,18 @@ extension CommandLineTests {
                       "\(engine.requests.map(\.target))")
     }
 }
+
+extension CommandLineTests {
+    /// A dry run of the whole pipeline reads and reports but writes nothing: no repository, no lock, no cache.
+    func testRunDryRunWritesNothing() async throws {
+        let repo = scratch.appendingPathComponent("repo")
+        let result = try await LSQMProcess.run(["run", "--dry-run", "--local", BuildProducts.packageRoot.appendingPathComponent("Examples/architectures").path, "--json"],
+                                               environment: ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path])
+        XCTAssertEqual(result.exitCode, 0, String(result.stderr.suffix(2000)))
+        let names = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
+        XCTAssertFalse(names.contains("repo"), "\(names)")
+        let outcome = try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8))
+        XCTAssertEqual(outcome["stages"]?.arrayValue?.first { $0["stage"]?.stringValue == "mine" }?["status"]?.stringValue, "ok")
+        XCTAssertTrue(LSQMProcess.logLines(result).contains { ($0["message"]?.stringValue ?? "").contains("3 architectures would be added") })
+    }
+}

@@ -19,7 +19,7 @@ struct MergeCommand: AsyncParsableCommand {
             return
         }
         let lock = try await context.lockRepository(stage: "merge")
-        defer { lock.release() }
+        defer { lock?.release() }
         let run = try RunMerge.merge(paths, into: store)
         let counts = run.counts
         context.logger.info("merge", "merged", "merged \(paths.count) shards into run \(run.runID): \(counts.total) results")

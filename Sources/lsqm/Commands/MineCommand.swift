@@ -59,7 +59,7 @@ extension CommandContext {
         let selections = try sourceSelections(local: local, ignore: ignore)
         if !options.dryRun { try await ensureRepository() }
         let lock = try await lockRepository(stage: "mine")
-        defer { lock.release() }
+        defer { lock?.release() }
         let http = try httpService(sources: selections)
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {

@@ -27,7 +27,7 @@ extension CommandContext {
     func push(runID: String?, newArchitectureIDs: [String]) async throws -> PushStage.Output {
         let store = try initializedStore(for: "push")
         let lock = try await lockRepository(stage: "push")
-        defer { lock.release() }
+        defer { lock?.release() }
         let message: (title: String, body: String)
         if store.runIDs().isEmpty && runID == nil {
             message = ("lsqm: update architectures and apps", "")

@@ -83,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
             try await context.generateForRun(generator: generator)
         }
         await pipeline.step("validate") {
+            if global.dryRun && !context.store.isInitialized { throw PipelineSkip("dry run: the artifact repository does not exist yet") }
             let store = try context.initializedStore(for: "validate")
             let selected = try ValidateStage.select(from: try store.loadIndex(), store: store, hashes: [], shard: nil)
             if global.dryRun { throw PipelineSkip("dry run: would validate \(selected.count) architectures") }
@@ -103,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
             return try await context.report(runID: run.runID)
         }
         await pipeline.step("push") {
+            if global.dryRun && !context.store.isInitialized { throw PipelineSkip("dry run: nothing to push") }
             let output = try await context.push(runID: validatedRun?.runID, newArchitectureIDs: added)
             return output.pushed ? "pushed \(output.commit?.prefix(12) ?? "")" : (output.note ?? (output.committed ? "committed" : "nothing to commit"))
         }
@@ -169,7 +171,7 @@ extension CommandContext {
     func report(runID: String) async throws -> String {
         let store = try initializedStore(for: "report")
         let lock = try await lockRepository(stage: "report")
-        defer { lock.release() }
+        defer { lock?.release() }
         let result = try ReportStage.run(ReportInput(store: store, runID: runID, version: LSQM.version), logger: logger)
         let archived = store.reportsDirectory.appendingPathComponent(runID, isDirectory: true).appendingPathComponent("index.html")
         try AtomicFile.write(try Files.read(result.path), to: archived)
@@ -178,9 +180,10 @@ extension CommandContext {
 
     /// The generate step of a whole run: apps for every architecture that lacks a current one.
     func generateForRun(generator: GeneratorKind?) async throws -> String {
+        if options.dryRun && !store.isInitialized { throw PipelineSkip("dry run: the artifact repository does not exist yet") }
         _ = try initializedStore(for: "generate")
         let lock = try await lockRepository(stage: "generate")
-        defer { lock.release() }
+        defer { lock?.release() }
         let output = try await logger.stage("generate") {
             try await GenerateStage.run(try generateInput(architectures: [], generator: generator))
         }
