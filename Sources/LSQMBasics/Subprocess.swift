@@ -49,12 +49,12 @@ public enum Subprocess {
         let process = try SpawnedProcess(executable: executable, arguments: arguments, environment: env,
                                          workingDirectory: workingDirectory, captureOutput: true, stdinData: stdin)
         let stopwatch = Stopwatch()
-        let timedOut = TimeoutFlag()
+        let timedOut = Locked(false)
         let timer: Task<Void, Never>? = timeout.map { limit in
             Task.detached {
                 try? await Task.sleep(for: limit)
                 if !Task.isCancelled {
-                    timedOut.set()
+                    timedOut.withLock { $0 = true }
                     process.killGroup()
                 }
             }
@@ -70,15 +70,8 @@ public enum Subprocess {
         process.killGroup()
         let (out, err) = process.collectOutput(limit: outputLimit)
         return Result(exitCode: status.exitCode, signal: status.signal, stdout: out, stderr: err,
-                      timedOut: timedOut.isSet, durationMs: stopwatch.milliseconds)
+                      timedOut: timedOut.value, durationMs: stopwatch.milliseconds)
     }
-}
-
-final class TimeoutFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 /// A child process started with posix_spawn in a new process group.

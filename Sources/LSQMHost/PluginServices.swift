@@ -59,24 +59,15 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
             }
             request.url = resolved
         }
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
         let pluginName = self.pluginName
         let outgoing = request
-        Task.detached {
-            do { box.set(.success(try await http.perform(outgoing, plugin: pluginName))) } catch { box.set(.failure(error)) }
-            done.signal()
-        }
-        done.wait()
-        switch box.value {
-        case .success(let response):
+        do {
+            let response = try BlockingTask.run { try await http.perform(outgoing, plugin: pluginName) }
             return (0, (try? JSONCoding.string(response)) ?? "{}", nil)
-        case .failure(let error):
+        } catch {
             let lsqm = error as? LSQMError
             let retryable = lsqm?.kind == .remote
             return (1, nil, PluginErrorText.json(lsqm?.message ?? "failed to request \(request.url): \(LSQMError.describe(error))", retryable: retryable))
-        case nil:
-            return (1, nil, PluginErrorText.json("failed to request \(request.url): no result"))
         }
     }
 
@@ -93,11 +84,4 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
     public var isCancelled: Bool { lock.withLock { cancelled } }
 
     public func cancel() { lock.withLock { cancelled = true } }
-}
-
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Result<HTTPResponse, any Error>?
-    func set(_ result: Result<HTTPResponse, any Error>) { lock.withLock { stored = result } }
-    var value: Result<HTTPResponse, any Error>? { lock.withLock { stored } }
 }

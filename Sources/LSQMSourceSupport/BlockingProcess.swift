@@ -4,27 +4,9 @@ import LSQMBasics
 /// Plugin calls are synchronous (the C ABI); these run lsqm's async helpers to completion on a worker thread.
 public enum BlockingProcess {
     public static func run(_ arguments: [String], environment: [String: String], workingDirectory: URL?, timeout: Duration) throws -> Subprocess.Result {
-        let box = ResultBox<Subprocess.Result>()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do { box.set(.success(try await Subprocess.run(arguments, environment: environment, workingDirectory: workingDirectory, timeout: timeout))) }
-            catch { box.set(.failure(error)) }
-            done.signal()
+        try BlockingTask.run {
+            try await Subprocess.run(arguments, environment: environment, workingDirectory: workingDirectory, timeout: timeout)
         }
-        done.wait()
-        return try box.get()
-    }
-}
-
-final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Result<T, any Error>?
-    func set(_ value: Result<T, any Error>) { lock.withLock { stored = value } }
-    func get() throws -> T {
-        guard let stored = lock.withLock({ stored }) else {
-            throw LSQMError(.internal, action: "wait for a task", cause: "it finished without a result")
-        }
-        return try stored.get()
     }
 }
 

@@ -1,17 +1,14 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMTestSupport
 import XCTest
 
 /// Runs the built `lsqm` binary (from `swift build --build-tests`) against constructed repositories.
 final class CompareCommandTests: XCTestCase {
     private func lsqm(_ arguments: [String], repo: ArtifactStore) async throws -> Subprocess.Result {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/lsqm")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
-        var environment = SecretEnvironment.scrubbed()
-        environment["ARTIFACT_REPO"] = repo.root.path
-        return try await Subprocess.run([binary.path] + arguments + ["--log-format", "json"], environment: environment, timeout: .seconds(60))
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
+        return try await LSQMProcess.run(arguments + ["--log-format", "json"], environment: ["ARTIFACT_REPO": repo.root.path], timeout: .seconds(60))
     }
 
     private func regressedStore() throws -> ArtifactStore {

@@ -56,20 +56,16 @@ final class CancellationAndCommandTests: XCTestCase {
 
     /// `lsqm validate --json` prints one object per architecture with the documented keys and writes the run.
     func testValidateCommandPrintsJSONAndWritesTheRun() async throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/lsqm").standardizedFileURL
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("build lsqm first (swift build)") }
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build)") }
         let unhealthy = try HTTPTestServer { _ in .text("no", status: 503) }
         defer { unhealthy.stop() }
         let fixtures = try ValidateFixtures()
         defer { fixtures.remove() }
         let architecture = try fixtures.add(name: "bucket", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# nothing\n")])
-        var environment = SecretEnvironment.scrubbed()
-        environment["ARTIFACT_REPO"] = fixtures.store.root.path
-        environment["LSQM_CACHE_DIR"] = fixtures.cache.path
-        environment["LSQM_HEALTH_TIMEOUT"] = "1"
-        let result = try await Subprocess.run([binary.path, "validate", "--emulator", unhealthy.baseURL.absoluteString, "--json",
-                                               "--arch", String(architecture.id.prefix(8)), "--log-format", "json"],
-                                              environment: environment, timeout: .seconds(300))
+        let environment = ["ARTIFACT_REPO": fixtures.store.root.path, "LSQM_CACHE_DIR": fixtures.cache.path, "LSQM_HEALTH_TIMEOUT": "1"]
+        let result = try await LSQMProcess.run(["validate", "--emulator", unhealthy.baseURL.absoluteString, "--json",
+                                                "--arch", String(architecture.id.prefix(8)), "--log-format", "json"],
+                                               environment: environment, timeout: .seconds(300))
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         let printed = try JSONCoding.decode([JSONValue].self, from: Data(result.stdout.utf8))
         XCTAssertEqual(printed.count, 1)
@@ -79,7 +75,7 @@ final class CancellationAndCommandTests: XCTestCase {
         XCTAssertEqual(fixtures.store.runIDs().count, 1, "runs/<run_id>/results.json is written")
         XCTAssertTrue(result.stderr.contains("\"event\":\"emulator\""), "the log says which emulator: \(result.stderr)")
 
-        let bad = try await Subprocess.run([binary.path, "validate", "--shard", "5/4"], environment: environment, timeout: .seconds(60))
+        let bad = try await LSQMProcess.run(["validate", "--shard", "5/4"], environment: environment, timeout: .seconds(60))
         XCTAssertEqual(bad.exitCode, 2)
         XCTAssertTrue(bad.stderr.contains("expected I/N"), bad.stderr)
     }
