@@ -79,20 +79,10 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
             do { issues += try JSONCoding.decode([Issue].self, from: response.data).filter { $0.pullRequest == nil } } catch {
                 throw PluginError("failed to read the issue list of \(repo): \(LSQMError.describe(error))")
             }
-            url = Self.nextLink(response.headers["link"])
+            url = response.nextLink
             pages += 1
         }
         return issues
-    }
-
-    static func nextLink(_ header: String?) -> String? {
-        guard let header else { return nil }
-        for part in header.split(separator: ",") where part.contains("rel=\"next\"") {
-            if let start = part.firstIndex(of: "<"), let end = part.firstIndex(of: ">"), start < end {
-                return String(part[part.index(after: start)..<end])
-            }
-        }
-        return nil
     }
 
     private func mutate(_ method: String, _ url: String, _ payload: JSONValue) throws {

@@ -307,3 +307,22 @@ public struct HTTPResponse: Codable, Sendable, Equatable {
         case dryRun = "dry_run"
     }
 }
+
+extension HTTPResponse {
+    /// The `rel="next"` target of an RFC 8288 `Link` header (GitHub: `<url>; rel="next", <url>; rel="last"`),
+    /// for plugins that page through an API.
+    public static func nextLink(fromLinkHeader header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let target = fields.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
+            if fields.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "rel=\"next\"" || $0 == "rel=next" }) {
+                return String(target.dropFirst().dropLast())
+            }
+        }
+        return nil
+    }
+
+    /// This response's next page, from its `link` header.
+    public var nextLink: String? { HTTPResponse.nextLink(fromLinkHeader: headers["link"]) }
+}

@@ -127,18 +127,8 @@ public final class CandidatePager<Candidate> {
 
 /// Link-header and registry pagination, as the services document them.
 public enum Pagination {
-    /// The `rel="next"` target of an RFC 8288 `Link` header (GitHub: `<url>; rel="next", <url>; rel="last"`).
-    public static func nextLink(_ header: String?) -> String? {
-        guard let header else { return nil }
-        for part in header.split(separator: ",") {
-            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let target = fields.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
-            if fields.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "rel=\"next\"" || $0 == "rel=next" }) {
-                return String(target.dropFirst().dropLast())
-            }
-        }
-        return nil
-    }
+    /// The `rel="next"` target of a `Link` header (see `HTTPResponse.nextLink(fromLinkHeader:)`).
+    public static func nextLink(_ header: String?) -> String? { HTTPResponse.nextLink(fromLinkHeader: header) }
 
     /// Follows `Link: rel="next"` from `url`, decoding each page as `[T]`.
     public static func allPages<T: Decodable>(_ type: T.Type, host: PluginHost, url: String, headers: [String: String] = [:],
