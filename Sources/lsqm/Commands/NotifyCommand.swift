@@ -14,7 +14,8 @@ struct NotifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CommandContext(global)
-        let outcomes = try await context.notify(runID: runID, newArchitectureIDs: [], reportURL: reportURL)
+        let overview = try RunOverview.load(store: try context.initializedStore(for: "notify"), runID: runID)
+        let outcomes = try await context.notify(overview: overview, reportURL: reportURL)
         if json { return try context.printJSON(outcomes) }
         if outcomes.isEmpty { print("no notifiers configured (see 'notifiers' in the config)") }
         for outcome in outcomes {
@@ -25,9 +26,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
 extension CommandContext {
     /// Notifier failures are recorded in the outcomes, never thrown: the run's results stand.
-    func notify(runID: String?, newArchitectureIDs: [String], reportURL: String?) async throws -> [NotifyStage.NotifierOutcome] {
-        let store = try initializedStore(for: "notify")
-        let overview = try RunOverview.load(store: store, runID: runID, newArchitectureIDs: newArchitectureIDs)
+    func notify(overview: RunOverview, reportURL: String?) async throws -> [NotifyStage.NotifierOutcome] {
         let summary = RunSummary(overview, dryRun: options.dryRun, reportURL: reportURL)
         let notifiers = try withPluginDefaults(configuration.notifiers)
         let manager = pluginManager(http: try httpService(sources: notifiers))

@@ -12,7 +12,9 @@ struct PushCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CommandContext(global)
-        let output = try await context.push(runID: runID, newArchitectureIDs: [])
+        let store = try context.initializedStore(for: "push")
+        let overview = store.runIDs().isEmpty && runID == nil ? nil : try RunOverview.load(store: store, runID: runID)
+        let output = try await context.push(overview: overview)
         if json { return try context.printJSON(output) }
         if global.dryRun {
             print("dry run: would commit \(output.changes.count) changed paths, pruning \(output.pruned.count) old runs")
@@ -24,16 +26,12 @@ struct PushCommand: AsyncParsableCommand {
 }
 
 extension CommandContext {
-    func push(runID: String?, newArchitectureIDs: [String]) async throws -> PushStage.Output {
+    /// Commits and pushes; the message describes `overview`'s run, or only the index and apps when there is none.
+    func push(overview: RunOverview?) async throws -> PushStage.Output {
         let store = try initializedStore(for: "push")
         let lock = try await lockRepository(stage: "push")
         defer { lock?.release() }
-        let message: (title: String, body: String)
-        if store.runIDs().isEmpty && runID == nil {
-            message = ("lsqm: update architectures and apps", "")
-        } else {
-            message = try RunOverview.load(store: store, runID: runID, newArchitectureIDs: newArchitectureIDs).commitMessage
-        }
+        let message = overview?.commitMessage ?? (title: "lsqm: update architectures and apps", body: "")
         return try await logger.stage("push") {
             try await PushStage.run(.init(workingCopy: store.root, title: message.title, body: message.body, token: configuration.githubToken,
                                           dryRun: options.dryRun, logger: logger))

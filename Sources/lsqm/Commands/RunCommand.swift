@@ -103,26 +103,29 @@ struct RunCommand: AsyncParsableCommand {
             if global.dryRun { throw PipelineSkip("dry run") }
             return try await context.report(runID: run.runID)
         }
+        // What the run amounted to, read once for the commit message, the notifiers and the exit code.
+        var overview: RunOverview?
         await pipeline.step("push") {
             if global.dryRun && !context.store.isInitialized { throw PipelineSkip("dry run: nothing to push") }
-            let output = try await context.push(runID: validatedRun?.runID, newArchitectureIDs: added)
+            if let run = validatedRun {
+                overview = try RunOverview.load(store: try context.initializedStore(for: "push"), runID: run.runID, newArchitectureIDs: added)
+            }
+            let output = try await context.push(overview: overview)
             return output.pushed ? "pushed \(output.commit?.prefix(12) ?? "")" : (output.note ?? (output.committed ? "committed" : "nothing to commit"))
         }
         await pipeline.step("notify") {
-            guard let run = validatedRun else { throw PipelineSkip("no run to announce") }
+            guard let overview else { throw PipelineSkip("no run to announce") }
             if context.configuration.notifiers.isEmpty { throw PipelineSkip("no notifiers configured") }
-            let outcomes = try await context.notify(runID: run.runID, newArchitectureIDs: added, reportURL: reportURL)
+            let outcomes = try await context.notify(overview: overview, reportURL: reportURL)
             let failed = outcomes.filter { $0.error != nil }
             // A failing notifier is recorded, never a failed run.
             return "\(outcomes.count - failed.count) of \(outcomes.count) notifiers delivered" + (failed.isEmpty ? "" : "; failed: " + failed.map { "\($0.notifier) (\($0.error ?? ""))" }.joined(separator: ", "))
         }
 
-        // Open regressions: confirmed this run, or confirmed before and still failing the same way.
-        var regressions = comparison?.regressions.map { "\($0.change.name) [\($0.change.arch.prefix(12))]" } ?? []
-        if let run = validatedRun, let store = try? context.initializedStore(for: "run"),
-           let overview = try? RunOverview.load(store: store, runID: run.runID) {
-            regressions = overview.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
-        }
+        // Open regressions: confirmed this run, or confirmed before and still failing the same way. Without an
+        // overview (its loading failed and was recorded), the comparison's own list stands.
+        let regressions = overview?.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
+            ?? comparison?.regressions.map { "\($0.change.name) [\($0.change.arch.prefix(12))]" } ?? []
         let exitCode: Int32 = pipeline.failed ? ExitStatus.toolFailure : (regressions.isEmpty ? ExitStatus.success : ExitStatus.regressions)
         let outcome = Outcome(runID: validatedRun?.runID, stages: pipeline.records, counts: validatedRun?.counts, passRate: validatedRun?.counts.passRate,
                               regressions: regressions, newArchitectures: added.count, exitCode: exitCode)
