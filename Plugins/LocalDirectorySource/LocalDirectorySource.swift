@@ -48,14 +48,14 @@ public final class LocalDirectorySource: SourcePlugin {
             if host.isCancelled { throw PluginCancelled() }
             let architecture = all[index]
             index += 1
-            let folderURL = architecture.folder == "." ? root : root.appendingPathComponent(architecture.folder, isDirectory: true)
+            let folderURL = architecture.folderURL(under: root)
             let url = folderURL.absoluteString
             if known.contains(url) { continue }
             for skipped in architecture.skipped {
                 response.skipped.append(SkippedItem(sourceURL: folderURL.appendingPathComponent(skipped.path).absoluteString, reason: skipped.reason))
             }
             response.architectures.append(DiscoveredItem(
-                sourceURL: url, name: architecture.folder == "." ? root.lastPathComponent : architecture.folder,
+                sourceURL: url, name: architecture.name(under: root),
                 files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) },
                 metadata: ["root": .string(root.path), "folder": .string(architecture.folder)]))
         }

@@ -11,29 +11,22 @@ public enum LocalArchitectures {
     public static let sourceName = "LocalDirectorySource"
 
     /// Scans `root` (see `ArchitectureScanner`) and turns each architecture into a `DiscoveredArchitecture`
-    /// whose source URL is the folder's `file://` URL. Files the scanner skipped travel in the provenance
-    /// (`skipped_files`), so the index keeps the reasons.
+    /// whose source URL and name are the ones the LocalDirectorySource plugin gives it. Files the scanner
+    /// skipped travel in the provenance (`skipped_files`), so the index keeps the reasons.
     public static func discover(_ root: URL, options: ArchitectureScanner.Options = .init()) throws -> (architectures: [DiscoveredArchitecture], skipped: [ArchitectureScanner.SkippedFile]) {
         let result = try ArchitectureScanner.scan(root, options: options)
-        let base = root.standardizedFileURL
+        let base = URL(fileURLWithPath: root.standardizedFileURL.path, isDirectory: true)
         let architectures = result.architectures.map { scanned -> DiscoveredArchitecture in
-            let folder = scanned.folder == "." ? base : base.appendingPathComponent(scanned.folder)
             var provenance: JSONValue?
             if !scanned.skipped.isEmpty {
                 provenance = ["skipped_files": .array(scanned.skipped.map { ["path": .string($0.path), "reason": .string($0.reason)] })]
             }
             return DiscoveredArchitecture(
-                sourceURL: fileURL(folder.path), name: folder.lastPathComponent,
+                sourceURL: scanned.folderURL(under: base).absoluteString, name: scanned.name(under: base),
                 declaredKind: ArchitectureKind(rawValue: scanned.kind.rawValue),
                 files: scanned.files.map { ArchitectureFile(path: $0.path, content: $0.content) },
                 source: sourceName, provenance: provenance)
         }
         return (architectures, result.skipped)
-    }
-
-    /// `file://` + the percent-encoded path, without the trailing slash Foundation adds for existing folders,
-    /// so the same folder always has the same URL.
-    static func fileURL(_ path: String) -> String {
-        "file://" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
     }
 }

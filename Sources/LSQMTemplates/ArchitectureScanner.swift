@@ -62,6 +62,16 @@ public enum ArchitectureScanner {
         public var files: [File]
         public var skipped: [SkippedFile]
         public var totalBytes: Int { files.reduce(0) { $0 + $1.content.count } }
+
+        /// The folder's URL under the scanned `root`: the source URL a local architecture is indexed by, the
+        /// same whoever scans (the LocalDirectorySource plugin, or the host in-process), so incremental mining
+        /// recognises it either way.
+        public func folderURL(under root: URL) -> URL {
+            folder == "." ? root : root.appendingPathComponent(folder, isDirectory: true)
+        }
+
+        /// The architecture's name: its folder, or the root's own name for the root itself.
+        public func name(under root: URL) -> String { folder == "." ? root.lastPathComponent : folder }
     }
 
     public struct Result: Sendable, Equatable {
