@@ -32,19 +32,46 @@ final class ProviderOverrideTests: XCTestCase {
         XCTAssertFalse(plain.contains("alias"))
     }
 
-    func testEveryEndpointPointsAtTheEmulatorWithDummyCredentials() {
+    func testDummyCredentialsAndNoEndpointsBlockByDefault() {
         let plan = ProviderOverride.plan(rootSources: ["provider \"aws\" {\n  region = \"eu-west-1\"\n  profile = \"prod\"\n}\n"])
         XCTAssertTrue(plan.hasDefaultBlock)
+        XCTAssertFalse(plan.needsEndpointsBlock)
         let files = plan.files(endpoint: endpoint, region: "us-east-1")
         XCTAssertEqual(files.map(\.name), ["lsqm_providers_override.tf"])
         let text = files[0].content
         for setting in ["access_key = \"test\"", "profile = \"\"", "skip_credentials_validation = true", "skip_requesting_account_id = true",
-                        "skip_metadata_api_check = true", "s3_use_path_style = true",
-                        "    s3 = \"http://127.0.0.1:45000\"", "    sts = \"http://127.0.0.1:45000\"", "    iam = \"http://127.0.0.1:45000\""] {
+                        "skip_metadata_api_check = true", "s3_use_path_style = true"] {
+            XCTAssertTrue(text.contains(setting), setting)
+        }
+        XCTAssertFalse(text.contains("endpoints"), "the endpoint travels in AWS_ENDPOINT_URL")
+        XCTAssertFalse(text.contains("45000"))
+    }
+
+    func testEndpointsBlockReplacesTheArchitecturesOwnEndpoints() {
+        let plan = ProviderOverride.plan(rootSources: ["""
+            provider "aws" {
+              region = "us-east-1"
+              endpoints {
+                s3 = "http://localstack:4566"
+              }
+            }
+            """])
+        XCTAssertTrue(plan.needsEndpointsBlock)
+        let text = plan.files(endpoint: endpoint, region: "us-east-1")[0].content
+        for setting in ["    s3 = \"http://127.0.0.1:45000\"", "    sts = \"http://127.0.0.1:45000\"", "    iam = \"http://127.0.0.1:45000\""] {
             XCTAssertTrue(text.contains(setting), setting)
         }
         XCTAssertFalse(text.contains("s3api ="), "aliases of a service are left out: the provider warns when both are set")
         XCTAssertEqual(AWSEndpointNames.all.count, Set(AWSEndpointNames.all).count)
+    }
+
+    func testEndpointsBlockForAServiceWhoseClientIgnoresTheVariable() {
+        let module = "resource \"aws_simpledb_domain\" \"users\" {\n  name = \"users\"\n}\n"
+        XCTAssertTrue(ProviderOverride.plan(rootSources: [], moduleSources: [module]).needsEndpointsBlock)
+        let queue = "resource \"aws_sqs_queue\" \"jobs\" {}\n"
+        XCTAssertFalse(ProviderOverride.plan(rootSources: [queue], moduleSources: [queue]).needsEndpointsBlock)
+        let text = ProviderOverride.plan(rootSources: [module]).files(endpoint: endpoint, region: "us-east-1")[0].content
+        XCTAssertTrue(text.contains("    simpledb = \"http://127.0.0.1:45000\""))
     }
 
     func testInitFailuresThatNameAMissingProviderOrModule() {
