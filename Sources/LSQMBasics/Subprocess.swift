@@ -217,6 +217,16 @@ public final class SpawnedProcess: @unchecked Sendable {
         _ = await wait()
     }
 
+    /// `terminate(grace:)`, except under cancellation: then there is no grace and the group is killed at once.
+    public func stop(grace: Duration) async {
+        if Task.isCancelled {
+            killGroup()
+            _ = waitBlocking()
+        } else {
+            await terminate(grace: grace)
+        }
+    }
+
     public var hasExited: Bool {
         waitLock.lock()
         defer { waitLock.unlock() }

@@ -51,6 +51,7 @@ struct ArchitectureValidation {
         let deadline = ContinuousClock.now + options.timeout
         var emulator: (any RunningEmulator)?
         var workspace: TerraformWorkspace?
+        var sharedProvider: SharedProvider?
         var applyStarted = false
         let work: URL
         do {
@@ -79,11 +80,15 @@ struct ArchitectureValidation {
             workspace = prepared
             try await initialize(prepared, record, deadline)
             applyStarted = true
-            try await record.timed(.apply) {
-                let result = try await command(.apply, record, deadline) { try await prepared.apply(timeout: $0) }
+            let deploying = try await record.timed(.apply) {
+                sharedProvider = await startSharedProvider(for: prepared, work: work, record, deadline)
+                let deploying = sharedProvider.map(prepared.attached) ?? prepared
+                workspace = deploying
+                let result = try await command(.apply, record, deadline) { try await deploying.apply(timeout: $0) }
                 guard result.succeeded else { throw Verdict(status: .failed, step: .apply, message: "terraform apply failed: \(Self.lastError(result))") }
+                return deploying
             }
-            let outputs = try await step(.apply, deadline) { try await prepared.outputs(timeout: remaining(deadline)) }
+            let outputs = try await step(.apply, deadline) { try await deploying.outputs(timeout: remaining(deadline)) }
             guard outputs.result.succeeded else {
                 throw Verdict(status: outputs.result.timedOut ? .timeout : .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))")
             }
@@ -112,6 +117,9 @@ struct ArchitectureValidation {
                     record.result.warnings.append("terraform destroy failed: \(Self.lastError(destroyed))")
                 }
             }
+        }
+        if let sharedProvider {
+            await Task.detached { await sharedProvider.stop() }.value
         }
         if let emulator {
             let tail = await Task.detached { await emulator.logTail(limit: Self.emulatorLogCap) }.value
@@ -186,6 +194,30 @@ struct ArchitectureValidation {
                             + "point LSQM_TF_PLUGIN_MIRROR at a fuller mirror or allow registry access)")
         }
         throw Verdict(status: .failed, step: .initialize, message: "terraform init failed: \(Self.lastError(result))")
+    }
+
+    /// One provider process for apply and destroy when the workspace allows it (see `SharedProvider`);
+    /// nil, with the reason in the log, when terraform should launch the provider itself.
+    private func startSharedProvider(for workspace: TerraformWorkspace, work: URL, _ record: Record,
+                                     _ deadline: ContinuousClock.Instant) async -> SharedProvider? {
+        guard options.terraform.shareProvider else { return nil }
+        if let reason = SharedProvider.ineligibility(in: workspace.directory) {
+            record.append("aws provider", "launched by terraform per command: \(reason)")
+            return nil
+        }
+        guard let binary = SharedProvider.installedBinary(in: workspace.directory) else { return nil }
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return nil }
+        do {
+            let provider = try await SharedProvider.start(binary: binary, workspace: workspace.directory, environment: workspace.environment,
+                                                          scratch: work.appendingPathComponent("provider", isDirectory: true),
+                                                          timeout: min(.seconds(30), left))
+            record.append("aws provider", "one shared process (pid \(provider.process.pid)) for apply and destroy")
+            return provider
+        } catch {
+            record.append("aws provider", "launched by terraform per command: \(LSQMError.describe(error))")
+            return nil
+        }
     }
 
     private func runTests(_ outputs: [String: JSONValue], endpoint: URL, work: URL, _ record: Record, _ deadline: ContinuousClock.Instant) async throws {

@@ -104,13 +104,8 @@ struct HostEmulator: RunningEmulator {
 
     func stop() async {
         // SIGTERM lets LocalStack shut down its own children; the group kill after the grace period catches
-        // anything left. Under cancellation there is no grace: kill at once.
-        if Task.isCancelled {
-            process.killGroup()
-            _ = process.waitBlocking()
-        } else {
-            await process.terminate(grace: .seconds(5))
-        }
+        // anything left.
+        await process.stop(grace: .seconds(5))
     }
 }
 

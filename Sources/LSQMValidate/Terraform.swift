@@ -11,9 +11,13 @@ public struct TerraformSettings: Sendable {
     /// One `TF_PLUGIN_CACHE_DIR` shared by every validation: init takes ~1 s instead of ~3.4 s.
     public var pluginCache: URL
     public var region: String
+    /// Whether apply and destroy share one provider process where that is safe (`SharedProvider`);
+    /// `LSQM_TF_SHARE_PROVIDER=0` turns it off.
+    public var shareProvider: Bool
 
-    public init(executable: String = "terraform", mirror: URL?, pluginCache: URL, region: String = "us-east-1") {
+    public init(executable: String = "terraform", mirror: URL?, pluginCache: URL, region: String = "us-east-1", shareProvider: Bool = true) {
         self.executable = executable; self.mirror = mirror; self.pluginCache = pluginCache; self.region = region
+        self.shareProvider = shareProvider
     }
 
     /// The mirror from `LSQM_TF_PLUGIN_MIRROR` / `terraform_mirror`, else `/opt/tf-plugins` when it exists.
@@ -100,6 +104,13 @@ struct TerraformWorkspace {
         env["TF_IN_AUTOMATION"] = "1"
         env["TF_INPUT"] = "0"
         env["CHECKPOINT_DISABLE"] = "1"
+        return TerraformWorkspace(directory: directory, environment: env, settings: settings)
+    }
+
+    /// The same workspace with terraform attaching to `provider` instead of launching its own.
+    func attached(to provider: SharedProvider) -> TerraformWorkspace {
+        var env = environment
+        env["TF_REATTACH_PROVIDERS"] = provider.reattachConfiguration
         return TerraformWorkspace(directory: directory, environment: env, settings: settings)
     }
 

@@ -34,12 +34,14 @@ public struct ValidateOptions: Sendable {
     }
 
     /// The usual settings under a cache directory: `<cache>/terraform-plugins` and `<cache>/venvs`.
-    /// `LSQM_HEALTH_TIMEOUT` (seconds, default 90) bounds the wait for an emulator to become healthy.
+    /// `LSQM_HEALTH_TIMEOUT` (seconds, default 90) bounds the wait for an emulator to become healthy;
+    /// `LSQM_TF_SHARE_PROVIDER=0` makes terraform launch the provider for every command.
     public static func standard(configuration: Configuration, cacheDirectory: URL, environment: [String: String],
                                 runID: String = RunID.make(), shard: Shard? = nil) -> ValidateOptions {
         let health = environment["LSQM_HEALTH_TIMEOUT"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 90
         let terraform = TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: configuration.terraformMirror),
-                                          pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true))
+                                          pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true),
+                                          shareProvider: environment["LSQM_TF_SHARE_PROVIDER"] != "0")
         return ValidateOptions(runID: runID, parallel: configuration.parallel, timeout: .seconds(configuration.timeoutSeconds),
                                healthTimeout: .seconds(health), terraform: terraform,
                                venvDirectory: cacheDirectory.appendingPathComponent("venvs", isDirectory: true),

@@ -78,13 +78,20 @@ final class EndToEndValidationTests: XCTestCase {
             for value in Self.secrets.values { XCTAssertFalse(written.contains(value), "a secret leaked into \(directory.path)") }
         }
 
-        // Every emulator is gone once the stage returns.
+        // Every emulator and shared provider is gone once the stage returns. Apply and destroy shared one
+        // provider process wherever there is a single aws configuration — also when the apply timed out.
         for run in [mainRun, timedRun] {
             for result in run.results {
                 let log = try String(contentsOf: fixtures.store.runDirectory(run.runID).appendingPathComponent("logs/\(result.arch).log"), encoding: .utf8)
                 let port = try XCTUnwrap(ValidateFixtures.emulatorPort(inLog: log), "\(result.name) log names its emulator")
                 let listening = await ValidateFixtures.isListening(port)
                 XCTAssertFalse(listening, "\(result.name)'s emulator on port \(port) is still running")
+                if result.name == "broken" {
+                    XCTAssertTrue(log.contains("launched by terraform per command: 2 configurations of the aws provider"), log)
+                    continue
+                }
+                let pid = try XCTUnwrap(Self.sharedProviderPID(inLog: log), "\(result.name) shares one provider: \(log.prefix(3000))")
+                XCTAssertEqual(kill(pid, 0), -1, "\(result.name)'s provider (pid \(pid)) is still running")
             }
         }
     }
@@ -168,7 +175,17 @@ final class EndToEndValidationTests: XCTestCase {
         output "tags" { value = { team = "lsqm" } }
         """
 
+    static func sharedProviderPID(inLog log: String) -> pid_t? {
+        guard let range = log.range(of: #"one shared process \(pid \d+\)"#, options: .regularExpression) else { return nil }
+        return pid_t(log[range].filter(\.isNumber))
+    }
+
+    /// Two configurations of the aws provider (an alias): terraform must launch the provider itself.
     static let objectInMissingBucket = """
+        provider "aws" {
+          alias  = "west"
+          region = "us-west-2"
+        }
         resource "aws_s3_object" "orphan" {
           bucket  = "lsqm-bucket-that-does-not-exist"
           key     = "x.txt"

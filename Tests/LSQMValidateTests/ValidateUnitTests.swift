@@ -74,6 +74,36 @@ final class ProviderOverrideTests: XCTestCase {
         XCTAssertTrue(text.contains("    simpledb = \"http://127.0.0.1:45000\""))
     }
 
+    func testReattachLineOfTheProviderInDebugMode() {
+        // What terraform-provider-aws 5.100.0 prints with -debug (measured here).
+        let output = """
+            Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:
+
+            \tTF_REATTACH_PROVIDERS='{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","ProtocolVersion":5,"Pid":11822,"Test":true,"Addr":{"Network":"unix","String":"/tmp/plugin1722846344"}}}'
+
+            """
+        let configuration = SharedProvider.reattachConfiguration(in: output)
+        XCTAssertEqual(configuration?.hasPrefix("{\"registry.terraform.io/hashicorp/aws\":{"), true, configuration ?? "nil")
+        XCTAssertEqual(configuration?.hasSuffix("}}}"), true)
+        XCTAssertNil(SharedProvider.reattachConfiguration(in: "Provider started.\n"))
+        XCTAssertNil(SharedProvider.reattachConfiguration(in: "TF_REATTACH_PROVIDERS='{\"registry.terraform.io/hashicorp/random\":{}}'"))
+        XCTAssertNil(SharedProvider.reattachConfiguration(in: "TF_REATTACH_PROVIDERS='{not json'"))
+    }
+
+    func testOneProcessIsSharedOnlyWithASingleAWSConfiguration() throws {
+        let directory = try Files.makeTemporaryDirectory(prefix: "lsqm-share")
+        defer { Files.remove(directory) }
+        func write(_ path: String, _ text: String) throws {
+            try Files.createDirectory(directory.appendingPathComponent(path).deletingLastPathComponent())
+            try text.write(to: directory.appendingPathComponent(path), atomically: true, encoding: .utf8)
+        }
+        try write("main.tf", "provider \"aws\" {\n  region = \"us-east-1\"\n}\nresource \"aws_sqs_queue\" \"q\" {}\n")
+        try write("lsqm_providers_override.tf", "provider \"aws\" {\n  access_key = \"test\"\n}\n")
+        XCTAssertNil(SharedProvider.ineligibility(in: directory), "lsqm's override amends the one block")
+        try write(".terraform/modules/queue/main.tf", "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n")
+        XCTAssertEqual(SharedProvider.ineligibility(in: directory), "2 configurations of the aws provider")
+    }
+
     func testInitFailuresThatNameAMissingProviderOrModule() {
         let provider = """
             Error: Failed to query available provider packages
