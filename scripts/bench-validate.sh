@@ -4,7 +4,8 @@
 # Terraform architectures that need only hashicorp/aws and apply on moto_server (see ARCHS below) are
 # validated twice:
 #   1. `lsqm validate --emulator host:moto` (default --parallel 4, shared plugin cache), deploy-only;
-#   2. a plain shell loop doing the same steps one after another: start moto, init, apply, destroy, stop.
+#   2. a plain shell loop doing the same steps one after another: start moto, init, apply, destroy, stop
+#      (BENCH_LOOP_ENDPOINTS=env, the default, points the provider at moto as lsqm does; =block as tflocal does).
 # Printed: wall time of each, the ratio, the median of each step, and terraform init time with the cache.
 # Targets: lsqm ≤ 0.5× the loop; init ≤ 1 s with the cache.
 #
@@ -122,8 +123,12 @@ for i in 1 2 3; do
     echo $(( $(now_ms) - t0 )) >> "$WORK/init.txt"
 done
 
-echo "== plain shell loop (one after another)"
-# The same provider override lsqm writes: every endpoint name of the provider (from lsqm's generated list).
+# How the loop points the provider at the emulator: "env" (default) as lsqm does, AWS_ENDPOINT_URL and no
+# endpoints block, so the ratio measures lsqm's scheduling and shared provider alone; "block" as tflocal does,
+# an endpoints block naming every service (much more provider CPU: see ProviderOverride in Terraform.swift).
+LOOP_ENDPOINTS=${BENCH_LOOP_ENDPOINTS:-env}
+echo "== plain shell loop (one after another; endpoints: $LOOP_ENDPOINTS)"
+# Every endpoint name of the provider, from lsqm's generated list (for the "block" style).
 python3 - "$ROOT/Sources/LSQMValidate/AWSEndpointNames.swift" > "$WORK/endpoints.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -141,9 +146,13 @@ for entry in "${ARCHS[@]}"; do
     {
         printf 'provider "aws" {\n  region = "us-east-1"\n  profile = ""\n  access_key = "test"\n  secret_key = "test"\n'
         printf '  skip_credentials_validation = true\n  skip_requesting_account_id = true\n  skip_metadata_api_check = true\n'
-        printf '  s3_use_path_style = true\n  endpoints {\n'
-        sed "s|.*|    & = \"http://127.0.0.1:$port\"|" "$WORK/endpoints.txt"
-        printf '  }\n}\n'
+        printf '  s3_use_path_style = true\n'
+        if [ "$LOOP_ENDPOINTS" = block ]; then
+            printf '  endpoints {\n'
+            sed "s|.*|    & = \"http://127.0.0.1:$port\"|" "$WORK/endpoints.txt"
+            printf '  }\n'
+        fi
+        printf '}\n'
     } > "$dir/bench_providers.tf"
     # An override file when the architecture has its own provider block, a plain file when it does not.
     grep -qsE '^\s*provider\s+"aws"' "$dir"/*.tf && mv "$dir/bench_providers.tf" "$dir/bench_providers_override.tf"
@@ -153,6 +162,7 @@ for entry in "${ARCHS[@]}"; do
     for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/moto-api/" >/dev/null && break; sleep 0.1; done
     t1=$(now_ms)
     export TF_CLI_CONFIG_FILE=$WORK/loop.tfrc AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+    if [ "$LOOP_ENDPOINTS" = env ]; then export AWS_ENDPOINT_URL=http://127.0.0.1:$port; else unset AWS_ENDPOINT_URL; fi
     (cd "$dir" && terraform init -input=false -no-color >init.log 2>&1) && rc_init=0 || rc_init=$?
     t2=$(now_ms)
     (cd "$dir" && terraform apply -auto-approve -input=false -no-color >apply.log 2>&1) && rc_apply=0 || rc_apply=$?
@@ -166,8 +176,8 @@ for entry in "${ARCHS[@]}"; do
 done
 LOOP_MS=$(( $(now_ms) - start ))
 
-python3 - "$WORK/lsqm.json" "$WORK/loop.tsv" "$LSQM_MS" "$LOOP_MS" "$WORK/init.txt" <<'PY'
-import json, statistics, sys
+python3 - "$WORK/lsqm.json" "$WORK/loop.tsv" "$LSQM_MS" "$LOOP_MS" "$WORK/init.txt" "$WORK/repo" "$LOOP_ENDPOINTS" <<'PY'
+import glob, json, statistics, sys
 results = json.load(open(sys.argv[1]))
 loop = [line.rstrip("\n").split("\t") for line in open(sys.argv[2]) if line.strip()]
 lsqm_ms, loop_ms = int(sys.argv[3]), int(sys.argv[4])
@@ -175,7 +185,9 @@ def med(values): return "%6.2f" % (statistics.median(values) / 1000) if values e
 print()
 print("architectures: %d" % len(results))
 print("lsqm statuses: " + ", ".join("%s %d" % (s, sum(r["status"] == s for r in results)) for s in ("PASSED", "FAILED", "TIMEOUT", "ERROR")))
-print("loop applies ok: %d of %d" % (sum(row[7] == "0" for row in loop), len(loop)))
+print("loop applies ok: %d of %d (endpoints: %s)" % (sum(row[7] == "0" for row in loop), len(loop), sys.argv[7]))
+logs = glob.glob(sys.argv[6] + "/runs/*/logs/*.log")
+print("lsqm validations sharing one provider process: %d of %d" % (sum("one shared process" in open(l).read() for l in logs), len(logs)))
 print()
 print("wall time   lsqm validate: %7.1f s" % (lsqm_ms / 1000))
 print("            shell loop:    %7.1f s" % (loop_ms / 1000))

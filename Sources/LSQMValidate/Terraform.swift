@@ -101,6 +101,11 @@ struct TerraformWorkspace {
         // cache, replacing the entry that parallel applies are running from ("Required plugins are not
         // installed"). With it, an init only links what the cache holds. The lock file is thrown away anyway.
         env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "1"
+        // go-plugin puts each provider's unix socket under TMPDIR and leaves it behind when the provider is
+        // killed (a timeout, Ctrl-C): keep them next to the workspace, which is removed with the validation.
+        let temporary = directory.deletingLastPathComponent().appendingPathComponent("tmp", isDirectory: true)
+        try Files.createDirectory(temporary)
+        env["TMPDIR"] = temporary.path
         env["TF_IN_AUTOMATION"] = "1"
         env["TF_INPUT"] = "0"
         env["CHECKPOINT_DISABLE"] = "1"

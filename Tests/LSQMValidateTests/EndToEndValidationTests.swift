@@ -24,6 +24,7 @@ final class EndToEndValidationTests: XCTestCase {
         defer { for name in Self.secrets.keys { unsetenv(name) } }
         let environment = ProcessInfo.processInfo.environment
 
+        let socketsBefore = Self.providerSockets()
         let s3sqs = try fixtures.addExample("s3-sqs", services: ["s3", "sqs"])
         let dynamodb = try fixtures.addExample("dynamodb-lambda", services: ["dynamodb", "iam", "lambda"])
         let snssqs = try fixtures.addExample("sns-sqs", services: ["sns", "sqs"])
@@ -77,6 +78,9 @@ final class EndToEndValidationTests: XCTestCase {
             }
             for value in Self.secrets.values { XCTAssertFalse(written.contains(value), "a secret leaked into \(directory.path)") }
         }
+
+        // Provider sockets stay in the validations' directories (the timed-out apply's killed ones too).
+        XCTAssertEqual(Self.providerSockets().subtracting(socketsBefore), [])
 
         // Every emulator and shared provider is gone once the stage returns. Apply and destroy shared one
         // provider process wherever there is a single aws configuration — also when the apply timed out.
@@ -174,6 +178,12 @@ final class EndToEndValidationTests: XCTestCase {
         output "bucket_name" { value = aws_s3_bucket.probe.bucket }
         output "tags" { value = { team = "lsqm" } }
         """
+
+    /// go-plugin's provider sockets in the shared temporary directory.
+    static func providerSockets() -> Set<String> {
+        let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        return Set(((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("plugin") })
+    }
 
     static func sharedProviderPID(inLog log: String) -> pid_t? {
         guard let range = log.range(of: #"one shared process \(pid \d+\)"#, options: .regularExpression) else { return nil }
