@@ -73,7 +73,7 @@ final class CommandLineTests: XCTestCase {
     /// The corpus, mined through the real plugin worker: every architecture of MANIFEST.tsv indexed with its
     /// kind (or skipped with a reason when its template is not valid YAML), and a second run adds nothing.
     func testMineTheCorpusThenNothingNew() async throws {
-        let corpus = try XCTUnwrap(BuildProducts.corpus, "../shared/corpus is needed")
+        guard let corpus = BuildProducts.corpus else { throw XCTSkip("../shared/corpus is absent") }
         let repo = scratch.appendingPathComponent("repo")
         try Files.createDirectory(repo)  // an empty folder is initialised
         let env = ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path]
