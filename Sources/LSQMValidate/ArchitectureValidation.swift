@@ -205,7 +205,10 @@ struct ArchitectureValidation {
             record.append("aws provider", "launched by terraform per command: \(reason)")
             return nil
         }
-        guard let binary = SharedProvider.installedBinary(in: workspace.directory) else { return nil }
+        guard let binary = SharedProvider.installedBinary(in: workspace.directory) else {
+            record.append("aws provider", "launched by terraform per command: init installed no \(SharedProvider.address) binary")
+            return nil
+        }
         let left = deadline - ContinuousClock.now
         guard left > .zero else { return nil }
         do {

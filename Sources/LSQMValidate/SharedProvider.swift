@@ -30,9 +30,9 @@ final class SharedProvider: Sendable {
     /// which only amends blocks that exist.
     static func ineligibility(in workspace: URL) -> String? {
         var configurations = 0
-        for path in Files.regularFiles(under: workspace) where path.hasSuffix(".tf") && !path.hasSuffix("lsqm_providers_override.tf") {
+        for path in Files.regularFiles(under: workspace) where path.hasSuffix(".tf") && !path.hasSuffix(ProviderOverride.overrideFileName) {
             guard let text = try? String(contentsOf: workspace.appendingPathComponent(path), encoding: .utf8) else { continue }
-            configurations += ProviderOverride.blocks(in: text, opening: #"provider\s+"aws"\s*\{"#).count
+            configurations += ProviderOverride.awsProviderBlocks(in: text).count
         }
         return configurations > 1 ? "\(configurations) configurations of the aws provider" : nil
     }
@@ -56,14 +56,13 @@ final class SharedProvider: Sendable {
 
     /// Starts the provider in its debug (reattach) mode, in its own process group, and waits for the line
     /// that says how to attach. It runs in the terraform workspace, as terraform would start it: relative
-    /// paths in the configuration (`filename = "./handler.zip"`) are resolved by the provider. `scratch`
-    /// holds its log and its unix socket (removed with the validation).
+    /// paths in the configuration (`filename = "./handler.zip"`) are resolved by the provider. Its unix
+    /// socket goes under the workspace environment's TMPDIR; `scratch` holds its log. Both are removed with
+    /// the validation.
     static func start(binary: URL, workspace: URL, environment: [String: String], scratch: URL, timeout: Duration) async throws -> SharedProvider {
         try Files.createDirectory(scratch)
         let log = scratch.appendingPathComponent("provider.log")
         var env = environment
-        // go-plugin creates its socket under TMPDIR: keep it in the validation's directory.
-        env["TMPDIR"] = scratch.path
         // In debug mode the provider cannot apply a custom CA bundle ("unable to add custom RootCAs
         // HTTPClient, has no WithTransportOptions") and every configure fails; the emulator speaks plain
         // http, so no bundle is needed.
@@ -78,10 +77,10 @@ final class SharedProvider: Sendable {
             if process.hasExited { break }
             try? await Task.sleep(for: .milliseconds(50))
         }
+        let reason = process.hasExited ? "it exited" : "it timed out"
         process.killGroup()
         _ = await process.wait()
-        let exited = process.hasExited ? "it exited" : "it timed out"
-        throw LSQMError(.environment, action: "start a shared aws provider", cause: "\(exited) before printing TF_REATTACH_PROVIDERS: "
+        throw LSQMError(.environment, action: "start a shared aws provider", cause: "\(reason) before printing TF_REATTACH_PROVIDERS: "
                         + LogFile.tail(log, limit: 500).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

@@ -205,7 +205,7 @@ struct ProviderOverride {
         var hasBackend = false
         var hasOwnEndpoints = false
         for source in rootSources {
-            for block in blocks(in: source, opening: #"provider\s+"aws"\s*\{"#) {
+            for block in awsProviderBlocks(in: source) {
                 if let range = block.range(of: #"alias\s*=\s*"[^"]+""#, options: .regularExpression) {
                     let alias = block[range].split(separator: "\"")[1]
                     aliases.append(String(alias))
@@ -221,6 +221,14 @@ struct ProviderOverride {
         }
         return ProviderOverride(aliases: Array(Set(aliases)).sorted(), hasDefaultBlock: hasDefault, hasBackend: hasBackend,
                                 needsEndpointsBlock: hasOwnEndpoints || usesUnreachedService)
+    }
+
+    /// The file that amends the architecture's own blocks (terraform's `_override.tf` merge).
+    static let overrideFileName = "lsqm_providers_override.tf"
+
+    /// The texts of every `provider "aws"` block, aliased or not.
+    static func awsProviderBlocks(in source: String) -> [Substring] {
+        blocks(in: source, opening: #"provider\s+"aws"\s*\{"#)
     }
 
     /// The texts of every block whose header matches `opening`, found by brace counting (strings with
@@ -254,7 +262,7 @@ struct ProviderOverride {
         let header = needsEndpointsBlock
             ? "# Written by lsqm: every AWS endpoint points at the emulator under test.\n\n"
             : "# Written by lsqm: dummy credentials; AWS_ENDPOINT_URL points every service at the emulator under test.\n\n"
-        if !overrides.isEmpty { files.append(("lsqm_providers_override.tf", header + overrides.joined(separator: "\n"))) }
+        if !overrides.isEmpty { files.append((ProviderOverride.overrideFileName, header + overrides.joined(separator: "\n"))) }
         if !plain.isEmpty { files.append(("lsqm_providers.tf", header + plain.joined(separator: "\n"))) }
         return files
     }

@@ -90,6 +90,38 @@ final class ProviderOverrideTests: XCTestCase {
         XCTAssertNil(SharedProvider.reattachConfiguration(in: "TF_REATTACH_PROVIDERS='{not json'"))
     }
 
+    /// A provider that never prints the reattach line is a start failure saying whether it exited or hung,
+    /// and is not left running.
+    func testAProviderThatDoesNotAttachSaysWhy() async throws {
+        let directory = try Files.makeTemporaryDirectory(prefix: "lsqm-share")
+        defer { Files.remove(directory) }
+        func fakeProvider(_ name: String, _ body: String) throws -> URL {
+            let url = directory.appendingPathComponent(name)
+            try "#!/bin/sh\n\(body)\n".write(to: url, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+            return url
+        }
+        let environment = ["PATH": "/usr/bin:/bin"]
+        do {
+            _ = try await SharedProvider.start(binary: fakeProvider("exits", "echo 'no such flag'; exit 3"), workspace: directory,
+                                               environment: environment, scratch: directory.appendingPathComponent("a"), timeout: .seconds(20))
+            XCTFail("a provider that exits cannot be shared")
+        } catch {
+            let text = LSQMError.describe(error)
+            XCTAssertTrue(text.contains("it exited before printing TF_REATTACH_PROVIDERS") && text.contains("no such flag"), text)
+        }
+        let pidFile = directory.appendingPathComponent("hung.pid")
+        do {
+            _ = try await SharedProvider.start(binary: fakeProvider("hangs", "echo $$ > '\(pidFile.path)'; exec sleep 60"), workspace: directory,
+                                               environment: environment, scratch: directory.appendingPathComponent("b"), timeout: .seconds(1))
+            XCTFail("a provider that never attaches cannot be shared")
+        } catch {
+            XCTAssertTrue(LSQMError.describe(error).contains("it timed out before printing TF_REATTACH_PROVIDERS"), LSQMError.describe(error))
+        }
+        let pid = try XCTUnwrap(pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(kill(pid, 0), -1, "the hung provider was killed")
+    }
+
     func testOneProcessIsSharedOnlyWithASingleAWSConfiguration() throws {
         let directory = try Files.makeTemporaryDirectory(prefix: "lsqm-share")
         defer { Files.remove(directory) }
