@@ -10,6 +10,7 @@
 # folder only), BENCH_SKIP_BUILD=1, TF_PLUGIN_MIRROR (default /opt/tf-plugins).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/offline-tfrc.sh"
 work="$(mktemp -d)"
 out="${LSQM_NORMALIZE_OUT:-$work/normalized}"
 jobs="${BENCH_JOBS:-2}"
@@ -29,17 +30,7 @@ echo "fmt: $(printf '%s' "$fmt_failures" | grep -c . || true) files not fmt-clea
 printf '%s\n' "$fmt_failures" | head -5
 
 echo "== terraform validate (shared plugin cache, batches of ${BENCH_BATCH:-40} folders as modules, $jobs at a time)"
-cat >"$work/cli.tfrc" <<TFRC
-provider_installation {
-  filesystem_mirror {
-    path    = "$mirror"
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-TFRC
+write_offline_tfrc "$work/cli.tfrc" "$mirror"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_PLUGIN_CACHE_DIR="$work/plugin-cache" TF_IN_AUTOMATION=1
 mkdir -p "$work/init" "$TF_PLUGIN_CACHE_DIR"
 printf 'terraform {\n  required_providers {\n    aws = {\n      source = "hashicorp/aws"\n    }\n  }\n}\n' >"$work/init/main.tf"

@@ -16,6 +16,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/offline-tfrc.sh"
 CORPUS=${LSQM_CORPUS:-$ROOT/../shared/corpus}
 LSQM=${LSQM_BIN:-}
 if [ -z "$LSQM" ]; then
@@ -100,17 +101,7 @@ ARTIFACT_REPO=$WORK/repo LSQM_CACHE_DIR=$WORK/cache "$LSQM" validate --emulator 
 LSQM_MS=$(( $(now_ms) - start ))
 
 # The offline installation both terraform runs outside lsqm use (lsqm writes the same from the mirror).
-cat > "$WORK/loop.tfrc" <<EOF
-provider_installation {
-  filesystem_mirror {
-    path    = "$MIRROR"
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-EOF
+write_offline_tfrc "$WORK/loop.tfrc" "$MIRROR"
 echo "== terraform init alone with lsqm's shared plugin cache (3 fresh directories, one at a time)"
 : > "$WORK/init.txt"
 for i in 1 2 3; do

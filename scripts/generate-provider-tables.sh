@@ -3,20 +3,11 @@
 # Works offline: the provider comes from the filesystem mirror (TF_PLUGIN_MIRROR, default /opt/tf-plugins).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/offline-tfrc.sh"
 mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cat >"$work/cli.tfrc" <<TFRC
-provider_installation {
-  filesystem_mirror {
-    path    = "$mirror"
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-TFRC
+write_offline_tfrc "$work/cli.tfrc" "$mirror"
 cat >"$work/main.tf" <<'TF'
 terraform {
   required_providers {
