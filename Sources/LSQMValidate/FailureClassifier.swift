@@ -53,10 +53,20 @@ enum FailureClassifier {
         "or pro feature",
     ]
 
-    /// Codes of a not-found answer.
-    static func isNotFound(_ code: String?) -> Bool {
-        guard let code = code?.lowercased() else { return false }
+    /// Markers of values lsqm's normalizers invented (see LSQMCloudFormation) in place of what they could not
+    /// translate.
+    static let inventedMarkers = ["lsqm-placeholder", "lsqm-unsupported-"]
+
+    /// A not-found answer, by code or, without one, by HTTP status.
+    static func isNotFound(_ failure: APIFailure) -> Bool {
+        guard let code = failure.code?.lowercased() else { return failure.httpStatus == 404 }
         return code.contains("notfound") || code.hasPrefix("nosuch") || code == "404"
+    }
+
+    /// A refusal of a value's form (`InvalidAMIID.Malformed`, `MalformedPolicyDocument`): when the value is a
+    /// literal of the Terraform, AWS would refuse it too.
+    static func isMalformed(_ failure: APIFailure) -> Bool {
+        failure.code?.lowercased().contains("malformed") ?? false
     }
 
     /// The network between the tools and the emulator, not an answer from it.
@@ -77,6 +87,14 @@ enum FailureClassifier {
     /// The cause of a failed terraform command (`step` is init, apply or destroy).
     static func terraform(output: String, step: ValidationStep, context: FailureContext) -> FailureCause {
         let blocks = errorBlocks(in: output)
+        // A value lsqm invented for something it could not translate reached the deploy: whatever the emulator
+        // answered, the failure is lsqm's (such a template must not be deployed).
+        if let block = blocks.first(where: { block in inventedMarkers.contains(where: block.contains) }) {
+            let failure = apiFailure(inTerraformError: block)
+            return FailureCause(.lsqm, service: failure?.service ?? resourceType(in: block).flatMap(AWSServices.terraformService),
+                                operation: failure?.operation, step: step.rawValue, code: "InventedValueDeployed",
+                                message: "the normalized template deploys a value lsqm invented: \(firstLine(ofError: block))")
+        }
         // An API answer is the most specific evidence; the first one is what stopped the deploy.
         for block in blocks {
             if let failure = apiFailure(inTerraformError: block) {
@@ -130,7 +148,9 @@ enum FailureClassifier {
     /// RequestID: …, api error InternalError: boom` (also `…, RequestID: …, NoSuchEntity: …` and
     /// `exceeded maximum number of attempts, 25, …`).
     static func apiFailure(inTerraformError text: String) -> APIFailure? {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        // The error's own text ends where terraform's pointer to the configuration begins.
+        let own = text.components(separatedBy: "\n\n")[0].components(separatedBy: "\n  with ")[0]
+        let flat = own.replacingOccurrences(of: "\n", with: " ")
         guard let match = flat.firstMatch(of: #/operation error ([^:]+): (\w+), (.*)/#) else { return nil }
         let rest = String(match.3)
         var failure = APIFailure(service: AWSServiceIDs.byServiceID[match.1.lowercased()], operation: String(match.2),
@@ -235,7 +255,11 @@ enum FailureClassifier {
             }
             return cause(.emulator, code: failure.code ?? "HTTP\(status)", "\(api) failed in the emulator (HTTP \(status)): \(failure.message)")
         }
-        if isNotFound(failure.code), let literal = authorWrittenIdentifier(in: failure.message, terraform: context.terraformText) {
+        if isMalformed(failure), let literal = authorWrittenIdentifier(in: failure.message, terraform: context.terraformText) {
+            return cause(context.normalized ? .lsqm : .architecture, code: failure.code,
+                         "\(context.normalized ? "the normalized template" : "the architecture") passes \(literal), which is not a valid value: \(failure.message)")
+        }
+        if isNotFound(failure), let literal = authorWrittenIdentifier(in: failure.message, terraform: context.terraformText) {
             if context.normalized {
                 return cause(.lsqm, code: failure.code, "the normalized template deploys a reference to \(literal), which it does not create "
                              + "(the template needs an input only its author can give)")

@@ -76,7 +76,7 @@ struct PytestRun {
 
     static func run(python: URL, appDirectory: URL, environment: [String: String], reportPath: URL, timeout: Duration) async throws -> Outcome {
         let result = try await Subprocess.run(
-            [python.path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=\(perTestTimeoutSeconds)",
+            [python.path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", PytestProbe.moduleName, "--timeout=\(perTestTimeoutSeconds)",
              "--junitxml=\(reportPath.path)", "-o", "junit_family=xunit2"],
             environment: environment, workingDirectory: appDirectory, timeout: timeout)
         let tests = Files.exists(reportPath) ? try JUnitReport.parse(Files.read(reportPath)) : []

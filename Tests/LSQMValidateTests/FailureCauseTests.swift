@@ -86,6 +86,32 @@ final class FailureCauseTests: XCTestCase {
         XCTAssertNil(FailureClassifier.apiFailure(inTerraformError: "Error: Unsupported argument"))
     }
 
+    /// Read from bench-signal runs over the corpus: values lsqm invented, and malformed literals, are not the
+    /// emulator's doing even when the emulator is the one that refuses them.
+    func testInventedValuesAndMalformedLiteralsAreNotTheEmulators() {
+        let normalized = FailureContext(normalized: true, terraformText: #"image_id = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2""#)
+        let placeholder = FailureClassifier.terraform(output: """
+            Error: creating Appsync Data Source (lsqm-unsupported-AppSyncToBedrockApi-BedrockDataSource): operation error AppSync: CreateDataSource, https response error StatusCode: 404, RequestID: , deserialization failed, failed to decode response body with invalid JSON
+
+              with aws_appsync_datasource.BedrockDataSource,
+            """, step: .apply, context: normalized)
+        XCTAssertEqual(placeholder.kind, .lsqm)
+        XCTAssertEqual(placeholder.code, "InventedValueDeployed")
+        XCTAssertEqual(placeholder.apiName, "appsync:CreateDataSource")
+        let malformed = FailureClassifier.terraform(output: """
+            Error: reading EC2 AMI: operation error EC2: DescribeImages, https response error StatusCode: 400, RequestID: x, api error InvalidAMIID.Malformed: Invalid id: "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2" (expecting "ami-...")
+
+              with aws_instance.Web,
+            """, step: .apply, context: normalized)
+        XCTAssertEqual(malformed.kind, .lsqm)
+        XCTAssertEqual(malformed.apiName, "ec2:DescribeImages")
+        // The error's own text stops where terraform points at the configuration.
+        let deployment = FailureClassifier.apiFailure(inTerraformError: try! fixture("apply-deployment-without-integration.txt")
+            .components(separatedBy: "Error: ").dropFirst().first.map { "Error: " + $0 } ?? "")
+        XCTAssertEqual(deployment?.message, "No integration defined for method")
+        XCTAssertEqual(deployment?.apiName, "apigateway:CreateDeployment")
+    }
+
     func testConfigurationAndConnectionErrors() {
         let context = FailureContext(normalized: false, terraformText: "")
         let undeclared = FailureClassifier.terraform(output: """
