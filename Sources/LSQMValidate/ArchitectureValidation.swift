@@ -331,13 +331,8 @@ struct ArchitectureValidation {
         }
         let outputsFile = work.appendingPathComponent("outputs.json")
         try AtomicFile.writeJSON(outputs, to: outputsFile)
-        var env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
+        let env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
                                             outputs: outputs, outputsFile: outputsFile)
-        let probeDirectory = work.appendingPathComponent("probe", isDirectory: true)
-        let probeOutput = work.appendingPathComponent("probe.json")
-        try PytestProbe.install(in: probeDirectory)
-        env["PYTHONPATH"] = ([probeDirectory.path] + (env["PYTHONPATH"].map { [$0] } ?? [])).joined(separator: ":")
-        env["LSQM_PROBE_OUT"] = probeOutput.path
         let requirements = (try? String(contentsOf: app.appendingPathComponent("requirements.txt"), encoding: .utf8)) ?? ""
         let python = try await step(.tests, deadline) {
             try await venvs.python(for: requirements, environment: ChildEnvironment.base(options.environment, region: options.terraform.region),
@@ -345,11 +340,12 @@ struct ArchitectureValidation {
         }
         let outcome = try await step(.tests, deadline) {
             try await PytestRun.run(python: python, appDirectory: app, environment: env,
-                                    reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline))
+                                    reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline),
+                                    probeDirectory: work.appendingPathComponent("probe", isDirectory: true))
         }
         let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText(),
                                      emulatorLog: await emulator.logTail(limit: 64 * 1024))
-        let tests = Self.withCauses(outcome.tests, calls: PytestProbe.read(probeOutput), context: context)
+        let tests = Self.withCauses(outcome.tests, calls: outcome.calls, context: context)
         record.result.pytestOutput = outcome.output
         record.result.tests = tests
         record.append("pytest (exit \(outcome.exitCode))", outcome.output)

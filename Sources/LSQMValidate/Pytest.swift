@@ -69,18 +69,33 @@ struct PytestRun {
         var output: String
         var exitCode: Int32
         var timedOut: Bool
+        /// The AWS calls of each test, by test id (`PytestProbe`); empty without a probe.
+        var calls: [String: [ProbedCall]] = [:]
     }
 
     /// Seconds a single test may run (pytest-timeout).
     static let perTestTimeoutSeconds = 60
 
-    static func run(python: URL, appDirectory: URL, environment: [String: String], reportPath: URL, timeout: Duration) async throws -> Outcome {
+    /// - Parameter probeDirectory: where to put the `PytestProbe` plugin (outside the app, so the app's files
+    ///   stay what was generated); nil runs pytest without it.
+    static func run(python: URL, appDirectory: URL, environment: [String: String], reportPath: URL, timeout: Duration,
+                    probeDirectory: URL? = nil) async throws -> Outcome {
+        var environment = environment
+        var plugins: [String] = []
+        let probeOutput = probeDirectory?.appendingPathComponent("calls.json")
+        if let probeDirectory, let probeOutput {
+            try PytestProbe.install(in: probeDirectory)
+            environment["PYTHONPATH"] = ([probeDirectory.path] + (environment["PYTHONPATH"].map { [$0] } ?? [])).joined(separator: ":")
+            environment["LSQM_PROBE_OUT"] = probeOutput.path
+            plugins = ["-p", PytestProbe.moduleName]
+        }
         let result = try await Subprocess.run(
-            [python.path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", PytestProbe.moduleName, "--timeout=\(perTestTimeoutSeconds)",
+            [python.path, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + plugins + ["--timeout=\(perTestTimeoutSeconds)",
              "--junitxml=\(reportPath.path)", "-o", "junit_family=xunit2"],
             environment: environment, workingDirectory: appDirectory, timeout: timeout)
         let tests = Files.exists(reportPath) ? try JUnitReport.parse(Files.read(reportPath)) : []
-        return Outcome(tests: tests, output: result.combinedOutput, exitCode: result.exitCode, timedOut: result.timedOut)
+        return Outcome(tests: tests, output: result.combinedOutput, exitCode: result.exitCode, timedOut: result.timedOut,
+                       calls: probeOutput.map(PytestProbe.read) ?? [:])
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LSQMBasics
 import LSQMCore
 @testable import LSQMValidate
 import XCTest
@@ -261,5 +262,69 @@ final class FailureCauseTests: XCTestCase {
         let old = try? JSONDecoder().decode(StatusCounts.self, from: Data(#"{"total":2,"passed":1,"partial":0,"failed":1,"timeout":0,"error":0}"#.utf8))
         XCTAssertEqual(old?.notEmulator, 0)
         XCTAssertEqual(old?.failed, 1)
+    }
+}
+
+/// The probe in a real pytest run against a real moto_server: each failed test is told apart by what it called.
+final class PytestProbeTests: XCTestCase {
+    private static let app = """
+        import os
+        import boto3
+
+        def client(name):
+            return boto3.client(name, endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+
+        def test_queue_that_was_never_made():
+            client("sqs").get_queue_url(QueueName="lsqm-never-made")
+
+        def test_reads_an_output_that_is_not_there():
+            client("s3").list_buckets()
+            outputs = {}
+            assert outputs["bucket_name"]
+
+        class TestVersioning:
+            def test_versioning_is_on(self):
+                s3 = client("s3")
+                s3.create_bucket(Bucket="lsqm-probe-bucket")
+                assert s3.get_bucket_versioning(Bucket="lsqm-probe-bucket").get("Status") == "Enabled"
+
+        def test_passes():
+            assert client("sts").get_caller_identity()["Account"]
+
+        """
+
+    func testFailedTestsNameTheirCalls() async throws {
+        try ValidateFixtures.skipUnlessInstalled(["python3", "moto_server"])
+        let work = try Files.makeTemporaryDirectory(prefix: "lsqm-probe")
+        defer { Files.remove(work) }
+        let emulator = try await HostRuntime(emulator: .moto).start(EmulatorRequest(runID: "probe", arch: "probe", services: ["s3"], workDirectory: work))
+        defer { Task { await emulator.stop() } }
+        try await HealthCheck.wait(for: emulator, services: ["s3"], timeout: .seconds(60))
+        let app = work.appendingPathComponent("app")
+        try AtomicFile.write(Self.app, to: app.appendingPathComponent("test_app.py"))
+        let env = ChildEnvironment.forTests(ProcessInfo.processInfo.environment, region: "us-east-1", endpoint: emulator.endpoint, outputs: [:],
+                                            outputsFile: work.appendingPathComponent("outputs.json"))
+        let python = URL(fileURLWithPath: try XCTUnwrap(Subprocess.which("python3")))
+        let outcome = try await PytestRun.run(python: python, appDirectory: app, environment: env, reportPath: work.appendingPathComponent("junit.xml"),
+                                              timeout: .seconds(180), probeDirectory: work.appendingPathComponent("probe"))
+        XCTAssertFalse(Files.exists(app.appendingPathComponent("lsqm_probe.py")), "the probe stays outside the app")
+        let context = FailureContext(normalized: false, terraformText: "", emulatorLog: await emulator.logTail(limit: 64 * 1024))
+        let tests = Dictionary(uniqueKeysWithValues: ArchitectureValidation.withCauses(outcome.tests, calls: outcome.calls, context: context).map { ($0.name, $0) })
+        XCTAssertEqual(tests.count, 4, outcome.output)
+
+        let missingQueue = try XCTUnwrap(tests["test_app::test_queue_that_was_never_made"]?.cause, outcome.output)
+        XCTAssertEqual(missingQueue.apiName, "sqs:GetQueueUrl")
+        XCTAssertEqual(missingQueue.step, "tests")
+        let keyError = try XCTUnwrap(tests["test_app::test_reads_an_output_that_is_not_there"]?.cause)
+        XCTAssertEqual(keyError.kind, .test)
+        XCTAssertEqual(keyError.code, "KeyError")
+        let versioning = try XCTUnwrap(tests["test_app.TestVersioning::test_versioning_is_on"]?.cause, "\(tests.keys)")
+        XCTAssertEqual(versioning.kind, .emulator)
+        XCTAssertEqual(versioning.apiName, "s3:GetBucketVersioning", "the assertion blames the answer it looked at")
+        XCTAssertEqual(tests["test_app::test_passes"]?.outcome, .passed)
+        XCTAssertNil(tests["test_app::test_passes"]?.cause)
+        let verdict = ArchitectureValidation.verdictCause(of: outcome.tests.isEmpty ? [] : Array(tests.values.filter { $0.cause != nil }),
+                                                          pytestExit: outcome.exitCode, output: outcome.output)
+        XCTAssertEqual(verdict.kind, .emulator, "a PARTIAL's cause is the emulator's when any failed test blames it")
     }
 }
