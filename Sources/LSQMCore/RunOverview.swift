@@ -112,7 +112,8 @@ public struct RunOverview: Codable, Sendable, Equatable {
         let regressionText = regressions.isEmpty ? "no regressions"
             : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s")" + (new == regressions.count ? "" : " (\(new) new)")
         let title = "lsqm run \(runID): \(counts.total) validated, pass rate \(RunOverview.describe(rate: passRate, previous: previousPassRate)), \(regressionText)"
-        var body = "passed \(counts.passed), partial \(counts.partial), failed \(counts.failed), timeout \(counts.timeout), error \(counts.error)\n"
+        var body = "passed \(counts.passed), partial \(counts.partial), failed \(counts.failed), timeout \(counts.timeout), error \(counts.error), "
+            + "not the emulator's fault \(counts.notEmulator)\n"
         body += "new architectures: \(newArchitectures.count)\n"
         if let previousRunID { body += "compared with: \(previousRunID)\n" }
         if flaky > 0 { body += "flaky (passed on re-run): \(flaky)\n" }
