@@ -57,7 +57,7 @@ public struct FailureCause: Codable, Sendable, Equatable, Hashable {
     }
 
     /// Messages are one line of at most 300 characters: they are shown in tables and Slack messages.
-    static func oneLine(_ text: String) -> String {
+    public static func oneLine(_ text: String) -> String {
         let collapsed = text.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
         return collapsed.count > 300 ? String(collapsed.prefix(299)) + "…" : collapsed

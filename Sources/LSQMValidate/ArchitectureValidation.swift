@@ -24,6 +24,8 @@ struct ArchitectureValidation {
         var step: ValidationStep
         var message: String
         var cause: FailureCause
+        /// lsqm stopped the command on the provider log's evidence: the provider may still be retrying.
+        var stoppedEarly = false
     }
 
     /// What one validation collects while it runs.
@@ -90,7 +92,7 @@ struct ArchitectureValidation {
                 let result: Subprocess.Result
                 do {
                     result = try await command(.apply, record, deadline, watch: watch) { try await deploying.apply(timeout: $0) }
-                } catch let verdict as Verdict where verdict.cause.code == "NotImplemented" || verdict.cause.code == "RetriesExhausted" {
+                } catch let verdict as Verdict where verdict.stoppedEarly {
                     // The provider may still be inside its retry loop: destroy gets a provider of its own.
                     if let provider = sharedProvider { await Task.detached { await provider.stop() }.value }
                     sharedProvider = nil
@@ -220,13 +222,15 @@ struct ArchitectureValidation {
         let (result, fatal) = try await self.step(step, deadline) { try await Self.run(body, left: left, watch: watch) }
         record.append("terraform \(step.rawValue) (exit \(result.exitCode), \(result.durationMs) ms)", result.combinedOutput)
         record.terraformOutput += result.combinedOutput
-        if let fatal {
-            let cause = FailureClassifier.classify(fatal, step: step, context: FailureContext(normalized: false, terraformText: ""), resourceType: nil)
+        if let fatal, let watch {
+            let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: "",
+                                         emulatorLog: await watch.emulator.logTail(limit: 64 * 1024))
+            var cause = FailureClassifier.classify(fatal, step: step, context: context, resourceType: nil)
             let api = cause.apiName ?? "an operation"
+            if cause.kind == .emulator { cause.message = FailureCause.oneLine("\(api): \(fatal.message)") }
             record.append("stopped terraform \(step.rawValue)", "the provider log shows \(api) failing: \(fatal.message)")
-            throw Verdict(status: .failed, step: step, message: "terraform \(step.rawValue) stopped: \(api) — \(fatal.message)",
-                          cause: FailureCause(.emulator, service: cause.service, operation: cause.operation, step: step.rawValue,
-                                              code: fatal.code, message: "\(api): \(fatal.message)"))
+            throw Verdict(status: cause.kind == .environment ? .error : .failed, step: step,
+                          message: "terraform \(step.rawValue) stopped: \(api) — \(fatal.message)", cause: cause, stoppedEarly: true)
         }
         if result.timedOut { throw timeoutVerdict(step, output: result.combinedOutput) }
         return result

@@ -253,6 +253,10 @@ enum FailureClassifier {
             if lacksDocker(context.emulatorLog) {
                 return cause(.environment, code: "DockerUnavailable", "\(api) needs Docker inside the emulator, which this machine does not run")
             }
+            if backendUnavailable(context.emulatorLog) {
+                return cause(.environment, code: "EmulatorBackendUnavailable",
+                             "\(api) failed because the emulator could not start its backend for the service here (offline, it cannot download it)")
+            }
             return cause(.emulator, code: failure.code ?? "HTTP\(status)", "\(api) failed in the emulator (HTTP \(status)): \(failure.message)")
         }
         if isMalformed(failure), let literal = authorWrittenIdentifier(in: failure.message, terraform: context.terraformText) {
@@ -295,6 +299,16 @@ enum FailureClassifier {
         let lowered = log.lowercased()
         return lowered.contains("docker.errors") || lowered.contains("error while fetching server api version")
             || (lowered.contains("docker") && lowered.contains("no such file or directory"))
+    }
+
+    /// LocalStack serves some services from a backend it downloads and starts on first use (DynamoDB Local, a
+    /// Lambda runtime); on a machine without internet that fails, and every call of the service answers 500
+    /// with "exception during call chain: MyHTTPConnectionPool(host='localhost', port=…) … Connection refused".
+    static func backendUnavailable(_ log: String) -> Bool {
+        let lowered = log.lowercased()
+        if lowered.contains("myhttpconnectionpool(host='localhost'") && lowered.contains("connection refused") { return true }
+        return ["failed to download", "unable to download", "error during installation", "installation of package"]
+            .contains(where: lowered.contains) && lowered.contains("error")
     }
 
     /// The identifier a not-found answer names, when the architecture's Terraform has it as a literal: an

@@ -199,6 +199,22 @@ final class FailureCauseTests: XCTestCase {
                                    emulatorLog: ""))
     }
 
+    /// LocalStack 2026.3.0 on the host, offline: DynamoDB Local cannot be downloaded, so CreateTable answers 500
+    /// after LocalStack fails to reach its own backend. The provider log's retries stop the apply; the cause is
+    /// this machine, not LocalStack.
+    func testAnEmulatorBackendThatCannotStartOfflineIsTheEnvironments() throws {
+        let failure = APIFailure(service: "dynamodb", operation: "CreateTable", httpStatus: 500, code: "RetriesExhausted",
+                                 message: "4 attempts failed with HTTP 500")
+        let offline = FailureContext(normalized: false, terraformText: "", emulatorLog: try fixture("localstack-dynamodb-offline.log"))
+        let cause = FailureClassifier.classify(failure, step: .apply, context: offline, resourceType: nil)
+        XCTAssertEqual(cause.kind, .environment)
+        XCTAssertEqual(cause.code, "EmulatorBackendUnavailable")
+        XCTAssertEqual(cause.apiName, "dynamodb:CreateTable")
+        // The same answers with a log that says nothing of the kind are the emulator's.
+        XCTAssertEqual(FailureClassifier.classify(failure, step: .apply, context: FailureContext(normalized: false, terraformText: ""),
+                                                  resourceType: nil).kind, .emulator)
+    }
+
     // MARK: pytest
 
     /// serverless legacy aws-python-docker on moto: Invoke of an image Lambda crashes inside moto
