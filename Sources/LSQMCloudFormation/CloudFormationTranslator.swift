@@ -28,11 +28,18 @@ public enum CloudFormationTranslator {
             "Do not edit: rerun `lsqm normalize` instead.",
         ]
         let main = HCLPrinter.file(blocks, header: header)
-        let files = [PluginFile(path: "main.tf", text: main)] + context.outputFiles.sorted { $0.path < $1.path }
-        let status = context.unsupported.isEmpty && context.warnings.isEmpty ? "full" : "partial"
+        let prerequisites = context.prerequisites
+        let files = [PluginFile(path: "main.tf", text: main)] + [prerequisites.file(source: "\(templatePath) of \(source)")].compactMap { $0 }
+            + context.outputFiles.sorted { $0.path < $1.path }
+        // Honest status: full only when nothing was invented or dropped; needs_input when only the author can
+        // give something (such an architecture is indexed but never deployed).
+        let inputs = prerequisites.inputs.sorted { ($0.parameter, $0.how) < ($1.parameter, $1.how) }
+        let status = prerequisites.needsInput ? "needs_input"
+            : context.unsupported.isEmpty && context.warnings.isEmpty && inputs.isEmpty ? "full" : "partial"
         let unsupported = context.unsupported.sorted { ($0.resource, $0.type, $0.reason) < ($1.resource, $1.type, $1.reason) }
         // Sorted: some warnings come from dictionary walks, and the record must be the same on every run.
-        return NormalizeResponse(files: files, normalization: NormalizationResult(status: status, unsupported: unsupported, warnings: context.warnings.sorted()))
+        return NormalizeResponse(files: files, normalization: NormalizationResult(
+            status: status, unsupported: unsupported, warnings: context.warnings.sorted(), inputs: inputs.isEmpty ? nil : inputs))
     }
 }
 
@@ -96,10 +103,24 @@ struct TemplateTranslation {
         context.mappings = template["Mappings"]?.objectValue ?? [:]
         context.conditions = template["Conditions"]?.objectValue ?? [:]
 
-        for (name, spec) in parameters {
+        context.importUsage = TranslationContext.importUsages(resources)
+        context.secretsWithValue = Set(resources.filter { _, resource in
+            resource["Type"]?.stringValue == "AWS::SecretsManager::Secret"
+                && (resource["Properties"]?["SecretString"] != nil || resource["Properties"]?["GenerateSecretString"] != nil)
+        }.keys.map(Naming.identifier))
+        // Subnets and security groups made for parameters go into the VPC the template asks for, if it asks for one.
+        context.prerequisites.networkVPC = parameters.keys.sorted().first {
+            parameters[$0]?["Type"]?.stringValue == "AWS::EC2::VPC::Id" && parameters[$0]?["Default"] == nil
+        }
+        var resolutions: [String: ParameterResolution] = [:]
+        for name in parameters.keys.sorted() {
+            let spec = parameters[name] ?? [:]
             var variable = Naming.identifier(name)
             if Naming.reservedVariableNames.contains(variable) { variable = "p_" + variable }
-            context.parameters[name] = ParameterInfo(variable: variable, valueType: Self.parameterType(spec["Type"]?.stringValue ?? "String").1)
+            var info = ParameterInfo(variable: variable, valueType: Self.parameterType(spec["Type"]?.stringValue ?? "String").1)
+            resolutions[name] = context.resolveParameter(name, spec)
+            if case .expression(let expression)? = resolutions[name] { info.expression = expression }
+            context.parameters[name] = info
         }
         for (id, resource) in resources {
             let type = resource["Type"]?.stringValue ?? ""
@@ -151,14 +172,7 @@ struct TemplateTranslation {
         context.currentResource = nil
 
         var blocks = [terraformBlock()]
-        blocks += parameters.keys.sorted().map { variableBlock($0, parameters[$0] ?? [:]) }
-        blocks += context.imports.keys.sorted().map { name in
-            var body = HCLBody()
-            body.set("description", .string("Export \(context.imports[name] ?? name) of another stack (Fn::ImportValue)."))
-            body.set("type", .ref("string"))
-            body.set("default", .string("lsqm-placeholder-import"))
-            return HCLBlock("variable", [name], body: body)
-        }
+        blocks += parameters.keys.sorted().compactMap { variableBlock($0, parameters[$0] ?? [:], resolutions[$0]) }
         blocks.append(localsBlock(conditionPairs))
         blocks += context.usedData.sorted().map(dataBlock)
         blocks += resourceBlocks
@@ -251,22 +265,23 @@ struct TemplateTranslation {
         return ("string", .string)
     }
 
-    private func variableBlock(_ name: String, _ spec: JSONValue) -> HCLBlock {
+    /// The variable of a parameter; nil when a prerequisite stands for it (references read that instead).
+    private func variableBlock(_ name: String, _ spec: JSONValue, _ resolution: ParameterResolution?) -> HCLBlock? {
         let cfnType = spec["Type"]?.stringValue ?? "String"
         var (tfType, valueType) = Self.parameterType(cfnType)
         let variable = context.parameters[name]?.variable ?? Naming.identifier(name)
-        var defaultValue: HCLExpr
-        if let given = spec["Default"] {
-            defaultValue = Self.parameterDefault(given, valueType)
-        } else {
-            defaultValue = Self.placeholderDefault(cfnType, spec, valueType)
-            context.warn("parameter \(name) has no default: variable \(variable) got the placeholder \(HCLPrinter.expression(defaultValue, indent: 0))")
+        var defaultValue: HCLExpr?
+        switch resolution {
+        case .expression?: return nil
+        case .value(let chosen)?: defaultValue = chosen
+        case .needsInput(let reason)?: context.prerequisites.needs(name, reason)
+        case nil: defaultValue = spec["Default"].map { Self.parameterDefault($0, valueType) }
         }
-        if valueType == .number, case .string = defaultValue { tfType = "string" }
+        if valueType == .number, case .string? = defaultValue { tfType = "string" }
         var body = HCLBody()
         if let description = spec["Description"]?.stringValue { body.set("description", .string(description)) }
         body.set("type", .ref(tfType))
-        body.set("default", defaultValue)
+        if let defaultValue { body.set("default", defaultValue) }
         if spec["NoEcho"]?.boolValue == true || spec["NoEcho"]?.stringValue?.lowercased() == "true" { body.set("sensitive", .bool(true)) }
         return HCLBlock("variable", [variable], body: body)
     }
@@ -289,35 +304,21 @@ struct TemplateTranslation {
         }
     }
 
-    static func placeholderDefault(_ cfnType: String, _ spec: JSONValue, _ type: ValueType) -> HCLExpr {
-        if let first = spec["AllowedValues"]?.arrayValue?.first { return parameterDefault(first, type) }
-        switch type {
-        case .number: return .number(spec["MinValue"].flatMap { $0.doubleValue ?? $0.stringValue.flatMap(Double.init) } ?? 1)
-        case .list:
-            // Three items, so `Fn::Select` of the first few elements still finds something.
-            let ids: [(String, String)] = [("Subnet", "subnet-0000000000000000"), ("SecurityGroup", "sg-0000000000000000"),
-                                            ("AvailabilityZone", "us-east-1"), ("VPC", "vpc-0000000000000000")]
-            let stem = ids.first { cfnType.contains($0.0) }?.1
-            if stem == "us-east-1" { return .list(["a", "b", "c"].map { .string("us-east-1" + $0) }) }
-            return .list((0..<3).map { .string((stem ?? "lsqm-placeholder-") + String($0)) })
-        default:
-            let ids: [(String, String)] = [("VPC::Id", "vpc-00000000000000000"), ("Subnet::Id", "subnet-00000000000000000"),
-                                            ("SecurityGroup::Id", "sg-00000000000000000"), ("Image::Id", "ami-00000000000000000"),
-                                            ("KeyPair::KeyName", "lsqm-placeholder-key"), ("AvailabilityZone::Name", "us-east-1a"),
-                                            ("HostedZone::Id", "Z0000000000000000000")]
-            for (suffix, id) in ids where cfnType.hasSuffix(suffix) { return .string(id) }
-            if cfnType.hasPrefix("AWS::SSM::Parameter::Value<AWS::EC2::Image") { return .string("ami-00000000000000000") }
-            return .string("lsqm-placeholder")
-        }
-    }
-
     private func translateResource(_ id: String, _ resource: JSONValue) -> [HCLBlock] {
         guard let plan = context.plans[id] else { return [] }
         guard let mapping = plan.mapping, let schema = ProviderSchema.resource(mapping.tfType) else {
-            let reason = context.unsupportedShapes[id] ?? (plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
+            let custom = plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
+            let reason = context.unsupportedShapes[id] ?? (custom
                 ? "custom resources run code in the deploying account; there is no Terraform equivalent"
                 : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet")
             context.unsupported(id, plan.cfnType, reason)
+            // What only the author can give: what the custom resource's Lambda does at deploy time (the
+            // CloudFormation response protocol has no Terraform equivalent), or the nested stack's template.
+            if custom {
+                context.prerequisites.needs(id, "a custom resource (\(plan.cfnType)): its Lambda's deploy-time logic")
+            } else if let location = Self.nestedStackLocation(plan.cfnType, resource) {
+                context.prerequisites.needs(id, "the nested stack at \(location)")
+            }
             return []
         }
         let emitter = ResourceEmitter(context: context, plan: plan, mapping: mapping, schema: schema,
@@ -339,6 +340,21 @@ struct TemplateTranslation {
             blocks.append(HCLBlock("resource", [mapping.tfType, emitter.name], body: body))
         }
         return blocks + emitter.extraResources
+    }
+
+    /// Where a nested stack's template lives, for AWS::CloudFormation::Stack and AWS::Serverless::Application.
+    static func nestedStackLocation(_ type: String, _ resource: JSONValue) -> String? {
+        let properties = resource["Properties"]
+        switch type {
+        case "AWS::CloudFormation::Stack":
+            return properties?["TemplateURL"].map { $0.stringValue ?? "a computed TemplateURL" } ?? "no TemplateURL"
+        case "AWS::Serverless::Application":
+            let location = properties?["Location"]
+            return location?.stringValue ?? location?["ApplicationId"]?.stringValue.map { "the Serverless Application Repository (\($0))" }
+                ?? "a computed Location"
+        default:
+            return nil
+        }
     }
 
     private func dependsOn(_ value: JSONValue?) -> [String] {

@@ -8,7 +8,7 @@ extension TranslationContext {
         case .null: return .null
         case .bool(let b): return TypedExpr(.bool(b), .bool)
         case .number(let n): return TypedExpr(.number(n), .number)
-        case .string(let s): return TypedExpr(.string(s), .string)
+        case .string(let s): return resolvingDynamicReferences(TypedExpr(.string(s), .string))
         case .array(let items):
             return TypedExpr(.list(items.filter { !$0.isNoValue }.map { value($0).expr }), .list)
         case .object(let object):
@@ -46,7 +46,7 @@ extension TranslationContext {
                     if i > 0 { parts.append(.literal(delimiter)) }
                     parts.append(contentsOf: templateParts(of: value(item)))
                 }
-                return TypedExpr(.template(parts), .string)
+                return resolvingDynamicReferences(TypedExpr(.template(parts), .string))
             }
             return TypedExpr(.call("join", [.string(delimiter), coerceToList(value(list[1]))]), .string)
         case "Fn::Select":
@@ -104,14 +104,7 @@ extension TranslationContext {
             // CloudFormation counts host bits; cidrsubnet wants the bits added to the block's prefix.
             return TypedExpr(.raw("[for i in range(\(count)) : cidrsubnet(\(block), 32 - \(bits) - tonumber(split(\"/\", \(block))[1]), i)]"), .list)
         case "Fn::ImportValue":
-            let exportName: String
-            if let s = arg.stringValue { exportName = s } else { exportName = HCLPrinter.expression(value(arg).expr, indent: 0) }
-            let variable = "import_" + Naming.identifier(Naming.snake(exportName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }))
-            if imports[variable] == nil {
-                imports[variable] = exportName
-                warn("Fn::ImportValue \(exportName) comes from another stack: it became variable \(variable) with a placeholder default")
-            }
-            return TypedExpr(.ref("var.\(variable)"), .string)
+            return importValue(arg)
         case "Fn::Base64Decode":
             return TypedExpr(.call("base64decode", [value(arg).expr]), .string)
         case "Fn::ToJsonString":
@@ -190,7 +183,7 @@ extension TranslationContext {
         }
         literal += text
         parts.append(.literal(literal))
-        return TypedExpr(.template(parts), .string)
+        return resolvingDynamicReferences(TypedExpr(.template(parts), .string))
     }
 
     func ref(_ target: String) -> TypedExpr {
@@ -206,7 +199,7 @@ extension TranslationContext {
         default: break
         }
         if let parameter = parameters[target] {
-            return TypedExpr(.ref("var.\(parameter.variable)"), parameter.valueType)
+            return parameter.expression ?? TypedExpr(.ref("var.\(parameter.variable)"), parameter.valueType)
         }
         if let plan = plans[target] {
             guard let address = plan.address else { return unsupportedReference(target, plan.cfnType, arn: Self.refReturnsARN(plan.cfnType)) }

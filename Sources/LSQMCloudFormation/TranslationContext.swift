@@ -16,6 +16,8 @@ struct ResourcePlan {
 struct ParameterInfo {
     let variable: String
     let valueType: ValueType
+    /// What references read instead of the variable, when a prerequisite was made for the parameter.
+    var expression: TypedExpr? = nil
 }
 
 enum DataSource: String, CaseIterable, Comparable {
@@ -34,7 +36,12 @@ final class TranslationContext {
     var conditions: [String: JSONValue] = [:]
     var plans: [String: ResourcePlan] = [:]
     var usedData: Set<DataSource> = []
-    var imports: [String: String] = [:]
+    /// What the template expects to exist before it is deployed, and every input chosen for it.
+    let prerequisites = Prerequisites()
+    /// `Fn::ImportValue` argument → the property that reads it.
+    var importUsage: [JSONValue: String] = [:]
+    /// Terraform names of the template's secrets that get a value (`…_version`), for dynamic references to them.
+    var secretsWithValue: Set<String> = []
     /// Resources whose type is mapped but whose shape is not (logical id → reason).
     var unsupportedShapes: [String: String] = [:]
     /// Functions an AWS::Lambda::Version publishes.

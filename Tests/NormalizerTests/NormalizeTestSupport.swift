@@ -8,6 +8,7 @@ struct Normalized {
     let response: NormalizeResponse
     var main: String { response.files.first { $0.path == "main.tf" }?.content ?? "" }
     var record: NormalizationResult { response.normalization }
+    var prerequisites: String { response.files.first { $0.path == "lsqm_prerequisites.tf" }?.content ?? "" }
 
     init(_ template: String, kind: String = "cloudformation", path: String = "template.yaml", files: [PluginFile] = []) {
         let request = NormalizeRequest(kind: kind, name: "unit/\(kind)-test", sourceURL: "https://example.com/\(kind)",

@@ -608,7 +608,9 @@ final class ResourceMappingTests: XCTestCase {
               Statistic: Average
               Threshold: 90
         """)
-        XCTAssertEqual(n.record.status, "partial")
+        // A custom resource's Lambda logic is its author's: the template is not deployable as is.
+        XCTAssertEqual(n.record.status, "needs_input")
+        XCTAssertEqual(n.record.inputs?.filter { $0.value == nil }.map(\.parameter), ["Custom"])
         XCTAssertEqual(n.record.unsupported.map(\.resource), ["Authority", "Custom"])
         XCTAssertTrue(n.record.unsupported[1].reason.contains("custom resources"))
         XCTAssertContains(n.block(#"resource "aws_cloudwatch_metric_alarm" "Alarm""#),
