@@ -180,11 +180,10 @@ enum DataMappings {
         for other in ["HttpEndpointDestinationConfiguration", "RedshiftDestinationConfiguration", "SplunkDestinationConfiguration",
                       "ElasticsearchDestinationConfiguration", "AmazonopensearchserviceDestinationConfiguration", "SnowflakeDestinationConfiguration",
                       "IcebergDestinationConfiguration"] where e.take(other) != nil {
-            e.context.warn("Firehose \(other) is not translated yet: the stream delivers to a placeholder S3 destination")
+            e.context.warn("Firehose \(other) is not translated yet")
         }
-        var config: [String: HCLExpr] = [
-            "bucket_arn": .string("arn:aws:s3:::lsqm-placeholder"), "role_arn": .string("arn:aws:iam::000000000000:role/lsqm-placeholder"),
-        ]
+        let missing = e.context.unresolvable("is missing: the stream has no S3 destination lsqm translates").expr
+        var config: [String: HCLExpr] = ["bucket_arn": missing, "role_arn": missing]
         if let destination {
             let fields: [(String, String)] = [("BucketARN", "bucket_arn"), ("RoleARN", "role_arn"), ("Prefix", "prefix"),
                                               ("ErrorOutputPrefix", "error_output_prefix"), ("CompressionFormat", "compression_format")]

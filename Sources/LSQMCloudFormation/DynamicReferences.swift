@@ -5,6 +5,9 @@ import LSQMBasics
 /// the template reads from outside itself, made real as prerequisites (see `Prerequisites`).
 extension TranslationContext {
     static let dynamicReferenceStart = "{{resolve:"
+    /// `{"Fn::LSQMAuthorInput": [source, reason]}`: what the Serverless translation could not resolve and only
+    /// the author can give, carried through the CloudFormation translation to a variable without default.
+    static let authorInputFunction = "Fn::LSQMAuthorInput"
 
     /// Replaces every dynamic reference in a string or template by an expression reading the prerequisite.
     func resolvingDynamicReferences(_ v: TypedExpr) -> TypedExpr {

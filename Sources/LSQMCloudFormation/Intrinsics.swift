@@ -111,6 +111,13 @@ extension TranslationContext {
             return TypedExpr(.call("jsonencode", [value(arg).expr]), .string)
         case "Fn::Length":
             return TypedExpr(.call("length", [coerceToList(value(arg))]), .number)
+        case Self.authorInputFunction:
+            let fields = arg.arrayValue?.compactMap(\.stringValue) ?? []
+            return TypedExpr(prerequisites.authorInput(fields.first ?? "input", fields.dropFirst().first ?? "only the author can give it"), .string)
+        case "Fn::Transform":
+            // A macro: its author's Lambda rewrites the template at deploy time.
+            let macro = arg["Name"]?.stringValue ?? "a macro"
+            return TypedExpr(prerequisites.authorInput("Fn::Transform \(macro)", "the macro's Lambda, which rewrites the template at deploy time"), .string)
         default:
             return placeholder("\(name) is not supported")
         }
@@ -202,16 +209,18 @@ extension TranslationContext {
             return parameter.expression ?? TypedExpr(.ref("var.\(parameter.variable)"), parameter.valueType)
         }
         if let plan = plans[target] {
-            guard let address = plan.address else { return unsupportedReference(target, plan.cfnType, arn: Self.refReturnsARN(plan.cfnType)) }
+            guard let address = plan.address else { return unsupportedReference(target, plan.cfnType) }
             return TypedExpr(attributeRef(plan, address: address, attribute: plan.mapping?.ref ?? "id"), .string)
         }
-        return placeholder("Ref to \(target), which the template does not define")
+        return TypedExpr(prerequisites.authorInput(target, "the template refers to \(target), which it does not define"), .string)
     }
 
     func getAtt(_ resource: String, _ attribute: String) -> TypedExpr {
-        guard let plan = plans[resource] else { return placeholder("Fn::GetAtt \(resource).\(attribute): no such resource") }
+        guard let plan = plans[resource] else {
+            return TypedExpr(prerequisites.authorInput("\(resource).\(attribute)", "the template reads \(resource).\(attribute) of a resource it does not define"), .string)
+        }
         guard let address = plan.address, let mapping = plan.mapping else {
-            return unsupportedReference(resource, plan.cfnType, arn: attribute.hasSuffix("Arn") || attribute.hasSuffix("ARN"))
+            return unsupportedReference(resource, plan.cfnType)
         }
         if let mapped = mapping.getAtt[attribute] { return TypedExpr(attributeRef(plan, address: address, attribute: mapped), .string) }
         let schema = ProviderSchema.resource(mapping.tfType)
@@ -235,32 +244,12 @@ extension TranslationContext {
         return TypedExpr(.ref("local.\(conditionLocal(name))"), .bool)
     }
 
-    /// A stand-in value for a reference to a resource that was not translated; shaped like an ARN where the
-    /// reference yields one, so provider-side ARN validation still accepts the configuration.
-    func unsupportedReference(_ target: String, _ type: String, arn: Bool) -> TypedExpr {
-        if arn {
-            let parts = type.split(separator: ":").filter { !$0.isEmpty }
-            let service = parts.count > 1 ? parts[1].lowercased() : "lsqm"
-            let kind = parts.last.map { $0.lowercased() } ?? "resource"
-            return TypedExpr(.string("arn:aws:\(service):us-east-1:000000000000:\(kind)/lsqm-unsupported-\(target)"), .string)
-        }
-        return TypedExpr(.string("lsqm-unsupported-\(target)"), .string)
+    /// A reference to a resource that was not translated: nothing may stand in for it.
+    func unsupportedReference(_ target: String, _ type: String) -> TypedExpr {
+        unresolvable("refers to \(target) (\(type.isEmpty ? "no type" : type)), which lsqm cannot translate")
     }
 
-    /// CloudFormation types whose Ref is an ARN (most return a name or an id).
-    static func refReturnsARN(_ type: String) -> Bool {
-        let arnRefs: Set<String> = ["AWS::AutoScaling::ScalingPolicy", "AWS::SNS::Topic", "AWS::IAM::ManagedPolicy", "AWS::Lambda::LayerVersion",
-                                    "AWS::StepFunctions::StateMachine", "AWS::SecretsManager::Secret", "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                                    "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ACMPCA::CertificateAuthority",
-                                    "AWS::ACMPCA::Certificate", "AWS::CertificateManager::Certificate", "AWS::ECS::TaskDefinition",
-                                    "AWS::Serverless::Application", "AWS::MSK::Cluster", "AWS::AppSync::GraphQLApi", "AWS::ApplicationAutoScaling::ScalingPolicy"]
-        return arnRefs.contains(type)
-    }
-
-    func placeholder(_ reason: String) -> TypedExpr {
-        warn("\(reason): replaced by a placeholder string")
-        return TypedExpr(.string("lsqm-placeholder"), .string)
-    }
+    func placeholder(_ reason: String) -> TypedExpr { unresolvable(reason) }
 
     func conditionLocal(_ name: String) -> String { "condition_" + Naming.identifier(name) }
     func mappingLocal(_ name: String) -> String { "mapping_" + Naming.identifier(name) }

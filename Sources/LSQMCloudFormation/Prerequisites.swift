@@ -58,8 +58,11 @@ final class Prerequisites {
 
     static func name(_ source: String) -> String { "prerequisite_" + Naming.identifier(Naming.snake(source)).lowercased() }
 
-    private static func named(_ suffix: String) -> HCLExpr {
-        .template([.interpolation(.ref("local.stack_name")), .literal("-" + suffix)])
+    /// `<stack>-<source>` with only letters, digits and hyphens (what every AWS name accepts), at most 40 long:
+    /// a source may be an export name such as `${var.StackName}:ClusterName`.
+    private static func named(_ source: String) -> HCLExpr {
+        let words = Naming.snake(source).lowercased().split { !($0.isLetter || $0.isNumber) }.filter { $0 != "var" }
+        return .template([.interpolation(.ref("local.stack_name")), .literal("-" + String(words.joined(separator: "-").suffix(40)))])
     }
 
     private static func tags(_ why: String) -> HCLExpr { .object([("Name", .string("lsqm prerequisite: \(why)"))]) }
@@ -108,14 +111,14 @@ final class Prerequisites {
         egress.set("protocol", .string("-1"))
         egress.set("to_port", .number(0))
         return add("aws_security_group", Self.name(source), why: "the security group the template expects as \(source) (egress open, as a new group's default)", [
-            ("description", .string("lsqm prerequisite: \(source)")), ("name", Self.named(Naming.snake(source).replacingOccurrences(of: "_", with: "-"))),
+            ("description", .string("lsqm prerequisite: \(source)")), ("name", Self.named(source)),
             ("vpc_id", .ref("\(vpc).id")),
         ], blocks: [HCLBlock("egress", body: egress)])
     }
 
     func keyPair(_ source: String) -> String {
         add("aws_key_pair", Self.name(source), why: "the EC2 key pair the template expects as \(source) (a fixed public key; nobody holds its private key)", [
-            ("key_name", Self.named(Naming.snake(source).replacingOccurrences(of: "_", with: "-"))), ("public_key", .string(Self.publicKey)),
+            ("key_name", Self.named(source)), ("public_key", .string(Self.publicKey)),
         ])
     }
 
@@ -128,7 +131,7 @@ final class Prerequisites {
 
     func ecsCluster(_ source: String) -> String {
         add("aws_ecs_cluster", Self.name(source), why: "the ECS cluster another stack exports as \(source)", [
-            ("name", Self.named(Naming.snake(source).replacingOccurrences(of: "_", with: "-"))),
+            ("name", Self.named(source)),
         ])
     }
 
@@ -137,19 +140,19 @@ final class Prerequisites {
         let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"\#(service)"},"Action":"sts:AssumeRole"}]}"#
         return add("aws_iam_role", Self.name(source), why: "the IAM role another stack exports as \(source), assumable by \(service)", [
             ("assume_role_policy", .string(policy)),
-            ("name", Self.named(String(Naming.snake(source).replacingOccurrences(of: "_", with: "-").suffix(40)))),
+            ("name", Self.named(source)),
         ])
     }
 
     func queue(_ source: String) -> String {
         add("aws_sqs_queue", Self.name(source), why: "the SQS queue another stack exports as \(source)", [
-            ("name", Self.named(String(Naming.snake(source).replacingOccurrences(of: "_", with: "-").suffix(40)))),
+            ("name", Self.named(source)),
         ])
     }
 
     func topic(_ source: String) -> String {
         add("aws_sns_topic", Self.name(source), why: "the SNS topic another stack exports as \(source)", [
-            ("name", Self.named(String(Naming.snake(source).replacingOccurrences(of: "_", with: "-").suffix(40)))),
+            ("name", Self.named(source)),
         ])
     }
 
@@ -160,7 +163,9 @@ final class Prerequisites {
         let name = "input_" + Naming.identifier(Naming.snake(source.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == " " }
             .replacingOccurrences(of: " ", with: "_"))).lowercased()
         var body = HCLBody()
-        body.set("description", .string("\(source): \(reason)"))
+        // Without the braces of a dynamic reference: the description documents it, it is not one.
+        let shown = source.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")
+        body.set("description", .string("\(shown): \(reason)"))
         body.set("type", .ref("string"))
         entries["var.\(name)"] = Entry(why: "needed from the template's author", block: HCLBlock("variable", [name], body: body))
         return .ref("var.\(name)")
