@@ -117,11 +117,17 @@ struct TemplateTranslation {
         context.conditions = template["Conditions"]?.objectValue ?? [:]
 
         context.importUsage = TranslationContext.importUsages(resources)
-        context.secretsWithValue = Set(resources.filter { _, resource in
+        let secrets = resources.filter { _, resource in
             resource["Type"]?.stringValue == "AWS::SecretsManager::Secret"
                 && (resource["Properties"]?["SecretString"] != nil || resource["Properties"]?["GenerateSecretString"] != nil)
-        }.keys.map(Naming.identifier))
-        // Subnets and security groups made for parameters go into the VPC the template asks for, if it asks for one.
+        }
+        context.secretsWithValue = Set(secrets.keys.map(Naming.identifier))
+        for (id, resource) in secrets { if let name = resource["Properties"]?["Name"]?.stringValue { context.templateSecretNames[name] = Naming.identifier(id) } }
+        for (id, resource) in resources where resource["Type"]?.stringValue == "AWS::SSM::Parameter" {
+            if let name = resource["Properties"]?["Name"]?.stringValue { context.templateParameterNames[name] = Naming.identifier(id) }
+        }
+        // Subnets and security groups made for parameters or imports go into the VPC the template asks for (a VPC
+        // parameter, or an imported VPC), so that they and what the template puts in that VPC match.
         context.prerequisites.networkVPC = parameters.keys.sorted().first {
             parameters[$0]?["Type"]?.stringValue == "AWS::EC2::VPC::Id" && parameters[$0]?["Default"] == nil
         }
@@ -134,6 +140,13 @@ struct TemplateTranslation {
             resolutions[name] = context.resolveParameter(name, spec)
             if case .expression(let expression)? = resolutions[name] { info.expression = expression }
             context.parameters[name] = info
+        }
+        if context.prerequisites.networkVPC == nil {
+            // Export names read parameters (`${StackName}:VPCId`), so this comes after them.
+            context.prerequisites.networkVPC = context.importUsage.compactMap { argument, usage in
+                let exportName = argument.stringValue ?? HCLPrinter.expression(context.value(argument).expr, indent: 0)
+                return TranslationContext.importKind(usage: usage, exportName: exportName, resourceType: "") == .vpc ? exportName : nil
+            }.min()
         }
         for (id, resource) in resources {
             let type = resource["Type"]?.stringValue ?? ""

@@ -65,6 +65,7 @@ extension TranslationContext {
         case "ssm", "ssm-secure":
             guard literal, fields.count >= 2 else { return prerequisites.authorInput(source, "an SSM parameter whose name the template computes") }
             let name = fields[1]
+            if let own = templateParameterNames[name] { return .ref("aws_ssm_parameter.\(own).\(service == "ssm-secure" ? "value" : "insecure_value")") }
             let lower = name.lowercased()
             let value = lower.contains("ami") || lower.contains("image") ? Prerequisites.imageID
                 : service == "ssm-secure" ? Prerequisites.secretValue(name) : PlainValue.byName(name.split(separator: "/").last.map(String.init) ?? name)
@@ -78,17 +79,24 @@ extension TranslationContext {
                 rest = [secretName] + rest.dropFirst(7)
             }
             let key = rest.count >= 3 && rest[1] == "SecretString" ? rest[2] : ""
+            // A secret the template itself creates under that name is read from there, not made again.
+            if literal, let own = templateSecretNames[secretName] { return secretValue(own, key: key) }
             if literal { return prerequisites.secret(secretName, key: key) }
             // `{{resolve:secretsmanager:${aws_secretsmanager_secret.X.arn}:SecretString:KEY}}`: a secret of this template.
             if parts.count == 3, case .interpolation(let id) = parts[1],
                let secret = secretResource(HCLPrinter.expression(id, indent: 0)) {
-                let version = HCLExpr.ref("aws_secretsmanager_secret_version.\(secret)_version.secret_string")
-                return key.isEmpty ? version : .index(.call("jsondecode", [version]), .string(key))
+                return secretValue(secret, key: key)
             }
             return prerequisites.authorInput(source, "a dynamic reference to a secret whose name the template computes")
         default:
             return prerequisites.authorInput(source, "a dynamic reference lsqm cannot resolve")
         }
+    }
+
+    /// A key of (or, with no key, the whole) value of the template's own secret `name`.
+    private func secretValue(_ name: String, key: String) -> HCLExpr {
+        let version = HCLExpr.ref("aws_secretsmanager_secret_version.\(name)_version.secret_string")
+        return key.isEmpty ? version : .index(.call("jsondecode", [version]), .string(key))
     }
 
     /// The Terraform name of a secret of this template that has a value (`aws_secretsmanager_secret.NAME.arn|id`).
@@ -104,27 +112,20 @@ extension TranslationContext {
         let exportName = arg.stringValue ?? HCLPrinter.expression(value(arg).expr, indent: 0)
         let usage = importUsage[arg] ?? ""
         let source = "Fn::ImportValue \(exportName)"
-        let words = (usage + " " + exportName).lowercased()
         let wantsARN = usage.hasSuffix("Arn") || usage.hasSuffix("ARN") || exportName.lowercased().hasSuffix("arn")
         let wantsName = !wantsARN && exportName.lowercased().hasSuffix("name")
         let resourceType = currentResource.flatMap { plans[$0]?.cfnType } ?? ""
         let made: (address: String, attribute: String, what: String)?
-        if words.contains("vpc") && !words.contains("endpoint") {
-            made = (prerequisites.vpc(exportName), "id", "a VPC")
-        } else if words.contains("subnet") {
-            made = (prerequisites.subnet(exportName), "id", "a subnet")
-        } else if words.contains("securitygroup") || words.contains("security group") || usage == "GroupId" {
-            made = (prerequisites.securityGroup(exportName), "id", "a security group")
-        } else if words.contains("cluster") && (resourceType.hasPrefix("AWS::ECS::") || words.contains("ecs")) {
-            made = (prerequisites.ecsCluster(exportName), wantsName ? "name" : "arn", "an ECS cluster")
-        } else if words.contains("role") {
+        switch Self.importKind(usage: usage, exportName: exportName, resourceType: resourceType) {
+        case .vpc?: made = (prerequisites.vpc(exportName), "id", "a VPC")
+        case .subnet?: made = (prerequisites.subnet(exportName), "id", "a subnet")
+        case .securityGroup?: made = (prerequisites.securityGroup(exportName), "id", "a security group")
+        case .ecsCluster?: made = (prerequisites.ecsCluster(exportName), wantsName ? "name" : "arn", "an ECS cluster")
+        case .role?:
             made = (prerequisites.role(exportName, service: Self.servicePrincipal(resourceType, usage: usage)), wantsName ? "name" : "arn", "an IAM role")
-        } else if words.contains("queue") {
-            made = (prerequisites.queue(exportName), wantsARN ? "arn" : "url", "an SQS queue")
-        } else if words.contains("topic") {
-            made = (prerequisites.topic(exportName), wantsName ? "name" : "arn", "an SNS topic")
-        } else {
-            made = nil
+        case .queue?: made = (prerequisites.queue(exportName), wantsARN ? "arn" : "url", "an SQS queue")
+        case .topic?: made = (prerequisites.topic(exportName), wantsName ? "name" : "arn", "an SNS topic")
+        case nil: made = nil
         }
         guard let made else {
             return TypedExpr(prerequisites.authorInput(source, "another stack exports it, and neither its name nor its use says what it is"), .string)
@@ -132,6 +133,21 @@ extension TranslationContext {
         let reference = "\(made.address).\(made.attribute)"
         prerequisites.record(source, reference, "created \(made.what) standing for what another stack exports")
         return TypedExpr(.ref(reference), .string)
+    }
+
+    enum ImportKind { case vpc, subnet, securityGroup, ecsCluster, role, queue, topic }
+
+    /// What an export is, from the property that reads it or from its name.
+    static func importKind(usage: String, exportName: String, resourceType: String) -> ImportKind? {
+        let words = (usage + " " + exportName).lowercased()
+        if words.contains("vpc") && !words.contains("endpoint") { return .vpc }
+        if words.contains("subnet") { return .subnet }
+        if words.contains("securitygroup") || words.contains("security group") || usage == "GroupId" { return .securityGroup }
+        if words.contains("cluster") && (resourceType.hasPrefix("AWS::ECS::") || words.contains("ecs")) { return .ecsCluster }
+        if words.contains("role") { return .role }
+        if words.contains("queue") { return .queue }
+        if words.contains("topic") { return .topic }
+        return nil
     }
 
     /// Who assumes a role imported for a resource of `type`.

@@ -56,13 +56,17 @@ final class Prerequisites {
         return address
     }
 
-    static func name(_ source: String) -> String { "prerequisite_" + Naming.identifier(Naming.snake(source)).lowercased() }
+    /// The words of a source (a parameter, an export name such as `${var.StackName}:ClusterName`, an SSM path).
+    static func words(_ source: String) -> [Substring] {
+        Naming.snake(source).lowercased().split { !($0.isLetter || $0.isNumber) }.filter { $0 != "var" }
+    }
+
+    static func name(_ source: String) -> String { "prerequisite_" + words(source).joined(separator: "_") }
 
     /// `<stack>-<source>` with only letters, digits and hyphens (what every AWS name accepts), at most 40 long:
     /// a source may be an export name such as `${var.StackName}:ClusterName`.
     private static func named(_ source: String) -> HCLExpr {
-        let words = Naming.snake(source).lowercased().split { !($0.isLetter || $0.isNumber) }.filter { $0 != "var" }
-        return .template([.interpolation(.ref("local.stack_name")), .literal("-" + String(words.joined(separator: "-").suffix(40)))])
+        .template([.interpolation(.ref("local.stack_name")), .literal("-" + String(words(source).joined(separator: "-").suffix(40)))])
     }
 
     private static func tags(_ why: String) -> HCLExpr { .object([("Name", .string("lsqm prerequisite: \(why)"))]) }

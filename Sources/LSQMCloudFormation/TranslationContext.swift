@@ -42,6 +42,10 @@ final class TranslationContext {
     var importUsage: [JSONValue: String] = [:]
     /// Terraform names of the template's secrets that get a value (`…_version`), for dynamic references to them.
     var secretsWithValue: Set<String> = []
+    /// Names (the `Name` property) of the template's own secrets with a value and SSM parameters → their Terraform
+    /// names: a dynamic reference to one of them reads it rather than a prerequisite of the same name.
+    var templateSecretNames: [String: String] = [:]
+    var templateParameterNames: [String: String] = [:]
     /// Resources whose type is mapped but whose shape is not (logical id → reason).
     var unsupportedShapes: [String: String] = [:]
     /// Functions an AWS::Lambda::Version publishes.
