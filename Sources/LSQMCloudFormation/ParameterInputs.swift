@@ -142,7 +142,8 @@ enum PlainValue {
         let rules: [(String, String)] = [
             ("email", "lsqm@example.com"), ("cidr", "10.0.0.0/16"), ("sshlocation", "10.0.0.0/16"), ("password", "LsqmPassw0rd2024"),
             ("secret", "LsqmPassw0rd2024"), ("domain", "lsqm.example.com"), ("hostname", "lsqm.example.com"), ("fqdn", "lsqm.example.com"),
-            ("url", "https://example.com"), ("endpoint", "https://example.com"), ("phone", "+15555550100"), ("username", "lsqmadmin"),
+            ("url", "https://example.com"), ("endpoint", "https://example.com"), ("host", "lsqm.example.com"), ("ipaddress", "10.0.0.10"),
+            ("dnsserver", "10.0.0.2"), ("phone", "+15555550100"), ("username", "lsqmadmin"),
             ("user", "lsqmadmin"), ("schedule", "rate(1 day)"), ("cron", "rate(1 day)"), ("version", "1"),
         ]
         if let (_, value) = rules.first(where: { lower.contains($0.0) }) { return value }

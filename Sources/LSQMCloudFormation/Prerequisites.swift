@@ -164,8 +164,7 @@ final class Prerequisites {
     /// for it), and the normalization becomes `needs_input`.
     func authorInput(_ source: String, _ reason: String) -> HCLExpr {
         needs(source, reason)
-        let name = "input_" + Naming.identifier(Naming.snake(source.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == " " }
-            .replacingOccurrences(of: " ", with: "_"))).lowercased()
+        let name = "input_" + Self.words(source).joined(separator: "_")
         var body = HCLBody()
         // Without the braces of a dynamic reference: the description documents it, it is not one.
         let shown = source.replacingOccurrences(of: "{{", with: "").replacingOccurrences(of: "}}", with: "")
