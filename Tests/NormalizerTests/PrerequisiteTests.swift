@@ -208,6 +208,17 @@ final class PrerequisiteTests: XCTestCase {
         XCTAssertEqual(node.record.warnings.filter { $0.contains("retired") }.count, 1)
     }
 
+    /// The plugin ABI's JSON stays backward compatible: `inputs` is optional both ways.
+    func testInputsAreAnOptionalAdditiveKeyOfTheRecord() throws {
+        let old = #"{"status": "full", "unsupported": [], "warnings": []}"#
+        XCTAssertNil(try JSONCoding.decode(NormalizationResult.self, from: Data(old.utf8)).inputs)
+        XCTAssertFalse(try JSONCoding.string(NormalizationResult(status: "full")).contains("inputs"))
+        let needed = NormalizationResult(status: "needs_input", inputs: [.init(parameter: "RoleArn", value: nil, how: "an existing role")])
+        let text = try JSONCoding.string(needed)
+        XCTAssertTrue(text.contains(#""parameter":"RoleArn""#) || text.contains(#""parameter" : "RoleArn""#), text)
+        XCTAssertEqual(try JSONCoding.decode(NormalizationResult.self, from: Data(text.utf8)), needed)
+    }
+
     func testTranslationIsByteForByteTheSameOnEveryRun() throws {
         let first = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")
         let second = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")

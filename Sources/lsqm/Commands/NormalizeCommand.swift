@@ -63,7 +63,7 @@ struct NormalizeCommand: AsyncParsableCommand {
             try context.printJSON(record)
         } else {
             print("\(kind.rawValue) → Terraform: \(record.status) (\(record.files.count) files\(context.options.dryRun ? ", dry run: not written" : " in \(outDirectory.path)"))")
-            for item in record.unsupported { print("  unsupported: \(item.resource) (\(item.type)): \(item.reason)") }
+            for item in record.unsupported { print("  unsupported: " + (item.resource.isEmpty ? "" : "\(item.resource) (\(item.type)): ") + item.reason) }
             for input in record.inputs ?? [] {
                 print("  input: \(input.parameter) = \(input.value ?? "(needed from the template's author)"): \(input.how)")
             }
