@@ -165,7 +165,8 @@ enum DataMappings {
             } else {
                 secretString = TypedExpr(.string(generated), .string)
             }
-            e.context.warn("GenerateSecretString became a fixed placeholder secret (no random provider offline)")
+            e.context.prerequisites.record("\(e.plan.logicalID).GenerateSecretString", generated,
+                                           "a fixed value stands in for the secret CloudFormation would generate (no random provider offline)")
         }
         if let secretString {
             e.addResource("aws_secretsmanager_secret_version", "version", [:], preset: ["secret_id": e.selfRef("id"), "secret_string": e.coerce(secretString, to: "s")])

@@ -159,8 +159,10 @@ enum PlainValue {
         if let min = lengthBound(spec, "MinLength"), value.count < min { return false }
         if let max = lengthBound(spec, "MaxLength"), value.count > max { return false }
         guard let pattern else { return true }
-        // CloudFormation matches the whole value against the pattern.
-        guard let regex = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
+        // CloudFormation matches the whole value against the pattern. ICU reads `--` in a class as set difference
+        // (`[--]` does not compile), where CloudFormation's Java-style patterns mean two hyphens.
+        guard let regex = [pattern, pattern.replacingOccurrences(of: "--", with: #"\-\-"#)].lazy
+            .compactMap({ try? NSRegularExpression(pattern: "^(?:" + $0 + ")$") }).first else { return false }
         return regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
     }
 }

@@ -127,6 +127,20 @@ final class PrerequisiteTests: XCTestCase {
         assertNoMarkers(oauth)
     }
 
+    func testGeneratedSecretIsAnInventedValueOnRecord() {
+        let n = Normalized("""
+        Resources:
+          Credentials:
+            Type: AWS::SecretsManager::Secret
+            Properties:
+              GenerateSecretString: {SecretStringTemplate: '{"username": "admin"}', GenerateStringKey: password}
+        """)
+        let generated = try? XCTUnwrap(input(n, "Credentials.GenerateSecretString")?.value)
+        XCTAssertTrue(generated?.hasPrefix("lsqm-") == true)
+        XCTAssertContains(n.main, "password = \"\(generated ?? "?")\"")
+        XCTAssertEqual(n.record.status, "partial")
+    }
+
     func testImportValueBecomesTheExporterOrNeedsInput() throws {
         let n = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")
         XCTAssertContains(n.block(#"resource "aws_ecs_service" "Service""#), "  cluster         = aws_ecs_cluster.prerequisite_stack_name_cluster_name.arn")
@@ -151,6 +165,10 @@ final class PrerequisiteTests: XCTestCase {
         let nested = try corpus("cloudformation", "aws-quickstart__quickstart-examples__samples__session-manager-ssh")
         XCTAssertEqual(nested.record.status, "needs_input")
         XCTAssertTrue(nested.record.inputs?.contains { $0.value == nil && $0.how.contains("nested stack") } == true, "\(nested.record)")
+        // A nested template inside the architecture is not the author's to give: unsupported (partial), not needs_input.
+        let local = try corpus("sam", "aws-samples__serverless-patterns__appsync-notify-subscribers-of-database-updates__1-http")
+        XCTAssertTrue(local.record.unsupported.contains { $0.resource == "AuthStack" }, "\(local.record)")
+        XCTAssertFalse(local.record.inputs?.contains { $0.parameter == "AuthStack" } ?? false, "\(local.record)")
         // A plain String parameter naming an ARN in the deployer's account.
         let proxy = try corpus("sam", "aws-samples__serverless-patterns__apigw-http-api-lambda-rds-proxy")
         XCTAssertEqual(proxy.record.status, "needs_input")
@@ -179,6 +197,12 @@ final class PrerequisiteTests: XCTestCase {
         XCTAssertEqual(chosen.record.status, "partial")
         XCTAssertEqual(chosen.record.inputs?.first?.value, "a-queue")
         XCTAssertContains(chosen.block(#"variable "Name""#), #"  default = "a-queue""#)
+    }
+
+    func testValuesSatisfyRealWorldPatterns() throws {
+        // A bucket-name pattern with look-aheads and a `[--]` class, which ICU reads differently from Java.
+        let n = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__DirectoryADClients__DIRECTORY-AD-CLIENTS")
+        XCTAssertEqual(input(n, "SSMLogsBucketName")?.value, "lsqm-ssm-logs-bucket-name")
     }
 
     func testCloudFormationDefaultsThatMatterAreCarriedOver() throws {
