@@ -34,7 +34,6 @@ final class Prerequisites {
     static let publicImageParameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
     var needsInput: Bool { inputs.contains { $0.value == nil } }
-    var isEmpty: Bool { entries.isEmpty }
 
     func record(_ parameter: String, _ value: String?, _ how: String) {
         let input = NormalizationResult.Input(parameter: parameter, value: value, how: how)
@@ -115,7 +114,8 @@ final class Prerequisites {
         egress.set("protocol", .string("-1"))
         egress.set("to_port", .number(0))
         return add("aws_security_group", Self.name(source), why: "the security group the template expects as \(source) (egress open, as a new group's default)", [
-            ("description", .string("lsqm prerequisite: \(source)")), ("name", Self.named(source)),
+            // Security group descriptions take a restricted character set: the source's words only.
+            ("description", .string("lsqm prerequisite " + Self.words(source).joined(separator: " "))), ("name", Self.named(source)),
             ("vpc_id", .ref("\(vpc).id")),
         ], blocks: [HCLBlock("egress", body: egress)])
     }
