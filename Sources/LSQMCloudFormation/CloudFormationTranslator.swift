@@ -186,7 +186,7 @@ struct TemplateTranslation {
             context.currentResource = "output \(name)"
             var value = context.value(raw).expr
             if let reason = context.unresolvableReason(value) {
-                context.warn("\(reason): left out")
+                context.warn("left out: \(reason)")
                 continue
             }
             if let condition = output["Condition"]?.stringValue {

@@ -183,7 +183,7 @@ enum DataMappings {
                       "IcebergDestinationConfiguration"] where e.take(other) != nil {
             e.context.warn("Firehose \(other) is not translated yet")
         }
-        let missing = e.context.unresolvable("is missing: the stream has no S3 destination lsqm translates").expr
+        let missing = e.context.unresolvable("the stream has no S3 destination lsqm translates").expr
         var config: [String: HCLExpr] = ["bucket_arn": missing, "role_arn": missing]
         if let destination {
             let fields: [(String, String)] = [("BucketARN", "bucket_arn"), ("RoleARN", "role_arn"), ("Prefix", "prefix"),

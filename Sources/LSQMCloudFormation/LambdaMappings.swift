@@ -51,7 +51,7 @@ enum LambdaMappings {
         if e.context.publishedFunctions.contains(e.plan.logicalID) { e.attributes["publish"] = .bool(true) }
         if e.properties["Role"] == nil {
             // CloudFormation requires a Role; without one there is nothing to run the function as.
-            e.attributes["role"] = e.context.unresolvable("is missing: the function has no Role").expr
+            e.attributes["role"] = e.context.unresolvable("the function has no Role").expr
         }
         if var logging = e.properties["LoggingConfig"]?.objectValue, logging["LogFormat"] == nil {
             // CloudFormation defaults the format; Terraform requires it.

@@ -168,13 +168,13 @@ final class ResourceEmitter {
     private func leaveOutUnresolvable(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], path: String,
                                       topLevel: Bool, tfType: String) {
         func required(_ name: String, _ reason: String) {
-            if topLevel { dropReason = dropReason ?? "\(tfType).\(name) \(reason)" }
+            if topLevel { dropReason = dropReason ?? "\(tfType).\(name): \(reason)" }
         }
         // Arguments of which the provider wants one: leaving out the only one given would leave none.
         for group in Self.oneRequired[tfType] ?? [] where topLevel && group.allSatisfy({ attrs[$0] == nil || attrs[$0].flatMap(context.unresolvableReason) != nil }) {
             let given = attrs
             if let reason = group.compactMap({ key in given[key].flatMap(context.unresolvableReason) }).first {
-                dropReason = dropReason ?? "\(tfType) needs one of \(group.joined(separator: ", ")), and \(reason)"
+                dropReason = dropReason ?? "\(tfType) needs one of \(group.joined(separator: ", ")): \(reason)"
             }
         }
         for key in attrs.keys.sorted() {
@@ -184,7 +184,7 @@ final class ResourceEmitter {
                 required(name, reason)
             } else {
                 attrs[key] = nil
-                context.warn("\(tfType).\(name) \(reason): left out")
+                context.warn("\(tfType).\(name) left out: \(reason)")
             }
         }
         nested = nested.filter { block in
@@ -194,7 +194,7 @@ final class ResourceEmitter {
                 required(name, reason)
                 return true
             }
-            context.warn("\(tfType).\(name) \(reason): left out")
+            context.warn("\(tfType).\(name) left out: \(reason)")
             return false
         }
     }
@@ -206,7 +206,7 @@ final class ResourceEmitter {
                 continue
             }
             // CloudFormation's own defaults where the provider requires a value; anything else would be invented.
-            attrs[attribute] = Self.requiredDefaults[attribute] ?? context.unresolvable("is required, and the template does not give it").expr
+            attrs[attribute] = Self.requiredDefaults[attribute] ?? context.unresolvable("\(attribute) is required, and the template does not give it").expr
         }
         for (blockName, spec) in schema.blocks.sorted(by: { $0.key < $1.key }) where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
             var inner: [String: HCLExpr] = [:]

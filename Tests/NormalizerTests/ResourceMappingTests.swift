@@ -618,7 +618,7 @@ final class ResourceMappingTests: XCTestCase {
         XCTAssertContains(alarm, #"  metric_name         = "CPU""#)
         XCTAssertFalse(alarm.contains("alarm_actions"), alarm)
         XCTAssertFalse(n.main.contains("lsqm-") || n.main.contains("lsqm_unresolvable"), n.main)
-        XCTAssertTrue(n.record.warnings.contains { $0.contains("alarm_actions refers to Authority (AWS::ACMPCA::CertificateAuthority)") }, "\(n.record.warnings)")
+        XCTAssertTrue(n.record.warnings.contains { $0.contains("alarm_actions left out: refers to Authority (AWS::ACMPCA::CertificateAuthority)") }, "\(n.record.warnings)")
     }
 
     func testAutoScalingDatabasesAndNetworkACLs() {
