@@ -83,7 +83,7 @@ let package = Package(
         // Layer 5: stages.
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
-        .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
+        .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),

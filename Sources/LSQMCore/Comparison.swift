@@ -59,6 +59,9 @@ public enum ExclusionReason: String, Codable, Sendable, CaseIterable {
     case appUnknown = "app_unknown"
     /// The current run hit an infrastructure ERROR: says nothing about the architecture.
     case infrastructureError = "infrastructure_error"
+    /// The current verdict's cause is not the emulator (the architecture, the test app, the environment,
+    /// lsqm): it says nothing about the emulator, so it cannot be the emulator's regression.
+    case notEmulator = "not_emulator"
 }
 
 public struct ExcludedChange: Codable, Sendable, Equatable {
@@ -116,6 +119,8 @@ public enum ComparisonRules {
             if then.status == .passed, now.status != .passed {
                 if now.status == .error {
                     result.excluded.append(ExcludedChange(change: change, reason: .infrastructureError))
+                } else if !now.isEmulatorVerdict {
+                    result.excluded.append(ExcludedChange(change: change, reason: .notEmulator))
                 } else if regressingStatuses.contains(now.status) {
                     switch sameApp(then, now) {
                     case true?: result.candidates.append(change)

@@ -30,12 +30,15 @@ public enum RunMerge {
                             cause: "it ran against \(shard.record.emulator?.name ?? "?") \(shard.record.emulator?.version ?? "?"), the first shard against \(emulator?.name ?? "?") \(emulator?.version ?? "?")")
         }
         var byArch: [String: ValidationResult] = [:]
+        var notRun: [String: NotRun] = [:]
         for shard in shards.sorted(by: { $0.record.startedAt < $1.record.startedAt }) {
             for result in shard.record.results { byArch[result.arch] = result }
+            for skipped in shard.record.notRun { notRun[skipped.arch] = skipped }
         }
         let run = RunRecord(runID: runID, startedAt: shards.map(\.record.startedAt).min() ?? Date(),
                             finishedAt: shards.compactMap(\.record.finishedAt).max(), emulator: emulator,
-                            results: byArch.values.sorted { $0.arch < $1.arch }, shard: nil)
+                            results: byArch.values.sorted { $0.arch < $1.arch },
+                            notRun: notRun.values.filter { byArch[$0.arch] == nil }.sorted { $0.arch < $1.arch }, shard: nil)
         let logs = store.runDirectory(runID).appendingPathComponent("logs", isDirectory: true)
         for shard in shards {
             let shardLogs = shard.folder.appendingPathComponent("logs", isDirectory: true)

@@ -16,19 +16,29 @@ public struct RunTally: Codable, Sendable, Equatable {
         self.runID = runID; self.startedAt = startedAt; self.overall = overall; self.services = services
     }
 
-    public init<S: Sequence>(runID: String, startedAt: Date, results: S) where S.Element == (status: ValidationStatus, services: [String]) {
+    /// - Parameter results: each verdict, the services it used, and whether it is a verdict on the emulator
+    ///   (`ValidationResult.isEmulatorVerdict`).
+    public init<S: Sequence>(runID: String, startedAt: Date, results: S)
+    where S.Element == (status: ValidationStatus, services: [String], emulatorVerdict: Bool) {
         var overall = StatusCounts()
         var services: [String: StatusCounts] = [:]
         for result in results {
-            overall.add(result.status)
+            overall.add(result.status, emulatorVerdict: result.emulatorVerdict)
             // A service listed twice in one architecture still counts that architecture once.
-            for service in Set(result.services) { services[service, default: StatusCounts()].add(result.status) }
+            for service in Set(result.services) {
+                services[service, default: StatusCounts()].add(result.status, emulatorVerdict: result.emulatorVerdict)
+            }
         }
         self.init(runID: runID, startedAt: startedAt, overall: overall, services: services)
     }
 
+    /// Statuses without causes: every non-passing verdict counts as the emulator's.
+    public init<S: Sequence>(runID: String, startedAt: Date, results: S) where S.Element == (status: ValidationStatus, services: [String]) {
+        self.init(runID: runID, startedAt: startedAt, results: results.lazy.map { ($0.status, $0.services, true) })
+    }
+
     public init(_ run: RunRecord) {
-        self.init(runID: run.runID, startedAt: run.startedAt, results: run.results.lazy.map { ($0.status, $0.services) })
+        self.init(runID: run.runID, startedAt: run.startedAt, results: run.results.lazy.map { ($0.status, $0.services, $0.isEmulatorVerdict) })
     }
 
     enum CodingKeys: String, CodingKey {

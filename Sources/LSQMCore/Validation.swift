@@ -35,13 +35,15 @@ public struct TestCaseResult: Codable, Sendable, Equatable {
     public var outcome: Outcome
     public var durationMs: Int
     public var message: String?
+    /// Why a failed or errored test failed (nil for passed and skipped tests, and in runs before causes).
+    public var cause: FailureCause?
 
-    public init(name: String, outcome: Outcome, durationMs: Int, message: String? = nil) {
-        self.name = name; self.outcome = outcome; self.durationMs = durationMs; self.message = message
+    public init(name: String, outcome: Outcome, durationMs: Int, message: String? = nil, cause: FailureCause? = nil) {
+        self.name = name; self.outcome = outcome; self.durationMs = durationMs; self.message = message; self.cause = cause
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, outcome, message
+        case name, outcome, message, cause
         case durationMs = "duration_ms"
     }
 }
@@ -63,6 +65,8 @@ public struct ValidationResult: Codable, Sendable, Equatable {
     /// The step that decided a non-PASSED verdict ("apply", "tests", "health").
     public var failedStep: String?
     public var error: String?
+    /// Why a non-PASSED verdict happened (nil for PASSED, and in runs recorded before causes existed).
+    public var cause: FailureCause?
     public var warnings: [String]
     public var terraformOutput: String?
     public var pytestOutput: String?
@@ -72,17 +76,17 @@ public struct ValidationResult: Codable, Sendable, Equatable {
 
     public init(arch: String, appHash: String? = nil, sourceURL: String, name: String, kind: ArchitectureKind, services: [String],
                 status: ValidationStatus, durations: [String: Int] = [:], tests: [TestCaseResult] = [], deployOnly: Bool = false,
-                failedStep: String? = nil, error: String? = nil, warnings: [String] = [], terraformOutput: String? = nil,
+                failedStep: String? = nil, error: String? = nil, cause: FailureCause? = nil, warnings: [String] = [], terraformOutput: String? = nil,
                 pytestOutput: String? = nil, emulatorLogTail: String? = nil, startedAt: Date = Date(), durationMs: Int = 0) {
         self.arch = arch; self.appHash = appHash; self.sourceURL = sourceURL; self.name = name; self.kind = kind
         self.services = services; self.status = status; self.durations = durations; self.tests = tests
-        self.deployOnly = deployOnly; self.failedStep = failedStep; self.error = error; self.warnings = warnings
+        self.deployOnly = deployOnly; self.failedStep = failedStep; self.error = error; self.cause = cause; self.warnings = warnings
         self.terraformOutput = terraformOutput; self.pytestOutput = pytestOutput; self.emulatorLogTail = emulatorLogTail
         self.startedAt = startedAt; self.durationMs = durationMs
     }
 
     enum CodingKeys: String, CodingKey {
-        case arch, name, kind, services, status, durations, tests, error, warnings
+        case arch, name, kind, services, status, durations, tests, error, cause, warnings
         case appHash = "app_hash"
         case sourceURL = "source_url"
         case deployOnly = "deploy_only"
@@ -107,17 +111,36 @@ public struct ValidationResult: Codable, Sendable, Equatable {
 }
 
 /// Counts per status, used by summaries, reports and notifiers.
+///
+/// `partial`, `failed` and `timeout` count only verdicts that are the emulator's doing; a non-passing verdict
+/// whose cause lies elsewhere (the architecture, the test app, the environment, lsqm) is counted apart in
+/// `notEmulator`, so it neither lowers the pass rate nor hides among the emulator's failures.
 public struct StatusCounts: Codable, Sendable, Equatable {
     public var total = 0, passed = 0, partial = 0, failed = 0, timeout = 0, error = 0
+    /// PARTIAL/FAILED/TIMEOUT verdicts whose cause is not the emulator ("not the emulator's fault").
+    public var notEmulator = 0
 
     public init() {}
 
+    /// Counts bare statuses, every non-passing one as the emulator's (for callers without causes).
     public init<S: Sequence>(_ statuses: S) where S.Element == ValidationStatus {
         for status in statuses { add(status) }
     }
 
-    public mutating func add(_ status: ValidationStatus) {
+    public init<S: Sequence>(results: S) where S.Element == ValidationResult {
+        for result in results { add(result) }
+    }
+
+    public mutating func add(_ result: ValidationResult) {
+        add(result.status, emulatorVerdict: result.isEmulatorVerdict)
+    }
+
+    public mutating func add(_ status: ValidationStatus, emulatorVerdict: Bool = true) {
         total += 1
+        if status != .passed, status != .error, !emulatorVerdict {
+            notEmulator += 1
+            return
+        }
         switch status {
         case .passed: passed += 1
         case .partial: partial += 1
@@ -127,26 +150,44 @@ public struct StatusCounts: Codable, Sendable, Equatable {
         }
     }
 
-    /// Passed over everything that was judged (ERROR is infrastructure, not a verdict on the architecture).
+    /// Passed over everything that was judged: ERROR (infrastructure) and verdicts that are not the
+    /// emulator's doing say nothing about the emulator's compatibility.
     public var passRate: Double? {
-        let judged = total - error
+        let judged = total - error - notEmulator
         return judged > 0 ? Double(passed) / Double(judged) : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case total, passed, partial, failed, timeout, error
+        case notEmulator = "not_emulator"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+        total = try count(.total); passed = try count(.passed); partial = try count(.partial)
+        failed = try count(.failed); timeout = try count(.timeout); error = try count(.error)
+        // Absent in tallies written before causes were recorded.
+        notEmulator = try count(.notEmulator)
     }
 }
 
 /// What a validation ran against.
 public struct EmulatorInfo: Codable, Sendable, Equatable {
     public var runtime: String
+    /// `localstack`, `moto`, or the URL of an emulator someone else runs.
     public var name: String
     public var version: String?
+    /// LocalStack's `community` or `pro`; nil for emulators without editions.
+    public var edition: String?
     public var imageDigest: String?
 
-    public init(runtime: String, name: String, version: String? = nil, imageDigest: String? = nil) {
-        self.runtime = runtime; self.name = name; self.version = version; self.imageDigest = imageDigest
+    public init(runtime: String, name: String, version: String? = nil, edition: String? = nil, imageDigest: String? = nil) {
+        self.runtime = runtime; self.name = name; self.version = version; self.edition = edition; self.imageDigest = imageDigest
     }
 
     enum CodingKeys: String, CodingKey {
-        case runtime, name, version
+        case runtime, name, version, edition
         case imageDigest = "image_digest"
     }
 }
@@ -158,17 +199,33 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var finishedAt: Date?
     public var emulator: EmulatorInfo?
     public var results: [ValidationResult]
+    /// Architectures selected but not validated against this emulator, with the reason (not verdicts).
+    public var notRun: [NotRun]
     public var shard: String?
 
-    public init(runID: String, startedAt: Date, finishedAt: Date? = nil, emulator: EmulatorInfo? = nil, results: [ValidationResult] = [], shard: String? = nil) {
+    public init(runID: String, startedAt: Date, finishedAt: Date? = nil, emulator: EmulatorInfo? = nil, results: [ValidationResult] = [],
+                notRun: [NotRun] = [], shard: String? = nil) {
         self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.emulator = emulator
-        self.results = results; self.shard = shard
+        self.results = results; self.notRun = notRun; self.shard = shard
     }
 
-    public var counts: StatusCounts { StatusCounts(results.map(\.status)) }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        runID = try container.decode(String.self, forKey: .runID)
+        startedAt = try container.decode(Date.self, forKey: .startedAt)
+        finishedAt = try container.decodeIfPresent(Date.self, forKey: .finishedAt)
+        emulator = try container.decodeIfPresent(EmulatorInfo.self, forKey: .emulator)
+        results = try container.decode([ValidationResult].self, forKey: .results)
+        // Absent in runs recorded before not-run architectures were listed.
+        notRun = try container.decodeIfPresent([NotRun].self, forKey: .notRun) ?? []
+        shard = try container.decodeIfPresent(String.self, forKey: .shard)
+    }
+
+    public var counts: StatusCounts { StatusCounts(results: results) }
 
     enum CodingKeys: String, CodingKey {
         case emulator, results, shard
+        case notRun = "not_run"
         case runID = "run_id"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

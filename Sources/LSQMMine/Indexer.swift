@@ -67,13 +67,9 @@ public struct ArchitectureIndexer: Sendable {
     public let logger: Logger
     public let saveEvery: Int
     public let now: @Sendable () -> Date
-    /// The services the emulator supports: an architecture using others is indexed with a skip reason and
-    /// not validated (FR-068–070). Nil: no filter.
-    public let supportedServices: SupportedServices?
 
     public init(store: ArtifactStore, normalizer: ArchitectureNormalizer? = nil, logger: Logger = .silent, saveEvery: Int = 50,
-                supportedServices: SupportedServices? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.supportedServices = supportedServices
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store; self.normalizer = normalizer; self.logger = logger
         self.saveEvery = max(1, saveEvery); self.now = now
     }
@@ -180,9 +176,6 @@ public struct ArchitectureIndexer: Sendable {
         if skipReason == nil, kind == .terraform {
             // A sources plugin may have filtered already; a local folder has not.
             skipReason = TerraformStandalone.problem(discovered.files.map { ($0.path, $0.content) })
-        }
-        if skipReason == nil, let supportedServices {
-            skipReason = supportedServices.skipReason(services: inspection.services)
         }
         let architecture = Architecture(
             id: hash, name: discovered.name, kind: kind, sourceURL: discovered.sourceURL, source: discovered.source,

@@ -17,12 +17,10 @@ public enum MineStage {
         public var manager: PluginManager
         public var dryRun: Bool
         public var pageLimit: Int
-        public var supportedServices: SupportedServices?
         public var logger: Logger
 
         public init(store: ArtifactStore, sources: [PluginSelection], normalizers: [PluginSelection], manager: PluginManager,
-                    dryRun: Bool = false, pageLimit: Int = 50, supportedServices: SupportedServices? = nil, logger: Logger = .silent) {
-            self.supportedServices = supportedServices
+                    dryRun: Bool = false, pageLimit: Int = 50, logger: Logger = .silent) {
             self.store = store; self.sources = sources; self.normalizers = normalizers; self.manager = manager
             self.dryRun = dryRun; self.pageLimit = pageLimit; self.logger = logger
         }
@@ -51,7 +49,7 @@ public enum MineStage {
         let dispatch = NormalizerDispatch(manager: input.manager, selections: input.normalizers, logger: input.logger)
         let indexer = ArchitectureIndexer(store: input.store, normalizer: { architecture, kind in
             try await dispatch.normalize(architecture, kind: kind)
-        }, logger: input.logger, supportedServices: input.supportedServices)
+        }, logger: input.logger)
         let totals = Locked(MineSummary())
         let dryRunNew = Locked<(urls: Set<String>, hashes: Set<String>)>(([], []))
         var outcomes: [SourceOutcome] = []

@@ -69,7 +69,7 @@ public struct RunHistory: Sendable {
         let url = resultsFile(store, runID)
         do {
             let slim = try JSONCoding.decode(SlimRun.self, from: try Files.read(url))
-            let tally = RunTally(runID: slim.runID, startedAt: slim.startedAt, results: slim.results.lazy.map { ($0.status, $0.services) })
+            let tally = RunTally(runID: slim.runID, startedAt: slim.startedAt, results: slim.results.lazy.map { ($0.status, $0.services, $0.isEmulatorVerdict) })
             saveTally(store, tally)
             return tally
         } catch {
@@ -116,7 +116,20 @@ public struct RunHistory: Sendable {
 
     /// The few fields of `RunRecord` that trends use; the decoder skips the rest (logs are most of a run's bytes).
     private struct SlimRun: Decodable {
-        struct Result: Decodable { var status: ValidationStatus; var services: [String] }
+        struct Result: Decodable {
+            struct Cause: Decodable { var `class`: FailureCause.Class }
+            var status: ValidationStatus
+            var services: [String]
+            var cause: Cause?
+            /// As `ValidationResult.isEmulatorVerdict`, from the slim fields.
+            var isEmulatorVerdict: Bool {
+                switch status {
+                case .passed: true
+                case .error: false
+                default: cause.map { $0.class == .emulator } ?? true
+                }
+            }
+        }
         var runID: String
         var startedAt: Date
         var results: [Result]

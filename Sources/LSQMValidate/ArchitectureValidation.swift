@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMTemplates
 
 /// Validates one architecture from start to finish: a fresh emulator, health, terraform init and apply, the
 /// test app under pytest, then destroy and teardown — which always run, also after a failure, a timeout or
@@ -22,6 +23,7 @@ struct ArchitectureValidation {
         var status: ValidationStatus
         var step: ValidationStep
         var message: String
+        var cause: FailureCause
     }
 
     /// What one validation collects while it runs.
@@ -84,22 +86,39 @@ struct ArchitectureValidation {
                 sharedProvider = await startSharedProvider(for: prepared, work: work, record, deadline)
                 let deploying = sharedProvider.map(prepared.attached) ?? prepared
                 workspace = deploying
-                let result = try await command(.apply, record, deadline) { try await deploying.apply(timeout: $0) }
-                guard result.succeeded else { throw Verdict(status: .failed, step: .apply, message: "terraform apply failed: \(Self.lastError(result))") }
+                let watch = ProviderLogWatch(log: deploying.providerLog(sharedProvider: sharedProvider), emulator: started)
+                let result: Subprocess.Result
+                do {
+                    result = try await command(.apply, record, deadline, watch: watch) { try await deploying.apply(timeout: $0) }
+                } catch let verdict as Verdict where verdict.cause.code == "NotImplemented" || verdict.cause.code == "RetriesExhausted" {
+                    // The provider may still be inside its retry loop: destroy gets a provider of its own.
+                    if let provider = sharedProvider { await Task.detached { await provider.stop() }.value }
+                    sharedProvider = nil
+                    workspace = prepared
+                    throw verdict
+                }
+                guard result.succeeded else { throw await deployFailure(result, step: .apply, workspace: deploying, emulator: started) }
                 return deploying
             }
             let outputs = try await step(.apply, deadline) { try await deploying.outputs(timeout: remaining(deadline)) }
             guard outputs.result.succeeded else {
-                throw Verdict(status: outputs.result.timedOut ? .timeout : .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))")
+                if outputs.result.timedOut { throw timeoutVerdict(.apply, output: outputs.result.combinedOutput) }
+                throw Verdict(status: .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))",
+                              cause: FailureCause(.lsqm, step: ValidationStep.apply.rawValue, code: "OutputsUnreadable",
+                                                  message: "terraform output -json failed after a successful apply"))
             }
-            try await record.timed(.tests) { try await runTests(outputs.values, endpoint: started.endpoint, work: work, record, deadline) }
+            try await record.timed(.tests) {
+                try await runTests(outputs.values, emulator: started, workspace: deploying, work: work, record, deadline)
+            }
         } catch let verdict as Verdict {
             record.result.status = verdict.status
             record.result.failedStep = verdict.step.rawValue
             record.result.error = verdict.message
+            record.result.cause = verdict.cause
         } catch {
             record.result.status = .error
             record.result.error = Task.isCancelled ? "validation cancelled" : LSQMError.describe(error)
+            record.result.cause = Self.infrastructureCause(error, step: nil)
         }
 
         // Cleanup: destroy (a failure is only a warning: the emulator is thrown away anyway), then the
@@ -144,12 +163,42 @@ struct ArchitectureValidation {
         do { return try await body() } catch let verdict as Verdict { throw verdict } catch {
             if Task.isCancelled { throw error }
             if ContinuousClock.now >= deadline { throw timeoutVerdict(step) }
-            throw Verdict(status: .error, step: step, message: LSQMError.describe(error))
+            throw Verdict(status: .error, step: step, message: LSQMError.describe(error), cause: Self.infrastructureCause(error, step: step))
         }
     }
 
-    private func timeoutVerdict(_ step: ValidationStep) -> Verdict {
-        Verdict(status: .timeout, step: step, message: "the validation ran past LSQM_TIMEOUT (\(options.timeout.components.seconds) s) during \(step.rawValue)")
+    /// An error that is not a verdict on the architecture: the machine's (a tool, a port, the emulator's
+    /// start) or lsqm's own.
+    static func infrastructureCause(_ error: any Error, step: ValidationStep?) -> FailureCause {
+        let kind: FailureCause.Class = (error as? LSQMError).map { $0.kind == .environment || $0.kind == .cancelled ? .environment : .lsqm } ?? .lsqm
+        return FailureCause(kind, step: step?.rawValue, message: LSQMError.describe(error))
+    }
+
+    /// TIMEOUT: the emulator kept a deploy or a test waiting (the provider waits for states the emulator
+    /// never reports); before terraform runs, the machine was too slow to start the emulator.
+    private func timeoutVerdict(_ step: ValidationStep, output: String = "") -> Verdict {
+        let message = "the validation ran past LSQM_TIMEOUT (\(options.timeout.components.seconds) s) during \(step.rawValue)"
+        let cause: FailureCause
+        switch step {
+        case .emulatorStart, .health, .initialize:
+            cause = FailureCause(.environment, step: step.rawValue, code: "Timeout", message: message)
+        case .apply, .tests, .destroy:
+            // terraform prints "aws_x.y: Still creating... [4m0s elapsed]" for what it is waiting on.
+            let waiting = output.matches(of: #/((?:module\.[\w-]+\.)*(aws_[a-z0-9_]+)\.[\w-]+(?:\[[^\]]*\])?): Still (?:creating|modifying|destroying)/#).last
+            cause = FailureCause(.emulator, service: waiting.flatMap { AWSServices.terraformService(String($0.2)) }, step: step.rawValue, code: "Timeout",
+                                 message: waiting.map { "\($0.1) was still waiting for the emulator when time ran out" } ?? message)
+        }
+        return Verdict(status: .timeout, step: step, message: message, cause: cause)
+    }
+
+    /// The FAILED (or ERROR, when the emulator could not be reached) verdict of a terraform command that failed.
+    private func deployFailure(_ result: Subprocess.Result, step: ValidationStep, workspace: TerraformWorkspace,
+                               emulator: any RunningEmulator) async -> Verdict {
+        let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText(),
+                                     emulatorLog: await emulator.logTail(limit: 64 * 1024))
+        let cause = FailureClassifier.terraform(output: result.combinedOutput, step: step, context: context)
+        let status: ValidationStatus = cause.kind == .environment ? .error : .failed
+        return Verdict(status: status, step: step, message: "terraform \(step.rawValue) failed: \(Self.lastError(result))", cause: cause)
     }
 
     private struct DeadlinePassed: Error {}
@@ -161,16 +210,52 @@ struct ArchitectureValidation {
         return left
     }
 
-    /// Runs one terraform command within the deadline, logging its output.
-    private func command(_ step: ValidationStep, _ record: Record, _ deadline: ContinuousClock.Instant,
-                         _ body: (Duration) async throws -> Subprocess.Result) async throws -> Subprocess.Result {
+    /// Runs one terraform command within the deadline, logging its output. With `watch`, the provider's
+    /// log is read while it runs, and an answer that says the emulator cannot do the operation stops the
+    /// command at once: FAILED, cause `emulator`, the operation named (instead of minutes of retries).
+    private func command(_ step: ValidationStep, _ record: Record, _ deadline: ContinuousClock.Instant, watch: ProviderLogWatch? = nil,
+                         _ body: @escaping @Sendable (Duration) async throws -> Subprocess.Result) async throws -> Subprocess.Result {
         let left: Duration
         do { left = try remaining(deadline) } catch { throw timeoutVerdict(step) }
-        let result = try await self.step(step, deadline) { try await body(left) }
+        let (result, fatal) = try await self.step(step, deadline) { try await Self.run(body, left: left, watch: watch) }
         record.append("terraform \(step.rawValue) (exit \(result.exitCode), \(result.durationMs) ms)", result.combinedOutput)
         record.terraformOutput += result.combinedOutput
-        if result.timedOut { throw timeoutVerdict(step) }
+        if let fatal {
+            let cause = FailureClassifier.classify(fatal, step: step, context: FailureContext(normalized: false, terraformText: ""), resourceType: nil)
+            let api = cause.apiName ?? "an operation"
+            record.append("stopped terraform \(step.rawValue)", "the provider log shows \(api) failing: \(fatal.message)")
+            throw Verdict(status: .failed, step: step, message: "terraform \(step.rawValue) stopped: \(api) — \(fatal.message)",
+                          cause: FailureCause(.emulator, service: cause.service, operation: cause.operation, step: step.rawValue,
+                                              code: fatal.code, message: "\(api): \(fatal.message)"))
+        }
+        if result.timedOut { throw timeoutVerdict(step, output: result.combinedOutput) }
         return result
+    }
+
+    /// Runs `body`, and `watch` beside it; whichever finishes first decides. A fatal answer cancels the
+    /// command (its process group is killed) and is returned with what the command printed until then.
+    private static func run(_ body: @escaping @Sendable (Duration) async throws -> Subprocess.Result, left: Duration,
+                            watch: ProviderLogWatch?) async throws -> (Subprocess.Result, APIFailure?) {
+        guard let watch else { return (try await body(left), nil) }
+        enum Event: Sendable { case finished(Subprocess.Result), fatal(APIFailure) }
+        return try await withThrowingTaskGroup(of: Event?.self) { group in
+            group.addTask { .finished(try await body(left)) }
+            group.addTask { await watch.firstFatalFailure().map(Event.fatal) }
+            var fatal: APIFailure?
+            while let event = try await group.next() {
+                switch event {
+                case .finished(let result)?:
+                    group.cancelAll()
+                    return (result, fatal)
+                case .fatal(let failure)?:
+                    fatal = failure
+                    group.cancelAll()
+                case nil:
+                    continue
+                }
+            }
+            throw CancellationError()
+        }
     }
 
     private func initialize(_ workspace: TerraformWorkspace, _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
@@ -189,11 +274,16 @@ struct ArchitectureValidation {
         await initGate.release()
         guard !result.succeeded else { return }
         if let missing = TerraformWorkspace.missingDependency(inInitOutput: result.combinedOutput) {
-            throw Verdict(status: .error, step: .initialize,
-                          message: "terraform init could not install \(missing) (an environment problem, not the architecture's: "
-                            + "point LSQM_TF_PLUGIN_MIRROR at a fuller mirror or allow registry access)")
+            let message = "terraform init could not install \(missing) (an environment problem, not the architecture's: "
+                + "point LSQM_TF_PLUGIN_MIRROR at a fuller mirror or allow registry access)"
+            throw Verdict(status: .error, step: .initialize, message: message,
+                          cause: FailureCause(.environment, step: ValidationStep.initialize.rawValue, code: "DependencyUnavailable",
+                                              message: "terraform init could not install \(missing)"))
         }
-        throw Verdict(status: .failed, step: .initialize, message: "terraform init failed: \(Self.lastError(result))")
+        let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText())
+        let cause = FailureClassifier.terraform(output: result.combinedOutput, step: .initialize, context: context)
+        throw Verdict(status: cause.kind == .environment ? .error : .failed, step: .initialize,
+                      message: "terraform init failed: \(Self.lastError(result))", cause: cause)
     }
 
     /// One provider process for apply and destroy when the workspace allows it (see `SharedProvider`);
@@ -223,7 +313,9 @@ struct ArchitectureValidation {
         }
     }
 
-    private func runTests(_ outputs: [String: JSONValue], endpoint: URL, work: URL, _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
+    private func runTests(_ outputs: [String: JSONValue], emulator: any RunningEmulator, workspace: TerraformWorkspace, work: URL,
+                          _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
+        let endpoint = emulator.endpoint
         let appSource = store.appDirectory(architecture.id)
         guard record.result.appHash != nil else {
             record.result.status = .passed
@@ -239,8 +331,13 @@ struct ArchitectureValidation {
         }
         let outputsFile = work.appendingPathComponent("outputs.json")
         try AtomicFile.writeJSON(outputs, to: outputsFile)
-        let env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
+        var env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
                                             outputs: outputs, outputsFile: outputsFile)
+        let probeDirectory = work.appendingPathComponent("probe", isDirectory: true)
+        let probeOutput = work.appendingPathComponent("probe.json")
+        try PytestProbe.install(in: probeDirectory)
+        env["PYTHONPATH"] = ([probeDirectory.path] + (env["PYTHONPATH"].map { [$0] } ?? [])).joined(separator: ":")
+        env["LSQM_PROBE_OUT"] = probeOutput.path
         let requirements = (try? String(contentsOf: app.appendingPathComponent("requirements.txt"), encoding: .utf8)) ?? ""
         let python = try await step(.tests, deadline) {
             try await venvs.python(for: requirements, environment: ChildEnvironment.base(options.environment, region: options.terraform.region),
@@ -250,22 +347,48 @@ struct ArchitectureValidation {
             try await PytestRun.run(python: python, appDirectory: app, environment: env,
                                     reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline))
         }
+        let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText(),
+                                     emulatorLog: await emulator.logTail(limit: 64 * 1024))
+        let tests = Self.withCauses(outcome.tests, calls: PytestProbe.read(probeOutput), context: context)
         record.result.pytestOutput = outcome.output
-        record.result.tests = outcome.tests
+        record.result.tests = tests
         record.append("pytest (exit \(outcome.exitCode))", outcome.output)
         if outcome.timedOut { throw timeoutVerdict(.tests) }
         // 0 all passed, 1 some failed, 2 interrupted (collection errors), 5 nothing collected: a verdict on
         // the app. 3 (internal error) and 4 (usage error) mean pytest itself could not run: infrastructure.
         guard [0, 1, 2, 5].contains(outcome.exitCode) else {
-            throw Verdict(status: .error, step: .tests, message: "pytest could not run (exit \(outcome.exitCode)): \(outcome.output.suffix(500))")
+            throw Verdict(status: .error, step: .tests, message: "pytest could not run (exit \(outcome.exitCode)): \(outcome.output.suffix(500))",
+                          cause: FailureCause(.environment, step: ValidationStep.tests.rawValue, code: "PytestExit\(outcome.exitCode)",
+                                              message: "pytest could not run (exit \(outcome.exitCode))"))
         }
-        let status = ValidationResult.verdict(forTests: outcome.tests, deployOnly: false)
+        let status = ValidationResult.verdict(forTests: tests, deployOnly: false)
         record.result.status = status
         if status != .passed {
-            let failed = outcome.tests.filter { $0.outcome == .failed || $0.outcome == .error }.map(\.name)
+            let failed = tests.filter { $0.outcome == .failed || $0.outcome == .error }
             record.result.failedStep = ValidationStep.tests.rawValue
-            record.result.error = failed.isEmpty ? "no test ran (pytest exit \(outcome.exitCode))" : "failed tests: \(failed.joined(separator: ", "))"
+            record.result.error = failed.isEmpty ? "no test ran (pytest exit \(outcome.exitCode))" : "failed tests: \(failed.map(\.name).joined(separator: ", "))"
+            record.result.cause = Self.verdictCause(of: failed, pytestExit: outcome.exitCode, output: outcome.output)
         }
+    }
+
+    /// Each failed or errored test with its cause.
+    static func withCauses(_ tests: [TestCaseResult], calls: [String: [ProbedCall]], context: FailureContext) -> [TestCaseResult] {
+        tests.map { test in
+            guard test.outcome == .failed || test.outcome == .error else { return test }
+            var test = test
+            test.cause = FailureClassifier.test(test, calls: calls[test.name] ?? [], context: context)
+            return test
+        }
+    }
+
+    /// The cause of a PARTIAL or FAILED test run: the emulator's when any failed test blames it (that is the
+    /// verdict's news), else the first failure's; with no test at all, the app's (it collected nothing).
+    static func verdictCause(of failed: [TestCaseResult], pytestExit: Int32, output: String) -> FailureCause {
+        let causes = failed.compactMap(\.cause)
+        if let emulator = causes.first(where: { $0.kind == .emulator }) { return emulator }
+        if let first = causes.first { return first }
+        let reason = output.split(separator: "\n").last(where: { $0.contains("Error") }).map(String.init) ?? "pytest exit \(pytestExit)"
+        return FailureCause(.test, step: ValidationStep.tests.rawValue, code: "NoTests", message: "the test app ran no test: \(reason)")
     }
 
     /// The app's identity: the generator's recorded hash, or the hash of its files when it was written by

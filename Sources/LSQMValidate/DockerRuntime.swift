@@ -49,7 +49,10 @@ public final class DockerRuntime: EmulatorRuntime {
     }
 
     public var info: EmulatorInfo {
-        get async { EmulatorInfo(runtime: "docker", name: "localstack", version: version, imageDigest: digest.withLock { $0 }) }
+        get async {
+            EmulatorInfo(runtime: "docker", name: "localstack", version: version, edition: authToken == nil ? "community" : "pro",
+                         imageDigest: digest.withLock { $0 })
+        }
     }
 
     public func prepare(logger: Logger) async throws {

@@ -35,7 +35,11 @@ public struct HostRuntime: EmulatorRuntime {
     }
 
     public var info: EmulatorInfo {
-        get async { EmulatorInfo(runtime: "host", name: emulator.rawValue, version: await versionString()) }
+        get async {
+            let licensed = environment["LOCALSTACK_AUTH_TOKEN"].map { !$0.isEmpty } ?? false
+            return EmulatorInfo(runtime: "host", name: emulator.rawValue, version: await versionString(),
+                                edition: emulator == .localstack ? (licensed ? "pro" : "community") : nil)
+        }
     }
 
     public func prepare(logger: Logger) async throws {
@@ -63,6 +67,11 @@ public struct HostRuntime: EmulatorRuntime {
         let arguments: [String]
         switch emulator {
         case .moto:
+            // Set up as AWS is: AWS managed policies exist in every account (SAM and CDK attach
+            // AWSLambdaBasicExecutionRole and friends everywhere); without them moto answers NoSuchEntity
+            // where AWS and LocalStack accept. Region and account stay moto's defaults, which the
+            // provider and boto3 read from the emulator, not from configuration.
+            env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
             arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
         case .localstack:
             // Settings measured to run LocalStack without Docker and offline (notes/emulators.md).

@@ -19,10 +19,13 @@ final class SharedProvider: Sendable {
     let process: SpawnedProcess
     /// The value of `TF_REATTACH_PROVIDERS`.
     let reattachConfiguration: String
+    /// The provider's output: the reattach line, then its debug log (`ProviderLogWatch` reads it).
+    let log: URL
 
-    private init(process: SpawnedProcess, reattachConfiguration: String) {
+    private init(process: SpawnedProcess, reattachConfiguration: String, log: URL) {
         self.process = process
         self.reattachConfiguration = reattachConfiguration
+        self.log = log
     }
 
     /// Why the workspace cannot share one provider process, or nil when it can. Reads every `.tf` file in
@@ -67,12 +70,14 @@ final class SharedProvider: Sendable {
         // HTTPClient, has no WithTransportOptions") and every configure fails; the emulator speaks plain
         // http, so no bundle is needed.
         env["AWS_CA_BUNDLE"] = nil
+        // In debug mode the provider logs to its stderr (this log), which ProviderLogWatch reads.
+        env["TF_LOG_PATH"] = nil
         let process = try SpawnedProcess(executable: binary.path, arguments: [binary.path, "-debug"], environment: env,
                                          workingDirectory: workspace, captureOutput: false, logPath: log)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let configuration = reattachConfiguration(in: LogFile.tail(log, limit: 64 * 1024)) {
-                return SharedProvider(process: process, reattachConfiguration: configuration)
+                return SharedProvider(process: process, reattachConfiguration: configuration, log: log)
             }
             if process.hasExited { break }
             try? await Task.sleep(for: .milliseconds(50))

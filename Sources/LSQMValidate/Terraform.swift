@@ -106,10 +106,29 @@ struct TerraformWorkspace {
         let temporary = directory.deletingLastPathComponent().appendingPathComponent("tmp", isDirectory: true)
         try Files.createDirectory(temporary)
         env["TMPDIR"] = temporary.path
+        // The provider's debug log carries every AWS answer (status, operation, body) and retry: it is how a
+        // missing API is noticed within seconds (ProviderLogWatch) and named in the verdict.
+        env["TF_LOG_PROVIDER"] = "DEBUG"
+        env["TF_LOG_PATH"] = directory.deletingLastPathComponent().appendingPathComponent(TerraformWorkspace.providerLogName).path
         env["TF_IN_AUTOMATION"] = "1"
         env["TF_INPUT"] = "0"
         env["CHECKPOINT_DISABLE"] = "1"
         return TerraformWorkspace(directory: directory, environment: env, settings: settings)
+    }
+
+    /// The provider debug log beside the workspace (terraform's `TF_LOG_PATH`).
+    static let providerLogName = "terraform-provider.log"
+
+    /// Where the AWS provider's debug log goes while `provider` (or terraform's own) serves this workspace.
+    func providerLog(sharedProvider provider: SharedProvider?) -> URL {
+        provider?.log ?? URL(fileURLWithPath: environment["TF_LOG_PATH"] ?? directory.deletingLastPathComponent().appendingPathComponent(Self.providerLogName).path)
+    }
+
+    /// Every `.tf` file of the workspace, for the classifier to tell literals the author wrote from
+    /// identifiers the deploy created.
+    func terraformText() -> String {
+        Files.regularFiles(under: directory).filter { $0.hasSuffix(".tf") && !$0.hasPrefix(".terraform/") }.sorted()
+            .compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")
     }
 
     /// The same workspace with terraform attaching to `provider` instead of launching its own.

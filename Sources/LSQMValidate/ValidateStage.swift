@@ -93,7 +93,11 @@ public enum ValidateStage {
     public static func select(from index: ArchitectureIndex, store: ArtifactStore, hashes: [String], shard: Shard?) throws -> [Architecture] {
         var chosen: [Architecture]
         if hashes.isEmpty {
-            chosen = index.sorted.filter { $0.skipReason == nil && !store.terraformFiles($0.id).isEmpty }
+            // A skip reason that only said "a service LocalStack community lacks" (what mine wrote before the
+            // emulator decided that at validate time) does not keep an architecture from running.
+            chosen = index.sorted.filter {
+                ($0.skipReason.map(EmulatorServices.isLegacySkipReason) ?? true) && !store.terraformFiles($0.id).isEmpty
+            }
         } else {
             chosen = try hashes.map { prefix in
                 let matches = index.sorted.filter { $0.id.hasPrefix(prefix.lowercased()) }
@@ -127,6 +131,8 @@ public enum ValidateStage {
         let runDirectory = store.runDirectory(options.runID)
         try Files.createDirectory(runDirectory.appendingPathComponent("logs"))
         try await runtime.prepare(logger: logger)
+        let emulator = await runtime.info
+        let (architectures, notRun) = partition(architectures, for: emulator, logger: logger)
         let redactor = SecretRedactor.fromEnvironment(options.environment)
         let venvs = VenvCache(directory: options.venvDirectory)
         let initGate = AsyncGate(permits: 1)
@@ -151,7 +157,7 @@ public enum ValidateStage {
                     logger.warning("validate", "log_write_failed", error: LSQMError.wrap(error, action: "write \(logFile.path)"))
                 }
                 results.append(result)
-                counts.add(result.status)
+                counts.add(result)
                 logger.log(result.status == .passed ? .info : .warning, stage: "validate", event: "validated",
                            message: "\(result.name) \(result.arch.prefix(12)): \(result.status.rawValue)" + (result.error.map { " — \($0)" } ?? ""),
                            durationMs: result.durationMs,
@@ -161,14 +167,34 @@ public enum ValidateStage {
             }
         }
 
-        let run = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), emulator: await runtime.info,
-                            results: redact(results.sorted { $0.arch < $1.arch }, redactor), shard: options.shard?.description)
+        let run = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), emulator: emulator,
+                            results: redact(results.sorted { $0.arch < $1.arch }, redactor), notRun: notRun, shard: options.shard?.description)
         try store.saveRun(run)
         if Task.isCancelled {
             throw LSQMError(.cancelled, action: "validate", cause: "cancelled after \(results.count) of \(architectures.count) validations",
                             hint: "partial results are in \(runDirectory.path)")
         }
         return run
+    }
+
+    /// Splits off the architectures that use a service the emulator does not offer: they are recorded as not
+    /// run for this emulator, with the reason, instead of deploying into a certain, uninformative failure.
+    static func partition(_ architectures: [Architecture], for emulator: EmulatorInfo, logger: Logger) -> (run: [Architecture], notRun: [NotRun]) {
+        guard let offered = EmulatorServices(emulator: emulator) else { return (architectures, []) }
+        var run: [Architecture] = []
+        var notRun: [NotRun] = []
+        for architecture in architectures {
+            if let reason = offered.notRunReason(services: architecture.services) {
+                notRun.append(NotRun(arch: architecture.id, name: architecture.name, reason: reason))
+            } else {
+                run.append(architecture)
+            }
+        }
+        if !notRun.isEmpty {
+            logger.info("validate", "not_run", "\(notRun.count) architecture(s) not run: they use services \(EmulatorSelection.describe(emulator)) does not offer",
+                        fields: ["count": .number(Double(notRun.count))])
+        }
+        return (run, notRun)
     }
 
     /// Tool output can echo anything; secrets never reach an artifact.

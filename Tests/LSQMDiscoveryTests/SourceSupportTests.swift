@@ -130,12 +130,23 @@ final class SourceSupportTests: XCTestCase {
         XCTAssertNil(problem("variable \"tags\" {\n  type = map(string)\n  default = {\n    a = \"b\"\n  }\n}\n"))
     }
 
-    func testSupportedServicesList() {
-        let community = SupportedServices()
-        XCTAssertNil(community.skipReason(services: ["s3", "lambda", "dynamodb", "sqs"]))
+    func testEmulatorServiceLists() {
+        let community = EmulatorServices()
+        XCTAssertNil(community.notRunReason(services: ["s3", "lambda", "dynamodb", "sqs"]))
         XCTAssertEqual(community.unsupported(["s3", "ecs", "rds"]), ["ecs", "rds"])
-        XCTAssertEqual(community.skipReason(services: ["s3", "ecs", "rds"]), "uses services the community emulator does not support: ecs, rds")
-        XCTAssertNil(SupportedServices(edition: .pro).skipReason(services: ["ecs", "rds", "cognito-idp"]))
-        XCTAssertNil(SupportedServices(extra: ["bedrock"]).skipReason(services: ["bedrock"]))
+        XCTAssertEqual(community.notRunReason(services: ["s3", "ecs", "rds"]), "uses services LocalStack community does not offer: ecs, rds")
+        XCTAssertNil(EmulatorServices(edition: .pro).notRunReason(services: ["ecs", "rds", "cognito-idp"]))
+        XCTAssertNil(EmulatorServices(extra: ["bedrock"]).notRunReason(services: ["bedrock"]))
+        // moto's list is moto's own (generated from its backends), not LocalStack's.
+        let moto = EmulatorServices(edition: .moto)
+        XCTAssertNil(moto.notRunReason(services: ["apigatewayv2", "appsync", "cognito-idp", "ecs", "elbv2", "lambda", "stepfunctions"]))
+        XCTAssertEqual(moto.notRunReason(services: ["s3", "b2bi"]), "uses a service moto does not offer: b2bi")
+        // The runtime's info picks the list; an emulator nobody knows runs everything.
+        XCTAssertEqual(EmulatorServices(emulator: EmulatorInfo(runtime: "host", name: "moto"))?.edition, .moto)
+        XCTAssertEqual(EmulatorServices(emulator: EmulatorInfo(runtime: "docker", name: "localstack", edition: "pro"))?.edition, .pro)
+        XCTAssertEqual(EmulatorServices(emulator: EmulatorInfo(runtime: "host", name: "localstack"))?.edition, .community)
+        XCTAssertNil(EmulatorServices(emulator: EmulatorInfo(runtime: "url", name: "http://127.0.0.1:4566")))
+        XCTAssertTrue(EmulatorServices.isLegacySkipReason("uses a service the community emulator does not support: pipes"))
+        XCTAssertFalse(EmulatorServices.isLegacySkipReason("not standalone: variable \"vpc_id\" has no default"))
     }
 }

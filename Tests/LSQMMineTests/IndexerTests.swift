@@ -21,22 +21,24 @@ func discovered(_ url: String, _ pairs: [String: String]) -> DiscoveredArchitect
 }
 
 final class ArchitectureIndexerTests: XCTestCase {
-    /// Indexed but not validated: Terraform that cannot apply on its own, and services the emulator lacks.
-    func testNotStandaloneAndUnsupportedServicesAreMarkedSkipped() async throws {
+    /// Indexed but not validated: Terraform that cannot apply on its own. Services are not filtered here:
+    /// the emulator chosen at validate time decides (an architecture using a service outside LocalStack
+    /// community's list is indexed without a skip reason).
+    func testNotStandaloneIsMarkedSkippedAndServicesAreNot() async throws {
         let scratch = try Scratch()
         let store = ArtifactStore(root: scratch.root)
-        let indexer = ArchitectureIndexer(store: store, supportedServices: SupportedServices(edition: .community))
+        let indexer = ArchitectureIndexer(store: store)
         let batch = [
             discovered("https://x/needs-input", ["main.tf": "variable \"vpc_id\" {}\nresource \"aws_sqs_queue\" \"q\" {}\n"]),
             discovered("https://x/fine", ["main.tf": "resource \"aws_sqs_queue\" \"q\" {}\n"]),
+            discovered("https://x/appsync", ["main.tf": "resource \"aws_appsync_graphql_api\" \"g\" {\n  name = \"g\"\n}\n"]),
         ]
         let summary = try await indexer.index(batch)
-        XCTAssertEqual(summary.added.count, 2)
+        XCTAssertEqual(summary.added.count, 3)
+        XCTAssertNil(try store.loadIndex().architectures[batch[2].contentHash]?.skipReason, "AppSync is the emulator's business")
         let index = try store.loadIndex()
         XCTAssertEqual(index.architectures[batch[0].contentHash]?.skipReason, "not standalone: variable \"vpc_id\" has no default")
         XCTAssertNil(index.architectures[batch[1].contentHash]?.skipReason)
-        XCTAssertEqual(SupportedServices(edition: .community).skipReason(services: ["sqs", "no-such-service"]),
-                       "uses a service the community emulator does not support: no-such-service")
     }
 
     /// needs_input is indexed with what the author must give as the skip reason (so validate and generate leave

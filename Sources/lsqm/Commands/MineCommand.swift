@@ -49,10 +49,6 @@ extension CommandContext {
         }
     }
 
-    /// What the emulator supports: LocalStack Pro's list when an auth token is configured, else community's.
-    var supportedServices: SupportedServices {
-        SupportedServices(edition: configuration.localstackAuthToken == nil ? .community : .pro)
-    }
 
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
         // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
@@ -64,7 +60,7 @@ extension CommandContext {
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {
             try await MineStage.run(.init(store: store, sources: selections, normalizers: try withPluginDefaults(configuration.normalizers), manager: manager,
-                                          dryRun: options.dryRun, supportedServices: supportedServices, logger: logger))
+                                          dryRun: options.dryRun, logger: logger))
         }
         logHTTP(http)
         return output

@@ -29,7 +29,11 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Validate slice I of N (1-based), e.g. 2/4, for CI matrix jobs.")
     var shard: String?
 
-    @Flag(help: "Print one JSON object per architecture (arch, source_url, status, durations, error, …).")
+    @Flag(help: """
+        Print JSON Lines on stdout: one compact object per architecture, in hash order (arch, name, source_url, \
+        status, cause, durations, error, failed_step, deploy_only, tests, warnings), then one per architecture not \
+        run against this emulator (status NOT_RUN, reason). Logs stay on stderr.
+        """)
     var json = false
 
     func run() async throws {
@@ -46,13 +50,21 @@ struct ValidateCommand: AsyncParsableCommand {
         let run = try await context.validate(selected, emulator: choice, shard: shard)
 
         if json {
-            try context.printJSON(run.results.map(Self.summary))
+            // JSON Lines, so a CI step can stream it through `jq -c` or `grep` without loading one big array.
+            let lines = run.results.map(Self.summary) + run.notRun.map(Self.summary)
+            for line in lines { FileHandle.standardOutput.write(try JSONCoding.encode(line, pretty: false) + Data("\n".utf8)) }
         } else {
             let counts = run.counts
             print("run \(run.runID): \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
-                + "\(counts.timeout) timeout, \(counts.error) error")
+                + "\(counts.timeout) timeout, \(counts.error) error; not the emulator's fault: \(counts.notEmulator)"
+                + (run.notRun.isEmpty ? "" : "; not run: \(run.notRun.count)"))
             print("results: \(store.runDirectory(run.runID).appendingPathComponent("results.json").path)")
         }
+    }
+
+    /// A `--json` line for an architecture the emulator could not run.
+    static func summary(_ notRun: NotRun) -> JSONValue {
+        ["arch": .string(notRun.arch), "name": .string(notRun.name), "status": "NOT_RUN", "reason": .string(notRun.reason)]
     }
 
     /// The `--json` shape: the keys CI scripts rely on, `error` always present (null when none).
@@ -65,6 +77,7 @@ struct ValidateCommand: AsyncParsableCommand {
             "durations": .object(result.durations.mapValues { .number(Double($0)) }),
             "duration_ms": .number(Double(result.durationMs)),
             "error": result.error.map { .string($0) } ?? .null,
+            "cause": (result.cause.flatMap { try? JSONCoding.decode(JSONValue.self, from: JSONCoding.encode($0, pretty: false)) }) ?? .null,
             "failed_step": result.failedStep.map { .string($0) } ?? .null,
             "deploy_only": .bool(result.deployOnly),
             "tests": .object([
