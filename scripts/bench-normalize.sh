@@ -26,25 +26,6 @@ LSQM_NORMALIZE_OUT="$out" swift test --skip-build --filter CorpusNormalizeTests 
     || { grep -E "error|failed" "$work/normalize.log" | head -20; exit 1; }
 grep '^normalize:' "$work/normalize.log" | grep -v unsupported
 
-echo "== statuses and invented markers per kind"
-python3 - "$out" <<'PY'
-import collections, json, os, re, sys
-out = sys.argv[1]
-# What a normalizer must never write: stand-ins that `terraform validate` cannot see and AWS would reject.
-marker = re.compile(r"lsqm-placeholder|lsqm-unsupported|lsqm_unresolvable|\{\{resolve:")
-for kind in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
-    statuses, marked = collections.Counter(), []
-    for folder in sorted(os.listdir(os.path.join(out, kind))):
-        path = os.path.join(out, kind, folder)
-        statuses[json.load(open(os.path.join(path, "normalization.json")))["status"]] += 1
-        if any(marker.search(open(os.path.join(path, f), errors="replace").read()) for f in os.listdir(path) if f.endswith(".tf")):
-            marked.append(folder)
-    counts = ", ".join(f"{s} {statuses[s]}" for s in ["full", "partial", "needs_input", "failed"])
-    print(f"status: {kind}: {counts}; folders with invented markers: {len(marked)}")
-    for folder in marked[:3]:
-        print(f"  e.g. {folder}")
-PY
-
 echo "== terraform fmt -check"
 fmt_failures="$(terraform fmt -check -recursive "$out" 2>&1 | grep -v -e 'CLI configuration' -e '^[│╷╵]' -e '^$' || true)"
 echo "fmt: $(printf '%s' "$fmt_failures" | grep -c . || true) files not fmt-clean"
@@ -127,9 +108,12 @@ PY
 echo "validate: $(( $(date +%s) - start )) s"
 
 python3 - "$out" "$work/results.txt" "$sample" <<'PY'
-import collections, json, os, sys
+import collections, json, os, re, sys
 out, results, sample = sys.argv[1], sys.argv[2], int(sys.argv[3])
 passed = collections.Counter(); total = collections.Counter(); errors = collections.Counter()
+# What a normalizer must never write: stand-ins that `terraform validate` cannot see and AWS would reject.
+marker = re.compile(r"lsqm-placeholder|lsqm-unsupported|lsqm_unresolvable|\{\{resolve:")
+statuses = collections.defaultdict(collections.Counter); marked = collections.defaultdict(list)
 examples = {}
 with open(os.path.join(out, "validate-results.jsonl"), "w") as kept:
     for line in open(results):
@@ -144,12 +128,20 @@ with open(os.path.join(out, "validate-results.jsonl"), "w") as kept:
 # A folder whose normalization failed (no main.tf) counts as a failure of its kind (when not sampling).
 for kind in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
     for folder in sorted(os.listdir(os.path.join(out, kind))):
+        path = os.path.join(out, kind, folder)
+        statuses[kind][json.load(open(os.path.join(path, "normalization.json")))["status"]] += 1
+        if any(marker.search(open(os.path.join(path, f), errors="replace").read()) for f in os.listdir(path) if f.endswith(".tf")):
+            marked[kind].append(folder)
         if sample == 1 and not os.path.exists(os.path.join(out, kind, folder, "main.tf")):
             total[kind] += 1
             errors["normalization failed"] += 1
             examples.setdefault("normalization failed", f"{kind}/{folder}: {json.load(open(os.path.join(out, kind, folder, 'normalization.json')))['unsupported'][0]['reason'][:200]}")
 for kind in sorted(total):
     print(f"validate: {kind}: {passed[kind]}/{total[kind]} pass ({100.0 * passed[kind] / total[kind]:.1f}%), failed normalizations counted as failures")
+    counts = ", ".join(f"{s} {statuses[kind][s]}" for s in ["full", "partial", "needs_input", "failed"])
+    print(f"status:   {kind}: {counts}; folders with invented markers: {len(marked[kind])} (target 0)")
+    for folder in marked[kind][:3]:
+        print(f"  e.g. {folder}")
 unsupported = collections.Counter()
 for kind in sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d))):
     for folder in os.listdir(os.path.join(out, kind)):
