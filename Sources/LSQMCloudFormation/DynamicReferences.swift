@@ -171,7 +171,8 @@ extension TranslationContext {
                     walk(argument, key)
                     return
                 }
-                for (k, item) in object { walk(item, k) }
+                // In key order: the first property that reads an export decides, the same on every run.
+                for k in object.keys.sorted() { walk(object[k] ?? .null, k) }
             case .array(let items): for item in items { walk(item, key) }
             default: return
             }
