@@ -89,21 +89,25 @@ enum PlainValue {
     static func existingResource(_ name: String, _ spec: JSONValue) -> String? {
         if spec["AllowedValues"] != nil { return nil }
         let description = (spec["Description"]?.stringValue ?? "").lowercased()
-        if name.hasSuffix("Arn") || name.hasSuffix("ARN") || name.hasSuffix("Arns") {
-            return "the ARN of an existing resource, with no typed parameter lsqm could create it from"
+        let untyped = "with no typed parameter lsqm could create it from"
+        if name.hasSuffix("Arn") || name.hasSuffix("ARN") || name.hasSuffix("Arns") || name.hasSuffix("ARNs") {
+            return "the ARN of an existing resource, \(untyped)"
         }
-        let nouns = ["vpc", "subnet", "securitygroup", "sg", "hostedzone", "zone", "ami", "image", "kms", "key", "certificate", "cert",
-                     "directory", "instance", "cluster", "distribution", "userpool", "loadbalancer", "listener", "account"]
         let lower = String(name.lowercased().reversed().drop { $0.isNumber }.reversed())
-        // `Subnets`, `PrivateSubnet1`, `VpcSecurityGroups`: network resources named but not typed.
-        for noun in ["vpc", "subnet", "securitygroup"] where [noun, noun + "s"].contains(where: lower.hasSuffix) {
-            return "an existing \(noun) in the deployer's account, with no typed parameter lsqm could create it from"
+        // An identifier names something that already exists: a resource, another account, an external system.
+        if ["id", "ids"].contains(where: lower.hasSuffix) || lower.contains("accountid") {
+            return "the id of something that already exists (\(name)), \(untyped)"
         }
-        for suffix in ["ids", "id"] where lower.hasSuffix(suffix) {
-            let stem = String(lower.dropLast(suffix.count))
-            if nouns.contains(where: { stem.hasSuffix($0) }) {
-                return "the id of an existing \(stem) in the deployer's account, with no typed parameter lsqm could create it from"
-            }
+        // `Subnets`, `PrivateSubnet1`, `ECSCluster`, `InstanceProfile`, `KMSKey`: existing resources named but not typed.
+        let nouns = ["vpc", "subnet", "securitygroup", "instanceprofile", "kmskey", "certificate", "cluster", "taskdefinition"]
+        if let noun = nouns.first(where: { [$0, $0 + "s"].contains(where: lower.hasSuffix) }) {
+            return "an existing \(noun) in the deployer's account, \(untyped)"
+        }
+        // A pattern for AWS resource ids (`vol-[0-9a-f]{8}`, `rtb-…`, `arn:…`) asks for one that exists.
+        let idPrefixes = ["vol-", "rtb-", "sg-", "subnet-", "vpc-", "igw-", "nat-", "eni-", "i-", "ami-", "arn:", "snap-", "fs-", "pl-"]
+        if let pattern = spec["AllowedPattern"]?.stringValue?.trimmingCharacters(in: CharacterSet(charactersIn: "^(")),
+           idPrefixes.contains(where: pattern.hasPrefix) {
+            return "an existing resource whose id matches \(pattern), \(untyped)"
         }
         if description.contains("existing") && (description.contains(" arn") || description.contains(" id") || description.contains("name of")) {
             return "an existing resource in the deployer's account (\(spec["Description"]?.stringValue?.prefix(80) ?? ""))"

@@ -205,6 +205,25 @@ final class PrerequisiteTests: XCTestCase {
         XCTAssertEqual(input(n, "SSMLogsBucketName")?.value, "lsqm-ssm-logs-bucket-name")
     }
 
+    func testUntypedParametersNamingExistingResourcesNeedInput() {
+        let n = Normalized("""
+        Parameters:
+          VolumeId: {Type: String}
+          Volume: {Type: String, AllowedPattern: "vol-[0-9a-f]{8}"}
+          ECSCluster: {Type: String}
+          LinuxInstanceProfile: {Type: String}
+          AccountIdDestination: {Type: String}
+          BucketName: {Type: String}
+        Resources:
+          Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: a, Value: !Ref Volume}, {Key: b, Value: !Ref BucketName}]}}
+        """)
+        let needed = Set(n.record.inputs?.filter { $0.value == nil }.map(\.parameter) ?? [])
+        XCTAssertEqual(needed, ["VolumeId", "Volume", "ECSCluster", "LinuxInstanceProfile", "AccountIdDestination"])
+        // A bucket name is the template's to choose: a value is invented for it.
+        XCTAssertEqual(input(n, "BucketName")?.value, "lsqm-bucket-name")
+        XCTAssertEqual(n.record.status, "needs_input")
+    }
+
     func testCloudFormationDefaultsThatMatterAreCarriedOver() throws {
         // The instance type comes from the parameter's default, as CloudFormation would deploy it.
         let n = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__AmazonCloudWatchAgent__inline__amazon_linux")
