@@ -99,7 +99,8 @@ enum PlainValue {
             return "the id of something that already exists (\(name)), \(untyped)"
         }
         // `Subnets`, `PrivateSubnet1`, `ECSCluster`, `InstanceProfile`, `KMSKey`: existing resources named but not typed.
-        let nouns = ["vpc", "subnet", "securitygroup", "instanceprofile", "kmskey", "certificate", "cluster", "taskdefinition"]
+        let nouns = ["vpc", "subnet", "securitygroup", "instanceprofile", "kmskey", "certificate", "cluster", "taskdefinition", "role", "policy",
+                     "imageuri"]
         if let noun = nouns.first(where: { [$0, $0 + "s"].contains(where: lower.hasSuffix) }) {
             return "an existing \(noun) in the deployer's account, \(untyped)"
         }
@@ -144,10 +145,10 @@ enum PlainValue {
     static func byName(_ name: String) -> String {
         let lower = name.lowercased()
         let rules: [(String, String)] = [
-            ("email", "lsqm@example.com"), ("cidr", "10.0.0.0/16"), ("sshlocation", "10.0.0.0/16"), ("password", "LsqmPassw0rd2024"),
+            ("email", "lsqm@example.com"), ("cidr", "10.0.0.0/16"), ("sshlocation", "10.0.0.0/16"), ("username", "lsqmadmin"), ("password", "LsqmPassw0rd2024"),
             ("secret", "LsqmPassw0rd2024"), ("domain", "lsqm.example.com"), ("hostname", "lsqm.example.com"), ("fqdn", "lsqm.example.com"),
             ("url", "https://example.com"), ("endpoint", "https://example.com"), ("host", "lsqm.example.com"), ("ipaddress", "10.0.0.10"),
-            ("dnsserver", "10.0.0.2"), ("phone", "+15555550100"), ("username", "lsqmadmin"),
+            ("dnsserver", "10.0.0.2"), ("phone", "+15555550100"),
             ("user", "lsqmadmin"), ("schedule", "rate(1 day)"), ("cron", "rate(1 day)"), ("version", "1"),
         ]
         if let (_, value) = rules.first(where: { lower.contains($0.0) }) { return value }

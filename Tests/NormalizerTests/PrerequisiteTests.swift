@@ -213,14 +213,18 @@ final class PrerequisiteTests: XCTestCase {
           ECSCluster: {Type: String}
           LinuxInstanceProfile: {Type: String}
           AccountIdDestination: {Type: String}
+          EcsTaskRole: {Type: String}
+          ECRImageURI: {Type: String}
           BucketName: {Type: String}
+          SecretUserName: {Type: String}
         Resources:
           Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: a, Value: !Ref Volume}, {Key: b, Value: !Ref BucketName}]}}
         """)
         let needed = Set(n.record.inputs?.filter { $0.value == nil }.map(\.parameter) ?? [])
-        XCTAssertEqual(needed, ["VolumeId", "Volume", "ECSCluster", "LinuxInstanceProfile", "AccountIdDestination"])
-        // A bucket name is the template's to choose: a value is invented for it.
+        XCTAssertEqual(needed, ["VolumeId", "Volume", "ECSCluster", "LinuxInstanceProfile", "AccountIdDestination", "EcsTaskRole", "ECRImageURI"])
+        // A bucket name is the template's to choose: a value is invented for it, from what its name says.
         XCTAssertEqual(input(n, "BucketName")?.value, "lsqm-bucket-name")
+        XCTAssertEqual(input(n, "SecretUserName")?.value, "lsqmadmin")
         XCTAssertEqual(n.record.status, "needs_input")
     }
 
