@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),

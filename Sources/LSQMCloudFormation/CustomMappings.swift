@@ -165,7 +165,8 @@ enum DataMappings {
             } else {
                 secretString = TypedExpr(.string(generated), .string)
             }
-            e.context.warn("GenerateSecretString became a fixed placeholder secret (no random provider offline)")
+            e.context.prerequisites.record("\(e.plan.logicalID).GenerateSecretString", generated,
+                                           "a fixed value stands in for the secret CloudFormation would generate (no random provider offline)")
         }
         if let secretString {
             e.addResource("aws_secretsmanager_secret_version", "version", [:], preset: ["secret_id": e.selfRef("id"), "secret_string": e.coerce(secretString, to: "s")])
@@ -180,11 +181,10 @@ enum DataMappings {
         for other in ["HttpEndpointDestinationConfiguration", "RedshiftDestinationConfiguration", "SplunkDestinationConfiguration",
                       "ElasticsearchDestinationConfiguration", "AmazonopensearchserviceDestinationConfiguration", "SnowflakeDestinationConfiguration",
                       "IcebergDestinationConfiguration"] where e.take(other) != nil {
-            e.context.warn("Firehose \(other) is not translated yet: the stream delivers to a placeholder S3 destination")
+            e.context.warn("Firehose \(other) is not translated yet")
         }
-        var config: [String: HCLExpr] = [
-            "bucket_arn": .string("arn:aws:s3:::lsqm-placeholder"), "role_arn": .string("arn:aws:iam::000000000000:role/lsqm-placeholder"),
-        ]
+        let missing = e.context.unresolvable("the stream has no S3 destination lsqm translates").expr
+        var config: [String: HCLExpr] = ["bucket_arn": missing, "role_arn": missing]
         if let destination {
             let fields: [(String, String)] = [("BucketARN", "bucket_arn"), ("RoleARN", "role_arn"), ("Prefix", "prefix"),
                                               ("ErrorOutputPrefix", "error_output_prefix"), ("CompressionFormat", "compression_format")]

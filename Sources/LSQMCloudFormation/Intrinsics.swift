@@ -8,7 +8,7 @@ extension TranslationContext {
         case .null: return .null
         case .bool(let b): return TypedExpr(.bool(b), .bool)
         case .number(let n): return TypedExpr(.number(n), .number)
-        case .string(let s): return TypedExpr(.string(s), .string)
+        case .string(let s): return resolvingDynamicReferences(TypedExpr(.string(s), .string))
         case .array(let items):
             return TypedExpr(.list(items.filter { !$0.isNoValue }.map { value($0).expr }), .list)
         case .object(let object):
@@ -46,7 +46,7 @@ extension TranslationContext {
                     if i > 0 { parts.append(.literal(delimiter)) }
                     parts.append(contentsOf: templateParts(of: value(item)))
                 }
-                return TypedExpr(.template(parts), .string)
+                return resolvingDynamicReferences(TypedExpr(.template(parts), .string))
             }
             return TypedExpr(.call("join", [.string(delimiter), coerceToList(value(list[1]))]), .string)
         case "Fn::Select":
@@ -104,20 +104,20 @@ extension TranslationContext {
             // CloudFormation counts host bits; cidrsubnet wants the bits added to the block's prefix.
             return TypedExpr(.raw("[for i in range(\(count)) : cidrsubnet(\(block), 32 - \(bits) - tonumber(split(\"/\", \(block))[1]), i)]"), .list)
         case "Fn::ImportValue":
-            let exportName: String
-            if let s = arg.stringValue { exportName = s } else { exportName = HCLPrinter.expression(value(arg).expr, indent: 0) }
-            let variable = "import_" + Naming.identifier(Naming.snake(exportName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }))
-            if imports[variable] == nil {
-                imports[variable] = exportName
-                warn("Fn::ImportValue \(exportName) comes from another stack: it became variable \(variable) with a placeholder default")
-            }
-            return TypedExpr(.ref("var.\(variable)"), .string)
+            return importValue(arg)
         case "Fn::Base64Decode":
             return TypedExpr(.call("base64decode", [value(arg).expr]), .string)
         case "Fn::ToJsonString":
             return TypedExpr(.call("jsonencode", [value(arg).expr]), .string)
         case "Fn::Length":
             return TypedExpr(.call("length", [coerceToList(value(arg))]), .number)
+        case Self.authorInputFunction:
+            let fields = arg.arrayValue?.compactMap(\.stringValue) ?? []
+            return TypedExpr(prerequisites.authorInput(fields.first ?? "input", fields.dropFirst().first ?? "only the author can give it"), .string)
+        case "Fn::Transform":
+            // A macro: its author's Lambda rewrites the template at deploy time.
+            let macro = arg["Name"]?.stringValue ?? "a macro"
+            return TypedExpr(prerequisites.authorInput("Fn::Transform \(macro)", "the macro's Lambda, which rewrites the template at deploy time"), .string)
         default:
             return placeholder("\(name) is not supported")
         }
@@ -190,7 +190,7 @@ extension TranslationContext {
         }
         literal += text
         parts.append(.literal(literal))
-        return TypedExpr(.template(parts), .string)
+        return resolvingDynamicReferences(TypedExpr(.template(parts), .string))
     }
 
     func ref(_ target: String) -> TypedExpr {
@@ -206,19 +206,21 @@ extension TranslationContext {
         default: break
         }
         if let parameter = parameters[target] {
-            return TypedExpr(.ref("var.\(parameter.variable)"), parameter.valueType)
+            return parameter.expression ?? TypedExpr(.ref("var.\(parameter.variable)"), parameter.valueType)
         }
         if let plan = plans[target] {
-            guard let address = plan.address else { return unsupportedReference(target, plan.cfnType, arn: Self.refReturnsARN(plan.cfnType)) }
+            guard let address = plan.address else { return unsupportedReference(target, plan.cfnType) }
             return TypedExpr(attributeRef(plan, address: address, attribute: plan.mapping?.ref ?? "id"), .string)
         }
-        return placeholder("Ref to \(target), which the template does not define")
+        return TypedExpr(prerequisites.authorInput(target, "the template refers to \(target), which it does not define"), .string)
     }
 
     func getAtt(_ resource: String, _ attribute: String) -> TypedExpr {
-        guard let plan = plans[resource] else { return placeholder("Fn::GetAtt \(resource).\(attribute): no such resource") }
+        guard let plan = plans[resource] else {
+            return TypedExpr(prerequisites.authorInput("\(resource).\(attribute)", "the template reads \(resource).\(attribute) of a resource it does not define"), .string)
+        }
         guard let address = plan.address, let mapping = plan.mapping else {
-            return unsupportedReference(resource, plan.cfnType, arn: attribute.hasSuffix("Arn") || attribute.hasSuffix("ARN"))
+            return unsupportedReference(resource, plan.cfnType)
         }
         if let mapped = mapping.getAtt[attribute] { return TypedExpr(attributeRef(plan, address: address, attribute: mapped), .string) }
         let schema = ProviderSchema.resource(mapping.tfType)
@@ -242,32 +244,12 @@ extension TranslationContext {
         return TypedExpr(.ref("local.\(conditionLocal(name))"), .bool)
     }
 
-    /// A stand-in value for a reference to a resource that was not translated; shaped like an ARN where the
-    /// reference yields one, so provider-side ARN validation still accepts the configuration.
-    func unsupportedReference(_ target: String, _ type: String, arn: Bool) -> TypedExpr {
-        if arn {
-            let parts = type.split(separator: ":").filter { !$0.isEmpty }
-            let service = parts.count > 1 ? parts[1].lowercased() : "lsqm"
-            let kind = parts.last.map { $0.lowercased() } ?? "resource"
-            return TypedExpr(.string("arn:aws:\(service):us-east-1:000000000000:\(kind)/lsqm-unsupported-\(target)"), .string)
-        }
-        return TypedExpr(.string("lsqm-unsupported-\(target)"), .string)
+    /// A reference to a resource that was not translated: nothing may stand in for it.
+    func unsupportedReference(_ target: String, _ type: String) -> TypedExpr {
+        unresolvable("refers to \(target) (\(type.isEmpty ? "no type" : type)), which lsqm cannot translate")
     }
 
-    /// CloudFormation types whose Ref is an ARN (most return a name or an id).
-    static func refReturnsARN(_ type: String) -> Bool {
-        let arnRefs: Set<String> = ["AWS::AutoScaling::ScalingPolicy", "AWS::SNS::Topic", "AWS::IAM::ManagedPolicy", "AWS::Lambda::LayerVersion",
-                                    "AWS::StepFunctions::StateMachine", "AWS::SecretsManager::Secret", "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                                    "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ACMPCA::CertificateAuthority",
-                                    "AWS::ACMPCA::Certificate", "AWS::CertificateManager::Certificate", "AWS::ECS::TaskDefinition",
-                                    "AWS::Serverless::Application", "AWS::MSK::Cluster", "AWS::AppSync::GraphQLApi", "AWS::ApplicationAutoScaling::ScalingPolicy"]
-        return arnRefs.contains(type)
-    }
-
-    func placeholder(_ reason: String) -> TypedExpr {
-        warn("\(reason): replaced by a placeholder string")
-        return TypedExpr(.string("lsqm-placeholder"), .string)
-    }
+    func placeholder(_ reason: String) -> TypedExpr { unresolvable(reason) }
 
     func conditionLocal(_ name: String) -> String { "condition_" + Naming.identifier(name) }
     func mappingLocal(_ name: String) -> String { "mapping_" + Naming.identifier(name) }

@@ -7,7 +7,6 @@ import LSQMBasics
 enum LambdaMappings {
     /// The key SAM and Serverless expansion use for code that lives in the architecture folder.
     static let localPathKey = "LSQM::LocalPath"
-    static let placeholderRole = "arn:aws:iam::000000000000:role/lsqm-placeholder"
 
     /// Runtimes hashicorp/aws 5.100.0 accepts (its validation list); newer ones map to the newest of their family.
     static let supportedRuntimes: [String] = [
@@ -17,16 +16,28 @@ enum LambdaMappings {
         "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x",
     ]
     static let newestInFamily: [(prefix: String, runtime: String)] = [
-        ("python3", "python3.13"), ("nodejs", "nodejs22.x"), ("java", "java21"), ("ruby", "ruby3.4"), ("dotnet", "dotnet8"), ("provided", "provided.al2023"),
+        ("python", "python3.13"), ("nodejs", "nodejs22.x"), ("java", "java21"), ("ruby", "ruby3.4"), ("dotnet", "dotnet8"), ("provided", "provided.al2023"),
+        ("go", "provided.al2023"),
     ]
 
-    /// A runtime the provider accepts: itself, or the newest of its family (with a warning).
+    /// Runtimes the provider still accepts but AWS no longer lets a function be created with (Lambda's runtime
+    /// deprecation policy: creation is blocked some months after deprecation; Go and Amazon Linux 1 custom runtimes
+    /// move to provided.al2023).
+    static let retiredRuntimes: Set<String> = [
+        "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x",
+        "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "java8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1",
+        "dotnetcore3.1", "dotnet6", "go1.x", "ruby2.5", "ruby2.7", "provided",
+    ]
+
+    /// A runtime the provider accepts and AWS deploys: itself, or the newest of its family (with a warning).
     static func supportedRuntime(_ runtime: String, _ context: TranslationContext) -> String? {
-        if supportedRuntimes.contains(runtime) { return nil }
+        guard !runtime.isEmpty else { return nil }
+        let retired = retiredRuntimes.contains(runtime)
+        if supportedRuntimes.contains(runtime) && !retired { return nil }
         // An unknown runtime (`rust` of an old Framework plugin) runs as a custom runtime.
         let replacement = newestInFamily.first(where: { runtime.hasPrefix($0.prefix) })?.runtime ?? "provided.al2023"
-        guard !runtime.isEmpty else { return nil }
-        context.warn("runtime \(runtime) is not one the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
+        context.warn(retired ? "runtime \(runtime) is retired (AWS refuses to create functions with it): used its supported successor \(replacement)"
+                             : "runtime \(runtime) is not one the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
         return replacement
     }
 
@@ -39,8 +50,8 @@ enum LambdaMappings {
         let handler = e.properties["Handler"]?.stringValue ?? "index.handler"
         if e.context.publishedFunctions.contains(e.plan.logicalID) { e.attributes["publish"] = .bool(true) }
         if e.properties["Role"] == nil {
-            e.context.warn("the function has no Role: a placeholder role ARN stands in")
-            e.attributes["role"] = .string(placeholderRole)
+            // CloudFormation requires a Role; without one there is nothing to run the function as.
+            e.attributes["role"] = e.context.unresolvable("the function has no Role").expr
         }
         if var logging = e.properties["LoggingConfig"]?.objectValue, logging["LogFormat"] == nil {
             // CloudFormation defaults the format; Terraform requires it.

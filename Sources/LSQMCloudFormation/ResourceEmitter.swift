@@ -47,7 +47,7 @@ final class ResourceEmitter {
     /// Sets a top-level attribute, coerced to the type the schema gives it.
     func set(_ attribute: String, _ v: TypedExpr) {
         guard let spec = schema.attributes[attribute] else { context.warn("internal: \(mapping.tfType) has no attribute \(attribute)"); return }
-        attributes[attribute] = Self.arnShapedPlaceholders(coerce(v, to: spec.type), attribute: attribute)
+        attributes[attribute] = coerce(v, to: spec.type)
     }
 
     func set(_ attribute: String, json v: JSONValue) { set(attribute, value(v)) }
@@ -102,7 +102,7 @@ final class ResourceEmitter {
                     context.warn("property \(full) is \(HCLPrinter.expression(coerced, indent: 0).prefix(60)), which \(tfType).\(target) cannot take: dropped")
                     continue
                 }
-                attrs[target] = Self.arnShapedPlaceholders(coerced, attribute: target)
+                attrs[target] = coerced
             } else if let block = schema.blocks[target] {
                 nested += makeBlocks(target, v, block, path: renameKey, tfType: tfType)
             } else {
@@ -110,6 +110,7 @@ final class ResourceEmitter {
             }
         }
         fillRequired(schema, &attrs, &nested, tfType: tfType)
+        leaveOutUnresolvable(schema, &attrs, &nested, path: path, topLevel: topLevel, tfType: tfType)
         var body = HCLBody()
         for key in attrs.keys.sorted() { body.set(key, attrs[key] ?? .null) }
         for block in nested.sorted(by: { $0.type < $1.type }) { body.add(block.withSortedAttributes()) }
@@ -157,17 +158,57 @@ final class ResourceEmitter {
         }
     }
 
+    /// The resource this emitter builds cannot be translated: it is dropped, and the translation runs again
+    /// without it (see `TranslationContext.droppedAtEmission`).
+    private(set) var dropReason: String?
+
+    /// Leaves out optional arguments and blocks holding a value that cannot be translated. A required one
+    /// stays in a nested block, so that the enclosing block is left out in turn when it is optional; at the top
+    /// it drops the resource.
+    private func leaveOutUnresolvable(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], path: String,
+                                      topLevel: Bool, tfType: String) {
+        func required(_ name: String, _ reason: String) {
+            if topLevel { dropReason = dropReason ?? "\(tfType).\(name): \(reason)" }
+        }
+        // Arguments of which the provider wants one: leaving out the only one given would leave none.
+        for group in Self.oneRequired[tfType] ?? [] where topLevel && group.allSatisfy({ attrs[$0] == nil || attrs[$0].flatMap(context.unresolvableReason) != nil }) {
+            let given = attrs
+            if let reason = group.compactMap({ key in given[key].flatMap(context.unresolvableReason) }).first {
+                dropReason = dropReason ?? "\(tfType) needs one of \(group.joined(separator: ", ")): \(reason)"
+            }
+        }
+        for key in attrs.keys.sorted() {
+            guard let value = attrs[key], let reason = context.unresolvableReason(value) else { continue }
+            let name = path.isEmpty ? key : "\(path).\(key)"
+            if schema.attributes[key]?.required == true {
+                required(name, reason)
+            } else {
+                attrs[key] = nil
+                context.warn("\(tfType).\(name) left out: \(reason)")
+            }
+        }
+        nested = nested.filter { block in
+            guard let reason = context.unresolvableReason(HCLPrinter.block(block, indent: 0)) else { return true }
+            let name = path.isEmpty ? block.type : "\(path).\(block.type)"
+            if (schema.blocks[block.type]?.minItems ?? 0) > 0 {
+                required(name, reason)
+                return true
+            }
+            context.warn("\(tfType).\(name) left out: \(reason)")
+            return false
+        }
+    }
+
     private func fillRequired(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], tfType: String) {
         for (attribute, spec) in schema.attributes.sorted(by: { $0.key < $1.key }) where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
             if attribute.hasSuffix("name") || attribute == "family" {
                 attrs[attribute] = .string(String(plan.logicalID.prefix(60)))
                 continue
             }
-            context.warn("\(tfType) requires \(attribute), which the template does not give: set a placeholder")
-            attrs[attribute] = Self.requiredDefaults[attribute] ?? Self.arnShapedPlaceholders(Self.placeholder(for: spec.type), attribute: attribute)
+            // CloudFormation's own defaults where the provider requires a value; anything else would be invented.
+            attrs[attribute] = Self.requiredDefaults[attribute] ?? context.unresolvable("\(attribute) is required, and the template does not give it").expr
         }
         for (blockName, spec) in schema.blocks.sorted(by: { $0.key < $1.key }) where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
-            context.warn("\(tfType) requires a \(blockName) block, which the template does not give: set a placeholder")
             var inner: [String: HCLExpr] = [:]
             var innerBlocks: [HCLBlock] = []
             fillRequired(spec.block, &inner, &innerBlocks, tfType: tfType)
@@ -178,23 +219,11 @@ final class ResourceEmitter {
         }
     }
 
-    static func isARNAttribute(_ name: String) -> Bool {
-        name.hasSuffix("arn") || name.hasSuffix("arns") || name == "layers" || name == "role" || name.hasSuffix("_role")
-    }
-
-    /// Placeholders standing where the provider checks ARN syntax get the shape of an ARN, so a stand-in value
-    /// does not fail `terraform validate` on its own.
-    static func arnShapedPlaceholders(_ expr: HCLExpr, attribute: String) -> HCLExpr {
-        guard isARNAttribute(attribute) else { return expr }
-        switch expr {
-        case .string(let s) where s.hasPrefix("lsqm-placeholder") || s.hasPrefix("lsqm-unsupported-"):
-            return .string("arn:aws:lsqm:us-east-1:000000000000:placeholder/\(s)")
-        case .list(let items):
-            return .list(items.map { arnShapedPlaceholders($0, attribute: attribute) })
-        default:
-            return expr
-        }
-    }
+    /// Optional arguments of which the provider requires exactly one (its schema does not say so).
+    static let oneRequired: [String: [[String]]] = [
+        "aws_lambda_event_source_mapping": [["event_source_arn", "self_managed_event_source"]],
+        "aws_cloudwatch_event_rule": [["event_pattern", "schedule_expression"]],
+    ]
 
     /// Values for required settings the template leaves out, where the provider accepts only certain values.
     static let requiredDefaults: [String: HCLExpr] = [
@@ -203,18 +232,9 @@ final class ResourceEmitter {
         "evaluate_target_health": .bool(false), "authorization": .string("NONE"), "http_method": .string("ANY"),
         "integration_type": .string("AWS_PROXY"), "comparison_operator": .string("GreaterThanOrEqualToThreshold"),
         "statistic": .string("Average"), "period": .number(300), "evaluation_periods": .number(1), "threshold": .number(1),
-        "document_type": .string("Command"),
+        "document_type": .string("Command"), "origin_ssl_protocols": .list([.string("TLSv1"), .string("SSLv3")]),
+        "cached_methods": .list([.string("GET"), .string("HEAD")]), "security_policy": .string("TLS_1_2"),
     ]
-
-    static func placeholder(for type: String) -> HCLExpr {
-        switch type.first {
-        case "n": return .number(1)
-        case "b": return .bool(false)
-        case "l", "S": return .list([])
-        case "m", "o": return .object([])
-        default: return .string("lsqm-placeholder")
-        }
-    }
 
     static let unmatchable: Set<String> = ["id", "tags_all"]
 

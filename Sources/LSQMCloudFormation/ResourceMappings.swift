@@ -171,7 +171,13 @@ enum ResourceMappings {
             renames: ["ImageId": "ami", "SecurityGroupIds": "vpc_security_group_ids", "SecurityGroups": "security_groups", "UserData": "user_data_base64",
                       "IamInstanceProfile": "iam_instance_profile", "BlockDeviceMappings": "", "NetworkInterfaces": "", "LaunchTemplate": ""]))
         add("AWS::EC2::KeyPair", TypeMapping(tfType: "aws_key_pair", ref: "key_name", getAtt: ["KeyPairId": "key_pair_id", "KeyFingerprint": "fingerprint"],
-            renames: ["PublicKeyMaterial": "public_key", "KeyType": "", "KeyFormat": ""]))
+            renames: ["PublicKeyMaterial": "public_key", "KeyType": "", "KeyFormat": ""], custom: { e in
+                // Without key material AWS generates the pair; Terraform can only import one: the fixed prerequisite key.
+                guard e.properties["PublicKeyMaterial"] == nil else { return }
+                e.attributes["public_key"] = .string(Prerequisites.publicKey)
+                e.context.prerequisites.record("\(e.plan.logicalID).PublicKeyMaterial", Prerequisites.publicKey,
+                                               "AWS would generate the key pair; a fixed public key is imported instead")
+            }))
 
         // Containers
         add("AWS::ECS::Cluster", TypeMapping(tfType: "aws_ecs_cluster", ref: "name", getAtt: ["Arn": "arn"],

@@ -105,8 +105,31 @@ struct ServerlessVariables {
             let item = alternative.trimmingCharacters(in: .whitespaces)
             if let value = single(item, depth: depth) { return value }
         }
-        context.warn("Serverless variable ${\(content)} has no value offline: replaced by a placeholder")
-        return "lsqm-placeholder"
+        return unresolved(alternatives.first?.trimmingCharacters(in: .whitespaces) ?? content, whole: content)
+    }
+
+    /// A variable with no value offline, turned into what CloudFormation would read at deploy time: an SSM
+    /// parameter or another stack's output become prerequisites; an environment variable or CLI option gets a
+    /// value chosen from its name (an input); anything else only the service's author can give.
+    private func unresolved(_ item: String, whole: String) -> JSONValue {
+        let source = "${\(whole)}"
+        if item.hasPrefix("ssm:") {
+            let name = item.dropFirst(4).split(separator: "~").first.map(String.init) ?? ""
+            return .string("{{resolve:ssm:\(name)}}")
+        }
+        if item.hasPrefix("cf:") { return ["Fn::ImportValue": .string(String(item.dropFirst(3)))] }
+        for prefix in ["env:", "opt:", "param:"] where item.hasPrefix(prefix) {
+            let name = String(item.dropFirst(prefix.count))
+            let value = PlainValue.byName(name)
+            context.prerequisites.record(source, value, "the Framework reads it from the deployer's \(prefix == "env:" ? "environment" : prefix == "opt:" ? "command line" : "parameters"); chosen from its name")
+            return .string(value)
+        }
+        return Self.authorInput(source, "no value offline: \(item.hasPrefix("self:") ? "the setting it reads is not in the service (a file the author keeps?)" : "it reads a source only the deployer has")")
+    }
+
+    /// Something only the service's author can give; the CloudFormation translation makes it a variable without default.
+    static func authorInput(_ source: String, _ reason: String) -> JSONValue {
+        [TranslationContext.authorInputFunction: [.string(source), .string(reason)]]
     }
 
     private func splitTopLevel(_ s: String) -> [String] {
@@ -133,7 +156,12 @@ struct ServerlessVariables {
         if let n = Double(item) { return .number(n) }
         if item == "true" || item == "false" { return .bool(item == "true") }
         if item == "null" { return nil }
-        if item.hasPrefix("self:") { return lookup(String(item.dropFirst(5)), depth: depth) }
+        if item.hasPrefix("self:") {
+            // The Framework's own defaults, when the service does not set them.
+            if item == "self:provider.stage" { return lookup("provider.stage", depth: depth) ?? .string(stage) }
+            if item == "self:provider.region" { return lookup("provider.region", depth: depth) ?? .string(region) }
+            return lookup(String(item.dropFirst(5)), depth: depth)
+        }
         if item == "opt:stage" || item == "sls:stage" || item == "provider.stage" { return .string(stage) }
         if item == "opt:region" || item == "aws:region" { return .string(region) }
         if item == "aws:accountId" { return ["Ref": "AWS::AccountId"] }
@@ -230,7 +258,8 @@ struct ServerlessService {
                 "Role": fn["role"].map(roleReference) ?? sharedRole,
             ]
             if let image = fn["image"] {
-                properties["ImageUri"] = image.stringValue.map { .string($0) } ?? image["uri"] ?? "lsqm-placeholder"
+                properties["ImageUri"] = image.stringValue.map { .string($0) } ?? image["uri"]
+                    ?? ServerlessVariables.authorInput("function \(name) image", "the container image the Framework builds from the author's Dockerfile and pushes")
                 properties["Handler"] = nil; properties["Runtime"] = nil
             } else if let artifact = fn["package"]?["artifact"]?.stringValue ?? service["package"]?["artifact"]?.stringValue {
                 properties["CodeUri"] = .string(artifact)
@@ -311,6 +340,10 @@ struct ServerlessService {
         return ["Type": "AWS::IAM::Role", "Properties": .object(properties)]
     }
 
+    private func missingARN(_ function: String, _ type: String) -> JSONValue {
+        ServerlessVariables.authorInput("function \(function) \(type) event", "the event names no ARN of what it reads")
+    }
+
     private func convertEvent(_ type: String, _ spec: JSONValue, function: String, index: Int, resources: inout [String: JSONValue]) -> JSONValue? {
         func event(_ type: String, _ properties: [String: JSONValue]) -> JSONValue { ["Type": .string(type), "Properties": .object(properties)] }
         switch type {
@@ -335,7 +368,7 @@ struct ServerlessService {
             }
             return event("HttpApi", properties)
         case "sqs":
-            var properties: [String: JSONValue] = ["Queue": spec.stringValue.map { .string($0) } ?? spec["arn"] ?? "lsqm-placeholder"]
+            var properties: [String: JSONValue] = ["Queue": spec.stringValue.map { .string($0) } ?? spec["arn"] ?? missingARN(function, type)]
             if let v = spec["batchSize"] { properties["BatchSize"] = v }
             if let v = spec["enabled"] { properties["Enabled"] = v }
             if let v = spec["maximumBatchingWindow"] { properties["MaximumBatchingWindowInSeconds"] = v }
@@ -349,7 +382,7 @@ struct ServerlessService {
                 resources[id] = ["Type": "AWS::SNS::Topic", "Properties": ["TopicName": .string(text)]]
                 topic = ["Ref": .string(id)]
             } else {
-                topic = spec.stringValue.map { .string($0) } ?? spec["arn"] ?? "lsqm-placeholder"
+                topic = spec.stringValue.map { .string($0) } ?? spec["arn"] ?? missingARN(function, type)
             }
             var properties: [String: JSONValue] = ["Topic": topic]
             if let filter = spec["filterPolicy"] { properties["FilterPolicy"] = filter }
@@ -377,7 +410,7 @@ struct ServerlessService {
             if let v = spec["input"] { properties["Input"] = v.stringValue.map { .string($0) } ?? ["Fn::ToJsonString": v] }
             return event("Schedule", properties)
         case "stream":
-            let arn = spec.stringValue.map { JSONValue.string($0) } ?? spec["arn"] ?? "lsqm-placeholder"
+            let arn = spec.stringValue.map { JSONValue.string($0) } ?? spec["arn"] ?? missingARN(function, type)
             let text = "\(arn)"
             let kind = spec["type"]?.stringValue ?? (text.contains("kinesis") || text.contains("Kinesis") ? "kinesis" : "dynamodb")
             var properties: [String: JSONValue] = ["Stream": arn, "StartingPosition": spec["startingPosition"] ?? "TRIM_HORIZON"]

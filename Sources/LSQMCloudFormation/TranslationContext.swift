@@ -16,6 +16,8 @@ struct ResourcePlan {
 struct ParameterInfo {
     let variable: String
     let valueType: ValueType
+    /// What references read instead of the variable, when a prerequisite was made for the parameter.
+    var expression: TypedExpr? = nil
 }
 
 enum DataSource: String, CaseIterable, Comparable {
@@ -34,13 +36,28 @@ final class TranslationContext {
     var conditions: [String: JSONValue] = [:]
     var plans: [String: ResourcePlan] = [:]
     var usedData: Set<DataSource> = []
-    var imports: [String: String] = [:]
+    /// What the template expects to exist before it is deployed, and every input chosen for it.
+    let prerequisites = Prerequisites()
+    /// `Fn::ImportValue` argument → the property that reads it.
+    var importUsage: [JSONValue: String] = [:]
+    /// Terraform names of the template's secrets that get a value (`…_version`), for dynamic references to them.
+    var secretsWithValue: Set<String> = []
+    /// Names (the `Name` property) of the template's own secrets with a value and SSM parameters → their Terraform
+    /// names: a dynamic reference to one of them reads it rather than a prerequisite of the same name.
+    var templateSecretNames: [String: String] = [:]
+    var templateParameterNames: [String: String] = [:]
     /// Resources whose type is mapped but whose shape is not (logical id → reason).
     var unsupportedShapes: [String: String] = [:]
     /// Functions an AWS::Lambda::Version publishes.
     var publishedFunctions: Set<String> = []
     var warnings: [String] = []
     var unsupported: [NormalizationResult.Unsupported] = []
+    /// Resources left out while being emitted (logical id → why): a value they need cannot be translated. The
+    /// translation runs again with them unsupported (`forcedUnsupported`), so that nothing refers to them.
+    var droppedAtEmission: [String: String] = [:]
+    var forcedUnsupported: [String: String] = [:]
+    /// Why each unresolvable value (see `unresolvable(_:)`) could not be translated, by its number.
+    private var unresolvableReasons: [String] = []
     var outputFiles: [PluginFile] = []
     /// The resource being translated, so warnings name it.
     var currentResource: String?
@@ -48,6 +65,35 @@ final class TranslationContext {
     init(architectureName: String, files: [String: Data], baseDirectory: String) {
         self.architectureName = architectureName; self.files = files; self.baseDirectory = baseDirectory
     }
+
+    /// The same architecture, before any translation: what was learned before the template was translated
+    /// (Serverless variables' warnings and inputs) is kept, everything the translation learns is not.
+    func restarted(forcedUnsupported: [String: String], keeping snapshot: (warnings: [String], unsupported: [NormalizationResult.Unsupported], inputs: [NormalizationResult.Input])) -> TranslationContext {
+        let fresh = TranslationContext(architectureName: architectureName, files: files, baseDirectory: baseDirectory)
+        fresh.warnings = snapshot.warnings
+        fresh.unsupported = snapshot.unsupported
+        for input in snapshot.inputs { fresh.prerequisites.record(input.parameter, input.value, input.how) }
+        fresh.forcedUnsupported = forcedUnsupported
+        return fresh
+    }
+
+    static let unresolvablePrefix = "lsqm_unresolvable.r"
+
+    /// A value that cannot be translated. It never reaches the output: an optional argument holding it is left
+    /// out, and a resource that needs it is dropped (and recorded as unsupported) instead of getting an invented value.
+    func unresolvable(_ reason: String) -> TypedExpr {
+        unresolvableReasons.append(reason)
+        return TypedExpr(.ref(Self.unresolvablePrefix + String(unresolvableReasons.count - 1)), .any)
+    }
+
+    /// Why a printed expression or block cannot be translated, if it holds an unresolvable value.
+    func unresolvableReason(_ printed: String) -> String? {
+        guard let range = printed.range(of: Self.unresolvablePrefix) else { return nil }
+        let digits = printed[range.upperBound...].prefix { $0.isNumber }
+        return Int(digits).flatMap { $0 < unresolvableReasons.count ? unresolvableReasons[$0] : nil } ?? "a value lsqm cannot translate"
+    }
+
+    func unresolvableReason(_ expr: HCLExpr) -> String? { unresolvableReason(HCLPrinter.expression(expr, indent: 0)) }
 
     func warn(_ message: String) {
         let text = currentResource.map { "\($0): \(message)" } ?? message

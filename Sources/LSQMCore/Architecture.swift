@@ -13,7 +13,9 @@ public enum ArchitectureKind: String, Codable, Sendable, CaseIterable, Comparabl
 
 /// The record of turning a non-Terraform template into Terraform.
 public struct NormalizationRecord: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case full, partial, failed }
+    /// `needsInput`: the template needs something only its author can give (see `inputs` without a value); it
+    /// is indexed with that reason and never deployed, and it is not a failure.
+    public enum Status: String, Codable, Sendable { case full, partial, needsInput = "needs_input", failed }
     public struct Unsupported: Codable, Sendable, Equatable {
         public var resource: String
         public var type: String
@@ -22,19 +24,37 @@ public struct NormalizationRecord: Codable, Sendable, Equatable {
             self.resource = resource; self.type = type; self.reason = reason
         }
     }
+    /// A value the template expects from its deployer: what the normalizer chose (`value`) and how, or, with no
+    /// value, what only the template's author can give.
+    public struct Input: Codable, Sendable, Equatable {
+        public var parameter: String
+        public var value: String?
+        public var how: String
+        public init(parameter: String, value: String?, how: String) { self.parameter = parameter; self.value = value; self.how = how }
+    }
     public var status: Status
     public var unsupported: [Unsupported]
     public var warnings: [String]
+    /// Absent from records written before inputs were tracked.
+    public var inputs: [Input]?
     public var normalizer: String?
     public var normalizerVersion: String?
 
-    public init(status: Status, unsupported: [Unsupported] = [], warnings: [String] = [], normalizer: String? = nil, normalizerVersion: String? = nil) {
-        self.status = status; self.unsupported = unsupported; self.warnings = warnings
+    public init(status: Status, unsupported: [Unsupported] = [], warnings: [String] = [], inputs: [Input]? = nil,
+                normalizer: String? = nil, normalizerVersion: String? = nil) {
+        self.status = status; self.unsupported = unsupported; self.warnings = warnings; self.inputs = inputs
         self.normalizer = normalizer; self.normalizerVersion = normalizerVersion
     }
 
+    /// Why a `needsInput` architecture cannot be deployed: the inputs only its author can give.
+    public var missingInputs: String? {
+        guard status == .needsInput else { return nil }
+        let missing = (inputs ?? []).filter { $0.value == nil }.map { "\($0.parameter) (\($0.how))" }
+        return missing.isEmpty ? "an input only the template's author can give" : missing.joined(separator: "; ")
+    }
+
     enum CodingKeys: String, CodingKey {
-        case status, unsupported, warnings, normalizer
+        case status, unsupported, warnings, inputs, normalizer
         case normalizerVersion = "normalizer_version"
     }
 }

@@ -29,7 +29,7 @@ public struct MineSummary: Codable, Sendable, Equatable {
     public var duplicates: [String: String] = [:]
     /// Added architectures per kind.
     public var perKind: [String: Int] = [:]
-    /// Added architectures per normalization status (`full`, `partial`, `failed`, `none` when no normalizer ran).
+    /// Added architectures per normalization status (`full`, `partial`, `needs_input`, `failed`, `none` when no normalizer ran).
     public var normalization: [String: Int] = [:]
     public var durations = Durations()
 
@@ -203,7 +203,10 @@ public struct ArchitectureIndexer: Sendable {
             guard let output = try await normalizer(discovered, kind) else {
                 return ([], nil, "not normalized: no normalizer handles \(kind.rawValue)")
             }
-            let reason = output.record.status == .failed ? "normalization failed" : nil
+            // needs_input is not a failure, but it must never be deployed: the skip reason keeps it out of
+            // validate and generate and says what its author has to give.
+            let reason = output.record.status == .failed ? "normalization failed"
+                : output.record.missingInputs.map { "needs input: \($0)" }
             return (output.terraformFiles, output.record, reason)
         } catch {
             let message = LSQMError.describe(error)

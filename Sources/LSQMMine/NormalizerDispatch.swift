@@ -69,7 +69,9 @@ public actor NormalizerDispatch {
         let record = NormalizationRecord(
             status: status,
             unsupported: response.normalization.unsupported.map { .init(resource: $0.resource, type: $0.type, reason: $0.reason) },
-            warnings: response.normalization.warnings, normalizer: listing.name, normalizerVersion: listing.version)
+            warnings: response.normalization.warnings,
+            inputs: response.normalization.inputs?.map { .init(parameter: $0.parameter, value: $0.value, how: $0.how) },
+            normalizer: listing.name, normalizerVersion: listing.version)
         return NormalizedOutput(terraformFiles: files, record: record)
     }
 

@@ -150,13 +150,25 @@ public struct NormalizationResult: Codable, Sendable, Equatable {
         public var reason: String
         public init(resource: String, type: String, reason: String) { self.resource = resource; self.type = type; self.reason = reason }
     }
-    /// "full", "partial" or "failed".
+    /// A value the template expects from its deployer: invented by the normalizer (`value` set, `how` says how it
+    /// was chosen or what was created for it), or one only the template's author can give (`value` nil, `how`
+    /// says what is missing; the status is then "needs_input").
+    public struct Input: Codable, Sendable, Equatable {
+        public var parameter: String
+        public var value: String?
+        public var how: String
+        public init(parameter: String, value: String?, how: String) { self.parameter = parameter; self.value = value; self.how = how }
+    }
+    /// "full" (nothing invented or dropped), "partial" (see unsupported, warnings, inputs), "needs_input" (see
+    /// the inputs without a value; not deployable as is) or "failed".
     public var status: String
     public var unsupported: [Unsupported]
     public var warnings: [String]
+    /// Optional on the wire: normalizers written before this key existed leave it out (nil).
+    public var inputs: [Input]?
 
-    public init(status: String, unsupported: [Unsupported] = [], warnings: [String] = []) {
-        self.status = status; self.unsupported = unsupported; self.warnings = warnings
+    public init(status: String, unsupported: [Unsupported] = [], warnings: [String] = [], inputs: [Input]? = nil) {
+        self.status = status; self.unsupported = unsupported; self.warnings = warnings; self.inputs = inputs
     }
 }
 

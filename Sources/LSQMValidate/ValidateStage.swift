@@ -106,6 +106,12 @@ public enum ValidateStage {
                                     cause: matches.isEmpty ? "no indexed architecture has that hash" : "the prefix matches \(matches.count) architectures",
                                     hint: "use at least 6 characters of a hash from 'lsqm status --json' or architectures/index.json")
                 }
+                // Named or not, a template that needs its author's input is never deployed: it would fail for want
+                // of a value, and that failure would be lsqm's, not the emulator's.
+                if let missing = matches[0].normalization?.missingInputs {
+                    throw LSQMError(.usage, action: "select architecture '\(prefix)'", cause: "its template needs input only its author can give: \(missing)",
+                                    hint: "validate it once the template gives those values (normalize it again)")
+                }
                 return matches[0]
             }
             chosen = Array(Dictionary(chosen.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }).values).sorted { $0.id < $1.id }

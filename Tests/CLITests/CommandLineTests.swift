@@ -42,6 +42,34 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("SIGABRT"), bad.stdout)
     }
 
+    /// `lsqm normalize`: a failed translation exits non-zero with one clear line (and still prints its record);
+    /// needs_input is no failure, and says what only the author can give.
+    func testNormalizeExitCodeFollowsTheStatus() async throws {
+        let failed = scratch.appendingPathComponent("failed")
+        try AtomicFile.write("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n",
+                             to: failed.appendingPathComponent("template.yaml"))
+        let failure = try await LSQMProcess.run(["normalize", failed.path, "--out", scratch.appendingPathComponent("out-failed").path, "--json"])
+        XCTAssertEqual(failure.exitCode, 2, failure.stdout + failure.stderr)
+        XCTAssertTrue(failure.stderr.contains("lsqm: failed to normalize \(failed.path): no CloudFormation template"), failure.stderr)
+        XCTAssertEqual(try JSONCoding.decode(JSONValue.self, from: Data(failure.stdout.utf8))["status"]?.stringValue, "failed")
+
+        let needs = scratch.appendingPathComponent("needs")
+        try AtomicFile.write("""
+        Parameters:
+          KeyName: {Type: "AWS::EC2::KeyPair::KeyName"}
+          ExistingRoleArn: {Type: String}
+        Resources:
+          Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: role, Value: !Ref ExistingRoleArn}, {Key: key, Value: !Ref KeyName}]}}
+        """, to: needs.appendingPathComponent("template.yaml"))
+        let out = scratch.appendingPathComponent("out-needs")
+        let result = try await LSQMProcess.run(["normalize", needs.path, "--out", out.path])
+        XCTAssertEqual(result.exitCode, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("cloudformation → Terraform: needs_input"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("input: ExistingRoleArn = (needed from the template's author)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("input: KeyName = aws_key_pair.prerequisite_key_name.key_name"), result.stdout)
+        XCTAssertTrue(Files.exists(out.appendingPathComponent("lsqm_prerequisites.tf")))
+    }
+
     func testToolFailuresAreOneClearLineAndExit2() async throws {
         let repo = scratch.appendingPathComponent("repo")
         let sync = try await LSQMProcess.run(["sync"], environment: ["ARTIFACT_REPO": repo.path])

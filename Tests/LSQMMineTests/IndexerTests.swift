@@ -41,6 +41,31 @@ final class ArchitectureIndexerTests: XCTestCase {
         XCTAssertNil(index.architectures[batch[1].contentHash]?.skipReason)
     }
 
+    /// needs_input is indexed with what the author must give as the skip reason (so validate and generate leave
+    /// it out), and is no failure.
+    func testNeedsInputIsIndexedWithTheReasonAndSkipped() async throws {
+        let scratch = try Scratch()
+        let store = ArtifactStore(root: scratch.root)
+        let needsInput: ArchitectureNormalizer = { _, _ in
+            NormalizedOutput(terraformFiles: [ArchitectureFile(path: "main.tf", content: Data("variable \"RoleArn\" {\n  type = string\n}\n".utf8))],
+                             record: NormalizationRecord(status: .needsInput, inputs: [
+                                .init(parameter: "KeyName", value: "aws_key_pair.prerequisite_key_name.key_name", how: "created a key pair"),
+                                .init(parameter: "RoleArn", value: nil, how: "the ARN of an existing resource"),
+                             ], normalizer: "sketch", normalizerVersion: "1"))
+        }
+        let indexer = ArchitectureIndexer(store: store, normalizer: needsInput)
+        let batch = [discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])]
+        let summary = try await indexer.index(batch)
+        XCTAssertEqual(summary.normalization, ["needs_input": 1])
+        let indexed = try XCTUnwrap(try store.loadIndex().architectures[batch[0].contentHash])
+        XCTAssertEqual(indexed.skipReason, "needs input: RoleArn (the ARN of an existing resource)")
+        XCTAssertEqual(indexed.normalization?.status, .needsInput)
+        XCTAssertEqual(indexed.normalization?.inputs?.map(\.parameter), ["KeyName", "RoleArn"])
+        // An index written before inputs existed still loads.
+        let old = #"{"status": "partial", "unsupported": [], "warnings": [], "normalizer": "n"}"#
+        XCTAssertNil(try JSONCoding.decode(NormalizationRecord.self, from: Data(old.utf8)).inputs)
+    }
+
     func testAddsDeduplicatesSkipsAndIsIncremental() async throws {
         let scratch = try Scratch()
         let store = ArtifactStore(root: scratch.root)

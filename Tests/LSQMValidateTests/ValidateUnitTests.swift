@@ -211,6 +211,21 @@ final class JUnitAndSelectionTests: XCTestCase {
         for hash in hashes { XCTAssertEqual(shards.filter { $0.contains(hash) }.count, 1) }
     }
 
+    /// A normalized template that needs its author's input is left out of a run, and refused when named.
+    func testNeedsInputIsNeverSelected() throws {
+        let fixtures = try ValidateFixtures()
+        defer { fixtures.remove() }
+        let a = try fixtures.add(name: "a", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# a\n")])
+        var index = try fixtures.store.loadIndex()
+        index.architectures[a.id]?.normalization = NormalizationRecord(status: .needsInput, inputs: [.init(parameter: "RoleArn", value: nil, how: "an existing role")])
+        index.architectures[a.id]?.skipReason = "needs input: RoleArn (an existing role)"
+        try fixtures.store.saveIndex(index)
+        XCTAssertEqual(try ValidateStage.select(from: index, store: fixtures.store, hashes: [], shard: nil).map(\.id), [])
+        XCTAssertThrowsError(try ValidateStage.select(from: index, store: fixtures.store, hashes: [String(a.id.prefix(10))], shard: nil)) { error in
+            XCTAssertTrue("\(error)".contains("needs input only its author can give: RoleArn (an existing role)"), "\(error)")
+        }
+    }
+
     func testSelectionByPrefixSkipsAndTerraformPresence() throws {
         let fixtures = try ValidateFixtures()
         defer { fixtures.remove() }

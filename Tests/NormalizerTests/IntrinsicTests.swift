@@ -200,12 +200,14 @@ final class IntrinsicTests: XCTestCase {
         XCTAssertContains(subnet, #"  cidr_block = element([for i in range(4) : cidrsubnet(aws_vpc.Vpc.cidr_block, 32 - 8 - tonumber(split("/", aws_vpc.Vpc.cidr_block)[1]), i)], 0)"#)
         XCTAssertContains(subnet, "  vpc_id     = aws_vpc.Vpc.id\n")
         XCTAssertFalse(subnet.contains("availability_zone"))
-        XCTAssertContains(n.main, "  value = var.import_shared_vpc_id\n")
-        XCTAssertContains(n.block(#"variable "import_shared_vpc_id""#), #"  default     = "lsqm-placeholder-import""#)
-        XCTAssertTrue(n.record.warnings.contains { $0.contains("Fn::ImportValue SharedVpcId") })
+        // The export's name says it is a VPC id: a VPC stands in for the exporting stack's.
+        XCTAssertContains(n.main, "  value = aws_vpc.prerequisite_shared_vpc_id.id\n")
+        XCTAssertContains(n.prerequisites, #"resource "aws_vpc" "prerequisite_shared_vpc_id" {"#)
+        XCTAssertEqual(n.record.inputs?.first { $0.parameter == "Fn::ImportValue SharedVpcId" }?.value, "aws_vpc.prerequisite_shared_vpc_id.id")
+        XCTAssertEqual(n.record.status, "partial")
     }
 
-    func testParameterWithoutDefaultGetsPlaceholderAndWarning() {
+    func testParametersWithoutDefaultGetPrerequisitesOrValuesThatSatisfyTheirConstraints() {
         let n = Normalized("""
         Parameters:
           KeyName:
@@ -218,15 +220,37 @@ final class IntrinsicTests: XCTestCase {
           Secret:
             Type: String
             NoEcho: true
+            MinLength: 20
+          Prefix:
+            Type: String
+            AllowedPattern: "[a-z][a-z0-9]{3,7}"
+          Env:
+            Type: String
+            AllowedValues: [staging, prod]
         Resources:
           Queue:
             Type: AWS::SQS::Queue
+            Properties:
+              QueueName: !Sub "${Prefix}-${Env}-${Count}"
+              Tags: [{Key: k, Value: !Ref KeyName}, {Key: s, Value: !Join [",", !Ref Subnets]}]
         """)
-        XCTAssertContains(n.block(#"variable "KeyName""#), #"  default = "lsqm-placeholder-key""#)
-        XCTAssertContains(n.block(#"variable "Subnets""#), "  type    = list(string)\n")
-        XCTAssertContains(n.block(#"variable "Count""#), "  type    = number\n  default = 2\n")
+        // Typed parameters become resources, read by reference; no variable is left for them.
+        XCTAssertFalse(n.main.contains(#"variable "KeyName""#))
+        XCTAssertContains(n.main, "aws_key_pair.prerequisite_key_name.key_name")
+        XCTAssertContains(n.main, "join(\",\", [aws_subnet.prerequisite_subnets1.id, aws_subnet.prerequisite_subnets2.id])")
+        XCTAssertContains(n.prerequisites, #"resource "aws_subnet" "prerequisite_subnets2" {"#)
+        XCTAssertContains(n.prerequisites, "element(data.aws_availability_zones.prerequisites.names, 1)")
+        XCTAssertContains(n.prerequisites, #"resource "aws_vpc" "prerequisite_network" {"#)
+        // Plain parameters keep their variable, with a default that satisfies the constraints.
+        XCTAssertContains(n.block(#"variable "Count""#), "  default = 2\n")
         XCTAssertContains(n.block(#"variable "Secret""#), "  sensitive = true\n")
-        XCTAssertEqual(n.record.warnings.filter { $0.contains("has no default") }.count, 4)
+        XCTAssertContains(n.block(#"variable "Env""#), #"  default = "staging""#)
+        let prefix = try? XCTUnwrap(n.record.inputs?.first { $0.parameter == "Prefix" }?.value)
+        XCTAssertNotNil(prefix.flatMap { $0.range(of: "^[a-z][a-z0-9]{3,7}$", options: .regularExpression) }, "\(prefix ?? "nil")")
+        XCTAssertGreaterThanOrEqual(n.record.inputs?.first { $0.parameter == "Secret" }?.value?.count ?? 0, 20)
+        XCTAssertEqual(n.record.inputs?.map(\.parameter), ["Count", "Env", "KeyName", "Prefix", "Secret", "Subnets"])
+        XCTAssertFalse(n.record.warnings.contains { $0.contains("placeholder") }, "\(n.record.warnings)")
+        // Something was invented: never "full".
         XCTAssertEqual(n.record.status, "partial")
     }
 

@@ -8,11 +8,15 @@ struct Normalized {
     let response: NormalizeResponse
     var main: String { response.files.first { $0.path == "main.tf" }?.content ?? "" }
     var record: NormalizationResult { response.normalization }
+    var prerequisites: String { response.files.first { $0.path == "lsqm_prerequisites.tf" }?.content ?? "" }
 
     init(_ template: String, kind: String = "cloudformation", path: String = "template.yaml", files: [PluginFile] = []) {
-        let request = NormalizeRequest(kind: kind, name: "unit/\(kind)-test", sourceURL: "https://example.com/\(kind)",
-                                       files: [PluginFile(path: path, text: template)] + files)
-        response = kind == "serverless" ? ServerlessTranslator.normalize(request) : CloudFormationTranslator.normalize(request)
+        self.init(request: NormalizeRequest(kind: kind, name: "unit/\(kind)-test", sourceURL: "https://example.com/\(kind)",
+                                            files: [PluginFile(path: path, text: template)] + files))
+    }
+
+    init(request: NormalizeRequest) {
+        response = request.kind == "serverless" ? ServerlessTranslator.normalize(request) : CloudFormationTranslator.normalize(request)
     }
 
     /// The text of `resource "type" "name" { … }` (or any top-level block starting with `header`).

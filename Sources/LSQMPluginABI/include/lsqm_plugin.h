@@ -192,9 +192,13 @@ typedef struct lsqm_source_functions {
 **    "files": [{"path": "…", "content": "…"} | {"path": "…", "content_base64": "…"}]}
 ** *response_json:
 **   {"files": [{"path": "main.tf", "content": "…"} | {"path": "lambda/x.zip", "content_base64": "…"}],
-**    "normalization": {"status": "full"|"partial"|"failed",
+**    "normalization": {"status": "full"|"partial"|"needs_input"|"failed",
 **                      "unsupported": [{"resource": "LogicalId", "type": "AWS::X::Y", "reason": "…"}],
-**                      "warnings": ["…"]}}
+**                      "warnings": ["…"],
+**                      "inputs": [{"parameter": "KeyName", "value": "…"|null, "how": "…"}]}}
+** "inputs" is optional (older normalizers leave it out): every value the normalizer invented for an input the
+** template expects from its deployer, and (value null) what only the template's author can give. "needs_input"
+** means such a value is missing: the host indexes the architecture with the reason and never deploys it.
 ** A template that cannot be translated at all is LSQM_OK with status "failed" and the reasons, not an error:
 ** an error is for the plugin itself failing.
 */

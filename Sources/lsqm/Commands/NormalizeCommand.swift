@@ -20,6 +20,8 @@ struct NormalizeCommand: AsyncParsableCommand {
         var status: String
         var unsupported: [NormalizationRecord.Unsupported]
         var warnings: [String]
+        /// Encoded only when the normalizer reported inputs, so older records print as before.
+        var inputs: [NormalizationRecord.Input]?
         var files: [String]
         var normalizer: String?
     }
@@ -55,10 +57,23 @@ struct NormalizeCommand: AsyncParsableCommand {
             }
         }
         let record = Record(kind: kind.rawValue, status: output.record.status.rawValue, unsupported: output.record.unsupported,
-                            warnings: output.record.warnings, files: output.terraformFiles.map(\.path).sorted(), normalizer: output.record.normalizer)
-        if json { return try context.printJSON(record) }
-        print("\(kind.rawValue) → Terraform: \(record.status) (\(record.files.count) files\(context.options.dryRun ? ", dry run: not written" : " in \(outDirectory.path)"))")
-        for item in record.unsupported { print("  unsupported: \(item.resource) (\(item.type)): \(item.reason)") }
-        for warning in record.warnings { print("  warning: \(warning)") }
+                            warnings: output.record.warnings, inputs: output.record.inputs,
+                            files: output.terraformFiles.map(\.path).sorted(), normalizer: output.record.normalizer)
+        if json {
+            try context.printJSON(record)
+        } else {
+            print("\(kind.rawValue) → Terraform: \(record.status) (\(record.files.count) files\(context.options.dryRun ? ", dry run: not written" : " in \(outDirectory.path)"))")
+            for item in record.unsupported { print("  unsupported: " + (item.resource.isEmpty ? "" : "\(item.resource) (\(item.type)): ") + item.reason) }
+            for input in record.inputs ?? [] {
+                print("  input: \(input.parameter) = \(input.value ?? "(needed from the template's author)"): \(input.how)")
+            }
+            for warning in record.warnings { print("  warning: \(warning)") }
+        }
+        // The record is printed either way; a failed translation is still a failed command (scripts check the exit code).
+        if output.record.status == .failed {
+            let causes = output.record.unsupported.map(\.reason) + output.record.warnings
+            throw LSQMError(.invalidInput, action: "normalize \(path)", cause: causes.first ?? "the normalizer gave no reason",
+                            hint: "see the unsupported entries above; the folder must hold a \(kind.rawValue) template the normalizer can read")
+        }
     }
 }
