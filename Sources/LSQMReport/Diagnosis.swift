@@ -99,7 +99,11 @@ public struct RunDiagnosis: Sendable, Equatable {
             let api = FailureCause(.emulator, service: key.service, operation: key.operation, message: "").apiName ?? ""
             return Gap(api: api, service: key.service, operation: key.operation, codes: tally.codes.sorted(), count: blocked.count,
                        message: blocked.first?.1.message ?? "", architectures: blocked.map(\.0))
-        }.sorted { ($1.count, $0.api) < ($0.count, $1.api) }
+        }.sorted {
+            // (service nil, operation X) and (service X, operation nil) share an api text: the tie-break keeps the
+            // order the same on every render.
+            ($1.count, $0.api, $0.service ?? "", $0.operation ?? "") < ($0.count, $1.api, $1.service ?? "", $1.operation ?? "")
+        }
         self.unattributed = unattributed
         self.notEmulator = notEmulator.sorted { ($0.cause.kind, $0.name, $0.arch) < ($1.cause.kind, $1.name, $1.arch) }
         notRun = run.notRun.sorted { byName($0.name, $0.arch, $1.name, $1.arch) }
