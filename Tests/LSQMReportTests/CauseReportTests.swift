@@ -136,6 +136,23 @@ final class CauseReportTests: XCTestCase {
         Self.assertSummary(summary, report: report.path.path)
     }
 
+    /// The same repository renders to the same page in two processes (each hashes with its own random seed, so
+    /// an order taken from a dictionary would show): only the generation time differs.
+    func testRenderingIsDeterministic() async throws {
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
+        let store = try makeStore([CauseFixture.previous(), CauseFixture.current()])
+        var pages: [String] = []
+        for name in ["one.html", "two.html"] {
+            let output = store.root.appendingPathComponent(name)
+            let result = try await LSQMProcess.run(["report", "--out", output.path], environment: ["ARTIFACT_REPO": store.root.path], timeout: .seconds(60))
+            XCTAssertEqual(result.exitCode, 0, result.combinedOutput)
+            let html = try String(contentsOf: output, encoding: .utf8)
+            pages.append(html.replacingOccurrences(of: #"Generated [^ ]+ by"#, with: "Generated … by", options: .regularExpression))
+        }
+        XCTAssertEqual(pages[0], pages[1])
+        XCTAssertTrue(pages[0].contains("Generated … by"))
+    }
+
     func testRunsBeforeCausesStillRender() throws {
         let store = try makeStore([CauseFixture.previous(), CauseFixture.current()])
         let old = CauseFixture.previous()
