@@ -5,12 +5,13 @@
 #
 # Usage: scripts/bench-report.sh [ARCHITECTURES [RUNS]]
 #   LSQM_BIN=path    use this lsqm binary instead of building a release one
-#   BENCH_DIR=path   where the synthetic history lives (default /tmp/lsqm-bench-<A>x<R>; reused when present)
+#   BENCH_DIR=path   where the synthetic history lives (default /tmp/lsqm-bench-<A>x<R>-causes; reused when present)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 archs="${1:-5000}"
 runs="${2:-52}"
-dir="${BENCH_DIR:-/tmp/lsqm-bench-${archs}x${runs}}"
+# "-causes": histories generated before gen-history.py wrote causes (issue 12) are not reused.
+dir="${BENCH_DIR:-/tmp/lsqm-bench-${archs}x${runs}-causes}"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }

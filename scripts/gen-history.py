@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic lsqm artifact repository: N architectures x R runs of validation results.
 
-Used by scripts/bench-report.sh (5,000 x 52) and handy for looking at the dashboard by hand. The data follow
+Used by scripts/bench-report.sh (5,000 x 52; every non-passing verdict with a cause, and not-run architectures) and handy for looking at the dashboard by hand. The data follow
 the documented JSON of architectures/index.json and runs/<run_id>/results.json; a schema drift shows up as a
 decode error in 'lsqm report', never as silently wrong figures.
 """
@@ -43,6 +43,35 @@ def main():
         py = "".join(f"FAILED test_app.py::test_{name.replace('-', '_')}_{k} - botocore.exceptions.ClientError: An error occurred (InternalError) req {rng.getrandbits(32):08x}\n" for k in range(8))
         emu = "".join(f"2026-01-01T00:00:{k:02d} ERROR --- [asgi_gw_{k}] l.aws.handlers : exception while processing {name} {rng.getrandbits(32):08x}\n" for k in range(6))
         return tf, py, emu
+    # Causes (issue 12) come from their own generator so the verdicts stay those of earlier benchmark figures.
+    crng = random.Random(11)
+    operations = [(svc, op, code) for svc, ops in [
+        ("apigateway", ["PutRestApi", "CreateDeployment", "UpdateStage"]), ("lambda", ["CreateFunction", "PutFunctionConcurrency"]),
+        ("stepfunctions", ["ValidateStateMachineDefinition", "CreateStateMachine"]), ("events", ["PutRule", "PutTargets"]),
+        ("dynamodb", ["UpdateTimeToLive", "CreateTable"]), ("sns", ["Publish", "SetSubscriptionAttributes"]),
+        ("sqs", ["ReceiveMessage"]), ("kinesis", ["PutRecords"]), ("ecs", ["CreateService", "RegisterTaskDefinition"]),
+        ("rds", ["CreateDBCluster"]), ("cognito-idp", ["CreateUserPoolClient"]), ("logs", ["PutSubscriptionFilter"]),
+    ] for op in ops for code in ["NotImplemented", "InternalError"]]
+    weights = [1.0 / (k + 1) for k in range(len(operations))]  # a long tail, as real gaps have
+
+    def cause(status, step, svc):
+        if status == "ERROR":
+            return {"class": "environment", "step": "emulator_start", "message": "the emulator did not become healthy"}
+        roll = crng.random()
+        if roll < 0.55:
+            service, op, code = crng.choices(operations, weights)[0]
+            return {"class": "emulator", "service": service, "operation": op, "step": step, "code": code,
+                    "message": f"operation error {service}: {op}, StatusCode: 501, api error {code}"}
+        if roll < 0.70:
+            return {"class": "architecture", "step": step, "message": "variable bucket_name has no default and no value"}
+        if roll < 0.85:
+            return {"class": "test", "step": "tests", "service": svc[0], "message": "asserts a resource the Terraform never created"}
+        if roll < 0.95:
+            return {"class": "environment", "step": "init", "code": "provider", "message": "provider registry.terraform.io/hashicorp/aws not installed"}
+        return {"class": "lsqm", "step": "init", "message": "the normalizer wrote an invalid reference"}
+
+    not_run = [{"arch": hashlib.sha256(f"not-run-{k}".encode()).hexdigest(), "name": f"not-run-{k}-appsync",
+                "reason": "the emulator does not offer appsync"} for k in range(max(1, n_arch // 50))]
     for r in range(n_runs):
         started = start + timedelta(days=7 * r)
         run_id = started.strftime("%Y%m%dT%H%M%SZ") + f"-{r:04x}"
@@ -67,13 +96,16 @@ def main():
                 res["failed_step"] = "apply" if status in ("FAILED", "TIMEOUT") else "tests"
                 res["error"] = f"{status.lower()} at {res['failed_step']}"
                 res["terraform_output"], res["pytest_output"], res["emulator_log_tail"] = logs(i, name, r)
+                res["cause"] = cause(status, res["failed_step"], svc)
+                if res["cause"]["class"] == "emulator":
+                    res["tests"][0]["cause"] = res["cause"]
             results.append(res)
         d = f"{root}/runs/{run_id}"
         os.makedirs(d, exist_ok=True)
         record = {"run_id": run_id, "started_at": iso(started), "finished_at": iso(started + timedelta(hours=3)),
                   "emulator": {"runtime": "docker", "name": "LocalStack", "version": "4.14.0",
                                "image_digest": "sha256:" + hashlib.sha256(b"image").hexdigest()},
-                  "results": results}
+                  "results": results, "not_run": not_run}
         with open(f"{d}/results.json", "w") as f:
             json.dump(record, f, sort_keys=True)
 

@@ -81,6 +81,12 @@ enum Charts {
                          xLabels: xLabels(points), grid: grid, summary: summary)
     }
 
+    /// The status chart's segments, bottom up: each status, then the verdicts that are not the emulator's fault
+    /// (counted apart from PARTIAL/FAILED/TIMEOUT), so a bar's height is every architecture of the run.
+    static let segmentKeys: [(key: String, label: String)] = statuses.map { ($0.rawValue, $0.rawValue) }
+        + [(notEmulatorKey, "not the emulator's fault")]
+    static let notEmulatorKey = "NOT_EMULATOR"
+
     /// Architectures per status per run, stacked.
     static func statusChart(_ points: [TrendPoint]) -> BarChart? {
         guard !points.isEmpty else { return nil }
@@ -89,13 +95,13 @@ enum Charts {
         let barWidth = min(slot * 0.7, 48)
         let bars = points.enumerated().map { index, point -> Bar in
             var base = top + plotHeight
-            let segments = statuses.compactMap { status -> Segment? in
-                let count = point.counts.count(status)
+            let segments = segmentKeys.compactMap { key, label -> Segment? in
+                let count = point.counts.count(key)
                 guard count > 0 else { return nil }
                 let segmentHeight = plotHeight * Double(count) / maximum
                 base -= segmentHeight
-                return Segment(y: number(base), height: number(segmentHeight), status: status.rawValue,
-                               title: "\(point.runID): \(count) \(status.rawValue)")
+                return Segment(y: number(base), height: number(segmentHeight), status: key,
+                               title: "\(point.runID): \(count) \(label)")
             }
             return Bar(x: number(slotCentre(index, of: points.count) - barWidth / 2), width: number(barWidth), segments: segments)
         }
@@ -104,7 +110,7 @@ enum Charts {
             return GridLine(y: number(y), label: "\(Int((maximum * fraction).rounded()))", labelY: number(y + 4))
         }
         let summary = "Architectures per status over the last \(points.count) runs: " + points.map { point in
-            "\(shortDate(point.startedAt)) " + statuses.map { "\(point.counts.count($0)) \($0.rawValue.lowercased())" }.joined(separator: " ")
+            "\(shortDate(point.startedAt)) " + segmentKeys.map { "\(point.counts.count($0.key)) \($0.label.lowercased())" }.joined(separator: " ")
         }.joined(separator: "; ")
         return BarChart(bars: bars, xLabels: xLabels(points), grid: grid, summary: summary)
     }
@@ -121,6 +127,12 @@ enum Charts {
 }
 
 extension StatusCounts {
+    /// By a status's raw value, or `Charts.notEmulatorKey`.
+    func count(_ key: String) -> Int {
+        if key == Charts.notEmulatorKey { return notEmulator }
+        return ValidationStatus(rawValue: key).map { count($0) } ?? 0
+    }
+
     func count(_ status: ValidationStatus) -> Int {
         switch status {
         case .passed: passed

@@ -3,7 +3,7 @@
 enum ReportAssets {
     static let css = #"""
 :root{--fg:#1b1f24;--muted:#5b6470;--bg:#fff;--panel:#f5f7fa;--line:#d8dee6;--accent:#1d5fbf;
---passed:#1a7f37;--partial:#b7791f;--failed:#cf222e;--timeout:#8250df;--error:#6e7781;--focus:#ffbf47}
+--passed:#1a7f37;--partial:#b7791f;--failed:#cf222e;--timeout:#8250df;--error:#6e7781;--notemu:#afb8c1;--focus:#ffbf47}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
 main,header.top,footer{max-width:1280px;margin:0 auto;padding:0 16px}
@@ -32,7 +32,7 @@ code{font:13px/1.3 ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-al
 .line{fill:none;stroke:var(--accent);stroke-width:2.5}.dot{fill:var(--accent)}
 rect.s-PASSED,.key.s-PASSED{fill:var(--passed);background:var(--passed)}rect.s-PARTIAL,.key.s-PARTIAL{fill:var(--partial);background:var(--partial)}
 rect.s-FAILED,.key.s-FAILED{fill:var(--failed);background:var(--failed)}rect.s-TIMEOUT,.key.s-TIMEOUT{fill:var(--timeout);background:var(--timeout)}
-rect.s-ERROR,.key.s-ERROR{fill:var(--error);background:var(--error)}
+rect.s-ERROR,.key.s-ERROR{fill:var(--error);background:var(--error)}rect.s-NOT_EMULATOR,.key.s-NOT_EMULATOR{fill:var(--notemu);background:var(--notemu)}
 .legend{font-size:12px;margin:4px 0 0}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 8px;border-radius:2px}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;font-size:14px}
@@ -61,6 +61,11 @@ tr.detail td{background:var(--panel)}
 .pager button{padding:4px 10px;border:1px solid #8c959f;background:#fff;border-radius:4px;cursor:pointer}
 .pager button:disabled{opacity:.45;cursor:default}
 details{margin:4px 0}summary{cursor:pointer;font-weight:600}
+.headline{margin:8px 0 0}
+.gaps{padding-left:28px;margin:0}.gaps>li{margin:2px 0}.gaps summary{font-weight:400}.gaps .api{font-size:14px;font-weight:600}
+.links{columns:2 320px;margin:4px 0}.causes{margin:4px 0}.causes li,.links li{margin:2px 0;break-inside:avoid}
+.cause{white-space:nowrap}.cause .c-kind{font-weight:600}.cause-msg{display:block;max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;color:var(--muted);font-size:12px}
+tr.target td{background:#fff8c5}
 footer{margin:24px auto}
 @media (max-width:700px){body{font-size:14px}h1{font-size:1.2rem}.cards{grid-template-columns:repeat(2,1fr)}
 .card .value{font-size:1.3rem}.charts{grid-template-columns:1fr}.filters label{flex:1 1 40%}table{font-size:13px}}
@@ -73,11 +78,19 @@ footer{margin:24px auto}
   'use strict';
   var data = JSON.parse(document.getElementById('lsqm-data').textContent);
   var rows = data.rows, S = data.statuses;
-  var NAME = 0, STATUS = 1, PREV = 2, SVC = 3, SRC = 4, KIND = 5, DUR = 6, ARCH = 7, URL = 8, DETAIL = 9;
+  var NAME = 0, STATUS = 1, PREV = 2, SVC = 3, SRC = 4, KIND = 5, DUR = 6, ARCH = 7, URL = 8, DETAIL = 9, CAUSE = 10;
+  var C = data.causes, EMULATOR = data.classes.indexOf('emulator'), COLS = 8;
   var $ = function (id) { return document.getElementById(id); };
-  var state = { text: '', status: -1, service: -1, kind: -1, source: -1, change: '', sort: 'status', dir: -1, page: 0, size: 50 };
+  var state = { text: '', status: -1, cause: -1, service: -1, kind: -1, source: -1, change: '', sort: 'status', dir: -1, page: 0, size: 50 };
   var PASSED = S.indexOf('PASSED'), ERROR = S.indexOf('ERROR');
   function judgedFailure(s) { return s >= 0 && s !== PASSED && s !== ERROR; }
+  // As StatusCounts.notEmulator: a judged failure whose recorded cause is not the emulator.
+  function notEmulator(r) { return judgedFailure(r[STATUS]) && r[CAUSE] >= 0 && C[r[CAUSE]][0] !== EMULATOR; }
+  function causeMatches(r) {
+    if (state.cause === -2) return notEmulator(r);
+    return r[CAUSE] >= 0 && C[r[CAUSE]][0] === state.cause;
+  }
+  function causeText(r) { var c = C[r[CAUSE]]; return c ? data.classes[c[0]] + ' ' + c[1] + ' ' + c[2] : ''; }
   // The same rules as the comparison, by status only (the table has no app hashes): a quick way to the rows.
   var changes = {
     regressed: function (r) { return r[PREV] === PASSED && judgedFailure(r[STATUS]); },
@@ -108,7 +121,7 @@ footer{margin:24px auto}
     if (!haystack) haystack = new Array(rows.length);
     if (haystack[i] === undefined) {
       var r = rows[i];
-      haystack[i] = (r[NAME] + ' ' + serviceNames(r).join(' ') + ' ' + data.sources[r[SRC]] + ' ' + r[ARCH] + ' ' + r[URL]).toLowerCase();
+      haystack[i] = (r[NAME] + ' ' + serviceNames(r).join(' ') + ' ' + data.sources[r[SRC]] + ' ' + r[ARCH] + ' ' + r[URL] + ' ' + causeText(r)).toLowerCase();
     }
     return haystack[i];
   }
@@ -120,6 +133,7 @@ footer{margin:24px auto}
   var keys = {
     name: function (i) { return lowerNames[i]; },
     status: function (i) { return rows[i][STATUS]; },
+    cause: function (i) { return causeText(rows[i]); },
     previous: function (i) { return rows[i][PREV]; },
     services: function (i) { return serviceNames(rows[i]).join(','); },
     source: function (i) { return data.sources[rows[i][SRC]]; },
@@ -134,6 +148,7 @@ footer{margin:24px auto}
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
       if (state.status >= 0 && r[STATUS] !== state.status) continue;
+      if (state.cause !== -1 && !causeMatches(r)) continue;
       if (state.kind >= 0 && r[KIND] !== state.kind) continue;
       if (state.source >= 0 && r[SRC] !== state.source) continue;
       if (state.service >= 0 && r[SVC].indexOf(state.service) < 0) continue;
@@ -158,10 +173,28 @@ footer{margin:24px auto}
 
   function badge(status) { return status < 0 ? text('span', '—', 'muted') : text('span', S[status], 'badge s-' + S[status]); }
 
+  // Class, service:Operation and code on one line, the message under it (in full on hover and in the details).
+  function causeCell(r) {
+    var td = document.createElement('td'), c = C[r[CAUSE]];
+    if (!c) {
+      if (r[STATUS] !== PASSED) td.appendChild(text('span', 'not recorded', 'muted'));
+      return td;
+    }
+    var line = text('span', null, 'cause');
+    line.appendChild(text('span', data.classes[c[0]], 'c-kind'));
+    if (c[1]) { line.appendChild(text('span', ' ')); line.appendChild(text('code', c[1])); }
+    if (c[2]) line.appendChild(text('span', ' ' + c[2]));
+    td.appendChild(line);
+    var message = text('span', c[3], 'cause-msg');
+    message.title = c[3];
+    td.appendChild(message);
+    return td;
+  }
+
   function detailRow(i) {
     var r = rows[i], tr = document.createElement('tr'), td = document.createElement('td');
     tr.className = 'detail'; tr.id = 'detail-' + i;
-    td.colSpan = 7; td.className = 'detail';
+    td.colSpan = COLS; td.className = 'detail';
     var meta = text('p');
     meta.appendChild(text('span', 'Hash ')); meta.appendChild(text('code', r[ARCH]));
     if (r[URL]) {
@@ -177,11 +210,16 @@ footer{margin:24px auto}
     if (!d) {
       td.appendChild(text('p', 'Passed: every test passed.'));
     } else {
+      var c = C[r[CAUSE]];
+      if (c) {
+        td.appendChild(text('p', 'Cause: ' + [data.classes[c[0]], c[1], c[2]].filter(Boolean).join(' · ') +
+          (c[4] ? ' at ' + c[4] : '') + ' — ' + c[3], 'cause-line'));
+      }
       if (d.st || d.e) td.appendChild(text('p', (d.st ? 'Failed at ' + d.st + '. ' : '') + (d.e || '')));
       if (d.t && d.t.length) {
         td.appendChild(text('h3', 'Tests that did not pass'));
         var ul = text('ul');
-        d.t.forEach(function (t) { ul.appendChild(text('li', t[0] + ' — ' + t[1] + (t[2] ? ': ' + t[2] : ''))); });
+        d.t.forEach(function (t) { ul.appendChild(text('li', t[0] + ' — ' + t[1] + (t[3] ? ' [' + t[3] + ']' : '') + (t[2] ? ': ' + t[2] : ''))); });
         td.appendChild(ul);
       }
       [['tf', 'Terraform output (tail)'], ['py', 'pytest output (tail)'], ['em', 'Emulator log (tail)']].forEach(function (p) {
@@ -217,6 +255,7 @@ footer{margin:24px auto}
       b.setAttribute('data-index', String(i));
       first.appendChild(b); tr.appendChild(first);
       var st = document.createElement('td'); st.appendChild(badge(r[STATUS])); tr.appendChild(st);
+      tr.appendChild(causeCell(r));
       var pv = document.createElement('td'); pv.appendChild(badge(r[PREV])); tr.appendChild(pv);
       tr.appendChild(text('td', serviceNames(r).join(', ')));
       tr.appendChild(text('td', data.sources[r[SRC]]));
@@ -225,7 +264,7 @@ footer{margin:24px auto}
       frag.appendChild(tr);
       if (open[i]) frag.appendChild(detailRow(i));
     }
-    if (end === start) { var none = document.createElement('tr'); none.appendChild(text('td', 'No architecture matches.')); none.firstChild.colSpan = 7; frag.appendChild(none); }
+    if (end === start) { var none = document.createElement('tr'); none.appendChild(text('td', 'No architecture matches.')); none.firstChild.colSpan = COLS; frag.appendChild(none); }
     body.textContent = '';
     body.appendChild(frag);
     var pages = Math.max(1, Math.ceil(view.length / state.size));
@@ -240,13 +279,15 @@ footer{margin:24px auto}
   }
 
   fillSelect($('f-status'), S);
+  fillSelect($('f-cause'), data.classes);
   fillSelect($('f-service'), data.services);
   fillSelect($('f-kind'), data.kinds);
   fillSelect($('f-source'), data.sources);
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
   $('f-text').addEventListener('input', function (e) { state.text = e.target.value; state.page = 0; rebuild(); });
   $('f-change').addEventListener('change', function (e) { state.change = e.target.value; state.page = 0; rebuild(); });
-  [['f-status', 'status'], ['f-service', 'service'], ['f-kind', 'kind'], ['f-source', 'source']].forEach(function (f) {
+  var selects = [['f-status', 'status'], ['f-cause', 'cause'], ['f-service', 'service'], ['f-kind', 'kind'], ['f-source', 'source']];
+  selects.forEach(function (f) {
     $(f[0]).addEventListener('change', function (e) { state[f[1]] = e.target.value === '' ? -1 : Number(e.target.value); state.page = 0; rebuild(); });
   });
   $('arch-table').querySelector('thead').addEventListener('click', function (e) {
@@ -275,7 +316,28 @@ footer{margin:24px auto}
       $('f-service').focus();
     });
   });
+  // `#arch-<hash>` links (API gaps, causes) open that architecture: only its row, expanded and scrolled to.
+  function reveal() {
+    var m = /^#arch-([0-9a-f]+)$/.exec(location.hash), i = -1;
+    if (!m) return;
+    for (var k = 0; k < rows.length; k++) if (rows[k][ARCH] === m[1]) { i = k; break; }
+    if (i < 0) return;
+    selects.forEach(function (f) { $(f[0]).value = ''; state[f[1]] = -1; });
+    $('f-change').value = ''; state.change = '';
+    $('f-text').value = m[1]; state.text = m[1]; state.page = 0;
+    open[i] = true;
+    rebuild();
+    var tr = document.querySelector('#arch-rows tr[data-row="' + i + '"]');
+    if (tr) { tr.className = 'target'; tr.scrollIntoView(); tr.querySelector('button.expander').focus(); }
+  }
+  window.addEventListener('hashchange', reveal);
+  // A second click on the same link changes no hash: open the row again anyway.
+  document.addEventListener('click', function (e) {
+    var a = e.target.closest ? e.target.closest('a[href^="#arch-"]') : null;
+    if (a && a.getAttribute('href') === location.hash) reveal();
+  });
   rebuild();
+  reveal();
   document.documentElement.setAttribute('data-render-ms', String(Math.round(performance.now())));
   document.documentElement.setAttribute('data-ready', 'true');
 })();

@@ -7,7 +7,8 @@ import LSQMCore
 ///
 /// Shape: repeated strings (statuses, services, sources, kinds) are listed once and rows refer to them by index;
 /// a row is an array `[name, status, previous status or -1, [service…], source, kind, duration ms, arch hash,
-/// source URL, detail index or -1]`. Failure details (most of the bytes: log tails) go in a second block that the
+/// source URL, detail index or -1, cause index or -1]`. Causes are listed once too (many architectures fail the
+/// same way): `[class index, service:Operation, code, message, step]`, empty strings for unknown parts. Failure details (most of the bytes: log tails) go in a second block that the
 /// page parses only when someone first expands a row, so they cost nothing at load time.
 struct TableData: Encodable {
     var run: String
@@ -15,6 +16,9 @@ struct TableData: Encodable {
     var services: [String]
     var sources: [String]
     var kinds: [String]
+    /// `FailureCause.Class` raw values, in order.
+    var classes: [String]
+    var causes: [Cause]
     var rows: [Row]
     /// Where the full per-architecture logs are, relative to the report (`<base><arch>.log`).
     var logBase: String?
@@ -30,20 +34,41 @@ struct TableData: Encodable {
         var arch: String
         var url: String
         var detail: Int
+        var cause: Int
 
         func encode(to encoder: any Encoder) throws {
             var row = encoder.unkeyedContainer()
             try row.encode(name); try row.encode(status); try row.encode(previous); try row.encode(services)
             try row.encode(source); try row.encode(kind); try row.encode(durationMs); try row.encode(arch)
-            try row.encode(url); try row.encode(detail)
+            try row.encode(url); try row.encode(detail); try row.encode(cause)
         }
     }
 
-    /// Why a non-PASSED architecture failed: the deciding step, the error, failed tests and log tails.
+    struct Cause: Encodable, Hashable {
+        var kind: Int
+        var api: String
+        var code: String
+        var message: String
+        var step: String
+
+        init(_ cause: FailureCause) {
+            kind = FailureCause.Class.allCases.firstIndex(of: cause.kind) ?? 0
+            api = cause.apiName ?? ""; code = cause.code ?? ""; message = cause.message; step = cause.step ?? ""
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var entry = encoder.unkeyedContainer()
+            try entry.encode(kind); try entry.encode(api); try entry.encode(code); try entry.encode(message); try entry.encode(step)
+        }
+    }
+
+    /// Why a non-PASSED architecture failed: the deciding step, the error, failed tests (with their causes) and
+    /// log tails. The result's own cause is the row's.
     struct Detail: Encodable {
         var step: String?
         var error: String?
-        /// `[name, outcome, message]` of tests that did not pass.
+        /// `[name, outcome, message, cause]` of tests that did not pass; the cause as `class service:Operation code`,
+        /// empty when none was recorded.
         var tests: [[String]]
         var terraform: String?
         var pytest: String?
@@ -61,7 +86,7 @@ struct TableData: Encodable {
     /// Encoded in their own script block (see the type comment).
     var details: [Detail] = []
 
-    enum CodingKeys: String, CodingKey { case run, statuses, services, sources, kinds, rows, logBase }
+    enum CodingKeys: String, CodingKey { case run, statuses, services, sources, kinds, classes, causes, rows, logBase }
 
     init(current: RunRecord, previous: RunRecord?, sourceOf: (ValidationResult) -> String, logBase: String?) {
         let statusOrder = ValidationStatus.allCases
@@ -69,7 +94,7 @@ struct TableData: Encodable {
         let kindOrder = ArchitectureKind.allCases
         let kindIndex = Dictionary(uniqueKeysWithValues: kindOrder.enumerated().map { ($1, $0) })
         let previousStatus = Dictionary(previous?.results.map { ($0.arch, $0.status) } ?? [], uniquingKeysWith: max)
-        var services = Interner(), sources = Interner()
+        var services = Interner<String>(), sources = Interner<String>(), causes = Interner<Cause>()
         var rows: [Row] = [], details: [Detail] = []
         rows.reserveCapacity(current.results.count)
         for result in current.results {
@@ -82,13 +107,16 @@ struct TableData: Encodable {
                             previous: previousStatus[result.arch].flatMap { statusIndex[$0] } ?? -1,
                             services: result.services.map { services.index($0) }, source: sources.index(sourceOf(result)),
                             kind: kindIndex[result.kind] ?? 0, durationMs: result.durationMs, arch: result.arch,
-                            url: ReportText.safeURL(result.sourceURL) ?? "", detail: detail))
+                            url: ReportText.safeURL(result.sourceURL) ?? "", detail: detail,
+                            cause: result.status == .passed ? -1 : result.cause.map { causes.index(Cause($0)) } ?? -1))
         }
         self.run = current.runID
         self.statuses = statusOrder.map(\.rawValue)
         self.services = services.values
         self.sources = sources.values
         self.kinds = kindOrder.map(\.rawValue)
+        self.classes = FailureCause.Class.allCases.map(\.rawValue)
+        self.causes = causes.values
         self.rows = rows
         self.details = details
         self.logBase = logBase
@@ -99,7 +127,8 @@ extension TableData.Detail {
     init(_ result: ValidationResult) {
         self.init(step: result.failedStep, error: result.error.map { ReportText.head($0, TableData.messageLimit) },
                   tests: result.tests.filter { $0.outcome != .passed && $0.outcome != .skipped }.map {
-                      [$0.name, $0.outcome.rawValue, ReportText.head($0.message ?? "", TableData.messageLimit)]
+                      [$0.name, $0.outcome.rawValue, ReportText.head($0.message ?? "", TableData.messageLimit),
+                       $0.cause.map { [$0.kind.rawValue, $0.apiName, $0.code].compactMap { $0 }.joined(separator: " ") } ?? ""]
                   },
                   terraform: result.terraformOutput.map { ReportText.tail($0, TableData.logTail) },
                   pytest: result.pytestOutput.map { ReportText.tail($0, TableData.logTail) },
@@ -108,12 +137,12 @@ extension TableData.Detail {
     }
 }
 
-/// Assigns each distinct string a small index, in first-seen order.
-struct Interner {
-    private(set) var values: [String] = []
-    private var indices: [String: Int] = [:]
+/// Assigns each distinct value a small index, in first-seen order.
+struct Interner<Value: Hashable> {
+    private(set) var values: [Value] = []
+    private var indices: [Value: Int] = [:]
 
-    mutating func index(_ value: String) -> Int {
+    mutating func index(_ value: Value) -> Int {
         if let known = indices[value] { return known }
         indices[value] = values.count
         values.append(value)

@@ -29,6 +29,8 @@ public struct ReportOutput: Sendable {
     public var confirmedRegressions: Int
     /// False when the run had no comparison.json and the banner shows unconfirmed candidates instead.
     public var compared: Bool
+    /// The figures, API gaps and causes the dashboard shows (what `lsqm report --json` prints).
+    public var summary: ReportSummary
 }
 
 /// The report stage: computes trends over the kept runs, writes them, and renders the dashboard.
@@ -44,18 +46,28 @@ public enum ReportStage {
             try input.store.saveTrends(trends)
         }
         let stored = try input.store.loadComparison(history.current.runID)
-        let html = try render(history: history, trends: trends, comparison: stored, input: input, logger: logger)
+        let diagnosis = RunDiagnosis(history.current)
+        let html = try render(history: history, trends: trends, comparison: stored, diagnosis: diagnosis, input: input, logger: logger)
         let output = input.output ?? defaultOutput(input.store)
         let data = Data(html.utf8)
         try AtomicFile.write(data, to: output)
         logger.info("report", "written", output.path, fields: ["bytes": .number(Double(data.count)), "run": .string(history.current.runID)])
         return ReportOutput(path: output, runID: history.current.runID, bytes: data.count, trends: trends,
-                            confirmedRegressions: stored?.regressions.count ?? 0, compared: stored != nil)
+                            confirmedRegressions: stored?.regressions.count ?? 0, compared: stored != nil,
+                            summary: ReportSummary(run: history.current, previousRunID: history.previous?.runID, diagnosis: diagnosis,
+                                                   report: output))
     }
 
-    static func render(history: RunHistory, trends: TrendSet, comparison stored: RunComparison?, input: ReportInput,
-                       logger: Logger) throws -> String {
+    /// The summary alone, read-only (no HTML, no trends, no tally cache written): for `lsqm report --json --dry-run`.
+    public static func summary(store: ArtifactStore, runID: String?) throws -> ReportSummary {
+        let history = try RunHistory.load(store, runID: runID, tallies: false)
+        return ReportSummary(run: history.current, previousRunID: history.previous?.runID)
+    }
+
+    static func render(history: RunHistory, trends: TrendSet, comparison stored: RunComparison?, diagnosis: RunDiagnosis,
+                       input: ReportInput, logger: Logger) throws -> String {
         let current = history.current
+        let counts = current.counts
         let comparison = stored ?? RunComparison.unconfirmed(ComparisonRules.diff(previous: history.previous, current: current),
                                                              comparedAt: input.generatedAt)
         let chartPoints = Array(trends.overall.points.suffix(ReportView.chartRuns))
@@ -96,7 +108,7 @@ public enum ReportStage {
                 ReportView.Emulator(name: $0.name, runtime: $0.runtime, version: $0.version ?? "version not recorded",
                                     digest: $0.imageDigest ?? "not recorded")
             },
-            cards: ReportView.cards(current: current.counts, previous: history.previous?.counts),
+            cards: ReportView.cards(current: counts, previous: history.previous?.counts),
             regressions: Array(regressions.prefix(ReportView.bannerLimit)), regressionCount: regressions.count,
             hasRegressions: !regressions.isEmpty, regressionsMore: max(0, regressions.count - ReportView.bannerLimit),
             hasRegressionsMore: regressions.count > ReportView.bannerLimit,
@@ -120,6 +132,11 @@ public enum ReportStage {
                                       comparison.excluded.map(\.change)),
             ],
             flaky: flaky, hasFlaky: !flaky.isEmpty,
+            notEmulatorCount: counts.notEmulator,
+            gaps: ReportView.gapViews(diagnosis.gaps), hasGaps: !diagnosis.gaps.isEmpty,
+            gapsUnattributed: diagnosis.unattributed, hasGapsUnattributed: diagnosis.unattributed > 0,
+            causeGroups: ReportView.causeGroupViews(diagnosis.notEmulator),
+            notRun: ReportView.notRunItems(diagnosis.notRun),
             totalRows: table.rows.count,
             version: input.version,
             css: ReportAssets.css,

@@ -68,6 +68,26 @@ enum ReportTemplate {
     <li class="card card-{{key}}"><span class="label">{{label}}</span><span class="value">{{value}}</span><span class="delta {{trend}}" title="change since the previous run">{{delta}}</span></li>
     {{/cards}}
   </ul>
+  <p id="not-emulator-headline" class="headline">Not the emulator's fault: <strong>{{notEmulatorCount}}</strong>
+    <span class="muted">(left out of every pass rate; <a href="#not-emulator">their causes</a>)</span>{{#notRun}}{{#any}} ·
+    Not run: <strong>{{count}}</strong> <span class="muted">(<a href="#not-run">why</a>; counted nowhere)</span>{{/any}}{{/notRun}}</p>
+</section>
+
+<section id="api-gaps" aria-labelledby="gaps-title">
+  <h2 id="gaps-title">API gaps <span class="muted">(the emulator's failing operations, by architectures blocked)</span></h2>
+  {{#hasGaps}}
+  <ol class="gaps" id="gap-list">
+    {{#gaps}}
+    <li id="gap-{{rank}}"><details><summary><code class="api">{{api}}</code>{{#codes}} <span class="codes">({{codes}})</span>{{/codes}} — <strong class="gap-count">{{count}}</strong> {{countLabel}}</summary>
+      {{#message}}<p class="muted">e.g. {{message}}</p>{{/message}}
+      {{#links}}<ul class="links">{{#items}}<li><a href="#arch-{{arch}}">{{name}}</a> <span class="badge s-{{status}}">{{status}}</span></li>{{/items}}</ul>
+      {{#hasMore}}<p class="muted">and {{more}} more: <code>lsqm report --json</code> lists them all.</p>{{/hasMore}}{{/links}}
+    </details></li>
+    {{/gaps}}
+  </ol>
+  {{/hasGaps}}
+  {{^hasGaps}}<p id="gaps-none">No failing operation of the emulator is named in this run.</p>{{/hasGaps}}
+  {{#hasGapsUnattributed}}<p class="muted" id="gaps-unattributed">{{gapsUnattributed}} of the emulator's failing verdicts name no operation (recorded before causes, or the answer named none): they are in no gap.</p>{{/hasGapsUnattributed}}
 </section>
 
 <section aria-labelledby="trends-title">
@@ -92,7 +112,7 @@ enum ReportTemplate {
         {{#bars}}<g>{{#segments}}<rect class="s-{{status}}" x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}"><title>{{title}}</title></rect>{{/segments}}</g>{{/bars}}
         {{#xLabels}}<text class="axis" x="{{x}}" y="{{y}}" text-anchor="middle">{{text}}</text>{{/xLabels}}
       </svg>
-      <p class="legend"><span class="key s-PASSED"></span>passed <span class="key s-PARTIAL"></span>partial <span class="key s-FAILED"></span>failed <span class="key s-TIMEOUT"></span>timeout <span class="key s-ERROR"></span>error</p>
+      <p class="legend"><span class="key s-PASSED"></span>passed <span class="key s-PARTIAL"></span>partial <span class="key s-FAILED"></span>failed <span class="key s-TIMEOUT"></span>timeout <span class="key s-ERROR"></span>error <span class="key s-NOT_EMULATOR"></span>not the emulator's fault</p>
     </figure>
     {{/statusChart}}
   </div>
@@ -103,21 +123,50 @@ enum ReportTemplate {
   {{#hasDeclining}}<p class="banner warn" id="declining">Declining (pass rate ≥ 10 points below the mean of the previous 4 runs): {{#decliningServices}}<strong>{{.}}</strong> {{/decliningServices}}</p>{{/hasDeclining}}
   <div class="scroll">
   <table class="matrix" id="matrix">
-    <thead><tr><th scope="col">Service</th><th scope="col" class="num">Archs</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Partial</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Timeout</th><th scope="col" class="num">Error</th><th scope="col" class="num">Pass rate</th><th scope="col">Trend</th></tr></thead>
+    <thead><tr><th scope="col">Service</th><th scope="col" class="num">Archs</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Partial</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Timeout</th><th scope="col" class="num">Error</th><th scope="col" class="num" title="Not the emulator's fault: left out of the pass rate">Not emulator</th><th scope="col" class="num">Pass rate</th><th scope="col">Trend</th></tr></thead>
     <tbody>
     {{#matrix}}
     <tr{{#declining}} class="declining"{{/declining}}>
       <th scope="row"><button type="button" class="link" data-service="{{service}}" title="Show its architectures in the table">{{service}}</button>{{#declining}} <span class="tag" title="baseline {{baseline}}">declining</span>{{/declining}}</th>
-      <td class="num">{{total}}</td><td class="num">{{passed}}</td><td class="num">{{partial}}</td><td class="num">{{failed}}</td><td class="num">{{timeout}}</td><td class="num">{{error}}</td>
+      <td class="num">{{total}}</td><td class="num">{{passed}}</td><td class="num">{{partial}}</td><td class="num">{{failed}}</td><td class="num">{{timeout}}</td><td class="num">{{error}}</td><td class="num">{{notEmulator}}</td>
       <td class="num">{{passRate}}</td>
       <td>{{#spark}}<svg class="spark" viewBox="0 0 100 24" role="img" aria-label="{{label}}"><polyline points="{{points}}"/><circle cx="{{lastX}}" cy="{{lastY}}" r="2.5"/></svg>{{/spark}}</td>
     </tr>
     {{/matrix}}
-    {{^matrix}}<tr><td colspan="9">No services in this run.</td></tr>{{/matrix}}
+    {{^matrix}}<tr><td colspan="10">No services in this run.</td></tr>{{/matrix}}
     </tbody>
   </table>
   </div>
 </section>
+
+<section id="not-emulator" aria-labelledby="not-emulator-title">
+  <h2 id="not-emulator-title">Not the emulator's fault <span class="muted">({{notEmulatorCount}})</span></h2>
+  <p class="muted">Partial, failed or timed-out verdicts whose cause lies elsewhere: left out of the pass rates, the service matrix's rates and regressions.</p>
+  {{#causeGroups}}
+  <details id="cause-{{kind}}" class="cause-group">
+    {{#listing}}
+    <summary>{{title}}: {{count}}</summary>
+    <ul class="causes">
+      {{#items}}<li>{{#link}}<a href="#arch-{{arch}}">{{name}}</a> <span class="badge s-{{status}}">{{status}}</span>{{/link}}{{#step}} at {{step}}{{/step}}{{#api}} <code>{{api}}</code>{{/api}}{{#code}} <code>{{code}}</code>{{/code}}: {{message}}</li>{{/items}}
+    </ul>
+    {{#hasMore}}<p class="muted">and {{more}} more: <code>lsqm report --json</code> lists them all; the table's Cause filter shows them.</p>{{/hasMore}}
+    {{/listing}}
+  </details>
+  {{/causeGroups}}
+  {{^causeGroups}}<p id="not-emulator-none">None: every non-passing verdict is the emulator's.</p>{{/causeGroups}}
+</section>
+
+{{#notRun}}{{#any}}
+<section id="not-run" aria-labelledby="not-run-title">
+  <h2 id="not-run-title">Not run <span class="muted">({{count}})</span></h2>
+  <p class="muted">Selected but not validated against this emulator: not verdicts, counted nowhere.</p>
+  <div class="scroll"><table id="not-run-table">
+    <thead><tr><th scope="col">Architecture</th><th scope="col">Hash</th><th scope="col">Reason</th></tr></thead>
+    <tbody>{{#items}}<tr><td>{{name}}</td><td><code title="{{arch}}">{{archShort}}</code></td><td>{{reason}}</td></tr>{{/items}}</tbody>
+  </table></div>
+  {{#hasMore}}<p class="muted">and {{more}} more: <code>lsqm report --json</code> lists them all.</p>{{/hasMore}}
+</section>
+{{/any}}{{/notRun}}
 
 <section aria-labelledby="changes-title">
   <h2 id="changes-title">Changes since the previous run</h2>
@@ -147,8 +196,9 @@ enum ReportTemplate {
 <section id="architectures" aria-labelledby="architectures-title">
   <h2 id="architectures-title">Architectures <span class="muted">({{totalRows}})</span></h2>
   <form class="filters" id="filters" role="search" aria-label="Filter architectures">
-    <label>Search <input type="search" id="f-text" placeholder="name, service, source, hash" autocomplete="off"></label>
+    <label>Search <input type="search" id="f-text" placeholder="name, service, source, hash, cause" autocomplete="off"></label>
     <label>Status <select id="f-status"><option value="">any</option></select></label>
+    <label>Cause <select id="f-cause"><option value="">any</option><option value="-2">not the emulator's fault</option></select></label>
     <label>Service <select id="f-service"><option value="">any</option></select></label>
     <label>Kind <select id="f-kind"><option value="">any</option></select></label>
     <label>Source <select id="f-source"><option value="">any</option></select></label>
@@ -160,13 +210,14 @@ enum ReportTemplate {
     <thead><tr>
       <th scope="col" data-col="name" aria-sort="none"><button type="button" data-sort="name">Architecture</button></th>
       <th scope="col" data-col="status" aria-sort="descending"><button type="button" data-sort="status">Status</button></th>
+      <th scope="col" data-col="cause" aria-sort="none"><button type="button" data-sort="cause">Cause</button></th>
       <th scope="col" data-col="previous" aria-sort="none"><button type="button" data-sort="previous">Previous</button></th>
       <th scope="col" data-col="services" aria-sort="none"><button type="button" data-sort="services">Services</button></th>
       <th scope="col" data-col="source" aria-sort="none"><button type="button" data-sort="source">Source</button></th>
       <th scope="col" data-col="kind" aria-sort="none"><button type="button" data-sort="kind">Kind</button></th>
       <th scope="col" data-col="duration" aria-sort="none" class="num"><button type="button" data-sort="duration">Duration</button></th>
     </tr></thead>
-    <tbody id="arch-rows"><tr><td colspan="7">The table needs JavaScript.</td></tr></tbody>
+    <tbody id="arch-rows"><tr><td colspan="8">The table needs JavaScript.</td></tr></tbody>
   </table>
   </div>
   <nav class="pager" aria-label="Table pages">

@@ -27,12 +27,38 @@ struct ReportView {
         var failed: Int
         var timeout: Int
         var error: Int
+        var notEmulator: Int
         var passRate: String
         var spark: Charts.Sparkline?
         var declining: Bool
         var baseline: String
     }
     struct Flaky { var name: String; var archShort: String; var times: Int; var lastRun: String; var reruns: String }
+    /// A link to an architecture's row in the table (`#arch-<hash>`, which the page script opens).
+    struct ArchLink { var arch: String; var archShort: String; var name: String; var status: String }
+    /// A list cut to `listLimit` entries for the markup (`lsqm report --json` has them all), with what was left out.
+    struct Listing<Item> {
+        var items: [Item]
+        var count: Int
+        var any: Bool
+        var more: Int
+        var hasMore: Bool
+
+        init<C: Collection>(_ all: C, limit: Int = ReportView.listLimit) where C.Element == Item {
+            items = Array(all.prefix(limit)); count = all.count; any = !all.isEmpty
+            more = max(0, all.count - limit); hasMore = all.count > limit
+        }
+    }
+    struct Gap { var rank: Int; var api: String; var codes: String?; var count: Int; var countLabel: String; var message: String?; var links: Listing<ArchLink> }
+    struct CauseItem {
+        var link: ArchLink
+        var step: String?
+        var api: String?
+        var code: String?
+        var message: String
+    }
+    struct CauseGroup { var kind: String; var title: String; var listing: Listing<CauseItem> }
+    struct NotRunItem { var arch: String; var archShort: String; var name: String; var reason: String }
 
     var title: String
     var runID: String
@@ -63,6 +89,13 @@ struct ReportView {
     var changes: [ChangeList]
     var flaky: [Flaky]
     var hasFlaky: Bool
+    var notEmulatorCount: Int
+    var gaps: [Gap]
+    var hasGaps: Bool
+    var gapsUnattributed: Int
+    var hasGapsUnattributed: Bool
+    var causeGroups: [CauseGroup]
+    var notRun: Listing<NotRunItem>
     var totalRows: Int
     var version: String
     var css: String
@@ -104,6 +137,8 @@ extension ReportView {
             rateCard.delta = "n/a"
         }
         cards.append(rateCard)
+        // Up is bad: more verdicts that say nothing about the emulator.
+        cards.append(card("not-emulator", "Not the emulator's fault", current.notEmulator, previous?.notEmulator, upIsGood: false))
         return cards
     }
 
@@ -126,10 +161,46 @@ extension ReportView {
             let rateByRun = Dictionary(trend.points.map { ($0.runID, $0.passRate) }, uniquingKeysWith: { $1 })
             let c = latest.counts
             return MatrixRow(service: trend.service, total: c.total, passed: c.passed, partial: c.partial, failed: c.failed,
-                             timeout: c.timeout, error: c.error, passRate: latest.passRate.map(Charts.percent) ?? "n/a",
+                             timeout: c.timeout, error: c.error, notEmulator: c.notEmulator, passRate: latest.passRate.map(Charts.percent) ?? "n/a",
                              spark: Charts.sparkline(chartRunIDs.map { rateByRun[$0] ?? nil }), declining: trend.declining,
                              baseline: trend.baselinePassRate.map(Charts.percent) ?? "")
         }
+    }
+
+    static func link(arch: String, name: String, status: ValidationStatus) -> ArchLink {
+        ArchLink(arch: arch, archShort: ReportText.short(arch), name: name, status: status.rawValue)
+    }
+
+    /// The API gap ranking: every gap, each listing at most `listLimit` architectures in the markup.
+    static func gapViews(_ gaps: [RunDiagnosis.Gap]) -> [Gap] {
+        gaps.enumerated().map { (index: Int, gap: RunDiagnosis.Gap) -> Gap in
+            Gap(rank: index + 1, api: gap.api, codes: gap.codes.isEmpty ? nil : gap.codes.joined(separator: ", "), count: gap.count,
+                countLabel: gap.count == 1 ? "architecture" : "architectures", message: gap.message.isEmpty ? nil : gap.message,
+                links: Listing(gap.architectures.lazy.map { link(arch: $0.arch, name: $0.name, status: $0.status) }))
+        }
+    }
+
+    /// The verdicts that are not the emulator's fault, one group per cause class that has any.
+    static func causeGroupViews(_ verdicts: [RunDiagnosis.NotEmulator]) -> [CauseGroup] {
+        let titles: [FailureCause.Class: String] = [
+            .architecture: "The architecture (needs a value or resource only its author can supply)",
+            .test: "The generated test (asserts what the Terraform never asked for, or is broken)",
+            .environment: "The environment (providers, Docker, network, disk)",
+            .lsqm: "lsqm itself (a normalizer or lsqm bug)",
+        ]
+        return FailureCause.Class.allCases.compactMap { kind -> CauseGroup? in
+            let members = verdicts.filter { $0.cause.kind == kind }
+            guard !members.isEmpty else { return nil }
+            let items = members.lazy.map {
+                CauseItem(link: link(arch: $0.arch, name: $0.name, status: $0.status), step: $0.cause.step, api: $0.cause.apiName,
+                          code: $0.cause.code, message: $0.cause.message)
+            }
+            return CauseGroup(kind: kind.rawValue, title: titles[kind] ?? kind.rawValue, listing: Listing(items))
+        }
+    }
+
+    static func notRunItems(_ entries: [NotRun]) -> Listing<NotRunItem> {
+        Listing(entries.lazy.map { NotRunItem(arch: $0.arch, archShort: ReportText.short($0.arch), name: $0.name, reason: $0.reason) })
     }
 
     /// Architectures that were flaky (passed on a confirming re-run) in any of the given comparisons, most often first.

@@ -80,6 +80,28 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(overflow, 0)
         try browser.screenshot().write(to: Self.screenshotDirectory.appendingPathComponent("report-narrow.png"))
 
+        // The API gap list links to each blocked architecture: the link opens just that row, expanded, with its cause.
+        let gaps = try XCTUnwrap(try browser.evaluate("Array.from(document.querySelectorAll('#gap-list > li > details > summary')).map(s => s.textContent)") as? [String])
+        XCTAssertEqual(gaps, ["s3:PutBucketPolicy (MalformedPolicy) — 1 architecture", "s3:PutObject (InternalError) — 1 architecture"])
+        _ = try browser.evaluate("""
+            new Promise(done => {
+              window.addEventListener('hashchange', () => setTimeout(done, 0), { once: true });
+              const details = document.querySelector('#gap-1 details'); details.open = true;
+              details.querySelector('a').click();
+            })
+            """)
+        XCTAssertEqual(try browser.evaluate(names) as? [String], ["steady-24"])
+        XCTAssertEqual(try browser.evaluate("document.querySelectorAll('#arch-rows tr.target').length") as? Int, 1)
+        let cause = try browser.evaluate("document.querySelector('#arch-rows tr.detail .cause-line').textContent") as? String
+        XCTAssertEqual(cause, "Cause: emulator · s3:PutBucketPolicy · MalformedPolicy at apply — policy rejected")
+        XCTAssertEqual(try browser.evaluate("document.activeElement.textContent") as? String, "steady-24", "focus moves to the row")
+
+        // The cause filter: "not the emulator's fault" leaves the verdict the test caused.
+        _ = try browser.evaluate("(\(pick))('f-text', ''); document.getElementById('f-text').dispatchEvent(new Event('input'))")
+        _ = try browser.evaluate("(\(pick))('f-cause', '-2')")
+        XCTAssertEqual(try browser.evaluate(names) as? [String], ["steady-25"])
+        XCTAssertEqual(try browser.evaluate("document.querySelector('#arch-rows tr[data-row] td:nth-child(3) .c-kind').textContent") as? String, "test")
+
         XCTAssertEqual(browser.problems, [], "no console errors, exceptions, CSP violations or dialogs")
         XCTAssertEqual(browser.requestedURLs.filter { $0 != report.path.absoluteString }, [], "nothing but the file itself is requested")
         XCTAssertEqual(browser.requestedURLs, [report.path.absoluteString], "requests are being watched")
