@@ -67,11 +67,13 @@ final class CancellationAndCommandTests: XCTestCase {
                                                 "--arch", String(architecture.id.prefix(8)), "--log-format", "json"],
                                                environment: environment, timeout: .seconds(300))
         XCTAssertEqual(result.exitCode, 0, result.stderr)
-        let printed = try JSONCoding.decode([JSONValue].self, from: Data(result.stdout.utf8))
-        XCTAssertEqual(printed.count, 1)
-        for key in ["arch", "source_url", "status", "durations", "error"] { XCTAssertNotNil(printed[0][key], key) }
+        // JSON Lines: one compact object per architecture.
+        let printed = try result.stdout.split(separator: "\n").map { try JSONCoding.decode(JSONValue.self, from: Data($0.utf8)) }
+        XCTAssertEqual(printed.count, 1, result.stdout)
+        for key in ["arch", "source_url", "status", "durations", "error", "cause"] { XCTAssertNotNil(printed[0][key], key) }
         XCTAssertEqual(printed[0]["arch"]?.stringValue, architecture.id)
         XCTAssertEqual(printed[0]["status"]?.stringValue, "ERROR")
+        XCTAssertEqual(printed[0]["cause"]?["class"]?.stringValue, "environment", "an emulator that never gets healthy is the machine's")
         XCTAssertEqual(fixtures.store.runIDs().count, 1, "runs/<run_id>/results.json is written")
         XCTAssertTrue(result.stderr.contains("\"event\":\"emulator\""), "the log says which emulator: \(result.stderr)")
 
