@@ -33,6 +33,9 @@ final class TranslationContext {
     var mappings: [String: JSONValue] = [:]
     var conditions: [String: JSONValue] = [:]
     var plans: [String: ResourcePlan] = [:]
+    /// The template's resources after SAM expansion, for mappings that wire one resource to its neighbours
+    /// (an API Gateway deployment depends on every method of its API).
+    var resources: [String: JSONValue] = [:]
     var usedData: Set<DataSource> = []
     var imports: [String: String] = [:]
     /// Resources whose type is mapped but whose shape is not (logical id → reason).
