@@ -126,6 +126,46 @@ final class ConditionalResourceTests: XCTestCase {
         XCTAssertEqual(Self.testNames(facts(stage: "prod")), ["test_sns_topic_ProdOnlyTopic_accepts_a_publish"])
     }
 
+    /// The REST API wiring lsqm's normalizer writes (parts read the method's attributes) still marks the MOCK
+    /// method for invocation, and a method whose condition is false is not looked for.
+    func testNormalizedRestApiMethodsAreCheckedOnlyWhenDeployed() {
+        let facts = TerraformFacts.scan(files: [("main.tf", """
+        locals {
+          condition_WithPost = false
+        }
+
+        resource "aws_api_gateway_rest_api" "AppApi" {
+          name = "mock-api"
+        }
+
+        resource "aws_api_gateway_method" "RootMethodGet" {
+          authorization = "NONE"
+          http_method   = "GET"
+          resource_id   = aws_api_gateway_rest_api.AppApi.root_resource_id
+          rest_api_id   = aws_api_gateway_rest_api.AppApi.id
+        }
+
+        resource "aws_api_gateway_integration" "RootMethodGet_integration" {
+          http_method = aws_api_gateway_method.RootMethodGet.http_method
+          resource_id = aws_api_gateway_method.RootMethodGet.resource_id
+          rest_api_id = aws_api_gateway_method.RootMethodGet.rest_api_id
+          type        = "MOCK"
+        }
+
+        resource "aws_api_gateway_method" "RootMethodPost" {
+          count = local.condition_WithPost ? 1 : 0
+
+          authorization = "NONE"
+          http_method   = "POST"
+          resource_id   = aws_api_gateway_rest_api.AppApi.root_resource_id
+          rest_api_id   = aws_api_gateway_rest_api.AppApi.id
+        }
+        """)])
+        let app = RuleGenerator.generate(facts).testApp
+        XCTAssertTrue(app.contains(#"app.rest_api_method(apigateway, api_id, None, "GET", True)"#), app)
+        XCTAssertFalse(app.contains(#""POST""#), app)
+    }
+
     /// The Claude prompt's metadata says what is not deployed and what may not exist.
     func testPromptFactsNameWhatIsNotDeployed() throws {
         let work = try Files.makeTemporaryDirectory(prefix: "lsqm-prompt-facts")
