@@ -423,6 +423,19 @@ enum ApiMappings {
         ])
     }
 
+    /// A stage's per-method throttles are a map keyed by `/path/VERB` in CloudFormation and `throttle { path }`
+    /// blocks in Terraform.
+    static func usagePlan(_ e: ResourceEmitter) {
+        guard let stages = e.properties["ApiStages"]?.arrayValue else { return }
+        e.properties["ApiStages"] = .array(stages.map { stage in
+            guard var object = stage.objectValue, let throttles = object["Throttle"]?.objectValue, stage.intrinsic == nil else { return stage }
+            object["Throttle"] = .array(throttles.keys.sorted().map { path in
+                .object((throttles[path]?.objectValue ?? [:]).merging(["Path": .string(path)]) { given, _ in given })
+            })
+            return .object(object)
+        })
+    }
+
     /// `arn:${partition}:execute-api:${region}:${account}:${api id}/…` → `${api execution_arn}/…`: the API
     /// knows its own ARN, and the permission then follows the API it names.
     static func permission(_ e: ResourceEmitter) {

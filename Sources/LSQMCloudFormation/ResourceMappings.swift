@@ -111,7 +111,8 @@ enum ResourceMappings {
         add("AWS::ApiGateway::Authorizer", TypeMapping(tfType: "aws_api_gateway_authorizer", ref: "id", getAtt: ["AuthorizerId": "id"],
             renames: ["AuthorizerUri": "authorizer_uri", "ProviderARNs": "provider_arns", "AuthorizerResultTtlInSeconds": "authorizer_result_ttl_in_seconds"]))
         add("AWS::ApiGateway::ApiKey", TypeMapping(tfType: "aws_api_gateway_api_key", ref: "id", getAtt: ["APIKeyId": "id"], renames: ["StageKeys": ""]))
-        add("AWS::ApiGateway::UsagePlan", TypeMapping(tfType: "aws_api_gateway_usage_plan", ref: "id", renames: ["UsagePlanName": "name", "Quota": "quota_settings", "Throttle": "throttle_settings"]))
+        add("AWS::ApiGateway::UsagePlan", TypeMapping(tfType: "aws_api_gateway_usage_plan", ref: "id", renames: ["UsagePlanName": "name", "Quota": "quota_settings", "Throttle": "throttle_settings"],
+            custom: ApiMappings.usagePlan))
         add("AWS::ApiGateway::UsagePlanKey", TypeMapping(tfType: "aws_api_gateway_usage_plan_key", ref: "id"))
         add("AWS::ApiGateway::Model", TypeMapping(tfType: "aws_api_gateway_model", ref: "name", custom: { e in if let schema = e.take("Schema") { e.set("schema", json: schema) } }))
         add("AWS::ApiGateway::RequestValidator", TypeMapping(tfType: "aws_api_gateway_request_validator", ref: "id", getAtt: ["RequestValidatorId": "id"]))

@@ -105,6 +105,19 @@ final class ApiGatewayWiringTests: XCTestCase {
                           "sha1(jsonencode([aws_api_gateway_rest_api.ApiGatewayRestApi.body]))")
     }
 
+    /// A usage plan's per-method throttle map becomes `throttle { path }` blocks, not one with a placeholder path.
+    func testUsagePlanMethodThrottlesKeepTheirPaths() throws {
+        let n = try Normalized(corpus: "serverless/aws-samples__serverless-patterns__apigw-s3-lambda-sls-py")
+        XCTAssertContains(n.block(#"resource "aws_api_gateway_usage_plan" "UsagePlan""#), """
+            throttle {
+              burst_limit = 100
+              path        = "/api/{order_object_path+}/PUT"
+              rate_limit  = 50
+            }
+        """)
+        XCTAssertFalse(n.main.contains("path = \"lsqm-placeholder\""), n.main)
+    }
+
     /// Only an `arn:…:execute-api:REGION:ACCOUNT:API…` shape is rewritten; other source ARNs stay as written.
     func testExecutionARNRewriteLeavesOtherARNsAlone() {
         let n = Normalized("""
