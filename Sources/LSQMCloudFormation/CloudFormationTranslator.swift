@@ -113,6 +113,7 @@ struct TemplateTranslation {
     func translate(_ template: JSONValue) -> [HCLBlock] {
         let parameters = template["Parameters"]?.objectValue ?? [:]
         let resources = Self.foldGraphQLSchemas(template["Resources"]?.objectValue ?? [:])
+        context.resources = resources
         context.mappings = template["Mappings"]?.objectValue ?? [:]
         context.conditions = template["Conditions"]?.objectValue ?? [:]
 
@@ -375,7 +376,7 @@ struct TemplateTranslation {
                 body.items.append(.blankLine)
             }
             body.items += emitter.primaryBody().items
-            let dependencies = dependsOn(resource["DependsOn"])
+            let dependencies = Array(Set(dependsOn(resource["DependsOn"]) + emitter.dependsOn)).sorted()
             if !dependencies.isEmpty {
                 body.items.append(.blankLine)
                 body.set("depends_on", .list(dependencies.map { .ref($0) }))
@@ -409,6 +410,9 @@ struct TemplateTranslation {
     private func dependsOn(_ value: JSONValue?) -> [String] {
         var ids: [String] = []
         if let s = value?.stringValue { ids = [s] } else if let list = value?.arrayValue { ids = list.compactMap(\.stringValue) }
-        return Array(Set(ids.compactMap { context.plans[$0]?.address })).sorted()
+        return Array(Set(ids.flatMap { id -> [String] in
+            guard let address = context.plans[id]?.address else { return [] }
+            return [address] + ApiMappings.companionAddresses(id, context.resources[id])
+        })).sorted()
     }
 }

@@ -309,20 +309,167 @@ enum EventMappings {
 enum ApiMappings {
     static let integrationRenames: [String: String] = ["TimeoutInMillis": "timeout_milliseconds"]
 
-    /// A method's integration, method responses and integration responses are separate Terraform resources.
-    static func method(_ e: ResourceEmitter) {
-        var preset: [String: HCLExpr] = [:]
-        for (cfn, tf) in [("RestApiId", "rest_api_id"), ("ResourceId", "resource_id"), ("HttpMethod", "http_method")] {
-            if let v = e.properties[cfn] { preset[tf] = e.coerce(e.value(v), to: "s") }
+    static let methodResponseType = "aws_api_gateway_method_response"
+    static let integrationType = "aws_api_gateway_integration"
+    static let integrationResponseType = "aws_api_gateway_integration_response"
+
+    /// The companion resources (type, suffix) a method with these properties expands into; the deployment of
+    /// its API waits for all of them.
+    static func companions(ofMethod properties: JSONValue?) -> [(type: String, suffix: String)] {
+        var list = (properties?["MethodResponses"]?.arrayValue ?? []).indices.map { (methodResponseType, "response\($0)") }
+        guard let integration = properties?["Integration"], integration.objectValue != nil else { return list }
+        list.append((integrationType, "integration"))
+        list += (integration["IntegrationResponses"]?.arrayValue ?? []).indices.map { (integrationResponseType, "integration_response\($0)") }
+        return list
+    }
+
+    static let deploymentStageSuffix = "stage"
+
+    /// The companion resources of a template resource, which a DependsOn on it must wait for too: in
+    /// CloudFormation a method includes its integration and responses, and a deployment its StageName's stage.
+    static func companionAddresses(_ id: String, _ resource: JSONValue?) -> [String] {
+        let owner = Naming.identifier(id)
+        switch resource?["Type"]?.stringValue {
+        case "AWS::ApiGateway::Method":
+            return companions(ofMethod: resource?["Properties"]).map { ResourceEmitter.companionAddress($0.type, owner: owner, $0.suffix) }
+        case "AWS::ApiGateway::Deployment" where resource?["Properties"]?["StageName"] != nil:
+            return [ResourceEmitter.companionAddress("aws_api_gateway_stage", owner: owner, deploymentStageSuffix)]
+        default:
+            return []
         }
-        for (i, response) in (e.take("MethodResponses")?.arrayValue ?? []).enumerated() {
-            e.addResource("aws_api_gateway_method_response", "response\(i)", response.objectValue ?? [:], preset: preset)
+    }
+
+    /// A status code as API Gateway keys it ("200" whether the template wrote 200 or '200').
+    static func statusCode(_ response: JSONValue) -> String? {
+        response["StatusCode"].flatMap { $0.stringValue ?? $0.doubleValue.map(HCLPrinter.number) }
+    }
+
+    /// A method's integration, method responses and integration responses are separate Terraform resources.
+    /// Each reads the identifiers it needs from the resource it follows, so Terraform creates them in
+    /// CloudFormation's order: literal copies let PutMethodResponse race its method ("Invalid Method identifier
+    /// specified") and PutIntegrationResponse race its integration ("No integration defined for method").
+    static func method(_ e: ResourceEmitter) {
+        let keys = ["rest_api_id", "resource_id", "http_method"]
+        let onMethod = Dictionary(uniqueKeysWithValues: keys.map { ($0, e.selfRef($0)) })
+        let parts = companions(ofMethod: .object(e.properties))
+        var statusCodes: [String: HCLExpr] = [:]
+        for ((type, suffix), response) in zip(parts, e.take("MethodResponses")?.arrayValue ?? []) {
+            e.addResource(type, suffix, response.objectValue ?? [:], preset: onMethod)
+            if let code = statusCode(response) { statusCodes[code] = e.companionRef(type, suffix, "status_code") }
         }
         guard var integration = e.take("Integration")?.objectValue else { return }
         let responses = integration.removeValue(forKey: "IntegrationResponses")?.arrayValue ?? []
-        e.addResource("aws_api_gateway_integration", "integration", integration, preset: preset)
-        for (i, response) in responses.enumerated() {
-            e.addResource("aws_api_gateway_integration_response", "integration_response\(i)", response.objectValue ?? [:], preset: preset)
+        e.addResource(integrationType, "integration", integration, preset: onMethod)
+        let onIntegration = Dictionary(uniqueKeysWithValues: keys.map { ($0, e.companionRef(integrationType, "integration", $0)) })
+        let methodResponses = parts.filter { $0.type == methodResponseType }.map { e.companionAddress($0.type, $0.suffix) }
+        for ((type, suffix), response) in zip(parts.filter { $0.type == integrationResponseType }, responses) {
+            var preset = onIntegration
+            // The method response of the same status code must exist first; without one to refer to, wait for all.
+            let matched = statusCode(response).flatMap { statusCodes[$0] }
+            if let matched { preset["status_code"] = matched }
+            e.addResource(type, suffix, response.objectValue ?? [:], preset: preset, dependsOn: matched == nil ? methodResponses : [])
+        }
+    }
+
+    /// A deployment snapshots its API as it is when it is created: like CloudFormation's DependsOn on the
+    /// methods, it waits for every method and what belongs to it, and (as the provider's documentation
+    /// recommends) is replaced when any of them or the API's OpenAPI body changes. A `StageName` creates that
+    /// stage, as CloudFormation does.
+    static func deployment(_ e: ResourceEmitter) {
+        let settings = e.take("StageDescription")?.objectValue ?? [:]
+        if let stageName = e.take("StageName") {
+            deploymentStage(e, stageName, settings)
+        } else if !settings.isEmpty {
+            e.context.warn("StageDescription of a deployment without StageName describes no stage: dropped")
+        }
+        guard let api = e.properties["RestApiId"] else { return }
+        var members: [HCLExpr] = []
+        if let apiID = api["Ref"]?.stringValue, let plan = e.context.plans[apiID], let address = plan.address,
+           plan.cfnType == "AWS::ApiGateway::RestApi", e.context.resources[apiID]?["Properties"]?["Body"] != nil {
+            members.append(e.context.attributeRef(plan, address: address, attribute: "body"))
+        }
+        for id in e.context.resources.keys.sorted() {
+            guard let resource = e.context.resources[id], resource["Properties"]?["RestApiId"] == api,
+                  let plan = e.context.plans[id], let address = plan.address else { continue }
+            switch plan.cfnType {
+            case "AWS::ApiGateway::Resource":
+                members.append(e.context.attributeRef(plan, address: address, attribute: "id"))
+            case "AWS::ApiGateway::Method":
+                let addresses = [address] + companionAddresses(id, resource)
+                e.dependsOn += addresses
+                members += addresses.map { e.context.attributeRef(plan, address: $0, attribute: "id") }
+            default:
+                continue
+            }
+        }
+        if !members.isEmpty {
+            e.attributes["triggers"] = .object([("redeployment", .call("sha1", [.call("jsonencode", [.list(members)])]))])
+            var lifecycle = HCLBody()
+            lifecycle.set("create_before_destroy", .bool(true))
+            e.blocks.append(HCLBlock("lifecycle", body: lifecycle))
+        }
+    }
+
+    private static func deploymentStage(_ e: ResourceEmitter, _ stageName: JSONValue, _ settings: [String: JSONValue]) {
+        var settings = settings
+        var properties: [String: JSONValue] = [:]
+        for (cfn, target) in [("Variables", "Variables"), ("Description", "Description"), ("TracingEnabled", "XrayTracingEnabled"),
+                              ("CacheClusterEnabled", "CacheClusterEnabled"), ("CacheClusterSize", "CacheClusterSize")] {
+            properties[target] = settings.removeValue(forKey: cfn)
+        }
+        for key in settings.keys.sorted() { e.context.warn("StageDescription.\(key) of the deployment's stage is not translated yet: dropped") }
+        e.addResource("aws_api_gateway_stage", deploymentStageSuffix, properties, preset: [
+            "rest_api_id": e.selfRef("rest_api_id"), "deployment_id": e.selfRef("id"), "stage_name": e.coerce(e.value(stageName), to: "s"),
+        ])
+    }
+
+    /// A stage's per-method throttles are a map keyed by `/path/VERB` in CloudFormation and `throttle { path }`
+    /// blocks in Terraform.
+    static func usagePlan(_ e: ResourceEmitter) {
+        guard let stages = e.properties["ApiStages"]?.arrayValue else { return }
+        e.properties["ApiStages"] = .array(stages.map { stage in
+            guard var object = stage.objectValue, let throttles = object["Throttle"]?.objectValue, stage.intrinsic == nil else { return stage }
+            object["Throttle"] = .array(throttles.keys.sorted().map { path in
+                .object((throttles[path]?.objectValue ?? [:]).merging(["Path": .string(path)]) { given, _ in given })
+            })
+            return .object(object)
+        })
+    }
+
+    /// `arn:${partition}:execute-api:${region}:${account}:${api id}/…` → `${api execution_arn}/…`: the API
+    /// knows its own ARN, and the permission then follows the API it names.
+    static func permission(_ e: ResourceEmitter) {
+        guard let arn = e.take("SourceArn") else { return }
+        e.set("source_arn", TypedExpr(executionARN(e.coerce(e.value(arn), to: "s")), .string))
+    }
+
+    static func executionARN(_ expr: HCLExpr) -> HCLExpr {
+        guard case .template(let parts) = expr, let index = parts.firstIndex(where: { executionARN(of: $0) != nil }),
+              let executionARN = executionARN(of: parts[index]) else { return expr }
+        let prefix = parts[..<index].map { part -> String in
+            switch part {
+            case .literal(let text): return text
+            case .interpolation(let inner): return "${" + HCLPrinter.expression(inner, indent: 0) + "}"
+            }
+        }.joined()
+        guard prefix.range(of: #"^arn:[^:]+:execute-api:[^:]+:[^:]+:$"#, options: .regularExpression) != nil else { return expr }
+        return .template([.interpolation(executionARN)] + parts[(index + 1)...])
+    }
+
+    /// `aws_api_gateway_rest_api.X.id` → `aws_api_gateway_rest_api.X.execution_arn` (and the `one(…[*].id)` form).
+    private static func executionARN(of part: HCLExpr.TemplatePart) -> HCLExpr? {
+        guard case .interpolation(let inner) = part else { return nil }
+        func swapped(_ reference: String, suffix: String) -> String? {
+            guard ["aws_api_gateway_rest_api.", "aws_apigatewayv2_api."].contains(where: reference.hasPrefix), reference.hasSuffix(suffix),
+                  reference.split(separator: ".").count == 3 else { return nil }
+            return reference.dropLast(2) + "execution_arn"
+        }
+        switch inner {
+        case .ref(let reference): return swapped(reference, suffix: ".id").map(HCLExpr.ref)
+        case .call("one", let arguments):
+            guard arguments.count == 1, case .ref(let reference) = arguments[0], let arn = swapped(reference, suffix: "[*].id") else { return nil }
+            return .call("one", [.ref(arn)])
+        default: return nil
         }
     }
 }

@@ -29,6 +29,8 @@ final class ResourceEmitter {
     var extraResources: [HCLBlock] = []
     /// When false the primary resource is not written (a custom step replaced it entirely).
     var emitPrimary = true
+    /// Addresses the primary resource must wait for beyond its references (merged with the template's DependsOn).
+    var dependsOn: [String] = []
 
     init(context: TranslationContext, plan: ResourcePlan, mapping: TypeMapping, schema: SchemaBlock, properties: [String: JSONValue]) {
         self.context = context; self.plan = plan; self.mapping = mapping; self.schema = schema
@@ -57,8 +59,21 @@ final class ResourceEmitter {
         context.attributeRef(plan, address: "\(mapping.tfType).\(name)", attribute: attribute)
     }
 
+    /// The address of the companion resource `addResource(type, suffix, …)` writes.
+    func companionAddress(_ type: String, _ suffix: String) -> String { Self.companionAddress(type, owner: name, suffix) }
+
+    static func companionAddress(_ type: String, owner: String, _ suffix: String) -> String { "\(type).\(companionName(owner: owner, suffix))" }
+
+    static func companionName(owner: String, _ suffix: String) -> String { owner + "_" + Naming.identifier(suffix) }
+
+    /// An attribute of a companion resource, indexed like `selfRef` when the resource has a condition.
+    func companionRef(_ type: String, _ suffix: String, _ attribute: String) -> HCLExpr {
+        context.attributeRef(plan, address: companionAddress(type, suffix), attribute: attribute)
+    }
+
     /// Adds a companion resource; it shares this resource's condition.
-    func addResource(_ type: String, _ suffix: String, _ properties: [String: JSONValue], preset: [String: HCLExpr] = [:]) {
+    func addResource(_ type: String, _ suffix: String, _ properties: [String: JSONValue], preset: [String: HCLExpr] = [:],
+                     dependsOn: [String] = []) {
         guard let schema = ProviderSchema.resource(type) else { context.warn("internal: no schema for \(type)"); return }
         let body = mapObject(properties, schema: schema, path: suffix, topLevel: true, preset: preset, tfType: type)
         var full = HCLBody()
@@ -67,7 +82,11 @@ final class ResourceEmitter {
             full.items.append(.blankLine)
         }
         full.items += body.items
-        extraResources.append(HCLBlock("resource", [type, name + "_" + Naming.identifier(suffix)], body: full))
+        if !dependsOn.isEmpty {
+            full.items.append(.blankLine)
+            full.set("depends_on", .list(dependsOn.sorted().map { .ref($0) }))
+        }
+        extraResources.append(HCLBlock("resource", [type, Self.companionName(owner: name, suffix)], body: full))
     }
 
     /// The body of the primary resource: custom attributes, then the generic mapping of what is left.

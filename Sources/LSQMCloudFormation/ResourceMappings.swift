@@ -43,7 +43,7 @@ enum ResourceMappings {
         // Lambda
         add("AWS::Lambda::Function", TypeMapping(tfType: "aws_lambda_function", ref: "function_name", getAtt: ["Arn": "arn"],
             renames: ["TracingConfig": "tracing_config", "FunctionName": "function_name"], custom: LambdaMappings.function))
-        add("AWS::Lambda::Permission", TypeMapping(tfType: "aws_lambda_permission", renames: ["FunctionName": "function_name"]))
+        add("AWS::Lambda::Permission", TypeMapping(tfType: "aws_lambda_permission", renames: ["FunctionName": "function_name"], custom: ApiMappings.permission))
         add("AWS::Lambda::EventSourceMapping", TypeMapping(tfType: "aws_lambda_event_source_mapping", ref: "uuid",
             renames: ["FilterCriteria.Filters": "filter"]))
         add("AWS::Lambda::LayerVersion", TypeMapping(tfType: "aws_lambda_layer_version", ref: "arn", getAtt: ["LayerVersionArn": "arn"],
@@ -100,22 +100,23 @@ enum ResourceMappings {
 
         // API Gateway v1
         add("AWS::ApiGateway::RestApi", TypeMapping(tfType: "aws_api_gateway_rest_api", ref: "id", getAtt: ["RootResourceId": "root_resource_id", "RestApiId": "id"],
-            renames: ["BodyS3Location": "", "Parameters": "parameters"], custom: { e in if let body = e.take("Body") { e.set("body", json: body) } }))
+            renames: ["BodyS3Location": "", "Parameters": "parameters", "ApiKeySourceType": "api_key_source"], custom: { e in if let body = e.take("Body") { e.set("body", json: body) } }))
         add("AWS::ApiGateway::Resource", TypeMapping(tfType: "aws_api_gateway_resource", ref: "id", getAtt: ["ResourceId": "id"]))
         add("AWS::ApiGateway::Method", TypeMapping(tfType: "aws_api_gateway_method", ref: "id",
             renames: ApiMappings.integrationRenames.merging(["AuthorizationType": "authorization"]) { a, _ in a }, custom: ApiMappings.method))
         add("AWS::ApiGateway::Deployment", TypeMapping(tfType: "aws_api_gateway_deployment", ref: "id", getAtt: ["DeploymentId": "id"],
-            renames: ["StageName": "", "StageDescription": ""]))
+            custom: ApiMappings.deployment))
         add("AWS::ApiGateway::Stage", TypeMapping(tfType: "aws_api_gateway_stage", ref: "stage_name",
             renames: ["MethodSettings": "", "TracingEnabled": "xray_tracing_enabled", "AccessLogSetting": "access_log_settings"]))
         add("AWS::ApiGateway::Authorizer", TypeMapping(tfType: "aws_api_gateway_authorizer", ref: "id", getAtt: ["AuthorizerId": "id"],
             renames: ["AuthorizerUri": "authorizer_uri", "ProviderARNs": "provider_arns", "AuthorizerResultTtlInSeconds": "authorizer_result_ttl_in_seconds"]))
         add("AWS::ApiGateway::ApiKey", TypeMapping(tfType: "aws_api_gateway_api_key", ref: "id", getAtt: ["APIKeyId": "id"], renames: ["StageKeys": ""]))
-        add("AWS::ApiGateway::UsagePlan", TypeMapping(tfType: "aws_api_gateway_usage_plan", ref: "id", renames: ["UsagePlanName": "name", "Quota": "quota_settings", "Throttle": "throttle_settings"]))
+        add("AWS::ApiGateway::UsagePlan", TypeMapping(tfType: "aws_api_gateway_usage_plan", ref: "id", renames: ["UsagePlanName": "name", "Quota": "quota_settings", "Throttle": "throttle_settings"],
+            custom: ApiMappings.usagePlan))
         add("AWS::ApiGateway::UsagePlanKey", TypeMapping(tfType: "aws_api_gateway_usage_plan_key", ref: "id"))
         add("AWS::ApiGateway::Model", TypeMapping(tfType: "aws_api_gateway_model", ref: "name", custom: { e in if let schema = e.take("Schema") { e.set("schema", json: schema) } }))
-        add("AWS::ApiGateway::RequestValidator", TypeMapping(tfType: "aws_api_gateway_request_validator", ref: "id"))
-        add("AWS::ApiGateway::Account", TypeMapping(tfType: "aws_api_gateway_account", ref: "id"))
+        add("AWS::ApiGateway::RequestValidator", TypeMapping(tfType: "aws_api_gateway_request_validator", ref: "id", getAtt: ["RequestValidatorId": "id"]))
+        add("AWS::ApiGateway::Account", TypeMapping(tfType: "aws_api_gateway_account", ref: "id", renames: ["CloudWatchRoleArn": "cloudwatch_role_arn"]))
         add("AWS::ApiGateway::VpcLink", TypeMapping(tfType: "aws_api_gateway_vpc_link", ref: "id"))
         add("AWS::ApiGateway::DomainName", TypeMapping(tfType: "aws_api_gateway_domain_name", ref: "domain_name"))
         add("AWS::ApiGateway::BasePathMapping", TypeMapping(tfType: "aws_api_gateway_base_path_mapping", renames: ["RestApiId": "api_id", "Stage": "stage_name", "DomainName": "domain_name"]))

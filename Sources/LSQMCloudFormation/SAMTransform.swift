@@ -333,7 +333,7 @@ struct SAMTransform {
         if properties["Cors"] != nil && properties["DefinitionBody"] != nil {
             context.warn("Cors of an API with its own DefinitionBody is left to that definition")
         }
-        for key in ["Domain", "GatewayResponses", "Models", "AccessLogSetting", "MethodSettings", "CanarySetting"] where properties[key] != nil {
+        for key in ["Domain", "GatewayResponses", "Models", "MethodSettings", "CanarySetting"] where properties[key] != nil {
             context.warn("\(key) of the API is not translated yet: dropped")
         }
         let condition = original["Condition"]
@@ -342,7 +342,7 @@ struct SAMTransform {
         let stageName = properties["StageName"] ?? "Prod"
         var stage: [String: JSONValue] = ["RestApiId": ["Ref": .string(id)], "DeploymentId": ["Ref": .string("\(id)Deployment")], "StageName": stageName]
         if let variables = properties["Variables"] { stage["Variables"] = variables }
-        if let tracing = properties["TracingEnabled"] { stage["TracingEnabled"] = tracing }
+        for key in ["TracingEnabled", "AccessLogSetting"] { if let v = properties[key] { stage[key] = v } }
         let stageID = stageName.stringValue.map { "\(id)\(Naming.identifier($0).filter { $0.isLetter || $0.isNumber })Stage" } ?? "\(id)Stage"
         out.resources[stageID] = resource("AWS::ApiGateway::Stage", stage, condition: condition)
     }

@@ -35,6 +35,9 @@ final class TranslationContext {
     var mappings: [String: JSONValue] = [:]
     var conditions: [String: JSONValue] = [:]
     var plans: [String: ResourcePlan] = [:]
+    /// The template's resources after SAM expansion, for mappings that wire one resource to its neighbours
+    /// (an API Gateway deployment depends on every method of its API).
+    var resources: [String: JSONValue] = [:]
     var usedData: Set<DataSource> = []
     /// What the template expects to exist before it is deployed, and every input chosen for it.
     let prerequisites = Prerequisites()

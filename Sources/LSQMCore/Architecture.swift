@@ -59,6 +59,27 @@ public struct NormalizationRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// One resource block of an architecture's (possibly normalized) Terraform and how many instances it makes,
+/// evaluated statically when it was indexed: generate tests only what exists.
+public struct ResourceInstances: Codable, Sendable, Equatable {
+    /// `aws_s3_bucket.b` in the root module; `folder/aws_s3_bucket.b` inside a local module's folder.
+    public var address: String
+    public var type: String
+    /// Instances Terraform will create; nil when that is known only when planning.
+    public var count: Int?
+    /// Why `count` is nil.
+    public var unknownReason: String?
+
+    public init(address: String, type: String, count: Int?, unknownReason: String? = nil) {
+        self.address = address; self.type = type; self.count = count; self.unknownReason = unknownReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case address, type, count
+        case unknownReason = "unknown_reason"
+    }
+}
+
 /// One indexed architecture: identity, provenance and what it uses.
 public struct Architecture: Codable, Sendable, Equatable, Identifiable {
     /// Full sha256 of the canonical content (see `ContentHash.architecture`).
@@ -80,14 +101,17 @@ public struct Architecture: Codable, Sendable, Equatable, Identifiable {
     public var skipReason: String?
     /// Free-form provenance from the source (repo, commit, license).
     public var provenance: JSONValue?
+    /// The Terraform's resource blocks with their instance counts, sorted by address; nil in indexes written
+    /// before lsqm recorded them (generate then reads the Terraform itself).
+    public var terraformResources: [ResourceInstances]?
 
     public init(id: String, name: String, kind: ArchitectureKind, sourceURL: String, source: String, services: [String],
                 resourceCount: Int, files: [String], discoveredAt: Date, normalization: NormalizationRecord? = nil,
-                skipReason: String? = nil, provenance: JSONValue? = nil) {
+                skipReason: String? = nil, provenance: JSONValue? = nil, terraformResources: [ResourceInstances]? = nil) {
         self.id = id; self.name = name; self.kind = kind; self.sourceURL = sourceURL; self.source = source
         self.services = services; self.resourceCount = resourceCount; self.files = files
         self.discoveredAt = discoveredAt; self.normalization = normalization; self.skipReason = skipReason
-        self.provenance = provenance
+        self.provenance = provenance; self.terraformResources = terraformResources
     }
 
     enum CodingKeys: String, CodingKey {
@@ -96,6 +120,7 @@ public struct Architecture: Codable, Sendable, Equatable, Identifiable {
         case resourceCount = "resource_count"
         case discoveredAt = "discovered_at"
         case skipReason = "skip_reason"
+        case terraformResources = "terraform_resources"
     }
 }
 

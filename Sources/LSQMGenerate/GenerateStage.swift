@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMTemplates
 
 /// Which generator writes the apps.
 public enum GeneratorKind: String, Sendable, Codable, CaseIterable {
@@ -241,7 +242,15 @@ public enum GenerateStage {
                 return skip(architecture, "it has no Terraform to test")
             }
             if input.dryRun { return AppOutcome(arch: id, status: .wouldGenerate, generator: input.generator.rawValue) }
-            let facts = TerraformFacts.scan(directory: terraformDirectory)
+            // The index's counts were taken when the architecture was indexed; for an older index without them
+            // the scan evaluates them from the Terraform it reads anyway.
+            var facts = TerraformFacts.scan(directory: terraformDirectory, evaluateCounts: architecture.terraformResources == nil)
+            if let counted = architecture.terraformResources {
+                facts.instances = Dictionary(counted.map { stored in
+                    let total: TerraformCounts.Total = stored.count.map { .known($0) } ?? .unknown(stored.unknownReason ?? "known only when planning")
+                    return (stored.address, TerraformCounts.Instances(address: stored.address, type: stored.type, total: total))
+                }, uniquingKeysWith: { first, _ in first })
+            }
             switch input.generator {
             case .rules: return try await generateWithRules(architecture, facts)
             case .claude: return try await generateWithClaude(architecture, facts, directory: terraformDirectory)
@@ -349,11 +358,21 @@ public enum GenerateStage {
         static func firstMessages(_ architecture: Architecture, _ facts: TerraformFacts, directory: URL) -> [JSONValue]? {
             let (sources, omitted) = promptSources(directory)
             guard !sources.isEmpty else { return nil }
+            // What exists follows the Terraform's counts: a block whose count is 0 is no resource to test, and
+            // one whose count is known only when planning may or may not exist.
+            let counted = facts.resources.map { ($0, facts.instances(of: $0)) }
+            let notDeployed = counted.filter { $0.1?.count == 0 }.map { $0.0.address }
+            let conditional = counted.compactMap { resource, instances -> (String, JSONValue)? in
+                guard let instances, instances.count == nil else { return nil }
+                return (resource.address, .string(instances.unknownReason ?? "known only when planning"))
+            }
             let metadata: JSONValue = [
                 "name": .string(architecture.name), "kind": .string(architecture.kind.rawValue),
                 "services": .array(architecture.services.map(JSONValue.string)),
                 "resource_count": .number(Double(architecture.resourceCount)),
-                "resource_types": .array(Array(Set(facts.resources.map(\.type))).sorted().map(JSONValue.string)),
+                "resource_types": .array(Array(Set(counted.filter { $0.1?.count != 0 }.map(\.0.type))).sorted().map(JSONValue.string)),
+                "not_deployed": .array(Array(Set(notDeployed)).sorted().map(JSONValue.string)),
+                "conditional_resources": .object(Dictionary(conditional, uniquingKeysWith: { first, _ in first })),
                 "files_not_shown": .array(omitted.map(JSONValue.string)),
             ]
             let user = TestAppPrompt.userMessage(metadata: (try? JSONCoding.string(metadata)) ?? "{}", outputs: facts.outputs.map(\.name),

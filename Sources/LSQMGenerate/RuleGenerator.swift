@@ -8,7 +8,7 @@ import LSQMBasics
 /// always gives the same files, so the app hash only changes when the architecture or `version` does.
 public enum RuleGenerator {
     /// Bumped whenever the generated Python changes: apps from an older version are regenerated.
-    public static let version = "rules-1"
+    public static let version = "rules-2"
 
     /// How a Terraform resource type is found once deployed.
     struct Kind {
@@ -54,11 +54,22 @@ public enum RuleGenerator {
         var specs: [String] = []
         var tests: [String] = []
         var untested: [String] = []
+        /// Blocks whose count or for_each is 0 (a false condition): nothing is deployed, nothing is tested.
+        var notDeployed: [String] = []
+        /// Blocks whose count is known only when planning: their existence cannot be asserted.
+        var uncounted: [String] = []
         var usedNames: Set<String> = []
 
         init(facts: TerraformFacts) { self.facts = facts }
 
         mutating func add(_ resource: TerraformFacts.Resource) {
+            if let counted = facts.instances(of: resource) {
+                switch counted.count {
+                case 0?: notDeployed.append(resource.address); return
+                case nil: uncounted.append("\(resource.address) (\(counted.unknownReason ?? "count unknown"))"); return
+                default: break
+                }
+            }
             switch resource.type {
             case "aws_s3_bucket":
                 test(resource, "stores_and_lists_objects", """
@@ -158,8 +169,7 @@ public enum RuleGenerator {
                 return "[\(Python.string(output.name)), \(Python.string(target.attribute))]"
             }
             var fields = ["\"outputs\": [\(outputs.joined(separator: ", "))]"]
-            let repeated = resource.isRepeated
-            if !repeated, let name = literalName(resource, kind) {
+            if facts.isSingle(resource), let name = literalName(resource, kind) {
                 fields.append("\"name\": \(Python.string(name))")
             }
             if let attribute = kind.prefixAttribute, let prefix = facts.literal(resource.body.attributes[attribute]) {
@@ -205,6 +215,12 @@ public enum RuleGenerator {
                          "", "Each test finds a deployed resource and exercises it with real API calls."]
             if !untested.isEmpty {
                 lines.append("Resources without a rule (not tested here): \(untested.joined(separator: ", ")).")
+            }
+            if !notDeployed.isEmpty {
+                lines.append("Not deployed (count or for_each is 0): \(notDeployed.joined(separator: ", ")).")
+            }
+            if !uncounted.isEmpty {
+                lines.append("Deployed only under conditions known when planning (not tested here): \(uncounted.joined(separator: ", ")).")
             }
             lines += ["\"\"\"", "import app", ""]
             if !specs.isEmpty { lines += specs + [""] }
@@ -274,7 +290,7 @@ public enum RuleGenerator {
 
         mutating func addRestAPI(_ resource: TerraformFacts.Resource) {
             let paths = facts.resources(ofType: "aws_api_gateway_resource")
-                .filter { facts.target(of: $0.body.attributes["rest_api_id"])?.resource.address == resource.address }
+                .filter { facts.exists($0) && facts.target(of: $0.body.attributes["rest_api_id"])?.resource.address == resource.address }
                 .compactMap { facts.literal($0.body.attributes["path_part"]) }.sorted()
             let pathChecks = paths.map { "assert any(path.endswith(\"/\" + \(Python.string($0))) for path in paths)" }
             var body = """
@@ -297,7 +313,7 @@ public enum RuleGenerator {
         /// the integration is MOCK (the only kind whose answer the Terraform alone determines).
         func methods(of api: TerraformFacts.Resource) -> [(pathPart: String?, httpMethod: String, mock: Bool)] {
             facts.resources(ofType: "aws_api_gateway_method").compactMap { method in
-                guard facts.target(of: method.body.attributes["rest_api_id"])?.resource.address == api.address,
+                guard facts.exists(method), facts.target(of: method.body.attributes["rest_api_id"])?.resource.address == api.address,
                       let verb = facts.literal(method.body.attributes["http_method"]) else { return nil }
                 let target = facts.target(of: method.body.attributes["resource_id"])
                 var pathPart: String?
@@ -307,11 +323,12 @@ public enum RuleGenerator {
                 } else if target?.attribute != "root_resource_id" {
                     return nil
                 }
+                // An integration belongs to the method it reads its verb from, or that it names literally.
                 let mock = facts.resources(ofType: "aws_api_gateway_integration").contains { integration in
-                    facts.literal(integration.body.attributes["type"]) == "MOCK"
-                        && integration.body.attributes["resource_id"] == method.body.attributes["resource_id"]
-                        && (facts.literal(integration.body.attributes["http_method"]) == verb
-                            || facts.target(of: integration.body.attributes["http_method"])?.resource.address == method.address)
+                    let verbValue = integration.body.attributes["http_method"]
+                    return facts.exists(integration) && facts.literal(integration.body.attributes["type"]) == "MOCK"
+                        && (facts.target(of: verbValue)?.resource.address == method.address
+                            || (integration.body.attributes["resource_id"] == method.body.attributes["resource_id"] && facts.literal(verbValue) == verb))
                 }
                 return (pathPart, verb, mock)
             }.sorted { ($0.pathPart ?? "", $0.httpMethod) < ($1.pathPart ?? "", $1.httpMethod) }
@@ -343,7 +360,7 @@ public enum RuleGenerator {
         }
 
         mutating func addEventRule(_ resource: TerraformFacts.Resource) {
-            guard !resource.isRepeated, let name = facts.literal(resource.body.attributes["name"]) else {
+            guard facts.isSingle(resource), let name = facts.literal(resource.body.attributes["name"]) else {
                 untested.append(resource.address)
                 return
             }

@@ -107,6 +107,8 @@ public struct TerraformFacts: Sendable, Equatable {
         public var type: String
         public var name: String
         public var body: Body
+        /// The file that declares it, relative to the architecture.
+        public var path = ""
         /// `type.name`, how other blocks refer to it.
         public var address: String { "\(type).\(name)" }
         /// True with `count` or `for_each`: one block, several (or no) real resources.
@@ -124,8 +126,28 @@ public struct TerraformFacts: Sendable, Equatable {
     public var literals: [String: String] = [:]
     /// Files that could not be scanned, with the reason.
     public var problems: [String] = []
+    /// How many instances each resource block makes, by `TerraformCounts.address`: from the index when it
+    /// records them, else evaluated while scanning.
+    public var instances: [String: TerraformCounts.Instances] = [:]
 
     public init() {}
+
+    /// The instance count of a resource block; nil when nothing says (it is then taken to exist once).
+    public func instances(of resource: Resource) -> TerraformCounts.Instances? {
+        instances[TerraformCounts.address(type: resource.type, name: resource.name, path: resource.path)]
+    }
+
+    /// Whether the block certainly makes at least one instance (a block nothing counts is taken to exist).
+    public func exists(_ resource: Resource) -> Bool {
+        guard let counted = instances(of: resource) else { return true }
+        return (counted.count ?? 0) > 0
+    }
+
+    /// Whether exactly one instance of the block exists, so its literal attributes name the deployed resource.
+    public func isSingle(_ resource: Resource) -> Bool {
+        guard resource.isRepeated else { return true }
+        return resource.body.attributes["for_each"] == nil && instances(of: resource)?.count == 1
+    }
 
     public func resources(ofType type: String) -> [Resource] { resources.filter { $0.type == type } }
 
@@ -165,24 +187,30 @@ public struct TerraformFacts: Sendable, Equatable {
     }
 
     /// Scans every `*.tf` and `*.tfvars` file under a directory.
-    public static func scan(directory: URL) -> TerraformFacts {
+    /// - Parameter evaluateCounts: false when the caller has the instance counts already (the index's).
+    public static func scan(directory: URL, evaluateCounts: Bool = true) -> TerraformFacts {
         let files = Files.regularFiles(under: directory).compactMap { path -> (String, String)? in
             guard path.hasSuffix(".tf") || path.hasSuffix(".tfvars"),
                   let data = try? Files.read(directory.appendingPathComponent(path)) else { return nil }
             return (path, String(decoding: data, as: UTF8.self))
         }
-        return scan(files: files)
+        return scan(files: files, evaluateCounts: evaluateCounts)
     }
 
     /// Scans Terraform sources given as (relative path, text). Only root-module files feed variables: a
     /// nested module's variables take values from its caller, not from their defaults.
-    public static func scan(files: [(path: String, text: String)]) -> TerraformFacts {
+    public static func scan(files: [(path: String, text: String)], evaluateCounts: Bool = true) -> TerraformFacts {
         var facts = TerraformFacts()
         var variableDefaults: [String: String] = [:]
         var tfvars: [String: String] = [:]
+        var parsed: [(path: String, body: HCLBody)] = []
         for (path, text) in files.sorted(by: { $0.path < $1.path }) {
             let body: Body
-            do { body = Body(try HCLReader.parse(text)) } catch {
+            do {
+                let hcl = try HCLReader.parse(text)
+                if path.hasSuffix(".tf") || TerraformCounts.isAutoLoadedVariables(path) { parsed.append((path, hcl)) }
+                body = Body(hcl)
+            } catch {
                 facts.problems.append("\(path): \(error)")
                 continue
             }
@@ -194,7 +222,7 @@ public struct TerraformFacts: Sendable, Equatable {
             for block in body.blocks {
                 switch (block.type, block.labels.count) {
                 case ("resource", 2):
-                    facts.resources.append(Resource(type: block.labels[0], name: block.labels[1], body: block.body))
+                    facts.resources.append(Resource(type: block.labels[0], name: block.labels[1], body: block.body, path: path))
                 case ("output", 1) where isRoot:
                     facts.outputs.append(Output(name: block.labels[0], value: block.body.attributes["value"]))
                 case ("variable", 1) where isRoot:
@@ -208,6 +236,9 @@ public struct TerraformFacts: Sendable, Equatable {
         }
         facts.literals.merge(variableDefaults) { existing, _ in existing }
         facts.literals.merge(tfvars) { _, override in override }
+        if evaluateCounts {
+            for counted in TerraformCounts.evaluate(parsed: parsed) { facts.instances[counted.address] = counted }
+        }
         return facts
     }
 }

@@ -7,7 +7,7 @@ import LSQMBasics
 
 public enum TestAppPrompt {
     /// Bump when the contract changes; the text hash below catches edits that forget to.
-    static let number = 1
+    static let number = 2
 
     public static var version: String {
         var hasher = SHA256()
@@ -43,6 +43,10 @@ public enum TestAppPrompt {
     (SNS to SQS, EventBridge targets) may take a few seconds.
     - Lambda functions: do not assume a payload shape the Terraform does not show; prefer checks whose outcome \
     the Terraform determines.
+    - Test only what is deployed. The metadata's `not_deployed` lists resource blocks whose count or for_each \
+    is 0 (a false condition with the defaults): they do not exist, so write no test for them. \
+    `conditional_resources` lists blocks whose count is known only when Terraform plans (with why): never \
+    assert that they exist; test one only after finding it, and call pytest.skip when it is absent.
     Answer only by calling the \(toolName) tool with the four complete files.
     """
 

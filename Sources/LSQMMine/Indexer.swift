@@ -177,10 +177,14 @@ public struct ArchitectureIndexer: Sendable {
             // A sources plugin may have filtered already; a local folder has not.
             skipReason = TerraformStandalone.problem(discovered.files.map { ($0.path, $0.content) })
         }
+        // Counted from the Terraform that will be deployed, so generate tests only what exists.
+        let counted = kind == .terraform ? inspection.terraformResources
+            : ArchitectureInspector.terraformResources(files: terraformFiles.map { ($0.path, $0.content) })
         let architecture = Architecture(
             id: hash, name: discovered.name, kind: kind, sourceURL: discovered.sourceURL, source: discovered.source,
             services: inspection.services, resourceCount: inspection.resourceCount, files: discovered.files.map(\.path).sorted(),
-            discoveredAt: now(), normalization: normalization, skipReason: skipReason, provenance: discovered.provenance)
+            discoveredAt: now(), normalization: normalization, skipReason: skipReason, provenance: discovered.provenance,
+            terraformResources: counted.map { ResourceInstances(address: $0.address, type: $0.type, count: $0.count, unknownReason: $0.unknownReason) })
         let writeWatch = Stopwatch()
         defer { summary.durations.writeMs += writeWatch.milliseconds }
         do {

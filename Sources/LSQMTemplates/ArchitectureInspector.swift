@@ -15,6 +15,9 @@ public struct ArchitectureInspection: Sendable, Equatable {
     public var resourceTypes: [String]
     /// What could not be read or counted; the architecture is still usable.
     public var problems: [String]
+    /// Terraform only: every resource block and how many instances it makes (`TerraformCounts`). Normalized
+    /// kinds get theirs from the Terraform the normalizer writes (`terraformResources(files:)`).
+    public var terraformResources: [TerraformCounts.Instances] = []
 }
 
 /// Reads an architecture's kind, services and resource count from its files.
@@ -39,8 +42,15 @@ public enum ArchitectureInspector {
         case .cloudformation, .sam: try inspectCloudFormation(documents, into: &tally)
         case .serverless: try inspectServerless(documents, into: &tally)
         }
-        return ArchitectureInspection(kind: kind, services: tally.services.sorted(), resourceCount: tally.resourceCount,
-                                      resourceTypes: tally.resourceTypes.sorted(), problems: documents.problems + tally.problems)
+        var inspection = ArchitectureInspection(kind: kind, services: tally.services.sorted(), resourceCount: tally.resourceCount,
+                                                resourceTypes: tally.resourceTypes.sorted(), problems: documents.problems + tally.problems)
+        if kind == .terraform { inspection.terraformResources = terraformResources(files: files) }
+        return inspection
+    }
+
+    /// The resource blocks of an architecture's Terraform and their instance counts, evaluated statically.
+    public static func terraformResources(files: [(path: String, content: Data)]) -> [TerraformCounts.Instances] {
+        TerraformCounts.evaluate(files: files.compactMap { file in String(data: file.content, encoding: .utf8).map { (file.path, $0) } })
     }
 
     struct Tally {

@@ -33,6 +33,35 @@ final class ArtifactStoreTests: XCTestCase {
         XCTAssertLessThan(text.range(of: "\"architectures\"")!.lowerBound, text.range(of: "\"skipped\"")!.lowerBound)
     }
 
+    /// The resource counts are an optional key: written sorted with the rest, and an index from before them loads.
+    func testIndexWithResourceCountsRoundTripsAndAnOldIndexStillLoads() throws {
+        let store = ArtifactStore(root: root)
+        let resources = [ResourceInstances(address: "aws_s3_bucket.b", type: "aws_s3_bucket", count: 0),
+                         ResourceInstances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", count: nil, unknownReason: "count: var.n has no default")]
+        let arch = Architecture(id: String(repeating: "b", count: 64), name: "x", kind: .terraform, sourceURL: "file:///x", source: "test",
+                                services: ["s3", "sqs"], resourceCount: 2, files: ["main.tf"], discoveredAt: Date(timeIntervalSince1970: 0),
+                                terraformResources: resources)
+        try store.saveIndex(ArchitectureIndex(architectures: [arch.id: arch]))
+        XCTAssertEqual(try store.loadIndex().architectures[arch.id]?.terraformResources, resources)
+        let text = try String(contentsOf: store.indexFile, encoding: .utf8)
+        XCTAssertTrue(text.contains(#""count" : 0,"#) && text.contains(#""unknown_reason" : "count: var.n has no default""#), text)
+        XCTAssertLessThan(text.range(of: "\"source_url\"")!.lowerBound, text.range(of: "\"terraform_resources\"")!.lowerBound)
+
+        // An index written before the key existed.
+        var old = try JSONCoding.decode(JSONValue.self, from: Data(text.utf8))
+        guard case .object(var top) = old, case .object(var architectures)? = top["architectures"], case .object(var entry)? = architectures[arch.id] else {
+            return XCTFail("unexpected index shape")
+        }
+        entry["terraform_resources"] = nil
+        architectures[arch.id] = .object(entry)
+        top["architectures"] = .object(architectures)
+        old = .object(top)
+        try AtomicFile.writeJSON(old, to: store.indexFile)
+        let loaded = try XCTUnwrap(try store.loadIndex().architectures[arch.id])
+        XCTAssertNil(loaded.terraformResources)
+        XCTAssertEqual(loaded.name, "x")
+    }
+
     func testCorruptIndexIsAClearError() throws {
         let store = ArtifactStore(root: root)
         try AtomicFile.write("{\"architectures\": [", to: store.indexFile)

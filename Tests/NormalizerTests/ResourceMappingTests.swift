@@ -375,12 +375,15 @@ final class ResourceMappingTests: XCTestCase {
         XCTAssertContains(n.block(#"resource "aws_api_gateway_resource" "Resource""#), "  parent_id   = aws_api_gateway_rest_api.Api.root_resource_id\n")
         XCTAssertContains(n.block(#"resource "aws_api_gateway_method" "Method""#), "  authorization = \"NONE\"\n  http_method   = \"GET\"\n")
         let integration = n.block(#"resource "aws_api_gateway_integration" "Method_integration""#)
-        XCTAssertContains(integration, "  http_method = \"GET\"\n")
+        XCTAssertContains(integration, "  http_method = aws_api_gateway_method.Method.http_method\n")
         XCTAssertContains(integration, "  type        = \"MOCK\"\n")
         XCTAssertContains(n.block(#"resource "aws_api_gateway_method_response" "Method_response0""#), "  status_code = \"200\"\n")
         XCTAssertContains(n.block(#"resource "aws_api_gateway_integration_response" "Method_integration_response0""#),
                           "  response_templates = {\n    \"application/json\" = \"{\\\"ok\\\": true}\"\n  }\n")
-        XCTAssertContains(n.block(#"resource "aws_api_gateway_deployment" "Deployment""#), "  depends_on = [aws_api_gateway_method.Method]\n")
+        let deployment = n.block(#"resource "aws_api_gateway_deployment" "Deployment""#)
+        for waited in ["integration.Method_integration", "integration_response.Method_integration_response0", "method.Method", "method_response.Method_response0"] {
+            XCTAssertContains(deployment, "    aws_api_gateway_\(waited),\n")
+        }
         XCTAssertContains(n.block(#"resource "aws_api_gateway_stage" "Stage""#), "  stage_name    = \"prod\"\n")
         XCTAssertContains(n.block(#"resource "aws_apigatewayv2_route" "Route""#), "  target    = \"integrations/${aws_apigatewayv2_integration.Integration.id}\"\n")
         XCTAssertContains(n.block(#"resource "aws_apigatewayv2_stage" "HttpStage""#), "  name        = \"$default\"\n")
