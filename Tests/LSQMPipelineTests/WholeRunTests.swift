@@ -8,9 +8,10 @@ import XCTest
 
 /// `lsqm run`, offline and for real: a local directory source → the rule generator → terraform + the AWS
 /// provider + moto → compare with confirmation → report → push to a bare repository → Slack and GitHub issue
-/// notifiers against fake servers. Run 1 passes; before run 2 the emulator's behaviour is broken for the one
-/// architecture (its table already exists, so the deploy fails) with the architecture and app unchanged:
-/// exactly one confirmed regression, one issue, one Slack alert. Run 3: a comment on that issue, no second issue.
+/// notifiers against fake servers, through a fault-injecting proxy in front of moto. Run 1 passes; from run 2
+/// the emulator answers every DynamoDB PutItem with a 500, the architecture and app unchanged: exactly one
+/// confirmed regression (the confirming re-runs reset moto and reproduce the same signature), one issue, one
+/// Slack alert. Run 3: a comment on that issue, no second issue.
 final class WholeRunTests: XCTestCase {
     var scratch: URL!
     var moto: SpawnedProcess?
@@ -40,19 +41,6 @@ final class WholeRunTests: XCTestCase {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw LSQMError(.environment, action: "start moto_server", cause: "it did not answer")
-    }
-
-    /// Creates the architecture's table in the emulator behind its back: the next apply fails on it.
-    func breakDeployment(_ endpoint: URL) async throws {
-        let script = """
-        import boto3
-        boto3.client("dynamodb", endpoint_url="\(endpoint.absoluteString)", region_name="us-east-1", aws_access_key_id="test",
-                     aws_secret_access_key="test").create_table(TableName="\(Self.tableName)",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST")
-        """
-        let result = try await Subprocess.run(["python3", "-c", script])
-        XCTAssertTrue(result.succeeded, result.combinedOutput)
     }
 
     func testThreeWeeklyRunsOneRegressionOneIssueThenAComment() async throws {
@@ -94,7 +82,9 @@ final class WholeRunTests: XCTestCase {
               - name: FileNotifier
                 config: {path: "\(summaryFile.path)"}
             """, to: config)
-        let endpoint = try await startMoto()
+        let proxy = try FaultInjectingProxy(upstream: try await startMoto(), seed: 1, brokenOperations: ["PutItem": 2])
+        defer { proxy.stop() }
+        let endpoint = proxy.url
         let env = [
             "ARTIFACT_REPO": "file://" + remote.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
             "SLACK_WEBHOOK_URL": slack.webhookURL, "GITHUB_TOKEN": "ghp_pipelineTestToken123", "LSQM_GITHUB_API_URL": github.apiURL,
@@ -114,8 +104,8 @@ final class WholeRunTests: XCTestCase {
         XCTAssertTrue(Files.exists(summaryFile))
         XCTAssertFalse(first.stderr.contains("ghp_pipelineTestToken123"), "the token never reaches a log")
 
-        // Week 2: the emulator now fails this architecture's deploy; architecture and app are unchanged.
-        try await breakDeployment(endpoint)
+        // Week 2: the emulator now fails PutItem; architecture and app are unchanged.
+        proxy.startWeek(2, faults: .none)
         let second = try await LSQMProcess.run(arguments, environment: env)
         XCTAssertEqual(second.exitCode, 1, String(second.stderr.suffix(4000)))
         let outcome2 = try JSONCoding.decode(JSONValue.self, from: Data(second.stdout.utf8))
@@ -127,7 +117,9 @@ final class WholeRunTests: XCTestCase {
         XCTAssertEqual(slack.payloads.count, 2)
         XCTAssertTrue(slack.payloads.last?["text"]?.stringValue?.contains("1 regression") ?? false, "\(slack.payloads.last ?? nil)")
 
+        XCTAssertTrue(proxy.injections.contains { $0.operation == "PutItem" && $0.fault == .broken })
         // Week 3: still broken → a comment on the same issue, not a second issue.
+        proxy.startWeek(3, faults: .none)
         let third = try await LSQMProcess.run(arguments, environment: env)
         XCTAssertEqual(third.exitCode, 1, String(third.stderr.suffix(4000)))
         XCTAssertEqual(github.all.count, 1)
