@@ -30,38 +30,14 @@ final class WholeRunTests: XCTestCase {
     static let tableName = "lsqm-pipeline-orders"
 
     func startMoto() async throws -> URL {
-        let port = try FreePort.next()
-        let process = try SpawnedProcess(executable: try XCTUnwrap(Subprocess.which("moto_server")), arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-                                         environment: SecretEnvironment.scrubbed(), captureOutput: false,
-                                         logPath: scratch.appendingPathComponent("moto.log"))
+        let (process, url) = try await MotoFixture.start(logDirectory: scratch)
         moto = process
-        let url = URL(string: "http://127.0.0.1:\(port)")!
-        for _ in 0..<100 {
-            if let response = try? await HTTPClient().send(url: url.appendingPathComponent("moto-api/"), timeout: 2), response.status == 200 { return url }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw LSQMError(.environment, action: "start moto_server", cause: "it did not answer")
+        return url
     }
 
     func testThreeWeeklyRunsOneRegressionOneIssueThenAComment() async throws {
         let architectures = scratch.appendingPathComponent("architectures")
-        try AtomicFile.write("""
-            resource "aws_dynamodb_table" "orders" {
-              name         = "\(Self.tableName)"
-              billing_mode = "PAY_PER_REQUEST"
-              hash_key     = "id"
-
-              attribute {
-                name = "id"
-                type = "S"
-              }
-            }
-
-            output "table_name" {
-              value = aws_dynamodb_table.orders.name
-            }
-
-            """, to: architectures.appendingPathComponent("orders/main.tf"))
+        try AtomicFile.write(MotoFixture.dynamoDBTable(resource: "orders", name: Self.tableName), to: architectures.appendingPathComponent("orders/main.tf"))
         // The remote artifact repository: a bare repo seeded with the layout.
         let seed = scratch.appendingPathComponent("seed")
         _ = try await SyncStage.run(.init(repository: seed.path, workingCopy: seed))
