@@ -8,8 +8,8 @@ import XCTest
 
 /// Weeks of validate + compare (the real stages, in process) into one artifact repository, against moto behind a
 /// fault-injecting proxy (issue 14): random 500s, 503s, resets and transient not-founds in the test phase every
-/// week, DynamoDB UpdateItem failing on every call from week 2 (the one true regression), and a week in which
-/// the emulator is unreachable. Whatever the seed, the regressions open after each week must be exactly the
+/// week, DynamoDB UpdateItem failing on every call from week 2 and Scan from week 4 (the two true regressions),
+/// and week 3 in which the emulator is unreachable. Whatever the seed, the regressions open after each week must be exactly the
 /// true ones: zero false, zero missed.
 ///
 /// `LSQM_SCENARIO_SEEDS` ("1 2 3") and `LSQM_SCENARIO_WEEKS` run a longer sweep (scripts/regression-sweep.sh);
@@ -30,8 +30,8 @@ final class RegressionScenarioTests: XCTestCase {
 
     static let terraform = MotoFixture.dynamoDBTable(resource: "items", name: "lsqm-scenario-items")
 
-    /// Four tests, each on its own operations. The counter test's first call is UpdateItem (an upsert), so
-    /// the broken operation is always what it fails on.
+    /// Four tests, each on its own operations. The counter test's first call is UpdateItem (an upsert) and the
+    /// scan test's is Scan, so a broken operation is always what its test fails on.
     static let tests = """
         import json
         import os
@@ -60,6 +60,7 @@ final class RegressionScenarioTests: XCTestCase {
 
 
         def test_scan_lists_items():
+            assert "Items" in _db().scan(TableName=_table())
             _db().put_item(TableName=_table(), Item={"id": {"S": "b"}})
             assert any(item["id"]["S"] == "b" for item in _db().scan(TableName=_table())["Items"])
 
@@ -69,8 +70,10 @@ final class RegressionScenarioTests: XCTestCase {
 
         """
 
-    static let brokenOperation = "UpdateItem"
-    static let brokenCheck = "test test_app::test_counter_updates"
+    /// The true regressions: operation → the week from which every call fails, and the check it breaks. Scan
+    /// breaks in the week right after the outage, which a previous-run baseline would never see.
+    static let broken = ["UpdateItem": 2, "Scan": 4]
+    static let brokenChecks = ["UpdateItem": "test test_app::test_counter_updates", "Scan": "test test_app::test_scan_lists_items"]
 
     func startMoto() async throws -> URL {
         let (process, url) = try await MotoFixture.start(logDirectory: scratch)
@@ -104,9 +107,10 @@ final class RegressionScenarioTests: XCTestCase {
         XCTAssertEqual(total.missedRegressions, 0, "missed regressions")
     }
 
-    /// Week 1 clean, UpdateItem broken from week 2, week 3 unreachable, random test-phase faults from week 2.
+    /// Week 1 clean, UpdateItem broken from week 2, week 3 unreachable, Scan broken from week 4, random test-phase
+    /// faults from week 2.
     func runWeeks(seed: UInt64, weeks: Int, faults: FaultInjectingProxy.Faults, upstream: URL) async throws -> Tally {
-        let proxy = try FaultInjectingProxy(upstream: upstream, seed: seed, brokenOperations: [Self.brokenOperation: 2], unreachableWeeks: [3])
+        let proxy = try FaultInjectingProxy(upstream: upstream, seed: seed, brokenOperations: Self.broken, unreachableWeeks: [3])
         defer { proxy.stop() }
         let store = ArtifactStore(root: scratch.appendingPathComponent("repo-\(seed)"))
         try store.initializeLayout()
@@ -129,8 +133,9 @@ final class RegressionScenarioTests: XCTestCase {
             let comparison = try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 2, revalidate: { candidate in
                 try await ValidateStage.revalidate(arch: candidate.arch, store: store, runtime: runtime, options: options, logger: .silent)
             }))
-            // The truth: from week 2 the counter test is regressed, and stays open (not checked in week 3).
-            let expected: Set<String> = week >= 2 ? [Self.brokenCheck] : []
+            // The truth: each broken operation's test is regressed from its week on, and stays open (not checked
+            // in week 3).
+            let expected = Set(Self.broken.filter { week >= $0.value }.compactMap { Self.brokenChecks[$0.key] })
             let open = Set(comparison.open.map(\.check))
             let wrong = open.subtracting(expected)
             let missing = expected.subtracting(open)
@@ -142,16 +147,19 @@ final class RegressionScenarioTests: XCTestCase {
                 + "open \(open.sorted()); decisions \((comparison.regressions + comparison.flaky + comparison.unconfirmed).flatMap(\.checks).map { "\($0.signature): \($0.state.rawValue), \($0.reason)" })"
             print("regression scenario: " + detail)
             XCTAssertTrue(wrong.isEmpty && missing.isEmpty, detail)
-            if week == 2 {
-                let confirmed = try XCTUnwrap(comparison.regressions.first?.checks.first { $0.state == .confirmed }, detail)
-                XCTAssertEqual(confirmed.signature.operation, Self.brokenOperation)
-                XCTAssertEqual(confirmed.reruns.map(\.outcome), [.reproduced, .reproduced], "both re-runs reset moto and reproduced the signature")
+            // Each true regression is confirmed in its first week, by both re-runs reproducing its signature, and
+            // never again while it stays open.
+            let confirmed = comparison.regressions.flatMap(\.checks).filter { $0.state == .confirmed }
+            let breaking = Self.broken.filter { $0.value == week }.map(\.key).sorted()
+            XCTAssertEqual(confirmed.compactMap(\.signature.operation).sorted(), breaking, detail)
+            for decision in confirmed {
+                XCTAssertEqual(decision.reruns.map(\.outcome), [.reproduced, .reproduced], "both re-runs reset moto and reproduced it")
             }
             if week == 3 { XCTAssertEqual(comparison.open.map(\.checked), [false], "carried through the outage, not checked") }
-            if week > 2 { XCTAssertFalse(comparison.regressions.contains { $0.checks.contains { $0.signature.check == Self.brokenCheck } }, "open, not re-confirmed") }
         }
         let overview = try RunOverview.load(store: store)
-        XCTAssertEqual(overview.regressions.count, 1, "the summary for notifiers names the open regression")
+        XCTAssertEqual(overview.regressions.count, 1, "the summary for notifiers names the architecture with open regressions")
+        XCTAssertEqual(overview.regressions.first?.signatures.count, weeks >= 4 ? 2 : 1)
         return tally
     }
 
