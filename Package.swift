@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates", "LSQMValidate"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)

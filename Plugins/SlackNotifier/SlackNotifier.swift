@@ -82,7 +82,7 @@ enum SlackMessage {
         if !summary.regressions.isEmpty {
             let lines = summary.regressions.prefix(20).map { r in
                 "• *\(escape(r.name))* (\(r.services.joined(separator: ", "))) → \(r.status)\(r.failedStep.map { " at \($0)" } ?? "")"
-                    + (r.ongoing == true ? " _(still failing)_" : "")
+                    + (r.checked == false ? " _(still open, not checked this week)_" : r.ongoing == true ? " _(still failing)_" : "")
             }
             blocks.append(["type": "section", "text": ["type": "mrkdwn", "text": .string(":rotating_light: *Regressions*\n" + lines.joined(separator: "\n"))]])
         }

@@ -94,6 +94,17 @@ public struct ArtifactStore: Sendable {
     /// The Terraform files of an architecture, as relative paths under its terraform folder.
     public func terraformFiles(_ hash: String) -> [String] { Files.regularFiles(under: terraformDirectory(hash)) }
 
+    /// sha256 of the normalized Terraform stored for an architecture (its terraform folder, hashed like an
+    /// architecture's content), or nil when there is none. Validate records it with each result and generate
+    /// with each app, so a normalizer change is seen as a new deployment, never as the emulator's doing.
+    public func terraformHash(_ hash: String) -> String? {
+        let directory = terraformDirectory(hash)
+        let files = terraformFiles(hash).compactMap { path in
+            (try? Data(contentsOf: directory.appendingPathComponent(path))).map { (path: path, content: $0) }
+        }
+        return files.isEmpty ? nil : ContentHash.architecture(files: files)
+    }
+
     // MARK: Apps
 
     public func loadAppMetadata(_ archHash: String) -> TestAppMetadata? {

@@ -3,9 +3,10 @@ import LSQMBasics
 
 // Comparing two runs (design.md "Regressions").
 //
-// A regression is an architecture that PASSED in the previous run and now FAILED, PARTIAL or TIMEOUT, run
-// against the same architecture hash AND the same test app. Anything else that changed is reported, but is not
-// a regression: a false regression costs engineers a day, a missed one is caught next week.
+// `ComparisonRules.diff` describes what changed between a run and the one before it (fixes, new, removed, and
+// the PASSED → not passing changes it refuses to call regressions). Which failures are regression candidates
+// is decided check by check against each check's own baseline by `RegressionRules` (issue 14), and confirmed by
+// reproducing the failure signature (`ConfirmationRules`).
 //
 // Identity: results are matched by architecture hash (`ValidationResult.arch`), the sha256 of the content, so
 // "same architecture hash" holds by construction; an edited architecture is a new hash, listed as new + removed.
@@ -152,18 +153,122 @@ public enum ComparisonRules {
 
 // MARK: - Confirmation
 
-/// Re-validates one architecture the way the validate stage does and returns the new verdict. Injected so the
-/// domain needs no processes; `lsqm compare --confirm N` wires the validate stage in.
-public typealias Revalidation = @Sendable (ValidationResult) async throws -> ValidationStatus
+/// Re-validates one architecture the way the validate stage does, in a fresh emulator state, and returns the
+/// whole result: confirmation compares its failure signatures with the candidate's. Injected so the domain needs
+/// no processes; `lsqm compare --confirm N` wires the validate stage in.
+public typealias Revalidation = @Sendable (ValidationResult) async throws -> ValidationResult
+
+/// Thrown by a `Revalidation` that cannot give a re-run a fresh emulator state (an external emulator that
+/// cannot be reset): the candidate stays unconfirmed with this reason instead of being judged on leftovers.
+public struct ConfirmationRefused: Error, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
 
 /// The outcome of re-validating a regression candidate.
 public enum ConfirmationState: String, Codable, Sendable {
-    /// Every re-run that reached a verdict failed again: a regression.
+    /// The re-runs reproduced the failure signature: a regression.
     case confirmed
-    /// A re-run passed: flaky, not a regression.
+    /// A re-run passed the check, or failed it differently: flaky, not a regression.
     case flaky
-    /// Not re-validated (`--confirm 0`), or every re-run hit an infrastructure ERROR.
+    /// Not re-validated (`--confirm 0`, refused), or too few re-runs reached a verdict.
     case unconfirmed
+}
+
+/// What one re-run did to a candidate check.
+public struct RerunObservation: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable {
+        /// Failed again with the same signature.
+        case reproduced
+        case passed
+        /// Failed with another signature (another operation, code or step).
+        case different
+        /// No verdict on this check: the re-run hit an ERROR, or did not reach or judge the check.
+        case unknown
+    }
+    public var outcome: Outcome
+    /// The re-run's signature for this check when it failed.
+    public var signature: FailureSignature?
+
+    public init(_ outcome: Outcome, signature: FailureSignature? = nil) { self.outcome = outcome; self.signature = signature }
+
+    /// What `rerun` says about a check that failed with `signature`.
+    public static func observe(_ signature: FailureSignature, in rerun: ValidationResult) -> RerunObservation {
+        guard let outcomes = rerun.checkOutcomes else { return RerunObservation(.unknown) }
+        if rerun.status == .passed { return RerunObservation(.passed) }
+        switch outcomes[signature.check] {
+        case .passed?: return RerunObservation(.passed)
+        case .failed(let again)?: return RerunObservation(again == signature ? .reproduced : .different, signature: again)
+        case .unknown?: return RerunObservation(.unknown)
+        case nil:
+            // Not reached: the deploy failed before the tests. That is another failure, not this one.
+            if let deploy = outcomes[ValidationResult.deployCheck]?.signature { return RerunObservation(.different, signature: deploy) }
+            return RerunObservation(.unknown)
+        }
+    }
+}
+
+/// The decision on one candidate check, with its reason.
+public struct CheckDecision: Codable, Sendable, Equatable {
+    public var signature: FailureSignature
+    public var baselineRunID: String
+    public var recentlyFlaky: Bool
+    public var flakeScore: Double?
+    /// What each re-run did to this check, in order.
+    public var reruns: [RerunObservation]
+    public var state: ConfirmationState
+    public var reason: String
+
+    enum CodingKeys: String, CodingKey {
+        case signature, reruns, state, reason
+        case baselineRunID = "baseline_run_id"
+        case recentlyFlaky = "recently_flaky"
+        case flakeScore = "flake_score"
+    }
+}
+
+public enum ConfirmationRules {
+    /// Re-runs a recently flaky check needs at least, whatever `--confirm` says: one reproduction of a check
+    /// known to flake is as likely luck as a regression.
+    public static let flakyMinimumAttempts = 2
+
+    /// How many re-runs a candidate architecture gets.
+    public static func attempts(for checks: [CandidateCheck], requested: Int) -> Int {
+        guard requested > 0 else { return 0 }
+        return checks.contains(where: \.recentlyFlaky) ? max(requested, flakyMinimumAttempts) : requested
+    }
+
+    /// True once a check's re-runs settle it (a pass or a different failure): later re-runs cannot change it.
+    static func settled(_ observations: [RerunObservation]) -> Bool {
+        observations.contains { $0.outcome == .passed || $0.outcome == .different }
+    }
+
+    /// The rule: any re-run that passes the check or fails it differently → flaky (with both signatures).
+    /// Otherwise, confirmed when the re-runs that reached a verdict all reproduced the signature and at least
+    /// one did; a recently flaky check needs every one of its `attempts` re-runs to reproduce it.
+    public static func decide(_ check: CandidateCheck, observations: [RerunObservation], attempts: Int, refused: String? = nil) -> CheckDecision {
+        func decision(_ state: ConfirmationState, _ reason: String) -> CheckDecision {
+            CheckDecision(signature: check.signature, baselineRunID: check.baselineRunID, recentlyFlaky: check.recentlyFlaky,
+                          flakeScore: check.flakeScore, reruns: observations, state: state, reason: reason)
+        }
+        if let passed = observations.firstIndex(where: { $0.outcome == .passed }) {
+            return decision(.flaky, "passed on re-run \(passed + 1)")
+        }
+        if let other = observations.firstIndex(where: { $0.outcome == .different }) {
+            return decision(.flaky, "re-run \(other + 1) failed differently: \(observations[other].signature?.description ?? "?") instead of \(check.signature)")
+        }
+        if let refused { return decision(.unconfirmed, "not re-validated: \(refused)") }
+        if attempts == 0 { return decision(.unconfirmed, "not re-validated (--confirm 0)") }
+        let reproduced = observations.filter { $0.outcome == .reproduced }.count
+        if check.recentlyFlaky {
+            return reproduced == attempts
+                ? decision(.confirmed, "all \(attempts) re-runs reproduced the signature (a recently flaky check needs every one)")
+                : decision(.unconfirmed, "\(reproduced) of \(attempts) re-runs reproduced the signature, the others reached no verdict; a recently flaky check needs every one")
+        }
+        return reproduced > 0
+            ? decision(.confirmed, "\(reproduced) of \(observations.count) re-runs reproduced the signature, none passed or failed differently")
+            : decision(.unconfirmed, "no re-run reached a verdict")
+    }
 }
 
 public struct CheckedChange: Codable, Sendable, Equatable {
@@ -171,22 +276,46 @@ public struct CheckedChange: Codable, Sendable, Equatable {
     public var state: ConfirmationState
     /// The verdict of each re-run, in order.
     public var reruns: [ValidationStatus]
+    /// The run the candidate's newest check baseline comes from.
+    public var baselineRunID: String?
+    /// The decision on each candidate check.
+    public var checks: [CheckDecision]
+    /// Every failure signature of each re-run, in order (empty for a passing re-run; nil for an ERROR re-run).
+    public var rerunSignatures: [[FailureSignature]?]
 
-    public init(change: ResultChange, state: ConfirmationState, reruns: [ValidationStatus]) {
+    public init(change: ResultChange, state: ConfirmationState, reruns: [ValidationStatus], baselineRunID: String? = nil,
+                checks: [CheckDecision] = [], rerunSignatures: [[FailureSignature]?] = []) {
         self.change = change; self.state = state; self.reruns = reruns
+        self.baselineRunID = baselineRunID; self.checks = checks; self.rerunSignatures = rerunSignatures
     }
 
-    /// The rule: any PASSED re-run → flaky; otherwise any FAILED/PARTIAL/TIMEOUT re-run → confirmed;
-    /// otherwise (no re-run, or only ERRORs) → unconfirmed.
-    public static func state(for reruns: [ValidationStatus]) -> ConfirmationState {
-        if reruns.contains(.passed) { return .flaky }
-        if reruns.contains(where: ComparisonRules.regressingStatuses.contains) { return .confirmed }
+    /// An architecture is a regression when any of its checks is confirmed; flaky when none is and one is flaky.
+    public static func state(for checks: [CheckDecision]) -> ConfirmationState {
+        if checks.contains(where: { $0.state == .confirmed }) { return .confirmed }
+        if checks.contains(where: { $0.state == .flaky }) { return .flaky }
         return .unconfirmed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case change, state, reruns, checks
+        case baselineRunID = "baseline_run_id"
+        case rerunSignatures = "rerun_signatures"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        change = try container.decode(ResultChange.self, forKey: .change)
+        state = try container.decode(ConfirmationState.self, forKey: .state)
+        reruns = try container.decode([ValidationStatus].self, forKey: .reruns)
+        // Absent in comparisons saved before checks were compared one by one.
+        baselineRunID = try container.decodeIfPresent(String.self, forKey: .baselineRunID)
+        checks = try container.decodeIfPresent([CheckDecision].self, forKey: .checks) ?? []
+        rerunSignatures = try container.decodeIfPresent([[FailureSignature]?].self, forKey: .rerunSignatures) ?? []
     }
 }
 
-/// `runs/<run_id>/comparison.json`: the comparison of a run with the one before it, confirmation included.
-/// Report and notify read this file; they never re-run the rules themselves.
+/// `runs/<run_id>/comparison.json`: the comparison of a run with its baselines, confirmation included, and the
+/// regressions open after it. Report and notify read this file; they never re-run the rules themselves.
 public struct RunComparison: Codable, Sendable, Equatable {
     public static let fileName = "comparison.json"
     public var previousRunID: String?
@@ -201,43 +330,104 @@ public struct RunComparison: Codable, Sendable, Equatable {
     public var new: [ResultChange]
     public var removed: [ResultChange]
     public var excluded: [ExcludedChange]
+    /// Every regression open after this run: confirmed now or earlier and not passed since.
+    public var open: [OpenRegression]
 
     public var hasConfirmedRegressions: Bool { !regressions.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case regressions, flaky, unconfirmed, fixes, new, removed, excluded
+        case regressions, flaky, unconfirmed, fixes, new, removed, excluded, open
         case previousRunID = "previous_run_id"
         case currentRunID = "current_run_id"
         case comparedAt = "compared_at"
         case confirmAttempts = "confirm_attempts"
     }
 
-    /// Re-validates every candidate up to `attempts` times (stopping at the first pass) and sorts it into
-    /// regressions, flaky or unconfirmed. A throwing `revalidate` is a tool failure and propagates.
-    public static func confirm(_ diff: RunDiff, currentResults: [ValidationResult], attempts: Int,
-                               revalidate: Revalidation, comparedAt: Date = Date()) async throws -> RunComparison {
-        let byArch = ComparisonRules.index(currentResults)
+    public init(previousRunID: String?, currentRunID: String, comparedAt: Date, confirmAttempts: Int, regressions: [CheckedChange],
+                flaky: [CheckedChange], unconfirmed: [CheckedChange], fixes: [ResultChange], new: [ResultChange],
+                removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = []) {
+        self.previousRunID = previousRunID; self.currentRunID = currentRunID; self.comparedAt = comparedAt
+        self.confirmAttempts = confirmAttempts; self.regressions = regressions; self.flaky = flaky; self.unconfirmed = unconfirmed
+        self.fixes = fixes; self.new = new; self.removed = removed; self.excluded = excluded; self.open = open
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        previousRunID = try container.decodeIfPresent(String.self, forKey: .previousRunID)
+        currentRunID = try container.decode(String.self, forKey: .currentRunID)
+        comparedAt = try container.decode(Date.self, forKey: .comparedAt)
+        confirmAttempts = try container.decode(Int.self, forKey: .confirmAttempts)
+        regressions = try container.decode([CheckedChange].self, forKey: .regressions)
+        flaky = try container.decode([CheckedChange].self, forKey: .flaky)
+        unconfirmed = try container.decode([CheckedChange].self, forKey: .unconfirmed)
+        fixes = try container.decode([ResultChange].self, forKey: .fixes)
+        new = try container.decode([ResultChange].self, forKey: .new)
+        removed = try container.decode([ResultChange].self, forKey: .removed)
+        excluded = try container.decode([ExcludedChange].self, forKey: .excluded)
+        // Absent in comparisons saved before open regressions were carried from run to run.
+        open = try container.decodeIfPresent([OpenRegression].self, forKey: .open) ?? []
+    }
+
+    /// The decision this comparison made on one check of an architecture, if it was a candidate.
+    public func state(arch: String, check: String) -> ConfirmationState? {
+        for checked in regressions + flaky + unconfirmed where checked.change.arch == arch {
+            // Comparisons from before checks were judged one by one decided for the whole architecture.
+            if checked.checks.isEmpty { return checked.state }
+            if let decision = checked.checks.first(where: { $0.signature.check == check }) { return decision.state }
+        }
+        return nil
+    }
+
+    /// True when this comparison did not accept a check's failure as a fact (flaky or unconfirmed): such a
+    /// failure is no baseline, so the check is judged against its last accepted outcome next time.
+    public func rejected(arch: String, check: String) -> Bool {
+        guard let state = state(arch: arch, check: check) else { return false }
+        return state != .confirmed
+    }
+
+    /// Re-validates every candidate (each architecture once per attempt, judging all its candidate checks on
+    /// that re-run) and sorts it into regressions, flaky or unconfirmed. Re-running stops once every check is
+    /// settled. A throwing `revalidate` is a tool failure and propagates, except `ConfirmationRefused`.
+    public static func confirm(_ candidates: [RegressionCandidate], diff: RunDiff, current: RunRecord, previousOpen: [OpenRegression],
+                               attempts requested: Int, revalidate: Revalidation, comparedAt: Date = Date()) async throws -> RunComparison {
+        let byArch = ComparisonRules.index(current.results)
         // Whole seconds: the file stores ISO-8601 seconds, and a saved comparison must read back equal.
         let comparedAt = Date(timeIntervalSince1970: comparedAt.timeIntervalSince1970.rounded(.down))
         var checked: [CheckedChange] = []
-        for candidate in diff.candidates {
-            var reruns: [ValidationStatus] = []
-            if attempts > 0, let result = byArch[candidate.arch] {
+        var refused: String?
+        for candidate in candidates {
+            let attempts = ConfirmationRules.attempts(for: candidate.checks, requested: requested)
+            var observations = Array(repeating: [RerunObservation](), count: candidate.checks.count)
+            var statuses: [ValidationStatus] = []
+            var signatures: [[FailureSignature]?] = []
+            if let result = byArch[candidate.change.arch], refused == nil {
                 for _ in 0..<attempts {
                     try Task.checkCancellation()
-                    let status = try await revalidate(result)
-                    reruns.append(status)
-                    if status == .passed { break }
+                    let rerun: ValidationResult
+                    do { rerun = try await revalidate(result) } catch let refusal as ConfirmationRefused {
+                        refused = refusal.reason
+                        break
+                    }
+                    statuses.append(rerun.status)
+                    signatures.append(rerun.checkOutcomes == nil ? nil : rerun.failureSignatures)
+                    for (index, check) in candidate.checks.enumerated() {
+                        observations[index].append(RerunObservation.observe(check.signature, in: rerun))
+                    }
+                    if observations.allSatisfy(ConfirmationRules.settled) { break }
                 }
             }
-            checked.append(CheckedChange(change: candidate, state: CheckedChange.state(for: reruns), reruns: reruns))
+            let decisions = candidate.checks.enumerated().map { index, check in
+                ConfirmationRules.decide(check, observations: observations[index], attempts: attempts, refused: refused)
+            }
+            checked.append(CheckedChange(change: candidate.change, state: CheckedChange.state(for: decisions), reruns: statuses,
+                                         baselineRunID: candidate.baselineRunID, checks: decisions, rerunSignatures: signatures))
         }
+        let regressions = checked.filter { $0.state == .confirmed }
         return RunComparison(previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
-                             confirmAttempts: max(0, attempts),
-                             regressions: checked.filter { $0.state == .confirmed },
-                             flaky: checked.filter { $0.state == .flaky },
-                             unconfirmed: checked.filter { $0.state == .unconfirmed },
-                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded)
+                             confirmAttempts: max(0, requested), regressions: regressions,
+                             flaky: checked.filter { $0.state == .flaky }, unconfirmed: checked.filter { $0.state == .unconfirmed },
+                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded,
+                             open: RegressionRules.open(previous: previousOpen, current: current, confirmed: regressions))
     }
 
     /// The comparison without re-validation: every candidate is unconfirmed.

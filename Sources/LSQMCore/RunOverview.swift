@@ -14,9 +14,14 @@ public struct RunOverview: Codable, Sendable, Equatable {
         public var status: ValidationStatus
         public var failedStep: String?
         public var logExcerpt: String?
-        /// True when this regression was already reported for an earlier run and still fails (same
-        /// architecture and app): notifiers follow up on it instead of announcing it as new.
+        /// True when this regression was already reported for an earlier run and is still open: notifiers
+        /// follow up on it instead of announcing it as new.
         public var ongoing: Bool
+        /// False when this run could not check it (an ERROR, not run, the deploy failed before its test): still
+        /// open, "not checked this week".
+        public var checked: Bool
+        /// The failing checks with their signatures ("test test_app.py::test_x: emulator sns:Publish 500").
+        public var signatures: [String]
     }
 
     public var runID: String
@@ -43,49 +48,23 @@ public struct RunOverview: Codable, Sendable, Equatable {
         let previousID = comparison?.previousRunID ?? runs.last(where: { $0 < id })
         let previous = try previousID.map { try store.loadRun($0) }
         let index = try store.loadIndex()
-        let results = Dictionary(run.results.map { ($0.arch, $0) }, uniquingKeysWith: { first, _ in first })
-        var regressions = (comparison?.regressions ?? []).map { checked -> Regression in
-            let result = results[checked.change.arch]
-            return Regression(arch: checked.change.arch, name: checked.change.name, sourceURL: checked.change.sourceURL,
-                              services: checked.change.services, previousRunID: previousID ?? "",
-                              status: checked.change.current ?? .failed, failedStep: result?.failedStep,
-                              logExcerpt: logExcerpt(store: store, runID: id, result: result), ongoing: false)
-        }
-        let reported = Set(regressions.map(\.arch))
-        for (arch, since) in try openRegressions(store: store, runID: id, runs: runs) where !reported.contains(arch) {
-            guard let result = results[arch] else { continue }
-            regressions.append(Regression(arch: arch, name: result.name, sourceURL: result.sourceURL, services: result.services,
-                                          previousRunID: since, status: result.status, failedStep: result.failedStep,
-                                          logExcerpt: logExcerpt(store: store, runID: id, result: result), ongoing: true))
+        let results = ComparisonRules.index(run.results)
+        // Every regression still open after this run, one entry per architecture: a confirmed regression stays
+        // open until its check passes again, and an ERROR week carries it forward unchecked.
+        let regressions = Dictionary(grouping: comparison?.open ?? [], by: \.arch).sorted { $0.key < $1.key }.map { arch, open -> Regression in
+            let result = results[arch]
+            let first = open.min { $0.openedRunID < $1.openedRunID } ?? open[0]
+            return Regression(arch: arch, name: first.name, sourceURL: first.sourceURL, services: first.services,
+                              previousRunID: first.baselineRunID, status: result?.status ?? first.status ?? .error,
+                              failedStep: result?.failedStep ?? first.signature.step,
+                              logExcerpt: logExcerpt(store: store, runID: id, result: result),
+                              ongoing: open.allSatisfy { $0.openedRunID != id }, checked: open.allSatisfy(\.checked),
+                              signatures: open.map { ($0.currentSignature ?? $0.signature).description })
         }
         return RunOverview(runID: id, startedAt: run.startedAt, finishedAt: run.finishedAt, counts: run.counts, passRate: run.counts.passRate,
                            previousRunID: previousID, previousPassRate: previous?.counts.passRate,
                            newArchitectures: newArchitectureIDs.compactMap { index.architectures[$0] },
                            regressions: regressions, flaky: comparison?.flaky.count ?? 0, emulator: run.emulator)
-    }
-
-    /// Regressions confirmed in an earlier run that still fail in run `runID` with the same architecture and
-    /// app, by architecture, with the run that last passed. A regression stays open until the architecture
-    /// passes, errors (no verdict), changes its app, or leaves the runs.
-    static func openRegressions(store: ArtifactStore, runID: String, runs: [String]) throws -> [String: String] {
-        guard let position = runs.firstIndex(of: runID) else { return [:] }
-        var open: [String: (since: String, appHash: String?)] = [:]
-        for id in runs[...position] {
-            let run = try store.loadRun(id)
-            let results = Dictionary(run.results.map { ($0.arch, $0) }, uniquingKeysWith: { first, _ in first })
-            // Carried from earlier runs: still open only while it keeps failing the same way.
-            open = open.filter { arch, entry in
-                guard let result = results[arch] else { return false }
-                return ComparisonRules.regressingStatuses.contains(result.status) && result.appHash == entry.appHash
-            }
-            if id == runID { break }
-            if let comparison = try store.loadComparison(id) {
-                for checked in comparison.regressions {
-                    open[checked.change.arch] = (comparison.previousRunID ?? "", results[checked.change.arch]?.appHash)
-                }
-            }
-        }
-        return open.mapValues(\.since)
     }
 
     /// The last lines of what went wrong: the error, then the pytest or terraform output tail.
@@ -118,7 +97,8 @@ public struct RunOverview: Codable, Sendable, Equatable {
         if let previousRunID { body += "compared with: \(previousRunID)\n" }
         if flaky > 0 { body += "flaky (passed on re-run): \(flaky)\n" }
         for regression in regressions {
-            body += "\(regression.ongoing ? "still regressed" : "regression"): \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")\n"
+            body += "\(regression.ongoing ? "still regressed" : "regression"): \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")"
+                + (regression.checked ? "" : " (not checked this week)") + "\n"
         }
         if let emulator { body += "emulator: \(emulator.name) \(emulator.version ?? "")\(emulator.imageDigest.map { " \($0)" } ?? "")\n" }
         return (title, body)
@@ -141,7 +121,7 @@ extension RunOverview.Regression {
         case arch, name, services, status
         case sourceURL = "source_url"
         case previousRunID = "previous_run_id"
-        case ongoing
+        case ongoing, checked, signatures
         case failedStep = "failed_step"
         case logExcerpt = "log_excerpt"
     }

@@ -15,12 +15,16 @@ public struct TestAppMetadata: Codable, Sendable, Equatable {
     public var outputTokens: Int
     public var generatedAt: Date
     public var files: [String]
+    /// The normalized Terraform the app was generated from (`ArtifactStore.terraformHash`): when a normalizer
+    /// change rewrites it, the app is stale. Nil for apps generated before it was recorded.
+    public var terraformHash: String?
 
     public init(arch: String, appHash: String, generator: String, generatorVersion: String, model: String? = nil,
-                promptVersion: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0, generatedAt: Date = Date(), files: [String]) {
+                promptVersion: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0, generatedAt: Date = Date(), files: [String],
+                terraformHash: String? = nil) {
         self.arch = arch; self.appHash = appHash; self.generator = generator; self.generatorVersion = generatorVersion
         self.model = model; self.promptVersion = promptVersion; self.inputTokens = inputTokens
-        self.outputTokens = outputTokens; self.generatedAt = generatedAt; self.files = files
+        self.outputTokens = outputTokens; self.generatedAt = generatedAt; self.files = files; self.terraformHash = terraformHash
     }
 
     enum CodingKeys: String, CodingKey {
@@ -31,5 +35,6 @@ public struct TestAppMetadata: Codable, Sendable, Equatable {
         case inputTokens = "input_tokens"
         case outputTokens = "output_tokens"
         case generatedAt = "generated_at"
+        case terraformHash = "terraform_hash"
     }
 }

@@ -52,6 +52,10 @@ public struct TestCaseResult: Codable, Sendable, Equatable {
 public struct ValidationResult: Codable, Sendable, Equatable {
     public var arch: String
     public var appHash: String?
+    /// sha256 of the normalized Terraform that was deployed (`ArtifactStore.terraformHash`). The architecture
+    /// hash names the original files; this names what a normalizer made of them, so a normalizer change starts
+    /// a new baseline instead of looking like the emulator's regression. Nil in runs recorded before it existed.
+    public var terraformHash: String?
     public var sourceURL: String
     public var name: String
     public var kind: ArchitectureKind
@@ -88,6 +92,7 @@ public struct ValidationResult: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case arch, name, kind, services, status, durations, tests, error, cause, warnings
         case appHash = "app_hash"
+        case terraformHash = "terraform_hash"
         case sourceURL = "source_url"
         case deployOnly = "deploy_only"
         case failedStep = "failed_step"

@@ -210,6 +210,9 @@ public enum GenerateStage {
     static func isCurrent(_ metadata: TestAppMetadata?, arch: String, store: ArtifactStore, requested: GeneratorKind) -> Bool {
         guard let metadata, metadata.arch == arch,
               AppFiles.names.allSatisfy({ Files.exists(store.appDirectory(arch).appendingPathComponent($0)) }) else { return false }
+        // Generated from Terraform a normalizer has since rewritten: its tests may assert what is no longer
+        // deployed. (Apps from before the hash was recorded are kept: their source cannot be told.)
+        if let generatedFrom = metadata.terraformHash, generatedFrom != store.terraformHash(arch) { return false }
         switch (metadata.generator, requested) {
         case (GeneratorKind.claude.rawValue, .claude): return metadata.promptVersion == TestAppPrompt.version
         case (GeneratorKind.claude.rawValue, .rules): return true
@@ -270,7 +273,8 @@ public enum GenerateStage {
             let metadata = TestAppMetadata(arch: architecture.id, appHash: hash, generator: input.generator.rawValue,
                                            generatorVersion: generatorVersion, model: claude ? client?.model : nil,
                                            promptVersion: claude ? TestAppPrompt.version : nil, inputTokens: usage.inputTokens,
-                                           outputTokens: usage.outputTokens, files: AppFiles.names)
+                                           outputTokens: usage.outputTokens, files: AppFiles.names,
+                                           terraformHash: input.store.terraformHash(architecture.id))
             try input.store.saveApp(metadata, files: app.files)
             logger.info("generate", "generated", "\(architecture.name) (\(architecture.id.prefix(12))): \(tests) tests, \(usage.total) tokens",
                         fields: ["arch": .string(architecture.id), "app_hash": .string(hash), "tests": .number(Double(tests)),

@@ -18,7 +18,8 @@ extension RunSummary {
                   newArchitectures: overview.newArchitectures.map { NewArchitecture(arch: $0.id, name: $0.name, sourceURL: $0.sourceURL) },
                   regressions: overview.regressions.map {
                       Regression(arch: $0.arch, name: $0.name, sourceURL: $0.sourceURL, services: $0.services, previousRunID: $0.previousRunID,
-                                 status: $0.status.rawValue, failedStep: $0.failedStep, logExcerpt: $0.logExcerpt, ongoing: $0.ongoing)
+                                 status: $0.status.rawValue, failedStep: $0.failedStep, logExcerpt: $0.logExcerpt, ongoing: $0.ongoing,
+                                 checked: $0.checked, signatures: $0.signatures)
                   },
                   reportURL: reportURL)
     }

@@ -204,14 +204,18 @@ public struct RunSummary: Codable, Sendable, Equatable {
         public var logExcerpt: String?
         /// Reported in an earlier run and still failing: follow up rather than announce.
         public var ongoing: Bool?
+        /// False when this run could not check the regression (an ERROR week): still open, not checked.
+        public var checked: Bool?
+        /// The failing checks with their failure signatures.
+        public var signatures: [String]?
         public init(arch: String, name: String, sourceURL: String, services: [String], previousRunID: String, status: String,
-                    failedStep: String? = nil, logExcerpt: String? = nil, ongoing: Bool? = nil) {
+                    failedStep: String? = nil, logExcerpt: String? = nil, ongoing: Bool? = nil, checked: Bool? = nil, signatures: [String]? = nil) {
             self.arch = arch; self.name = name; self.sourceURL = sourceURL; self.services = services
             self.previousRunID = previousRunID; self.status = status; self.failedStep = failedStep; self.logExcerpt = logExcerpt
-            self.ongoing = ongoing
+            self.ongoing = ongoing; self.checked = checked; self.signatures = signatures
         }
         enum CodingKeys: String, CodingKey {
-            case arch, name, services, status, ongoing
+            case arch, name, services, status, ongoing, checked, signatures
             case sourceURL = "source_url"
             case previousRunID = "previous_run_id"
             case failedStep = "failed_step"

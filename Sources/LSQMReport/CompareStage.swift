@@ -7,13 +7,15 @@ public struct CompareInput: Sendable {
     public var store: ArtifactStore
     /// The run to judge; nil means the newest.
     public var currentRunID: String?
-    /// The run to judge it against; nil means the one before `currentRunID`.
+    /// The run to judge it against; nil means the one before `currentRunID`. Regression baselines are chosen
+    /// check by check from this run and the kept runs before it.
     public var previousRunID: String?
     /// Re-validations per regression candidate (`--confirm N`). 0 reports every candidate as unconfirmed.
     public var confirmAttempts: Int
-    /// Re-validates one architecture; called only for candidates, at most `confirmAttempts` times each.
+    /// Re-validates one architecture; called only for candidates, at most `confirmAttempts` times each (more for
+    /// a recently flaky check, see `ConfirmationRules`).
     public var revalidate: Revalidation
-    /// Writes `runs/<current>/comparison.json` (false for `--dry-run`).
+    /// Writes `runs/<current>/comparison.json` and `trends/flakiness.json` (false for `--dry-run`).
     public var save: Bool
 
     public init(store: ArtifactStore, currentRunID: String? = nil, previousRunID: String? = nil, confirmAttempts: Int = 1,
@@ -23,22 +25,33 @@ public struct CompareInput: Sendable {
     }
 }
 
-/// The compare stage: applies the regression rules to two runs, confirms candidates by re-validating them, and
-/// persists the verdict for report and notify.
+/// The compare stage: finds regression candidates check by check against their baselines, confirms them by
+/// re-validating, carries open regressions forward, and persists the verdict for report and notify.
 public enum CompareStage {
     public static func run(_ input: CompareInput, logger: Logger = .silent) async throws -> RunComparison {
         guard input.confirmAttempts >= 0 else {
             throw LSQMError(.usage, action: "compare runs", cause: "--confirm must be 0 or more")
         }
         let history = try RunHistory.load(input.store, runID: input.currentRunID, previousRunID: input.previousRunID, tallies: false)
-        let diff = ComparisonRules.diff(previous: history.previous, current: history.current)
-        logger.info("compare", "diff", "\(diff.candidates.count) regression candidates",
+        let current = history.current
+        let earlier = try input.store.regressionHistory(for: current, startingAt: input.previousRunID)
+        // Open regressions come from the newest earlier comparison: a run that was never compared carries nothing.
+        let previousOpen = earlier.last(where: { $0.comparison != nil })?.comparison?.open ?? []
+        let diff = ComparisonRules.diff(previous: history.previous, current: current)
+        let candidates = RegressionRules.candidates(current: current, history: earlier, open: previousOpen)
+        logger.info("compare", "diff", "\(candidates.count) regression candidates (\(candidates.map(\.checks.count).reduce(0, +)) checks)",
                     fields: ["current": .string(diff.currentRunID), "previous": diff.previousRunID.map(JSONValue.string) ?? .null,
                              "fixes": .number(Double(diff.fixes.count)), "new": .number(Double(diff.new.count)),
-                             "removed": .number(Double(diff.removed.count))])
-        let comparison = try await RunComparison.confirm(diff, currentResults: history.current.results,
+                             "removed": .number(Double(diff.removed.count)), "open_before": .number(Double(previousOpen.count))])
+        let comparison = try await RunComparison.confirm(candidates, diff: diff, current: current, previousOpen: previousOpen,
                                                          attempts: input.confirmAttempts, revalidate: input.revalidate)
-        if input.save { try input.store.saveComparison(comparison) }
+        if input.save {
+            try input.store.saveComparison(comparison)
+            // Flakiness as of this run, for people and the dashboard; the rules recompute it from the runs.
+            let window = earlier + [RunHistoryEntry(run: current, comparison: comparison)]
+            try input.store.saveFlakiness(FlakinessFile(runID: current.runID, window: RegressionRules.flakinessWindow,
+                                                        checks: RegressionRules.flakiness(history: window).filter { $0.flakes > 0 }))
+        }
         return comparison
     }
 }

@@ -41,9 +41,18 @@ public struct HTTPTestResponse: Sendable {
     /// soon as it is ready (after `chunkDelay`): streamed Docker logs, server-sent events.
     public var chunks: [Data]?
     public var chunkDelay: Duration
+    /// When set, nothing is answered: the connection is reset (RST), as a crashing server's is.
+    public var resetsConnection = false
 
     public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), chunks: [Data]? = nil, chunkDelay: Duration = .zero) {
         self.status = status; self.headers = headers; self.body = body; self.chunks = chunks; self.chunkDelay = chunkDelay
+    }
+
+    /// No answer: the connection is reset.
+    public static var reset: HTTPTestResponse {
+        var response = HTTPTestResponse(status: 0)
+        response.resetsConnection = true
+        return response
     }
 
     /// A JSON body with `Content-Type: application/json`.
@@ -228,6 +237,12 @@ public final class HTTPTestServer: Sendable {
                 let request = HTTPTestServer.makeRequest(method: parts[0], target: parts[1], headers: headers, body: body)
                 state.withLock { $0.requests.append(request) }
                 let response = handler(request)
+                if response.resetsConnection {
+                    // Linger 0: close sends RST instead of FIN, so the client sees "connection reset by peer".
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                    return
+                }
                 let connectionHeader = headers["connection"]?.lowercased() ?? ""
                 let closeAfter = connectionHeader.contains("close") || (parts[2] == "HTTP/1.0" && !connectionHeader.contains("keep-alive"))
                 try write(response, to: fd, close: closeAfter, headOnly: parts[0] == "HEAD")

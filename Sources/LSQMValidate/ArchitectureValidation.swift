@@ -52,6 +52,9 @@ struct ArchitectureValidation {
         let record = Record(ValidationResult(arch: architecture.id, appHash: appHash, sourceURL: architecture.sourceURL,
                                              name: architecture.name, kind: architecture.kind, services: architecture.services,
                                              status: .error, deployOnly: appHash == nil))
+        // The Terraform this validation copies into its workspace, hashed: results compare only with results
+        // that deployed the same normalized Terraform.
+        record.result.terraformHash = store.terraformHash(architecture.id)
         let deadline = ContinuousClock.now + options.timeout
         var emulator: (any RunningEmulator)?
         var workspace: TerraformWorkspace?

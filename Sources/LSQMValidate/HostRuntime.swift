@@ -139,6 +139,28 @@ public struct URLRuntime: EmulatorRuntime {
     public func start(_ request: EmulatorRequest) async throws -> any RunningEmulator {
         ExternalEmulator(endpoint: url)
     }
+
+    /// The reset endpoints of the emulators lsqm knows: moto's, then LocalStack's (both POST).
+    static let resetPaths = ["/moto-api/reset", "/_localstack/state/reset"]
+
+    /// Throws away everything the emulator holds, so a confirming re-run does not inherit a failed run's
+    /// leftovers (a bucket a failed destroy left makes the next apply fail with no fault at all). An emulator
+    /// that answers neither reset cannot give a fresh state: throws, naming what each endpoint answered.
+    public func resetState() async throws {
+        var answers: [String] = []
+        for path in Self.resetPaths {
+            guard let endpoint = URL(string: path, relativeTo: url)?.absoluteURL else { continue }
+            do {
+                let response = try await HTTPClient().send(method: "POST", url: endpoint, timeout: 30)
+                if (200..<300).contains(response.status) { return }
+                answers.append("\(path) answered HTTP \(response.status)")
+            } catch {
+                answers.append("\(path): \(LSQMError.describe(error))")
+            }
+        }
+        throw LSQMError(.environment, action: "reset the emulator at \(url.absoluteString)", cause: answers.joined(separator: "; "),
+                        hint: "use --emulator host or docker for a fresh emulator per re-run, or an emulator with a reset endpoint")
+    }
 }
 
 struct ExternalEmulator: RunningEmulator {

@@ -236,6 +236,22 @@ final class GenerateStageTests: XCTestCase {
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: zip(names, again.apps))["ruled"]?.status, .current)
     }
 
+    func testAppIsRegeneratedWhenTheNormalizedTerraformChanges() async throws {
+        let (store, ids) = try Fixture.store(Fixture.simpleArchitectures(["renormalized"]))
+        defer { Files.remove(store.root) }
+        _ = try await GenerateStage.run(GenerateStage.Input(store: store, generator: .rules))
+        XCTAssertEqual(store.loadAppMetadata(ids[0])?.terraformHash, store.terraformHash(ids[0]))
+        XCTAssertNotNil(store.terraformHash(ids[0]))
+        // A normalizer change rewrites the stored Terraform of the same architecture (same original files).
+        try AtomicFile.write(Data("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"renamed\"\n}\n\noutput \"bucket\" {\n  value = aws_s3_bucket.b.bucket\n}\n".utf8),
+                             to: store.terraformDirectory(ids[0]).appendingPathComponent("main.tf"))
+        let again = try await GenerateStage.run(GenerateStage.Input(store: store, generator: .rules))
+        XCTAssertEqual(again.apps.map(\.status), [.generated])
+        XCTAssertEqual(store.loadAppMetadata(ids[0])?.terraformHash, store.terraformHash(ids[0]))
+        let unchanged = try await GenerateStage.run(GenerateStage.Input(store: store, generator: .rules))
+        XCTAssertEqual(unchanged.apps.map(\.status), [.current])
+    }
+
     func testClaudeReplacesRulesAppsAndANewPromptVersionRegenerates() async throws {
         let (store, ids) = try Fixture.store(Fixture.simpleArchitectures(["upgrade"]))
         defer { Files.remove(store.root) }

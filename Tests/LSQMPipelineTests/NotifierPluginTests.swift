@@ -52,6 +52,22 @@ final class NotifierPluginTests: XCTestCase {
         XCTAssertEqual(http.requestedURLs.first, "secret-resolved")
     }
 
+    /// An open regression the run could not check (an ERROR week) is still announced, marked as such.
+    func testSlackListsOpenRegressionsNotCheckedThisWeek() async throws {
+        let slack = try FakeSlack()
+        defer { slack.server.stop() }
+        var unchecked = regression
+        unchecked.status = "ERROR"; unchecked.ongoing = true; unchecked.checked = false
+        unchecked.signatures = ["test test_app::test_publish: emulator sns:Publish InternalError"]
+        let outcomes = await NotifyStage.run(.init(summary: summary(regressions: [unchecked]), notifiers: [.init(name: "SlackNotifier")],
+                                                   manager: manager(http: ForwardingHTTPService(), secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])))
+        XCTAssertEqual(outcomes.map(\.delivered), [true], "\(outcomes)")
+        let payload = try XCTUnwrap(slack.payloads.last)
+        XCTAssertTrue(payload["text"]?.stringValue?.contains("1 regression: sns-to-sqs") ?? false, "\(payload)")
+        let blocks = "\(payload["blocks"] ?? .null)"
+        XCTAssertTrue(blocks.contains("not checked this week"), blocks)
+    }
+
     func testAMissingWebhookIsARecordedFailureNotACrash() async throws {
         let outcomes = await NotifyStage.run(.init(summary: summary(regressions: []), notifiers: [.init(name: "SlackNotifier"), .init(name: "NoSuchNotifier")],
                                                    manager: manager(http: ForwardingHTTPService())))

@@ -8,9 +8,10 @@ import XCTest
 
 /// `lsqm run`, offline and for real: a local directory source → the rule generator → terraform + the AWS
 /// provider + moto → compare with confirmation → report → push to a bare repository → Slack and GitHub issue
-/// notifiers against fake servers. Run 1 passes; before run 2 the emulator's behaviour is broken for the one
-/// architecture (its table already exists, so the deploy fails) with the architecture and app unchanged:
-/// exactly one confirmed regression, one issue, one Slack alert. Run 3: a comment on that issue, no second issue.
+/// notifiers against fake servers, through a fault-injecting proxy in front of moto. Run 1 passes; from run 2
+/// the emulator answers every DynamoDB PutItem with a 500, the architecture and app unchanged: exactly one
+/// confirmed regression (the confirming re-runs reset moto and reproduce the same signature), one issue, one
+/// Slack alert. Run 3: a comment on that issue, no second issue.
 final class WholeRunTests: XCTestCase {
     var scratch: URL!
     var moto: SpawnedProcess?
@@ -29,51 +30,14 @@ final class WholeRunTests: XCTestCase {
     static let tableName = "lsqm-pipeline-orders"
 
     func startMoto() async throws -> URL {
-        let port = try FreePort.next()
-        let process = try SpawnedProcess(executable: try XCTUnwrap(Subprocess.which("moto_server")), arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-                                         environment: SecretEnvironment.scrubbed(), captureOutput: false,
-                                         logPath: scratch.appendingPathComponent("moto.log"))
+        let (process, url) = try await MotoFixture.start(logDirectory: scratch)
         moto = process
-        let url = URL(string: "http://127.0.0.1:\(port)")!
-        for _ in 0..<100 {
-            if let response = try? await HTTPClient().send(url: url.appendingPathComponent("moto-api/"), timeout: 2), response.status == 200 { return url }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw LSQMError(.environment, action: "start moto_server", cause: "it did not answer")
-    }
-
-    /// Creates the architecture's table in the emulator behind its back: the next apply fails on it.
-    func breakDeployment(_ endpoint: URL) async throws {
-        let script = """
-        import boto3
-        boto3.client("dynamodb", endpoint_url="\(endpoint.absoluteString)", region_name="us-east-1", aws_access_key_id="test",
-                     aws_secret_access_key="test").create_table(TableName="\(Self.tableName)",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST")
-        """
-        let result = try await Subprocess.run(["python3", "-c", script])
-        XCTAssertTrue(result.succeeded, result.combinedOutput)
+        return url
     }
 
     func testThreeWeeklyRunsOneRegressionOneIssueThenAComment() async throws {
         let architectures = scratch.appendingPathComponent("architectures")
-        try AtomicFile.write("""
-            resource "aws_dynamodb_table" "orders" {
-              name         = "\(Self.tableName)"
-              billing_mode = "PAY_PER_REQUEST"
-              hash_key     = "id"
-
-              attribute {
-                name = "id"
-                type = "S"
-              }
-            }
-
-            output "table_name" {
-              value = aws_dynamodb_table.orders.name
-            }
-
-            """, to: architectures.appendingPathComponent("orders/main.tf"))
+        try AtomicFile.write(MotoFixture.dynamoDBTable(resource: "orders", name: Self.tableName), to: architectures.appendingPathComponent("orders/main.tf"))
         // The remote artifact repository: a bare repo seeded with the layout.
         let seed = scratch.appendingPathComponent("seed")
         _ = try await SyncStage.run(.init(repository: seed.path, workingCopy: seed))
@@ -94,7 +58,9 @@ final class WholeRunTests: XCTestCase {
               - name: FileNotifier
                 config: {path: "\(summaryFile.path)"}
             """, to: config)
-        let endpoint = try await startMoto()
+        let proxy = try FaultInjectingProxy(upstream: try await startMoto(), seed: 1, brokenOperations: ["PutItem": 2])
+        defer { proxy.stop() }
+        let endpoint = proxy.url
         let env = [
             "ARTIFACT_REPO": "file://" + remote.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
             "SLACK_WEBHOOK_URL": slack.webhookURL, "GITHUB_TOKEN": "ghp_pipelineTestToken123", "LSQM_GITHUB_API_URL": github.apiURL,
@@ -114,8 +80,8 @@ final class WholeRunTests: XCTestCase {
         XCTAssertTrue(Files.exists(summaryFile))
         XCTAssertFalse(first.stderr.contains("ghp_pipelineTestToken123"), "the token never reaches a log")
 
-        // Week 2: the emulator now fails this architecture's deploy; architecture and app are unchanged.
-        try await breakDeployment(endpoint)
+        // Week 2: the emulator now fails PutItem; architecture and app are unchanged.
+        proxy.startWeek(2, faults: .none)
         let second = try await LSQMProcess.run(arguments, environment: env)
         XCTAssertEqual(second.exitCode, 1, String(second.stderr.suffix(4000)))
         let outcome2 = try JSONCoding.decode(JSONValue.self, from: Data(second.stdout.utf8))
@@ -127,7 +93,9 @@ final class WholeRunTests: XCTestCase {
         XCTAssertEqual(slack.payloads.count, 2)
         XCTAssertTrue(slack.payloads.last?["text"]?.stringValue?.contains("1 regression") ?? false, "\(slack.payloads.last ?? nil)")
 
+        XCTAssertTrue(proxy.injections.contains { $0.operation == "PutItem" && $0.fault == .broken })
         // Week 3: still broken → a comment on the same issue, not a second issue.
+        proxy.startWeek(3, faults: .none)
         let third = try await LSQMProcess.run(arguments, environment: env)
         XCTAssertEqual(third.exitCode, 1, String(third.stderr.suffix(4000)))
         XCTAssertEqual(github.all.count, 1)

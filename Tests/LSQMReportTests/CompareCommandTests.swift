@@ -26,6 +26,23 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(saved.unconfirmed.map(\.change.name), ["a"])
     }
 
+    /// `--json` shows per candidate the baseline run, the signatures, each re-run's and the decision with its reason.
+    func testJSONShowsBaselineSignaturesAndTheDecisionWithItsReason() async throws {
+        let store = try regressedStore()
+        let result = try await lsqm(["compare", "--confirm", "0", "--json"], repo: store)
+        XCTAssertEqual(result.exitCode, 0, result.combinedOutput)
+        let json = try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8))
+        let candidate = try XCTUnwrap(json["unconfirmed"]?.arrayValue?.first)
+        XCTAssertEqual(candidate["baseline_run_id"]?.stringValue, Fixture.run(1, []).runID)
+        XCTAssertEqual(candidate["rerun_signatures"]?.arrayValue?.count, 0)
+        let check = try XCTUnwrap(candidate["checks"]?.arrayValue?.first)
+        XCTAssertEqual(check["signature"]?["step"]?.stringValue, "tests")
+        XCTAssertEqual(check["baseline_run_id"]?.stringValue, Fixture.run(1, []).runID)
+        XCTAssertEqual(check["state"]?.stringValue, "unconfirmed")
+        XCTAssertEqual(check["reason"]?.stringValue, "not re-validated (--confirm 0)")
+        XCTAssertEqual(json["open"]?.arrayValue?.count, 0)
+    }
+
     /// Confirmation re-validates through the validate stage; a candidate it cannot re-validate (here: not in
     /// the index any more) is a tool failure, exit 2, never a silent "no regression". (The whole confirmation
     /// path, re-run included, is exercised by LSQMPipelineTests.WholeRunTests.)

@@ -75,12 +75,21 @@ final class ComparisonRulesTests: XCTestCase {
 
     // MARK: Confirmation
 
+    /// Confirms the candidates the check-by-check rules find in `current` with `previous` as the only history.
+    private func confirm(_ diff: RunDiff, previous: RunRecord, current: RunRecord, attempts: Int,
+                         revalidate: Revalidation) async throws -> RunComparison {
+        let history = [RunHistoryEntry(run: previous, comparison: nil)]
+        return try await RunComparison.confirm(RegressionRules.candidates(current: current, history: history), diff: diff, current: current,
+                                               previousOpen: [], attempts: attempts, revalidate: revalidate)
+    }
+
     /// Architecture "a" passed in run 1 and has `now` in run 2; re-validation answers `answers`.
     private func confirmA(now: ValidationStatus, answers: [ValidationStatus], attempts: Int) async throws -> (RunComparison, ScriptedRevalidation) {
         let revalidation = ScriptedRevalidation(["a": answers])
         let current = Fixture.run(2, [Fixture.result("a", now)])
         let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current)
-        let comparison = try await RunComparison.confirm(diff, currentResults: current.results, attempts: attempts, revalidate: revalidation.closure)
+        let comparison = try await confirm(diff, previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current, attempts: attempts,
+                                           revalidate: revalidation.closure)
         return (comparison, revalidation)
     }
 
@@ -119,7 +128,7 @@ final class ComparisonRulesTests: XCTestCase {
         let current = Fixture.run(2, [Fixture.result("regressed", .failed), Fixture.result("app-changed", .failed, app: "v2"),
                                       Fixture.result("errored", .error), Fixture.result("fine", .passed)])
         let diff = ComparisonRules.diff(previous: previous, current: current)
-        let comparison = try await RunComparison.confirm(diff, currentResults: current.results, attempts: 2, revalidate: revalidation.closure)
+        let comparison = try await confirm(diff, previous: previous, current: current, attempts: 2, revalidate: revalidation.closure)
         // Every attempt runs unless one passes: more attempts are more chances to expose flakiness.
         XCTAssertEqual(revalidation.calls, ["regressed", "regressed"])
         XCTAssertEqual(comparison.regressions.map(\.change.name), ["regressed"])
@@ -131,8 +140,8 @@ final class ComparisonRulesTests: XCTestCase {
         let current = Fixture.run(2, [Fixture.result("a", .failed)])
         let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current)
         do {
-            _ = try await RunComparison.confirm(diff, currentResults: current.results, attempts: 1,
-                                                revalidate: { _ in throw LSQMError.notImplemented("compare --confirm") })
+            _ = try await confirm(diff, previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current, attempts: 1,
+                                  revalidate: { _ in throw LSQMError.notImplemented("compare --confirm") })
             XCTFail("expected the re-validation error")
         } catch let error as LSQMError {
             XCTAssertEqual(error.kind, .notImplemented)
@@ -156,7 +165,7 @@ final class ComparisonRulesTests: XCTestCase {
     func testCompareStageRefusesAnUnknownRun() async throws {
         let store = try makeStore([Fixture.run(1, [Fixture.result("a", .passed)])])
         do {
-            _ = try await CompareStage.run(CompareInput(store: store, currentRunID: "nope", confirmAttempts: 0, revalidate: { _ in .passed }))
+            _ = try await CompareStage.run(CompareInput(store: store, currentRunID: "nope", confirmAttempts: 0, revalidate: { $0 }))
             XCTFail("expected an error")
         } catch let error as LSQMError {
             XCTAssertEqual(error.kind, .usage)

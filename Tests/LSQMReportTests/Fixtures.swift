@@ -43,27 +43,46 @@ extension XCTestCase {
     }
 }
 
-/// Counts re-validation calls and answers from a script of verdicts, one list per architecture name.
+/// Counts re-validation calls and answers from a script, one list per architecture name: a bare status re-runs
+/// the candidate's own result with that status (FAILED, PARTIAL, TIMEOUT reproduce its failure signature;
+/// PASSED passes every check; ERROR says nothing), a full result is answered as it is.
 final class ScriptedRevalidation: @unchecked Sendable {
-    private let lock = NSLock()
-    private var answers: [String: [ValidationStatus]]
-    private(set) var calls: [String] = []
-
-    init(_ answers: [String: [ValidationStatus]]) { self.answers = answers }
-
-    var closure: Revalidation {
-        { [self] result in try next(for: result.name) }
+    enum Answer: ExpressibleByUnicodeScalarLiteral {
+        case status(ValidationStatus)
+        case result(ValidationResult)
+        init(unicodeScalarLiteral value: String) { self = .status(ValidationStatus(rawValue: value)!) }
     }
 
-    private func next(for name: String) throws -> ValidationStatus {
+    private let lock = NSLock()
+    private var answers: [String: [Answer]]
+    private(set) var calls: [String] = []
+
+    init(_ answers: [String: [ValidationStatus]]) { self.answers = answers.mapValues { $0.map(Answer.status) } }
+    init(results answers: [String: [Answer]]) { self.answers = answers }
+
+    var closure: Revalidation {
+        { [self] result in try next(for: result) }
+    }
+
+    private func next(for candidate: ValidationResult) throws -> ValidationResult {
         lock.lock(); defer { lock.unlock() }
-        calls.append(name)
-        guard var queue = answers[name], !queue.isEmpty else {
-            throw LSQMError(.internal, action: "re-validate \(name)", cause: "the test scripted no answer")
+        calls.append(candidate.name)
+        guard var queue = answers[candidate.name], !queue.isEmpty else {
+            throw LSQMError(.internal, action: "re-validate \(candidate.name)", cause: "the test scripted no answer")
         }
         let answer = queue.removeFirst()
-        answers[name] = queue
-        return answer
+        answers[candidate.name] = queue
+        switch answer {
+        case .result(let result): return result
+        case .status(let status):
+            var rerun = candidate
+            rerun.status = status
+            if status == .passed {
+                rerun.failedStep = nil; rerun.error = nil; rerun.cause = nil
+                rerun.tests = rerun.tests.map { TestCaseResult(name: $0.name, outcome: .passed, durationMs: $0.durationMs) }
+            }
+            return rerun
+        }
     }
 
     var callCount: Int { lock.lock(); defer { lock.unlock() }; return calls.count }

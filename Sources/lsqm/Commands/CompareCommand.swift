@@ -10,11 +10,16 @@ struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Compare two runs: regressions, fixes, new, removed, flaky.",
         discussion: """
-            With no runs named, compares the newest run with the one before it. A regression passed before and \
-            fails now with the same architecture and test app; ERROR is never one. Each candidate is re-validated \
-            up to --confirm times: one that passes again is flaky. The verdict is saved to \
-            runs/<RUN_B>/comparison.json. Exit status: 1 when there are confirmed regressions, 0 otherwise, \
-            2 when lsqm itself failed.
+            With no runs named, judges the newest run. Each check (the deploy, each test) is compared with its own \
+            last conclusive result of the same architecture, deployed Terraform and test app; ERROR weeks and \
+            failures that are not the emulator's never move that baseline. A check that passed there and fails now \
+            is a candidate, re-validated up to --confirm times in a fresh emulator state (an --emulator URL is \
+            reset first, or not re-validated): it is a regression only when the re-runs reproduce its failure \
+            signature (step, test, cause class, service, operation, code); a pass or a different failure is flaky. \
+            Regressions stay open until the check passes again. Naming RUN_A starts the look back for baselines \
+            there instead of at the run before RUN_B. The verdict is saved to runs/<RUN_B>/comparison.json; --json prints it, with each \
+            candidate's baseline run, signatures, re-run signatures and decision. Exit status: 1 when regressions \
+            are open after RUN_B, 0 otherwise, 2 when lsqm itself failed.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -33,20 +38,27 @@ struct CompareCommand: AsyncParsableCommand {
         let context = try CommandContext(global)
         let comparison = try await context.compare(previous: runA, current: runB, confirm: confirm, emulator: emulator)
         if json { try context.printJSON(comparison) } else { CompareCommand.printSummary(comparison) }
-        if comparison.hasConfirmedRegressions { throw ExitCode(ExitStatus.regressions) }
+        if !comparison.open.isEmpty { throw ExitCode(ExitStatus.regressions) }
     }
 
     static func printSummary(_ comparison: RunComparison) {
         print("run \(comparison.currentRunID) compared with " + (comparison.previousRunID.map { "run \($0)" } ?? "nothing (first run)"))
-        func line(_ checked: CheckedChange) -> String {
-            let change = checked.change
-            let reruns = checked.reruns.isEmpty ? "" : " [re-run: \(checked.reruns.map(\.rawValue).joined(separator: ", "))]"
-            return "  \(change.name) \(change.arch.prefix(12)): \(change.previous?.rawValue ?? "-") -> \(change.current?.rawValue ?? "-")\(reruns)"
-        }
-        for (title, list) in [("confirmed regressions", comparison.regressions), ("flaky (passed when re-validated)", comparison.flaky),
+        for (title, list) in [("confirmed regressions", comparison.regressions), ("flaky (not reproduced when re-validated)", comparison.flaky),
                               ("unconfirmed regression candidates", comparison.unconfirmed)] {
             print("\(title): \(list.count)")
-            list.forEach { print(line($0)) }
+            for checked in list {
+                let change = checked.change
+                let reruns = checked.reruns.isEmpty ? "" : " [re-run: \(checked.reruns.map(\.rawValue).joined(separator: ", "))]"
+                print("  \(change.name) \(change.arch.prefix(12)): \(change.previous?.rawValue ?? "-") -> \(change.current?.rawValue ?? "-")\(reruns)")
+                for decision in checked.checks {
+                    print("    \(decision.state.rawValue): \(decision.signature) (baseline \(decision.baselineRunID)): \(decision.reason)")
+                }
+            }
+        }
+        let stale = comparison.open.filter { !$0.checked }.count
+        print("open regressions: \(comparison.open.count)" + (stale > 0 ? " (\(stale) not checked this run)" : ""))
+        for open in comparison.open {
+            print("  \(open.name) \(open.arch.prefix(12)) \(open.check) since \(open.openedRunID)\(open.checked ? "" : " (not checked this run)")")
         }
         let excluded = Dictionary(grouping: comparison.excluded, by: \.reason).mapValues(\.count)
         print("fixes: \(comparison.fixes.count), new: \(comparison.new.count), removed: \(comparison.removed.count)")
@@ -68,7 +80,7 @@ extension CommandContext {
         let revalidate: Revalidation = { result in
             let options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cache, environment: environment, shard: nil)
             return try await ValidateStage.revalidate(arch: result.arch, store: store, runtime: try await runtime.get(), options: options,
-                                                      logger: logger).status
+                                                      logger: logger)
         }
         let input = CompareInput(store: store, currentRunID: current, previousRunID: previous, confirmAttempts: confirm,
                                  revalidate: revalidate, save: !options.dryRun)

@@ -22,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File names to leave out of local architectures. Repeatable.") var ignore: [String] = []
     @Option(help: "docker, host, or an emulator URL (default: Docker when an engine answers, else host).") var emulator: String?
     @Option(help: "claude or rules (default: claude when ANTHROPIC_API_KEY is set, else rules).") var generator: GeneratorKind?
-    @Option(help: "Re-validations per regression candidate.") var confirm = 1
+    @Option(help: "Re-validations per regression candidate (a failure is a regression only when they reproduce it).") var confirm = 2
     @Option(help: "A link to the published report for the notifications.") var reportURL: String?
     @Flag(help: "Print the run summary as JSON on stdout.") var json = false
 
@@ -96,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             guard let run = validatedRun else { throw PipelineSkip("no run to compare") }
             let result = try await context.compare(previous: nil, current: run.runID, confirm: confirm, emulator: emulator)
             comparison = result
-            return "\(result.regressions.count) confirmed regressions, \(result.flaky.count) flaky, \(result.fixes.count) fixes"
+            return "\(result.regressions.count) confirmed regressions, \(result.open.count) open, \(result.flaky.count) flaky, \(result.fixes.count) fixes"
         }
         await pipeline.step("report") {
             guard let run = validatedRun else { throw PipelineSkip("no run to report") }
@@ -125,7 +125,7 @@ struct RunCommand: AsyncParsableCommand {
         // Open regressions: confirmed this run, or confirmed before and still failing the same way. Without an
         // overview (its loading failed and was recorded), the comparison's own list stands.
         let regressions = overview?.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
-            ?? comparison?.regressions.map { "\($0.change.name) [\($0.change.arch.prefix(12))]" } ?? []
+            ?? Array(Set(comparison?.open.map { "\($0.name) [\($0.arch.prefix(12))]" } ?? [])).sorted()
         let exitCode: Int32 = pipeline.failed ? ExitStatus.toolFailure : (regressions.isEmpty ? ExitStatus.success : ExitStatus.regressions)
         let outcome = Outcome(runID: validatedRun?.runID, stages: pipeline.records, counts: validatedRun?.counts, passRate: validatedRun?.counts.passRate,
                               regressions: regressions, newArchitectures: added.count, exitCode: exitCode)
