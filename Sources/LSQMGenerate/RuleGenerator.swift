@@ -8,7 +8,7 @@ import LSQMBasics
 /// always gives the same files, so the app hash only changes when the architecture or `version` does.
 public enum RuleGenerator {
     /// Bumped whenever the generated Python changes: apps from an older version are regenerated.
-    public static let version = "rules-2"
+    public static let version = "rules-3"
 
     /// How a Terraform resource type is found once deployed.
     struct Kind {

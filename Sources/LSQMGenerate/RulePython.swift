@@ -180,7 +180,8 @@ enum RulePython {
                 return [_FROM_OUTPUT[kind](client, attribute, value)]
         name = spec.get("name")
         if name:
-            if kind in ("sqs_queue", "sns_topic", "sfn_state_machine", "iam_policy", "secret"):
+            # Kinds whose identifier is not their name: look the name up (a REST API's id is generated).
+            if kind in ("sqs_queue", "sns_topic", "sfn_state_machine", "iam_policy", "secret", "rest_api"):
                 matches = [identifier for identifier, listed in _listing(client, kind) if listed == name]
                 assert matches, "%s %r was not found" % (kind, name)
                 return matches[:1]
