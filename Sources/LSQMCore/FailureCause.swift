@@ -68,11 +68,14 @@ extension ValidationResult {
     /// Whether this verdict says something about the emulator: PASSED, or not passing because of the
     /// emulator. A non-passing result without a recorded cause (runs before causes existed) counts as the
     /// emulator's, as it always did. ERROR is infrastructure and never a verdict on the emulator.
-    public var isEmulatorVerdict: Bool {
+    public var isEmulatorVerdict: Bool { Self.isEmulatorVerdict(status: status, causeClass: cause?.kind) }
+
+    /// The rule of `isEmulatorVerdict`, for readers that decode only a result's status and cause class.
+    public static func isEmulatorVerdict(status: ValidationStatus, causeClass: FailureCause.Class?) -> Bool {
         switch status {
         case .passed: true
         case .error: false
-        case .partial, .failed, .timeout: cause.map { $0.kind == .emulator } ?? true
+        case .partial, .failed, .timeout: causeClass.map { $0 == .emulator } ?? true
         }
     }
 }

@@ -121,14 +121,7 @@ public struct RunHistory: Sendable {
             var status: ValidationStatus
             var services: [String]
             var cause: Cause?
-            /// As `ValidationResult.isEmulatorVerdict`, from the slim fields.
-            var isEmulatorVerdict: Bool {
-                switch status {
-                case .passed: true
-                case .error: false
-                default: cause.map { $0.class == .emulator } ?? true
-                }
-            }
+            var isEmulatorVerdict: Bool { ValidationResult.isEmulatorVerdict(status: status, causeClass: cause?.class) }
         }
         var runID: String
         var startedAt: Date

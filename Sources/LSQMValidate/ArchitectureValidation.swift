@@ -17,6 +17,8 @@ struct ArchitectureValidation {
     /// Caps on what a result carries; the full text goes to the per-architecture log file.
     static let outputCap = 64 * 1024
     static let emulatorLogCap = 16 * 1024
+    /// How much of the emulator's log the failure classifier reads (more than is kept: moto's tracebacks are long).
+    static let classifierLogCap = 64 * 1024
 
     /// A step that decided the verdict.
     struct Verdict: Error {
@@ -196,11 +198,17 @@ struct ArchitectureValidation {
         return Verdict(status: .timeout, step: step, message: message, cause: cause)
     }
 
+    /// What the classifier reads besides the failing output: the deployed Terraform (when there is a workspace)
+    /// and the emulator's log tail (when there is an emulator).
+    private func failureContext(_ workspace: TerraformWorkspace?, _ emulator: (any RunningEmulator)?) async -> FailureContext {
+        FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace?.terraformText() ?? "",
+                       emulatorLog: await emulator?.logTail(limit: Self.classifierLogCap) ?? "")
+    }
+
     /// The FAILED (or ERROR, when the emulator could not be reached) verdict of a terraform command that failed.
     private func deployFailure(_ result: Subprocess.Result, step: ValidationStep, workspace: TerraformWorkspace,
-                               emulator: any RunningEmulator) async -> Verdict {
-        let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText(),
-                                     emulatorLog: await emulator.logTail(limit: 64 * 1024))
+                               emulator: (any RunningEmulator)?) async -> Verdict {
+        let context = await failureContext(workspace, emulator)
         let cause = FailureClassifier.terraform(output: result.combinedOutput, step: step, context: context)
         let status: ValidationStatus = cause.kind == .environment ? .error : .failed
         return Verdict(status: status, step: step, message: "terraform \(step.rawValue) failed: \(Self.lastError(result))", cause: cause)
@@ -226,9 +234,7 @@ struct ArchitectureValidation {
         record.append("terraform \(step.rawValue) (exit \(result.exitCode), \(result.durationMs) ms)", result.combinedOutput)
         record.terraformOutput += result.combinedOutput
         if let fatal, let watch {
-            let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: "",
-                                         emulatorLog: await watch.emulator.logTail(limit: 64 * 1024))
-            var cause = FailureClassifier.classify(fatal, step: step, context: context, resourceType: nil)
+            var cause = FailureClassifier.classify(fatal, step: step, context: await failureContext(nil, watch.emulator), resourceType: nil)
             let api = cause.apiName ?? "an operation"
             if cause.kind == .emulator { cause.message = FailureCause.oneLine("\(api): \(fatal.message)") }
             record.append("stopped terraform \(step.rawValue)", "the provider log shows \(api) failing: \(fatal.message)")
@@ -287,10 +293,7 @@ struct ArchitectureValidation {
                           cause: FailureCause(.environment, step: ValidationStep.initialize.rawValue, code: "DependencyUnavailable",
                                               message: "terraform init could not install \(missing)"))
         }
-        let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText())
-        let cause = FailureClassifier.terraform(output: result.combinedOutput, step: .initialize, context: context)
-        throw Verdict(status: cause.kind == .environment ? .error : .failed, step: .initialize,
-                      message: "terraform init failed: \(Self.lastError(result))", cause: cause)
+        throw await deployFailure(result, step: .initialize, workspace: workspace, emulator: nil)
     }
 
     /// One provider process for apply and destroy when the workspace allows it (see `SharedProvider`);
@@ -350,9 +353,7 @@ struct ArchitectureValidation {
                                     reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline),
                                     probeDirectory: work.appendingPathComponent("probe", isDirectory: true))
         }
-        let context = FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace.terraformText(),
-                                     emulatorLog: await emulator.logTail(limit: 64 * 1024))
-        let tests = Self.withCauses(outcome.tests, calls: outcome.calls, context: context)
+        let tests = Self.withCauses(outcome.tests, calls: outcome.calls, context: await failureContext(workspace, emulator))
         record.result.pytestOutput = outcome.output
         record.result.tests = tests
         record.append("pytest (exit \(outcome.exitCode))", outcome.output)

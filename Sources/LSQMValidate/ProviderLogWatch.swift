@@ -127,7 +127,7 @@ struct ProviderLogWatch: Sendable {
                     offset += UInt64(data.count)
                     let chunk = String(decoding: data, as: UTF8.self)
                     // The emulator's log is read only when a 5xx answer may need its explanation.
-                    let emulatorLog = ProviderLogScanner.mentionsServerError(chunk) ? await emulator.logTail(limit: 64 * 1024) : ""
+                    let emulatorLog = ProviderLogScanner.mentionsServerError(chunk) ? await emulator.logTail(limit: ArchitectureValidation.classifierLogCap) : ""
                     if let fatal = scanner.feed(chunk, emulatorLog: emulatorLog) { return fatal }
                 }
             }
