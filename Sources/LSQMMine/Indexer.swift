@@ -180,6 +180,13 @@ public struct ArchitectureIndexer: Sendable {
         // Counted from the Terraform that will be deployed, so generate tests only what exists.
         let counted = kind == .terraform ? inspection.terraformResources
             : ArchitectureInspector.terraformResources(files: terraformFiles.map { ($0.path, $0.content) })
+        if skipReason == nil, kind.needsNormalization, counted.isEmpty {
+            // Every resource was left out as untranslatable: deploying the empty rest would PASS an architecture
+            // lsqm never tried (read from a bench-signal run: a Service Catalog portfolio PASSED on no resource).
+            let dropped = Set((normalization?.unsupported ?? []).map(\.type)).sorted()
+            skipReason = "nothing to deploy: lsqm translated none of its resources"
+                + (dropped.isEmpty ? "" : " (unsupported: \(dropped.joined(separator: ", ")))")
+        }
         let architecture = Architecture(
             id: hash, name: discovered.name, kind: kind, sourceURL: discovered.sourceURL, source: discovered.source,
             services: inspection.services, resourceCount: inspection.resourceCount, files: discovered.files.map(\.path).sorted(),

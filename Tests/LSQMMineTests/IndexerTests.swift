@@ -21,6 +21,29 @@ func discovered(_ url: String, _ pairs: [String: String]) -> DiscoveredArchitect
 }
 
 final class ArchitectureIndexerTests: XCTestCase {
+    /// A template whose every resource was untranslatable normalizes to Terraform without a resource: indexed,
+    /// never deployed (an empty apply would PASS an architecture nobody tried).
+    func testNormalizedTerraformWithoutResourcesIsNotDeployed() async throws {
+        let scratch = try Scratch()
+        let store = ArtifactStore(root: scratch.root)
+        let nothingLeft: ArchitectureNormalizer = { _, _ in
+            NormalizedOutput(terraformFiles: [ArchitectureFile(path: "main.tf", content: Data("# normalized\n".utf8))],
+                             record: NormalizationRecord(status: .partial, unsupported: [
+                                 .init(resource: "Portfolio", type: "AWS::ServiceCatalog::Portfolio", reason: "no Terraform mapping"),
+                             ]))
+        }
+        let batch = [discovered("https://x/catalog", ["template.yaml": "Resources:\n  Portfolio: {Type: AWS::ServiceCatalog::Portfolio}\n"])]
+        let summary = try await ArchitectureIndexer(store: store, normalizer: nothingLeft).index(batch)
+        XCTAssertEqual(summary.added.count, 1)
+        XCTAssertEqual(try store.loadIndex().architectures[batch[0].contentHash]?.skipReason,
+                       "nothing to deploy: lsqm translated none of its resources (unsupported: AWS::ServiceCatalog::Portfolio)")
+        // The sketch normalizer's one bucket is something to deploy.
+        let deployable = try await ArchitectureIndexer(store: store, normalizer: sketchNormalizer)
+            .index([discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])])
+        XCTAssertEqual(deployable.added.count, 1)
+        XCTAssertNil(try store.loadIndex().architectures[deployable.added[0]]?.skipReason)
+    }
+
     /// Indexed but not validated: Terraform that cannot apply on its own. Services are not filtered here:
     /// the emulator chosen at validate time decides (an architecture using a service outside LocalStack
     /// community's list is indexed without a skip reason).
