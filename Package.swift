@@ -78,13 +78,13 @@ let package = Package(
         .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
 
         // Layer 4: finds, loads, checks and calls plugins; host services.
-        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMCore", "LSQMPluginABI", "LSQMPluginKit"], swiftSettings: swiftSettings),
+        .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMPluginABI", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 5: stages.
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
-        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
@@ -95,25 +95,25 @@ let package = Package(
             name: "lsqm",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "LSQMBasics", "LSQMCore", "LSQMHost", "LSQMTemplates",
+                "LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates",
                 "LSQMSync", "LSQMMine", "LSQMValidate", "LSQMGenerate", "LSQMReport", "LSQMPush", "LSQMNotify",
             ],
             swiftSettings: swiftSettings
         ),
 
         // Test support shipped as a target: fake servers and fixtures other packages' tests can use too.
-        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSourceSupport"], swiftSettings: swiftSettings),
+        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMTemplates", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],
+        .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMPluginKit", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMBasics", "LSQMCore", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMBasics", "LSQMCore", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMCore", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates", "LSQMValidate"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )
