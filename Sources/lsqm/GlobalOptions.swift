@@ -29,6 +29,41 @@ struct GlobalOptions: ParsableArguments {
     func validate() throws {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1") }
     }
+
+    /// The global options' names: flags, then options that take a value. Keep them in step with the properties
+    /// above (`CommandLineTests.testGlobalOptionsWorkBeforeTheSubcommand` uses each one before a subcommand).
+    static let flagNames: Set<String> = ["--verbose", "-v", "--dry-run"]
+    static let valueOptionNames: Set<String> = ["--config", "--parallel", "--localstack-version", "--log-format", "--plugin-dir"]
+
+    /// Moves global options written before the subcommand (`lsqm --plugin-dir X plugins list`, as the README
+    /// shows) to the end of the arguments, where argument-parser looks for them: it parses an option group only
+    /// as part of the subcommand that declares it. Everything else keeps its order; a `--` terminator is respected.
+    static func hoisted(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if flagNames.contains(argument) {
+                leading.append(argument)
+                index += 1
+            } else if valueOptionNames.contains(name) {
+                leading.append(argument)
+                index += 1
+                if !argument.contains("="), index < arguments.endIndex {
+                    leading.append(arguments[index])
+                    index += 1
+                }
+            } else {
+                break
+            }
+        }
+        let rest = Array(arguments[index...])
+        // No subcommand after them (`lsqm --verbose`): leave the line as written, so argument-parser reports it.
+        guard !leading.isEmpty, let first = rest.first, !first.hasPrefix("-") else { return arguments }
+        let terminator = rest.firstIndex(of: "--") ?? rest.endIndex
+        return Array(rest[..<terminator]) + leading + Array(rest[terminator...])
+    }
 }
 
 enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {

@@ -25,7 +25,7 @@ struct LSQM: AsyncParsableCommand {
     /// Runs the command and maps lsqm errors to a clear line and exit code (0 ok, 1 regressions, 2 tool failure).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

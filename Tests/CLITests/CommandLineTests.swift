@@ -29,6 +29,25 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(loaded.contains { $0["name"]?.stringValue == "LocalDirectorySource" && ($0["path"]?.stringValue ?? "").hasSuffix(".so") })
     }
 
+    /// The README writes global options before the subcommand (`lsqm --plugin-dir X plugins list`); argument-parser
+    /// only reads them after it, so lsqm moves them there. Every global option is used here, each in the form that
+    /// could trip the move (`--opt value`, `--opt=value`, flags).
+    func testGlobalOptionsWorkBeforeTheSubcommand() async throws {
+        let extra = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Extra", notifyBody: "return LSQM_OK;"),
+                                                      name: "extra", into: scratch)
+        let config = scratch.appendingPathComponent("lsqm.yaml")
+        try Data("parallel: 2\n".utf8).write(to: config)
+        let result = try await LSQMProcess.run(["--plugin-dir", extra.deletingLastPathComponent().path, "--config=\(config.path)",
+                                                "-v", "--dry-run", "--parallel", "3", "--localstack-version", "4.14.0",
+                                                "--log-format", "json", "plugins", "list", "--json"])
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let listings = try XCTUnwrap(try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8)).arrayValue)
+        XCTAssertTrue(listings.contains { $0["name"]?.stringValue == "Extra" && $0["loaded"]?.boolValue == true }, result.stdout)
+        // An unknown option before the subcommand is still argument-parser's usage error, not silently moved.
+        let unknown = try await LSQMProcess.run(["--no-such-option", "plugins", "list"])
+        XCTAssertNotEqual(unknown.exitCode, 0)
+    }
+
     func testPluginsCheckPassesAGoodPluginAndFailsACrashingOne() async throws {
         let good = try await LSQMProcess.run(["plugins", "check", BuildProducts.plugin("FileNotifier").path,
                                               "--plugin-config", #"{"path":"\#(scratch.path)/s.json"}"#])
