@@ -50,7 +50,10 @@ public final class LocalDirectorySource: SourcePlugin {
             index += 1
             let folderURL = architecture.folderURL(under: root)
             let url = folderURL.absoluteString
-            if known.contains(url) { continue }
+            if known.contains(url) {
+                response.alreadyKnown += 1
+                continue
+            }
             for skipped in architecture.skipped {
                 response.skipped.append(SkippedItem(sourceURL: folderURL.appendingPathComponent(skipped.path).absoluteString, reason: skipped.reason))
             }

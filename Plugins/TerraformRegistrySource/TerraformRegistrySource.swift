@@ -114,7 +114,7 @@ public final class TerraformRegistrySource: SourcePlugin {
     private func examples(of module: Module, known: Set<String>) throws -> CandidateOutcome {
         let memoKey = "\(module.registryID)@\(module.version)"
         var memo = loadMemo()
-        if let remembered = memo[memoKey], remembered.allSatisfy(known.contains) { return .none }
+        if let remembered = memo[memoKey], remembered.allSatisfy(known.contains) { return .known(remembered.count) }
         let downloadURL = "\(settings.terraformRegistry)/v1/modules/\(module.registryID)/\(module.version)/download"
         let answer = try SourceHTTP.get(host, HTTPRequest(url: downloadURL, cache: false))
         guard let location = answer.headers["x-terraform-get"], let endpoint = URL(string: downloadURL) else {
@@ -127,9 +127,13 @@ public final class TerraformRegistrySource: SourcePlugin {
         let (examples, refused) = try ModuleExamples.read(archive: archive.data)
         var skipped = refused.map { SkippedItem(sourceURL: "\(moduleURL(module))/\($0.path)", reason: "refused from the module archive: \($0.reason)") }
         var architectures: [DiscoveredItem] = []
+        var alreadyKnown = 0
         for example in examples {
             let url = "\(moduleURL(module))/examples/\(example.name)"
-            if known.contains(url) { continue }
+            if known.contains(url) {
+                alreadyKnown += 1
+                continue
+            }
             let ownFiles = example.files.filter { !$0.path.hasPrefix(ModuleExamples.moduleFolder + "/") }
             if let reason = TerraformStandalone.problem(ownFiles) {
                 skipped.append(SkippedItem(sourceURL: url, reason: reason))
@@ -144,7 +148,7 @@ public final class TerraformRegistrySource: SourcePlugin {
         }
         memo[memoKey] = examples.map { "\(moduleURL(module))/examples/\($0.name)" }
         try? AtomicFile.writeJSON(memo, to: memoURL)
-        return .several(architectures: architectures, skipped: skipped)
+        return .several(architectures: architectures, skipped: skipped, alreadyKnown: alreadyKnown)
     }
 
     private func loadMemo() -> [String: [String]] {

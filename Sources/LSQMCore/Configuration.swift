@@ -37,6 +37,9 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var pluginIsolation: String = "isolated"
     public var pluginTimeoutSeconds: Int = 600
     public var sources: [PluginSelection] = []
+    /// Whether the config file has a `sources` key at all. Without one (and without `--local`), mine uses
+    /// `defaultSources`; an explicit `sources: []` means none.
+    public var sourcesConfigured = false
     public var normalizers: [PluginSelection] = [PluginSelection(name: "CloudFormationNormalizer"), PluginSelection(name: "ServerlessNormalizer")]
     public var notifiers: [PluginSelection] = []
     public var cacheDirectory: String? = nil
@@ -49,6 +52,10 @@ public struct Configuration: Codable, Sendable, Equatable {
     /// The last LocalStack image that starts without an auth token (see README "Emulators").
     public static let pinnedLocalStackVersion = "4.14.0"
     public static let defaultModel = "claude-sonnet-4-5"
+    /// The remote sources lsqm mines when none are configured, each with its own default settings: the Terraform
+    /// Registry, the GitHub orgs aws-quickstart/aws-solutions/aws-samples, serverless/examples, aws-cdk-examples.
+    public static let defaultSources = ["TerraformRegistrySource", "GitHubOrgSource", "ServerlessExamplesSource", "CDKExamplesSource"]
+        .map { PluginSelection(name: $0) }
 
     public init() {}
 
@@ -87,6 +94,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         pluginIsolation = try c.decodeIfPresent(String.self, forKey: .pluginIsolation) ?? d.pluginIsolation
         pluginTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .pluginTimeoutSeconds) ?? d.pluginTimeoutSeconds
         sources = try c.decodeIfPresent([PluginSelection].self, forKey: .sources) ?? d.sources
+        sourcesConfigured = c.contains(.sources)
         normalizers = try c.decodeIfPresent([PluginSelection].self, forKey: .normalizers) ?? d.normalizers
         notifiers = try c.decodeIfPresent([PluginSelection].self, forKey: .notifiers) ?? d.notifiers
         cacheDirectory = try c.decodeIfPresent(String.self, forKey: .cacheDirectory)

@@ -81,11 +81,21 @@ public enum MineStage {
         var summary = totals.value
         summary.durations.totalMs = stopwatch.milliseconds
         let wouldAdd = input.dryRun ? dryRunNew.value.hashes.count : nil
+        // Sources pass over known source URLs without returning them; those count as known here too, so a second
+        // week reads "found 3, 3 already known" rather than "found 0".
+        let known = summary.alreadyKnown + outcomes.map(\.alreadyKnown).reduce(0, +)
+        let found = outcomes.map { $0.discovered + $0.alreadyKnown }.reduce(0, +)
         input.logger.info("mine", "summary", input.dryRun
-            ? "dry run: \(wouldAdd ?? 0) architectures would be added"
-            : "\(summary.added.count) added (\(summary.perKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), \(summary.alreadyKnown) already known, \(summary.duplicates.count) duplicates, \(summary.skipped.count) skipped",
-            fields: ["added": .number(Double(summary.added.count)), "failed_sources": .number(Double(outcomes.filter { $0.error != nil }.count))])
+            ? "dry run: found \(found), \(wouldAdd ?? 0) would be added, \(known) already known"
+            : "found \(found): \(summary.added.count) added\(Self.perKind(summary)), \(known) already known, \(summary.duplicates.count) duplicates, \(summary.skipped.count) skipped",
+            fields: ["added": .number(Double(summary.added.count)), "found": .number(Double(found)), "already_known": .number(Double(known)),
+                     "failed_sources": .number(Double(outcomes.filter { $0.error != nil }.count))])
         return Output(sources: outcomes, summary: summary, wouldAdd: wouldAdd, durationMs: stopwatch.milliseconds)
+    }
+
+    /// " (terraform 2, sam 1)" after the count added; nothing when none was added (not "0 added ()").
+    static func perKind(_ summary: MineSummary) -> String {
+        summary.perKind.isEmpty ? "" : " (" + summary.perKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
 
     /// Things a source saw and refused (a symlink, a binary file, a filtered architecture) go into the index's

@@ -9,6 +9,8 @@ public struct SourceOutcome: Codable, Sendable, Equatable {
     public var source: String
     public var pages: Int = 0
     public var discovered: Int = 0
+    /// Architectures the source passed over because their source URL is already indexed.
+    public var alreadyKnown: Int = 0
     public var skipped: Int = 0
     public var warnings: [String] = []
     /// Set when the source failed (refused, crashed, timed out, errored). Results of earlier pages are kept.
@@ -19,6 +21,7 @@ public struct SourceOutcome: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case source, pages, discovered, skipped, warnings, error
+        case alreadyKnown = "already_known"
         case durationMs = "duration_ms"
     }
 }
@@ -52,6 +55,7 @@ public enum SourceRunner {
                 }
                 outcome.pages += 1
                 outcome.discovered += response.architectures.count
+                outcome.alreadyKnown += response.alreadyKnown
                 outcome.skipped += response.skipped.count
                 outcome.warnings += response.warnings
                 let batch = try response.architectures.map { try convert($0, source: selection.name) }

@@ -106,14 +106,20 @@ public struct DiscoverResponse: Codable, Sendable, Equatable {
     public var skipped: [SkippedItem]
     public var warnings: [String]
     public var nextCursor: String?
+    /// How many architectures this page passed over because their source URL was in `known_source_urls`: the host
+    /// reports "found N, K already known" instead of a second week that seems to find nothing.
+    public var alreadyKnown: Int
 
-    public init(architectures: [DiscoveredItem] = [], skipped: [SkippedItem] = [], warnings: [String] = [], nextCursor: String? = nil) {
+    public init(architectures: [DiscoveredItem] = [], skipped: [SkippedItem] = [], warnings: [String] = [], nextCursor: String? = nil,
+                alreadyKnown: Int = 0) {
         self.architectures = architectures; self.skipped = skipped; self.warnings = warnings; self.nextCursor = nextCursor
+        self.alreadyKnown = alreadyKnown
     }
 
     enum CodingKeys: String, CodingKey {
         case architectures, skipped, warnings
         case nextCursor = "next_cursor"
+        case alreadyKnown = "already_known"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,6 +128,7 @@ public struct DiscoverResponse: Codable, Sendable, Equatable {
         skipped = try c.decodeIfPresent([SkippedItem].self, forKey: .skipped) ?? []
         warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
         nextCursor = try c.decodeIfPresent(String.self, forKey: .nextCursor)
+        alreadyKnown = max(try c.decodeIfPresent(Int.self, forKey: .alreadyKnown) ?? 0, 0)
     }
 }
 

@@ -41,8 +41,10 @@ public enum CandidateOutcome {
     case architecture(DiscoveredItem)
     case skipped(SkippedItem)
     /// One candidate that held several architectures (a module's examples); over-limit ones wait for the next page.
-    case several(architectures: [DiscoveredItem], skipped: [SkippedItem])
-    /// Seen before (known URL or hash), or not an architecture after all: nothing to report.
+    case several(architectures: [DiscoveredItem], skipped: [SkippedItem], alreadyKnown: Int = 0)
+    /// Every architecture it holds has a known source URL.
+    case known(Int)
+    /// Not an architecture after all: nothing to report.
     case none
 }
 
@@ -97,16 +99,21 @@ public final class CandidatePager<Candidate> {
             let candidate = all[index]
             index += 1
             let url = sourceURL(candidate)
-            if known.contains(url) { continue }
+            if known.contains(url) {
+                response.alreadyKnown += 1
+                continue
+            }
             do {
                 switch try materialize(candidate, request) {
                 case .architecture(let item): response.architectures.append(item)
                 case .skipped(let item): response.skipped.append(item)
-                case .several(let architectures, let skipped):
+                case .several(let architectures, let skipped, let alreadyKnown):
+                    response.alreadyKnown += alreadyKnown
                     let room = max(max(request.limit, 1) - response.architectures.count, 0)
                     response.architectures += architectures.prefix(room)
                     overflow += architectures.dropFirst(room)
                     response.skipped += skipped
+                case .known(let count): response.alreadyKnown += count
                 case .none: break
                 }
                 failures = 0

@@ -42,6 +42,17 @@ final class MineCommandDiscoveryTests: DiscoveryTestCase {
         let again = try XCTUnwrap(LSQMProcess.logLines(second).first { $0["event"]?.stringValue == "http_requests" })
         XCTAssertEqual(again["full_downloads"]?.intValue, 0)
         XCTAssertGreaterThan(again["not_modified"]?.intValue ?? 0, 0)
+        // The source passed over the 84 known source URLs, and the summary says so instead of "found 0".
+        let secondOutput = try JSONCoding.decode(JSONValue.self, from: Data(second.stdout.utf8))
+        XCTAssertEqual(secondOutput["sources"]?.arrayValue?.first?["already_known"]?.intValue, 84)
+        let summary = try XCTUnwrap(LSQMProcess.logLines(second).first { $0["event"]?.stringValue == "summary" })
+        XCTAssertEqual(summary["message"]?.stringValue, "found 84: 0 added, 84 already known, 0 duplicates, 0 skipped")
+
+        // Without a `sources` key or --local, the four default remote sources run, and the log says so.
+        let defaults = try await LSQMProcess.run(["mine", "--dry-run", "--json"], environment: env)
+        XCTAssertTrue(LSQMProcess.logLines(defaults).contains { $0["event"]?.stringValue == "default_sources" }, String(defaults.stderr.suffix(2000)))
+        let ran = try JSONCoding.decode(JSONValue.self, from: Data(defaults.stdout.utf8))["sources"]?.arrayValue?.compactMap { $0["source"]?.stringValue }
+        XCTAssertEqual(ran, ["TerraformRegistrySource", "GitHubOrgSource", "ServerlessExamplesSource", "CDKExamplesSource"])
 
         // A dry run sends nothing and lists what it would have sent.
         let sentBefore = fakes.github.api.requests.count + fakes.github.raw.requests.count

@@ -176,7 +176,9 @@ typedef struct lsqm_host_api {
 **       "metadata": {…}}],                      free-form provenance (repo, commit, license, …)
 **    "skipped": [{"source_url": "…", "reason": "…"}],   what was seen and deliberately not returned
 **    "warnings": ["…"],
-**    "next_cursor": null | "…"}                 non-null: call again with this cursor for more
+**    "next_cursor": null | "…",                 non-null: call again with this cursor for more
+**    "already_known": 0}                       optional (ABI 1.x, added later): how many this page passed over
+**                                              because their source_url was in known_source_urls
 */
 typedef struct lsqm_source_functions {
     uint32_t struct_size;

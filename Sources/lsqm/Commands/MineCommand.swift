@@ -27,9 +27,15 @@ struct MineCommand: AsyncParsableCommand {
 }
 
 extension CommandContext {
-    /// The source selections for this run: the configured ones plus one LocalDirectorySource per --local.
+    /// The source selections for this run: the configured ones plus one LocalDirectorySource per --local. With
+    /// neither a `sources` key nor `--local`, the default remote sources (and the log says so).
     func sourceSelections(local: [String], ignore: [String]) throws -> [PluginSelection] {
         var selections = configuration.sources
+        if !configuration.sourcesConfigured, local.isEmpty {
+            selections = Configuration.defaultSources
+            logger.info("mine", "default_sources", "no sources configured: mining the default remote sources ("
+                        + selections.map(\.name).joined(separator: ", ") + "); list `sources` in the config file or pass --local DIR to choose")
+        }
         for path in local {
             let url = URL(fileURLWithPath: path).standardizedFileURL
             guard Files.isDirectory(url) else {
