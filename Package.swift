@@ -46,7 +46,6 @@ let package = Package(
     products: [
         .executable(name: "lsqm", targets: ["lsqm"]),
         .library(name: "LSQMPluginKit", targets: ["LSQMPluginKit"]),
-        .library(name: "LSQMTestSupport", targets: ["LSQMTestSupport"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -101,12 +100,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Test support shipped as a target: fake servers and fixtures other packages' tests can use too.
-        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport"], swiftSettings: swiftSettings),
+        // This repository's own test support (fake GitHub, Registry, Anthropic, Slack and Docker servers, the fault-injecting
+        // proxy, corpus and build-product lookup): an internal target, not a product; plugin authors get their own kit.
+        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates"], swiftSettings: swiftSettings),
 
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMPluginKit", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMTemplatesTests", dependencies: ["LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMBasics", "LSQMCore", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMBasics", "LSQMCore", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMBasics", "LSQMCore", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],

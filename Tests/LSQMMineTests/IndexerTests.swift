@@ -3,6 +3,7 @@ import LSQMBasics
 import LSQMCore
 import LSQMMine
 import LSQMTemplates
+import LSQMTestSupport
 import XCTest
 
 /// A normalizer standing in for the plugins: it writes a one-resource Terraform file and reports `partial`,
@@ -151,58 +152,43 @@ final class ArchitectureIndexerTests: XCTestCase {
         XCTAssertEqual(second.alreadyKnown, 621)
     }
 
-    /// A run killed with SIGKILL while it writes leaves an index that loads and names only architectures
-    /// whose files are on disk; the next run completes the work.
-    func testKilledRunLeavesALoadableIndex() async throws {
+    /// `lsqm mine` killed with SIGKILL while it indexes the corpus leaves an index that loads and names only
+    /// architectures whose files are on disk; the next run completes the work.
+    func testKilledMineLeavesALoadableIndex() async throws {
         let root = try Corpus.root()
         let scratch = try Scratch()
-        let store = ArtifactStore(root: scratch.root)
-        // The child is this test binary running one test (how `swift test` runs them on Linux).
-        guard CommandLine.arguments[0].hasSuffix(".xctest") else { throw XCTSkip("needs the Linux XCTest runner to start a child") }
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["LSQMMineTests.IndexerChildProcess/testIndexCorpusIntoStore"]
-        child.environment = ProcessInfo.processInfo.environment.merging(["LSQM_INDEXER_CHILD_STORE": scratch.root.path, "LSQM_CORPUS": root.path]) { $1 }
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        try child.run()
+        let store = ArtifactStore(root: scratch.root.appendingPathComponent("repo"))
+        try Files.createDirectory(store.root)
+        let environment = ["ARTIFACT_REPO": store.root.path, "LSQM_CACHE_DIR": scratch.root.appendingPathComponent("cache").path]
+        let mine = ["mine", "--local", root.path, "--ignore", "SOURCE.json", "--ignore", "_support"]
+        var env = SecretEnvironment.scrubbed().merging(environment) { $1 }
+        env["LSQM_LOG_FORMAT"] = "json"
+        let child = try SpawnedProcess(executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + mine, environment: env,
+                                       logPath: scratch.root.appendingPathComponent("mine.log"))
         var seen = 0
-        // Up to five minutes: on a loaded machine the child's corpus scan alone can take a while.
-        for _ in 0..<6000 where child.isRunning {
+        // The index is saved every 50 architectures. Up to five minutes: on a loaded machine the scan alone takes a while.
+        for _ in 0..<6000 where !child.hasExited {
             seen = (try? store.loadIndex().architectures.count) ?? 0
-            if seen >= 20 { break }
+            if seen >= 50 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        XCTAssertTrue(child.isRunning, "the child finished before it could be killed (saw \(seen))")
-        kill(child.processIdentifier, SIGKILL)
-        child.waitUntilExit()
-        XCTAssertEqual(child.terminationReason, .uncaughtSignal)
+        XCTAssertFalse(child.hasExited, "mine finished before it could be killed (saw \(seen)): "
+                       + ((try? String(contentsOf: scratch.root.appendingPathComponent("mine.log"), encoding: .utf8)) ?? ""))
+        kill(child.pid, SIGKILL)
+        _ = await child.wait()
 
         // A torn temporary file next to the index (a write cut short) does not matter either.
         try Data("{\"architec".utf8).write(to: store.architecturesDirectory.appendingPathComponent(".index.json.tmp-1-2"))
         let index = try store.loadIndex()
-        XCTAssertGreaterThanOrEqual(index.architectures.count, 20)
+        XCTAssertGreaterThanOrEqual(index.architectures.count, 50)
         XCTAssertLessThan(index.architectures.count, 621)
         for id in index.architectures.keys {
             XCTAssertTrue(Files.exists(store.architectureDirectory(id).appendingPathComponent("metadata.json")), id)
         }
+        // The next run completes the work (in process and without normalizing, to keep the test short).
         let (architectures, _) = try LocalArchitectures.discover(root, options: Corpus.scanOptions)
         let rest = try await ArchitectureIndexer(store: store).index(architectures)
-        let final = try store.loadIndex()
-        XCTAssertEqual(final.knownSourceURLs.count, 621)
+        XCTAssertEqual(try store.loadIndex().knownSourceURLs.count, 621)
         XCTAssertEqual(rest.alreadyKnown + rest.added.count + rest.duplicates.count + rest.skipped.count, 621)
-    }
-}
-
-/// Runs only as the child of `testKilledRunLeavesALoadableIndex`.
-final class IndexerChildProcess: XCTestCase {
-    func testIndexCorpusIntoStore() async throws {
-        guard let path = ProcessInfo.processInfo.environment["LSQM_INDEXER_CHILD_STORE"] else {
-            throw XCTSkip("runs only as a child process of the kill test")
-        }
-        let (architectures, _) = try LocalArchitectures.discover(try Corpus.root(), options: Corpus.scanOptions)
-        // Slow enough to be killed mid-run: a normalizer that takes a little time, saves every 5.
-        let slow: ArchitectureNormalizer = { _, _ in try await Task.sleep(for: .milliseconds(20)); return nil }
-        _ = try await ArchitectureIndexer(store: ArtifactStore(root: URL(fileURLWithPath: path)), normalizer: slow, saveEvery: 5).index(architectures)
     }
 }

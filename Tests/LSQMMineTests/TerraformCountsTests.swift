@@ -3,6 +3,7 @@ import LSQMBasics
 import LSQMCore
 import LSQMMine
 import LSQMTemplates
+import LSQMTestSupport
 import XCTest
 
 /// Instance counts evaluated before planning, and the index that keeps them for generate.

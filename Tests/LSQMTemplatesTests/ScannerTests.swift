@@ -1,58 +1,8 @@
 import Foundation
 import LSQMBasics
 import LSQMTemplates
+import LSQMTestSupport
 import XCTest
-
-/// The shared development corpus (621 real architectures), found relative to the package root;
-/// `LSQM_CORPUS` overrides. Tests that need it skip cleanly when it is absent.
-enum Corpus {
-    static let kinds = ["terraform", "cloudformation", "sam", "serverless"]
-
-    static func root() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["LSQM_CORPUS"] { return URL(fileURLWithPath: path) }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let corpus = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
-        guard Files.isDirectory(corpus.appendingPathComponent("terraform")) else {
-            throw XCTSkip("corpus not found at \(corpus.path); set LSQM_CORPUS")
-        }
-        return corpus.standardizedFileURL
-    }
-
-    /// Every corpus folder (`kind/name`) with the kind its SOURCE.json records.
-    static func expectedKinds(_ root: URL) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for kind in kinds {
-            for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(kind).path) {
-                let source = root.appendingPathComponent("\(kind)/\(name)/SOURCE.json")
-                let json = try JSONDecoder().decode(JSONValue.self, from: try Data(contentsOf: source))
-                result["\(kind)/\(name)"] = json["kind"]?.stringValue
-            }
-        }
-        return result
-    }
-
-    /// SOURCE.json is the corpus's provenance, not part of an architecture; `_support` holds modules that
-    /// examples reference, not architectures.
-    static let scanOptions = ArchitectureScanner.Options(ignoredNames: ["SOURCE.json", "_support"])
-}
-
-/// A scratch folder tree for hostile-input tests.
-final class Scratch {
-    let root: URL
-    init() throws { root = try Files.makeTemporaryDirectory(prefix: "lsqm-mine-test") }
-    deinit { Files.remove(root) }
-
-    @discardableResult
-    func write(_ relative: String, _ content: String) throws -> URL { try write(relative, Data(content.utf8)) }
-
-    @discardableResult
-    func write(_ relative: String, _ data: Data) throws -> URL {
-        let url = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url)
-        return url
-    }
-}
 
 /// A YAML "billion laughs": nine levels of nine aliases expand to 9^9 nodes.
 let aliasBomb: String = {
