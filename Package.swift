@@ -60,7 +60,7 @@ let package = Package(
         // Layer 2: the Swift plugin SDK.
         .target(name: "LSQMPluginKit", dependencies: ["LSQMPluginABI", "LSQMBasics"], swiftSettings: swiftSettings),
 
-        // Foundation shared by everything in the host: errors, logging, JSON, hashing, files, processes.
+        // Foundation shared by everything in the host: errors, logging, JSON, hashing, files, processes, git.
         .target(name: "LSQMBasics", dependencies: ["CLSQMSystem"], swiftSettings: swiftSettings),
         .target(name: "CLSQMSystem"),
 
@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
-        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore", "LSQMSync"], swiftSettings: swiftSettings),
+        .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 6: the command line.

@@ -1,7 +1,6 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-import LSQMSync
 
 /// Stage 7: commit everything the run wrote and push it.
 ///
