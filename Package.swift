@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Layer 3: the domain. No network, no processes.
-        .target(name: "LSQMCore", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
+        .target(name: "LSQMCore", dependencies: ["LSQMBasics", "LSQMTemplates"], swiftSettings: swiftSettings),
 
         // Layer 4: finds, loads, checks and calls plugins; host services.
         .target(name: "LSQMHost", dependencies: ["LSQMBasics", "LSQMPluginABI", "LSQMPluginKit"], swiftSettings: swiftSettings),
@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
-        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", .product(name: "Mustache", package: "swift-mustache")],
+        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates", .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
@@ -114,7 +114,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

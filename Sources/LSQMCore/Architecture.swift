@@ -1,15 +1,6 @@
 import Foundation
 import LSQMBasics
-
-/// What an architecture's templates are written in.
-public enum ArchitectureKind: String, Codable, Sendable, CaseIterable, Comparable {
-    case terraform, cloudformation, sam, serverless
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    /// True when the kind must be normalized to Terraform before it can be deployed.
-    public var needsNormalization: Bool { self != .terraform }
-}
+import LSQMTemplates
 
 /// The record of turning a non-Terraform template into Terraform.
 public struct NormalizationRecord: Codable, Sendable, Equatable {

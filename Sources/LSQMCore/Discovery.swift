@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMTemplates
 
 /// One file of an architecture as it crosses stages: a relative path and its bytes.
 public struct ArchitectureFile: Sendable, Equatable {

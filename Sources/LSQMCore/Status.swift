@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMTemplates
 
 /// `lsqm status`: what the artifact repository holds.
 public struct RepositoryStatus: Codable, Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMTemplates
 
 /// The five verdicts of a validation (design.md "Validation").
 public enum ValidationStatus: String, Codable, Sendable, CaseIterable, Comparable {

@@ -152,9 +152,7 @@ public struct ArchitectureIndexer: Sendable {
             return .skipped(reason)
         }
         summary.durations.inspectMs += inspectWatch.milliseconds
-        guard let kind = ArchitectureKind(rawValue: inspection.kind.rawValue) else {
-            return .skipped("unknown kind \(inspection.kind.rawValue)")
-        }
+        let kind = inspection.kind
         if let declared = discovered.declaredKind, declared != kind {
             logger.warning("mine", "kind_mismatch", "\(discovered.name): the source says \(declared.rawValue), the content is \(kind.rawValue)",
                            fields: ["source_url": .string(discovered.sourceURL)])

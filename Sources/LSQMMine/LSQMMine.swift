@@ -23,7 +23,7 @@ public enum LocalArchitectures {
             }
             return DiscoveredArchitecture(
                 sourceURL: scanned.folderURL(under: base).absoluteString, name: scanned.name(under: base),
-                declaredKind: ArchitectureKind(rawValue: scanned.kind.rawValue),
+                declaredKind: scanned.kind,
                 files: scanned.files.map { ArchitectureFile(path: $0.path, content: $0.content) },
                 source: sourceName, provenance: provenance)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMTemplates
 import LSQMCore
 import LSQMHost
 import LSQMPluginKit

@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMTemplates
 import LSQMCore
 
 /// The architecture table's rows, sent to the page as compact JSON and rendered there (paged), so 5,000

@@ -3,7 +3,7 @@ import LSQMBasics
 
 /// What an architecture is and uses, read from its files.
 public struct ArchitectureInspection: Sendable, Equatable {
-    public var kind: TemplateKind
+    public var kind: ArchitectureKind
     /// AWS service ids (see `AWSServices`), sorted.
     public var services: [String]
     /// Resources the templates declare, not expanded (`count`, `for_each`, SAM's generated resources):
@@ -70,14 +70,14 @@ public enum ArchitectureInspector {
         var parsed: [String: JSONValue] = [:]
         /// Every file's bytes, for `${file(…)}` targets that were not parsed as templates.
         let contents: [String: Data]
-        var templates: [(path: String, kind: TemplateKind, document: JSONValue)] = []
-        var kind: TemplateKind?
+        var templates: [(path: String, kind: ArchitectureKind, document: JSONValue)] = []
+        var kind: ArchitectureKind?
         var brokenReason: String?
         var problems: [String] = []
 
         init(files: [(path: String, content: Data)]) {
             contents = Dictionary(files.map { ($0.path, $0.content) }, uniquingKeysWith: { first, _ in first })
-            var rootKinds: Set<TemplateKind> = [], anyKinds: Set<TemplateKind> = []
+            var rootKinds: Set<ArchitectureKind> = [], anyKinds: Set<ArchitectureKind> = []
             for file in files.sorted(by: { $0.path < $1.path }) {
                 guard let fileKind = classify(file) else { continue }
                 anyKinds.insert(fileKind)
@@ -88,7 +88,7 @@ public enum ArchitectureInspector {
             kind = candidates.min { $0.precedence < $1.precedence }
         }
 
-        mutating func classify(_ file: (path: String, content: Data)) -> TemplateKind? {
+        mutating func classify(_ file: (path: String, content: Data)) -> ArchitectureKind? {
             let name = (file.path as NSString).lastPathComponent
             if TerraformConfiguration.isTerraformFile(name) { return .terraform }
             let lower = name.lowercased()

@@ -57,7 +57,7 @@ public enum ArchitectureScanner {
         /// Relative to the scan root; `.` for the root itself.
         public var folder: String
         /// The kind its own folder's templates declare (the inspector decides again from content).
-        public var kind: TemplateKind
+        public var kind: ArchitectureKind
         /// Sorted by path.
         public var files: [File]
         public var skipped: [SkippedFile]
@@ -104,7 +104,7 @@ public enum ArchitectureScanner {
         var components: [String]
         var files: [File] = []
         var skipped: [SkippedFile] = []
-        var markers: Set<TemplateKind> = []
+        var markers: Set<ArchitectureKind> = []
         /// Folders (relative to the scan root) that this folder's Terraform uses as local modules.
         var moduleFolders: [String] = []
         /// Entries that are content: files, skipped files and subfolders (not ignored names or tool folders).
@@ -248,7 +248,7 @@ public enum ArchitectureScanner {
 
     static func group(_ folders: [Folder]) -> Result {
         // Decide the roots: a marked folder with no root above it, or a Terraform consumer of a module above.
-        var rootKinds: [String: TemplateKind] = [:]
+        var rootKinds: [String: ArchitectureKind] = [:]
         let entryCounts = Dictionary(folders.map { ($0.path, $0.entryCount) }, uniquingKeysWith: { first, _ in first })
         let moduleFolders = Set(folders.flatMap(\.moduleFolders))
         for folder in folders where !folder.markers.isEmpty {
@@ -287,7 +287,7 @@ public enum ArchitectureScanner {
     }
 
     /// The deepest root at or above `components`.
-    static func nearestRoot(of components: [String], in roots: [String: TemplateKind]) -> String? {
+    static func nearestRoot(of components: [String], in roots: [String: ArchitectureKind]) -> String? {
         for length in stride(from: components.count, through: 0, by: -1) {
             let candidate = components.prefix(length).joined(separator: "/")
             if roots[candidate] != nil { return candidate }

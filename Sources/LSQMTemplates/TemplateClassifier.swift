@@ -1,11 +1,15 @@
 import Foundation
 import LSQMBasics
 
-/// What an architecture is written in. Same raw values as LSQMCore's `ArchitectureKind`, which this module
-/// does not depend on (the normalizer plugins use it without the domain layer).
-public enum TemplateKind: String, Sendable, Codable, CaseIterable, Comparable {
+/// What an architecture's templates are written in: the one kind enum of lsqm. It lives here, below the domain,
+/// because the normalizer plugins and the remote sources classify templates without the domain layer; the raw
+/// values are the wire and index spelling.
+public enum ArchitectureKind: String, Sendable, Codable, CaseIterable, Comparable {
     case terraform, cloudformation, sam, serverless
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// True when the kind must be normalized to Terraform before it can be deployed.
+    public var needsNormalization: Bool { self != .terraform }
 
     /// When one folder holds several kinds of marker, the one that deploys the folder wins: Terraform
     /// (a `.tf` file makes the folder a Terraform configuration, any YAML is data for it), then a
@@ -24,10 +28,10 @@ public enum TemplateKind: String, Sendable, Codable, CaseIterable, Comparable {
 public enum TemplateClassifier {
     public enum Verdict: Sendable, Equatable {
         /// A template of this kind.
-        case template(TemplateKind)
+        case template(ArchitectureKind)
         /// Named like a template but unreadable as one (`template.yaml` with a syntax error): it still marks
         /// its folder, so the architecture is found and its problem recorded instead of silently vanishing.
-        case brokenTemplate(TemplateKind, reason: String)
+        case brokenTemplate(ArchitectureKind, reason: String)
         /// Hostile input (alias bomb, nesting, size): the file must be skipped.
         case hostile(reason: String)
         /// Any other file.
@@ -80,7 +84,7 @@ public enum TemplateClassifier {
 
     /// `cloudformation` or `sam` when `document` is a CloudFormation template: it declares
     /// `AWSTemplateFormatVersion`, or its `Resources` map logical ids to objects with a `Type` like `AWS::S3::Bucket`.
-    public static func cloudFormationKind(_ document: JSONValue) -> TemplateKind? {
+    public static func cloudFormationKind(_ document: JSONValue) -> ArchitectureKind? {
         guard let object = document.objectValue else { return nil }
         let types = resourceTypes(document)
         guard object["AWSTemplateFormatVersion"] != nil || !types.isEmpty else { return nil }

@@ -37,7 +37,8 @@ struct NormalizeCommand: AsyncParsableCommand {
         do { inspection = try ArchitectureInspector.inspect(files: files.map { ($0.path, $0.content) }) } catch {
             throw LSQMError.wrap(error, action: "normalize \(path)", kind: .invalidInput)
         }
-        guard let kind = ArchitectureKind(rawValue: inspection.kind.rawValue), kind.needsNormalization else {
+        let kind = inspection.kind
+        guard kind.needsNormalization else {
             throw LSQMError(.usage, action: "normalize \(path)", cause: "it is already Terraform", hint: "validate it directly")
         }
         let dispatch = NormalizerDispatch(manager: context.pluginManager(), selections: context.configuration.normalizers, logger: context.logger)
