@@ -33,6 +33,14 @@ public enum TemplateYAML {
         LSQMError(.invalidInput, action: "parse template", cause: cause, hint: limitHint)
     }
 
+    /// Writes a value as block-style YAML with sorted keys (what `lsqm config show` prints: the config file's
+    /// own format, so the output can be pasted back into a config).
+    public static func dump(_ value: JSONValue) throws -> String {
+        let encoder = YAMLEncoder()
+        encoder.options.sortKeys = true
+        return try encoder.encode(value)
+    }
+
     /// Parses YAML (a superset of JSON) with CloudFormation tags.
     public static func load(_ data: Data, limits: Limits = .default) throws -> JSONValue {
         guard data.count <= limits.maxBytes else {

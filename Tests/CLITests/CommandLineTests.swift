@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMTemplates
 import LSQMTestSupport
 import XCTest
 
@@ -110,8 +111,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertFalse(result.stdout.contains("ghp_abcdefghijklmnop"))
         XCTAssertFalse(result.stdout.contains("secret123"))
-        XCTAssertTrue(result.stdout.contains("\"parallel\" : 3"), result.stdout)
+        // YAML, the config file's own format: it reads back as the same configuration.
+        XCTAssertTrue(result.stdout.contains("\nparallel: 3\n"), result.stdout)
         XCTAssertTrue(result.stdout.contains("FileNotifier"))
+        let readBack = try TemplateYAML.load(result.stdout)
+        XCTAssertEqual(readBack["parallel"]?.intValue, 3)
+        XCTAssertEqual(readBack["notifiers"]?.arrayValue?.first?["name"]?.stringValue, "FileNotifier")
+        // No `sources` key: the four default remote sources are what mine would use, and what is shown.
+        XCTAssertEqual(readBack["sources"]?.arrayValue?.count, 4)
+        let json = try await LSQMProcess.run(["config", "show", "--json", "--config", config.path])
+        XCTAssertEqual(try JSONCoding.decode(JSONValue.self, from: Data(json.stdout.utf8))["parallel"]?.intValue, 3)
         let bad = try await LSQMProcess.run(["config", "show"], environment: ["LSQM_PARALLEL": "many"])
         XCTAssertEqual(bad.exitCode, 2)
         XCTAssertTrue(bad.stderr.contains("failed to read LSQM_PARALLEL: 'many' is not a positive integer"), bad.stderr)
