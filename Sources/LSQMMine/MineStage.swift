@@ -38,6 +38,16 @@ public enum MineStage {
             case wouldAdd = "would_add"
             case durationMs = "duration_ms"
         }
+
+        /// The sources that failed (what they found before failing is kept).
+        public var failedSources: [SourceOutcome] { sources.filter { $0.error != nil } }
+
+        /// Mine failed as a stage only when every source failed: one that answered is a result, the rest warnings.
+        public var everySourceFailed: LSQMError? {
+            let failed = failedSources
+            guard !failed.isEmpty, failed.count == sources.count else { return nil }
+            return LSQMError(.plugin, action: "mine", cause: "every source failed: " + failed.map { "\($0.source): \($0.error ?? "")" }.joined(separator: "; "))
+        }
     }
 
     public static func run(_ input: Input) async throws -> Output {

@@ -103,6 +103,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(status.stderr.contains("hint: run 'lsqm sync'"), status.stderr)
     }
 
+    /// Mine fails as a stage only when every source failed, and then says which and why.
+    func testMineFailsWhenEverySourceFailed() async throws {
+        let config = scratch.appendingPathComponent("lsqm.yml")
+        try AtomicFile.write("sources:\n  - name: GitHubOrgSource\n    config: {orgs: [aws-samples]}\n", to: config)
+        // Nothing listens on port 1: the one source cannot list anything.
+        let env = ["ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
+                   "LSQM_GITHUB_API_URL": "http://127.0.0.1:1", "LSQM_GITHUB_RAW_URL": "http://127.0.0.1:1"]
+        let result = try await LSQMProcess.run(["mine", "--config", config.path], environment: env)
+        XCTAssertEqual(result.exitCode, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("failed to mine: every source failed: GitHubOrgSource: "), String(result.stderr.suffix(1500)))
+    }
+
     func testConfigShowRedactsSecrets() async throws {
         let config = scratch.appendingPathComponent("lsqm.yml")
         try AtomicFile.write("parallel: 3\nnotifiers:\n  - name: FileNotifier\n    config: {path: /tmp/x.json}\n", to: config)

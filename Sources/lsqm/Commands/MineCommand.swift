@@ -19,10 +19,7 @@ struct MineCommand: AsyncParsableCommand {
         let context = try CommandContext(global)
         let output = try await context.mine(local: local, ignore: ignore)
         if json { try context.printJSON(output) }
-        let failed = output.sources.filter { $0.error != nil }
-        if !failed.isEmpty, failed.count == output.sources.count {
-            throw LSQMError(.plugin, action: "mine", cause: "every source failed: " + failed.map { "\($0.source): \($0.error ?? "")" }.joined(separator: "; "))
-        }
+        if let error = output.everySourceFailed { throw error }
     }
 }
 

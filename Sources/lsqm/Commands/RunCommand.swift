@@ -73,10 +73,8 @@ struct RunCommand: AsyncParsableCommand {
             if selections.isEmpty { throw PipelineSkip("no sources configured and no --local folder") }
             let output = try await context.mine(local: local, ignore: ignore)
             added = output.summary.added
-            let failed = output.sources.filter { $0.error != nil }
-            if !failed.isEmpty, failed.count == output.sources.count {
-                throw LSQMError(.plugin, action: "mine", cause: "every source failed: " + failed.compactMap(\.error).joined(separator: "; "))
-            }
+            if let error = output.everySourceFailed { throw error }
+            let failed = output.failedSources
             return "\(added.count) new architectures" + (failed.isEmpty ? "" : "; failed sources: \(failed.map(\.source).joined(separator: ", "))")
         }
         await pipeline.step("generate") {
