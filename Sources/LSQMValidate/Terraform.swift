@@ -164,7 +164,18 @@ struct TerraformWorkspace {
     /// The provider or module that `terraform init` could not install, if that is why it failed: an
     /// environment problem (ERROR), not a verdict on the architecture.
     static func missingDependency(inInitOutput output: String) -> String? {
-        let text = output.replacingOccurrences(of: "\n", with: " ")
+        // Terraform writes one "Error:" block per missing provider or module: read each on its own, so every
+        // missing one is named and a reason stays with the block it came from.
+        let blocks = output.components(separatedBy: "Error:").dropFirst()
+        var named: [String] = []
+        for block in (blocks.isEmpty ? [output[...]] : blocks.map { $0[...] }) {
+            if let found = missingDependency(inErrorBlock: String(block)), !named.contains(found) { named.append(found) }
+        }
+        return named.isEmpty ? nil : named.joined(separator: "; ")
+    }
+
+    private static func missingDependency(inErrorBlock block: String) -> String? {
+        let text = block.replacingOccurrences(of: "\n", with: " ")
         let patterns: [(String, String)] = [
             (#"versions for provider\s+([A-Za-z0-9._\-/]+?):"#, "provider"),
             (#"Failed to install provider.*?provider\s+([A-Za-z0-9._\-/]+)"#, "provider"),

@@ -163,6 +163,25 @@ final class ProviderOverrideTests: XCTestCase {
             """
         XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: constraint),
                        "provider hashicorp/aws (no available releases match the given constraints ~> 6.0)")
+        // Two providers missing (terraform 1.11's own output): both are named, each once.
+        let two = """
+            - Installed hashicorp/aws v5.100.0 (unauthenticated)
+
+            Error: Failed to query available provider packages
+
+            Could not retrieve the list of available versions for provider
+            hashicorp/random: provider registry.terraform.io/hashicorp/random was not
+            found in any of the search locations
+
+              - /opt/tf-plugins
+
+            Error: Failed to query available provider packages
+
+            Could not retrieve the list of available versions for provider
+            hashicorp/null: provider registry.terraform.io/hashicorp/null was not found
+            in any of the search locations
+            """
+        XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: two), "provider hashicorp/random; provider hashicorp/null")
     }
 
     func testCLIConfigInstallsMirroredProvidersFromTheMirrorOnly() throws {
