@@ -13,11 +13,9 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try CommandContext(global)
-            let redactor = SecretRedactor.fromEnvironment(context.environment).adding(context.configuration.secretValues)
-            let data = try JSONCoding.encode(context.configuration.redacted())
-            // Plugin settings may carry secrets of their own (a webhook URL in a notifier's config): the
+            // Plugin settings may carry secrets of their own (a webhook URL in a notifier's config): stdout's
             // redactor catches every value that is also in the environment or a known secret field.
-            FileHandle.standardOutput.write(Data(redactor.redact(String(decoding: data, as: UTF8.self)).utf8))
+            StandardOutput.write(try JSONCoding.encode(context.configuration.redacted()))
         }
     }
 }
