@@ -162,6 +162,59 @@ final class CommandLineTests: XCTestCase {
                        "https://[REDACTED]@git.example/a/b.git")
     }
 
+    /// A corrupt index in the working copy: mine, generate and validate fail on it, and `lsqm run` still pushes
+    /// what it has — but not the index, so the remote keeps the last good one that "restore it from git" needs.
+    func testACorruptIndexIsNeverCommittedByRun() async throws {
+        let seed = scratch.appendingPathComponent("seed")
+        let seeded = try await LSQMProcess.run(["sync"], environment: ["ARTIFACT_REPO": seed.path])
+        XCTAssertEqual(seeded.exitCode, 0, seeded.stderr)
+        let remote = scratch.appendingPathComponent("remote.git")
+        _ = try await Subprocess.run(["git", "clone", "--quiet", "--bare", seed.path, remote.path])
+        let goodIndex = try await Subprocess.run(["git", "-C", remote.path, "show", "main:architectures/index.json"]).stdout
+        let environment = ["ARTIFACT_REPO": "file://\(remote.path)", "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path]
+        let synced = try await LSQMProcess.run(["sync"], environment: environment)
+        XCTAssertEqual(synced.exitCode, 0, synced.stderr)
+        let workingCopy = scratch.appendingPathComponent("cache/artifact-repo")
+        let index = workingCopy.appendingPathComponent("architectures/index.json")
+        try AtomicFile.write(String(goodIndex.prefix(goodIndex.count / 2)), to: index)  // torn, as by a full disk
+
+        let empty = scratch.appendingPathComponent("nothing-to-mine")
+        try Files.createDirectory(empty)
+        let run = try await LSQMProcess.run(["run", "--local", empty.path, "--generator", "rules", "--json"], environment: environment)
+        XCTAssertEqual(run.exitCode, 2, String(run.stderr.suffix(3000)))
+        XCTAssertTrue(run.stderr.contains("not committing 1 JSON file(s) that do not parse: architectures/index.json"), String(run.stderr.suffix(3000)))
+        let remoteIndex = try await Subprocess.run(["git", "-C", remote.path, "show", "main:architectures/index.json"]).stdout
+        XCTAssertEqual(remoteIndex, goodIndex, "the remote's index is unchanged")
+        XCTAssertEqual(String(decoding: try Files.read(index), as: UTF8.self), String(goodIndex.prefix(goodIndex.count / 2)),
+                       "the stages that failed on it left it as it was")
+    }
+
+    /// A truncated old run names its file and a fix, does not block report or compare, and status lists it.
+    func testAnUnreadableOldRunIsSkippedWithAWarning() async throws {
+        let repo = scratch.appendingPathComponent("repo")
+        let store = ArtifactStore(root: repo)
+        try store.initializeLayout()
+        let (old, middle, new) = ("20261108T000000Z-0000aaaa", "20261115T000000Z-0000bbbb", "20261122T000000Z-0000cccc")
+        for id in [old, middle, new] { try store.saveRun(RunRecord(runID: id, startedAt: Date(), results: [])) }
+        let results = store.runDirectory(middle).appendingPathComponent("results.json")
+        try AtomicFile.write(Data(try Files.read(results).prefix(20)), to: results)
+        let environment = ["ARTIFACT_REPO": repo.path]
+        for arguments in [["report", "--json", "--dry-run"], ["compare", "--json"]] {
+            let result = try await LSQMProcess.run(arguments, environment: environment)
+            XCTAssertEqual(result.exitCode, 0, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("skipping 1 unreadable run(s): \(middle)"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("checkout -- runs/\(middle)/results.json"), result.stderr)
+        }
+        let report = try await LSQMProcess.run(["report", "--json", "--dry-run"], environment: environment)
+        XCTAssertTrue(report.stdout.contains("\"previous_run_id\" : \"\(old)\""), "the previous readable run is the baseline: \(report.stdout)")
+        let named = try await LSQMProcess.run(["report", "--run", middle, "--json", "--dry-run"], environment: environment)
+        XCTAssertEqual(named.exitCode, 2)
+        XCTAssertTrue(named.stderr.contains("failed to load run \(middle): runs/\(middle)/results.json is unreadable"), named.stderr)
+        let status = try await LSQMProcess.run(["status", "--json"], environment: environment)
+        XCTAssertEqual(status.exitCode, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("\"unreadable_runs\" : [\n    \"\(middle)\""), status.stdout)
+    }
+
     func testConfigShowRedactsSecrets() async throws {
         let config = scratch.appendingPathComponent("lsqm.yml")
         try AtomicFile.write("parallel: 3\nnotifiers:\n  - name: FileNotifier\n    config: {path: /tmp/x.json}\n", to: config)
