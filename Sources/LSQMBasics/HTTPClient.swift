@@ -34,7 +34,7 @@ public struct HTTPClient: Sendable {
             : URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         do {
-            let (data, response) = try await session.data(for: request)
+            let (data, response) = try await HTTPClient.data(for: request, in: session, deadline: timeout)
             guard let http = response as? HTTPURLResponse else {
                 throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: "the response was not HTTP")
             }
@@ -50,6 +50,40 @@ public struct HTTPClient: Sendable {
             let cause = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? (error as NSError).localizedDescription
             throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: cause,
                             hint: "check the network and the service URL")
+        }
+    }
+
+    /// The request's answer, or `URLError(.timedOut)` once `deadline` seconds have passed, whatever the
+    /// connection does. URLSession's own `timeoutInterval` is an idle timer that a stalled upload escapes: a
+    /// server that stops reading the body and never answers held a Claude call for 60 s per attempt with a 5 s
+    /// timeout (measured). The task is cancelled at the deadline, so the attempt ends and can be retried.
+    static func data(for request: URLRequest, in session: URLSession, deadline: TimeInterval) async throws -> (Data, URLResponse) {
+        let outcome = Locked<Result<(Data, URLResponse), any Error>?>(nil)
+        let task = Locked<URLSessionDataTask?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                @Sendable func finish(_ result: Result<(Data, URLResponse), any Error>) {
+                    let first = outcome.withLock { stored -> Bool in
+                        if stored != nil { return false }
+                        stored = result
+                        return true
+                    }
+                    if first { continuation.resume(with: result) }
+                }
+                let dataTask = session.dataTask(with: request) { data, response, error in
+                    if let error { return finish(.failure(error)) }
+                    guard let response else { return finish(.failure(URLError(.badServerResponse))) }
+                    finish(.success((data ?? Data(), response)))
+                }
+                task.withLock { $0 = dataTask }
+                DispatchQueue.global().asyncAfter(deadline: .now() + max(deadline, 0.001)) {
+                    finish(.failure(URLError(.timedOut, userInfo: [NSLocalizedDescriptionKey: "no answer within \(Int(deadline.rounded(.up))) s"])))
+                    dataTask.cancel()
+                }
+                dataTask.resume()
+            }
+        } onCancel: {
+            task.withLock { $0?.cancel() }
         }
     }
 

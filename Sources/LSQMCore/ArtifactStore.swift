@@ -128,7 +128,23 @@ public struct ArtifactStore: Sendable {
     public func loadRun(_ runID: String) throws -> RunRecord {
         let url = runDirectory(runID).appendingPathComponent("results.json")
         do { return try JSONCoding.decode(RunRecord.self, from: try Files.read(url)) } catch {
-            throw LSQMError.wrap(error, action: "load run \(runID)", kind: .invalidInput)
+            throw unreadableRun(runID, cause: LSQMError.describe(error))
+        }
+    }
+
+    /// The error for a run whose results file cannot be read: it names the file and how to get past it.
+    public func unreadableRun(_ runID: String, cause: String) -> LSQMError {
+        let relative = "runs/\(runID)/results.json"
+        return LSQMError(.invalidInput, action: "load run \(runID)", cause: "\(relative) is unreadable (\(cause))",
+                         hint: "restore it from git (git -C \(root.path) checkout -- \(relative)), or move runs/\(runID) out of the repository")
+    }
+
+    /// Runs whose results file is not valid JSON (torn by a full disk, edited by hand): `status` lists them,
+    /// and report and compare go on without them.
+    public func unreadableRunIDs() -> [String] {
+        runIDs().filter { id in
+            let data = try? Files.read(runDirectory(id).appendingPathComponent("results.json"))
+            return data.flatMap { try? JSONSerialization.jsonObject(with: $0) } == nil
         }
     }
 

@@ -59,7 +59,39 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The known key nearest to `word` by edit distance, when it is near enough to be a typo.
+    static func closest(to word: String, among candidates: [String]) -> String? {
+        var best: (key: String, distance: Int)?
+        for candidate in candidates.sorted() {
+            let distance = editDistance(word.lowercased(), candidate)
+            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let best, best.distance <= max(2, best.key.count / 3) else { return nil }
+        return best.key
+    }
+
+    /// Levenshtein distance: insertions, deletions and substitutions each cost one.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case parallel, sources, normalizers, notifiers, model, emulator
         case artifactRepo = "artifact_repo"
         case timeoutSeconds = "timeout"
@@ -77,8 +109,25 @@ public struct Configuration: Codable, Sendable, Equatable {
         case localstackAuthToken = "localstack_auth_token"
     }
 
+    /// Every key a config file may hold.
+    public static var knownKeys: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    /// Bounds of the numeric settings: below them nothing works, above them a typo (an extra zero) would
+    /// start a thousand emulators or wait a month for a hung plugin.
+    public static let parallelRange = 1...64
+    public static let timeoutRange = 1...86_400
+    public static let pluginTimeoutRange = 1...86_400
+    public static let tokenBudgetRange = 1...100_000_000
+
     public init(from decoder: any Decoder) throws {
-        // Every key is optional: a config file states only what differs from the defaults.
+        // Every key is optional: a config file states only what differs from the defaults. An unknown key is
+        // an error: a misspelt `paralel: 8` silently running with the default is worse than refusing.
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        for key in all.allKeys where CodingKeys(stringValue: key.stringValue) == nil {
+            let suggestion = Configuration.closest(to: key.stringValue, among: Configuration.knownKeys)
+            throw LSQMError(.usage, action: "read the config", cause: "unknown key '\(key.stringValue)'",
+                            hint: suggestion.map { "did you mean '\($0)'?" } ?? "the keys are: \(Configuration.knownKeys.sorted().joined(separator: ", "))")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Configuration()
         artifactRepo = try c.decodeIfPresent(String.self, forKey: .artifactRepo) ?? d.artifactRepo
@@ -106,6 +155,8 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     /// Applies the environment (which overrides the file). Invalid numbers are errors, not silently ignored.
     public mutating func applyEnvironment(_ env: [String: String]) throws {
+        // Values pasted from a file or a secret store often end in a newline; no setting is meant to.
+        let env = env.mapValues { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         func int(_ name: String) throws -> Int? {
             guard let raw = env[name], !raw.isEmpty else { return nil }
             guard let value = Int(raw), value > 0 else {
@@ -131,8 +182,21 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     /// Checks values that decode but make no sense.
     public func validate() throws {
-        guard parallel >= 1 else { throw LSQMError(.usage, action: "configure", cause: "parallel must be at least 1 (got \(parallel))") }
-        guard timeoutSeconds >= 1 else { throw LSQMError(.usage, action: "configure", cause: "timeout must be at least 1 second") }
+        func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>, unit: String = "") throws {
+            guard range.contains(value) else {
+                throw LSQMError(.usage, action: "configure", cause: "\(name) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
+            }
+        }
+        try check("parallel", parallel, Configuration.parallelRange)
+        try check("timeout", timeoutSeconds, Configuration.timeoutRange, unit: " seconds")
+        try check("plugin_timeout", pluginTimeoutSeconds, Configuration.pluginTimeoutRange, unit: " seconds")
+        try check("token_budget", tokenBudget, Configuration.tokenBudgetRange)
+        // Pinned versions only: `latest` (or any moving tag) changes the emulator under a week's comparison.
+        let movingTags: Set<String> = ["latest", "stable", "nightly", "edge", "main", "master", ""]
+        guard !movingTags.contains(localstackVersion.lowercased()), localstackVersion.first?.isNumber == true else {
+            throw LSQMError(.usage, action: "configure", cause: "localstack_version must be a pinned version such as \(Configuration.pinnedLocalStackVersion) (got '\(localstackVersion)')",
+                            hint: "a moving tag changes the emulator between runs, so their results cannot be compared")
+        }
         guard ["isolated", "in-process"].contains(pluginIsolation) else {
             throw LSQMError(.usage, action: "configure", cause: "plugin_isolation must be 'isolated' or 'in-process' (got '\(pluginIsolation)')")
         }
@@ -140,7 +204,7 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     /// The secret values held, for the log redactor.
     public var secretValues: [String] {
-        [anthropicAPIKey, githubToken, slackWebhookURL, localstackAuthToken].compactMap { $0 }
+        [anthropicAPIKey, githubToken, slackWebhookURL, localstackAuthToken].compactMap { $0 } + SecretRedactor.credentials(in: artifactRepo)
     }
 
     /// A copy safe to print: every secret replaced by a marker that says whether it is set.
@@ -151,6 +215,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         copy.githubToken = mark(githubToken)
         copy.slackWebhookURL = mark(slackWebhookURL)
         copy.localstackAuthToken = mark(localstackAuthToken)
+        copy.artifactRepo = SecretRedactor.withoutCredentials(artifactRepo)
         return copy
     }
 }

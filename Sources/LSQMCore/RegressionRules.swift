@@ -261,7 +261,8 @@ extension ArtifactStore {
         var unresolved = Set(current.results.filter { $0.checkOutcomes != nil }.map(\.arch))
         for (position, id) in earlier.reversed().enumerated() {
             if position >= RegressionRules.flakinessWindow && unresolved.isEmpty { break }
-            let run = try loadRun(id)
+            // One unreadable old run must not block every later comparison: it is skipped (compare warns).
+            guard let run = try? loadRun(id) else { continue }
             let entry = RunHistoryEntry(run: run, comparison: try loadComparison(id))
             entries.append(entry)
             // An architecture is resolved once an earlier result of the same identity reached a verdict.

@@ -10,10 +10,13 @@ public struct RepositoryStatus: Codable, Sendable, Equatable {
     public var lastRun: String?
     public var kinds: [String: Int]
     public var skipped: Int
+    /// Runs whose results file does not parse (see `ArtifactStore.unreadableRunIDs`).
+    public var unreadableRuns: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case architectures, apps, runs, kinds, skipped
         case lastRun = "last_run"
+        case unreadableRuns = "unreadable_runs"
     }
 
     /// `last_run` is always present (null before the first run), so scripts can rely on the shape.
@@ -25,6 +28,7 @@ public struct RepositoryStatus: Codable, Sendable, Equatable {
         try c.encode(lastRun, forKey: .lastRun)
         try c.encode(kinds, forKey: .kinds)
         try c.encode(skipped, forKey: .skipped)
+        try c.encode(unreadableRuns, forKey: .unreadableRuns)
     }
 
     public static func read(_ store: ArtifactStore) throws -> RepositoryStatus {
@@ -36,6 +40,6 @@ public struct RepositoryStatus: Codable, Sendable, Equatable {
         let apps = appDirs.filter { Files.exists(store.appDirectory($0).appendingPathComponent("metadata.json")) }.count
         let runs = store.runIDs()
         return RepositoryStatus(architectures: index.architectures.count, apps: apps, runs: runs.count, lastRun: runs.last,
-                                kinds: kinds, skipped: index.skipped.count)
+                                kinds: kinds, skipped: index.skipped.count, unreadableRuns: store.unreadableRunIDs())
     }
 }

@@ -41,11 +41,15 @@ public enum GenerateStage {
         /// Rule apps generated (and checked) at once.
         public var parallel: Int
         public var logger: Logger
+        /// What one architecture may cost the rule generator.
+        public var ruleLimits: RuleGenerator.Limits
 
         public init(store: ArtifactStore, architectures: [String] = [], generator: GeneratorKind, claude: ClaudeSettings? = nil,
-                    tokenBudget: Int = 500_000, checks: AppChecks = AppChecks(), dryRun: Bool = false, parallel: Int = 4, logger: Logger = .silent) {
+                    tokenBudget: Int = 500_000, checks: AppChecks = AppChecks(), dryRun: Bool = false, parallel: Int = 4, logger: Logger = .silent,
+                    ruleLimits: RuleGenerator.Limits = .init()) {
             self.store = store; self.architectures = architectures; self.generator = generator; self.claude = claude
             self.tokenBudget = tokenBudget; self.checks = checks; self.dryRun = dryRun; self.parallel = parallel; self.logger = logger
+            self.ruleLimits = ruleLimits
         }
 
         /// `claude` when an API key is configured, else `rules`.
@@ -284,7 +288,10 @@ public enum GenerateStage {
         }
 
         func generateWithRules(_ architecture: Architecture, _ facts: TerraformFacts) async throws -> AppOutcome {
-            let app = RuleGenerator.generate(facts)
+            let app: AppFiles
+            do { app = try RuleGenerator.generate(facts, limits: input.ruleLimits) } catch let error as LSQMError {
+                return skip(architecture, error.cause)
+            }
             // Known before any check runs, and the common case for architectures of unsupported services.
             guard app.testApp.contains("\ndef test_") else {
                 if !facts.problems.isEmpty { return skip(architecture, "its Terraform could not be read: \(facts.problems.joined(separator: "; "))") }

@@ -8,7 +8,42 @@ import LSQMBasics
 /// always gives the same files, so the app hash only changes when the architecture or `version` does.
 public enum RuleGenerator {
     /// Bumped whenever the generated Python changes: apps from an older version are regenerated.
-    public static let version = "rules-3"
+    public static let version = "rules-4"
+
+    /// What one architecture may cost the rule generator. Beyond a limit the architecture is skipped with the
+    /// reason: an app of thousands of tests would not finish inside one validation's timeout anyway.
+    public struct Limits: Sendable {
+        /// Resource blocks in the Terraform.
+        public var maxResources: Int
+        /// Bytes of the generated test_app.py.
+        public var maxBytes: Int
+        /// Seconds spent generating.
+        public var maxSeconds: Double
+        public init(maxResources: Int = 2_000, maxBytes: Int = 4 << 20, maxSeconds: Double = 30) {
+            self.maxResources = maxResources; self.maxBytes = maxBytes; self.maxSeconds = maxSeconds
+        }
+    }
+
+    /// `generate`, refused with the reason (an `LSQMError` whose cause says which limit) when the architecture
+    /// is over `limits`.
+    public static func generate(_ facts: TerraformFacts, limits: Limits) throws -> AppFiles {
+        let action = "generate a rules app"
+        guard facts.resources.count <= limits.maxResources else {
+            throw LSQMError(.invalidInput, action: action,
+                            cause: "its Terraform has \(facts.resources.count) resource blocks, over the rule generator's limit of \(limits.maxResources)")
+        }
+        let stopwatch = Stopwatch()
+        let app = generate(facts)
+        guard app.testApp.utf8.count <= limits.maxBytes else {
+            throw LSQMError(.invalidInput, action: action,
+                            cause: "its test_app.py would be \(app.testApp.utf8.count) bytes, over the rule generator's limit of \(limits.maxBytes)")
+        }
+        guard stopwatch.seconds <= limits.maxSeconds else {
+            throw LSQMError(.invalidInput, action: action,
+                            cause: "generating took \(stopwatch.seconds) s, over the rule generator's limit of \(Int(limits.maxSeconds)) s")
+        }
+        return app
+    }
 
     /// How a Terraform resource type is found once deployed.
     struct Kind {
@@ -60,7 +95,47 @@ public enum RuleGenerator {
         var uncounted: [String] = []
         var usedNames: Set<String> = []
 
-        init(facts: TerraformFacts) { self.facts = facts }
+        /// Outputs naming each resource, by address: `(output name, attribute read)`.
+        let outputsByResource: [String: [(name: String, attribute: String)]]
+        /// The literal names of each located kind's resources, written once as `LITERAL_NAMES` in test_app.py:
+        /// listing a kind must not claim a resource another spec names. (A list per spec grew the file with n².)
+        let literalNames: [String: [String]]
+        /// Resources of a type by the address one of their attributes refers to (`aws_kms_alias` by its key).
+        private let referrers: [String: [String: [TerraformFacts.Resource]]]
+
+        init(facts: TerraformFacts) {
+            self.facts = facts
+            var outputs: [String: [(name: String, attribute: String)]] = [:]
+            for output in facts.outputs {
+                if let target = facts.target(of: output.value) { outputs[target.resource.address, default: []].append((output.name, target.attribute)) }
+            }
+            outputsByResource = outputs
+            var names: [String: Set<String>] = [:]
+            for (type, kind) in RuleGenerator.kinds {
+                for resource in facts.resources(ofType: type) {
+                    if let name = Builder.literalName(resource, kind, facts) { names[kind.name, default: []].insert(name) }
+                }
+            }
+            literalNames = names.mapValues { $0.sorted() }
+            var referrers: [String: [String: [TerraformFacts.Resource]]] = [:]
+            for (type, attribute) in Builder.references {
+                for resource in facts.resources(ofType: type) {
+                    if let target = facts.target(of: resource.body.attributes[attribute]) {
+                        referrers["\(type).\(attribute)", default: [:]][target.resource.address, default: []].append(resource)
+                    }
+                }
+            }
+            self.referrers = referrers
+        }
+
+        /// The references the rules follow backwards: (referring type, attribute).
+        static let references = [("aws_api_gateway_resource", "rest_api_id"), ("aws_api_gateway_method", "rest_api_id"),
+                                 ("aws_kms_alias", "target_key_id"), ("aws_secretsmanager_secret_version", "secret_id")]
+
+        /// Resources of `type` whose `attribute` refers to `resource`, in declaration order.
+        func referring(to resource: TerraformFacts.Resource, from type: String, via attribute: String) -> [TerraformFacts.Resource] {
+            referrers["\(type).\(attribute)"]?[resource.address] ?? []
+        }
 
         mutating func add(_ resource: TerraformFacts.Resource) {
             if let counted = facts.instances(of: resource) {
@@ -163,27 +238,27 @@ public enum RuleGenerator {
         /// The Python spec for a resource of a located kind (see app.py's `locate`).
         func spec(for resource: TerraformFacts.Resource) -> String? {
             guard let kind = RuleGenerator.kinds[resource.type] else { return nil }
-            let outputs = facts.outputs.compactMap { output -> String? in
-                guard let target = facts.target(of: output.value), target.resource.address == resource.address,
-                      kind.outputAttributes.contains(target.attribute) else { return nil }
-                return "[\(Python.string(output.name)), \(Python.string(target.attribute))]"
-            }
+            let outputs = (outputsByResource[resource.address] ?? []).filter { kind.outputAttributes.contains($0.attribute) }
+                .map { "[\(Python.string($0.name)), \(Python.string($0.attribute))]" }
             var fields = ["\"outputs\": [\(outputs.joined(separator: ", "))]"]
-            if facts.isSingle(resource), let name = literalName(resource, kind) {
-                fields.append("\"name\": \(Python.string(name))")
+            let ownName = Builder.literalName(resource, kind, facts)
+            let named = facts.isSingle(resource) && ownName != nil
+            if named, let ownName {
+                fields.append("\"name\": \(Python.string(ownName))")
             }
             if let attribute = kind.prefixAttribute, let prefix = facts.literal(resource.body.attributes[attribute]) {
                 fields.append("\"prefix\": \(Python.string(prefix))")
             }
-            // Literal names of the other resources of this type: listing must not claim them for this one.
-            let others = facts.resources(ofType: resource.type).filter { $0.address != resource.address }
-                .compactMap { literalName($0, kind) }
-            if !others.isEmpty { fields.append("\"exclude\": [\(others.sorted().map(Python.string).joined(separator: ", "))]") }
+            // Literal names of the other resources of this kind: listing must not claim them for this one.
+            if !named, literalNames[kind.name].map({ $0 != [ownName] }) ?? false {
+                fields.append("\"exclude\": LITERAL_NAMES[\(Python.string(kind.name))]")
+                if let ownName { fields.append("\"own\": \(Python.string(ownName))") }
+            }
             return "{\(fields.joined(separator: ", "))}"
         }
 
         /// The deployed name when the Terraform writes it literally (a FIFO queue's name gains `.fifo`).
-        func literalName(_ resource: TerraformFacts.Resource, _ kind: Kind) -> String? {
+        static func literalName(_ resource: TerraformFacts.Resource, _ kind: Kind, _ facts: TerraformFacts) -> String? {
             guard let attribute = kind.nameAttribute, var name = facts.literal(resource.body.attributes[attribute]) else { return nil }
             if resource.type == "aws_sqs_queue", facts.literal(resource.body.attributes["fifo_queue"]) == "true", !name.hasSuffix(".fifo") { name += ".fifo" }
             return name
@@ -223,6 +298,12 @@ public enum RuleGenerator {
                 lines.append("Deployed only under conditions known when planning (not tested here): \(uncounted.joined(separator: ", ")).")
             }
             lines += ["\"\"\"", "import app", ""]
+            if specs.contains(where: { $0.contains("LITERAL_NAMES[") }) {
+                // Once per architecture: every spec that lists its kind refers to this table.
+                let table = literalNames.sorted { $0.key < $1.key }
+                    .map { "    \(Python.string($0.key)): [\($0.value.map(Python.string).joined(separator: ", "))]," }
+                lines += ["LITERAL_NAMES = {"] + table + ["}", ""]
+            }
             if !specs.isEmpty { lines += specs + [""] }
             return lines.joined(separator: "\n") + "\n" + tests.map { "\n\($0)\n" }.joined(separator: "\n")
         }
@@ -289,8 +370,8 @@ public enum RuleGenerator {
         }
 
         mutating func addRestAPI(_ resource: TerraformFacts.Resource) {
-            let paths = facts.resources(ofType: "aws_api_gateway_resource")
-                .filter { facts.exists($0) && facts.target(of: $0.body.attributes["rest_api_id"])?.resource.address == resource.address }
+            let paths = referring(to: resource, from: "aws_api_gateway_resource", via: "rest_api_id")
+                .filter { facts.exists($0) }
                 .compactMap { facts.literal($0.body.attributes["path_part"]) }.sorted()
             let pathChecks = paths.map { "assert any(path.endswith(\"/\" + \(Python.string($0))) for path in paths)" }
             var body = """
@@ -312,9 +393,10 @@ public enum RuleGenerator {
         /// The API's methods with a literal verb: on which resource (its path part; nil for the root) and whether
         /// the integration is MOCK (the only kind whose answer the Terraform alone determines).
         func methods(of api: TerraformFacts.Resource) -> [(pathPart: String?, httpMethod: String, mock: Bool)] {
-            facts.resources(ofType: "aws_api_gateway_method").compactMap { method in
-                guard facts.exists(method), facts.target(of: method.body.attributes["rest_api_id"])?.resource.address == api.address,
-                      let verb = facts.literal(method.body.attributes["http_method"]) else { return nil }
+            let mockIntegrations = facts.resources(ofType: "aws_api_gateway_integration")
+                .filter { facts.exists($0) && facts.literal($0.body.attributes["type"]) == "MOCK" }
+            return referring(to: api, from: "aws_api_gateway_method", via: "rest_api_id").compactMap { method in
+                guard facts.exists(method), let verb = facts.literal(method.body.attributes["http_method"]) else { return nil }
                 let target = facts.target(of: method.body.attributes["resource_id"])
                 var pathPart: String?
                 if let target, target.resource.type == "aws_api_gateway_resource" {
@@ -324,10 +406,9 @@ public enum RuleGenerator {
                     return nil
                 }
                 // An integration belongs to the method it reads its verb from, or that it names literally.
-                let mock = facts.resources(ofType: "aws_api_gateway_integration").contains { integration in
+                let mock = mockIntegrations.contains { integration in
                     let verbValue = integration.body.attributes["http_method"]
-                    return facts.exists(integration) && facts.literal(integration.body.attributes["type"]) == "MOCK"
-                        && (facts.target(of: verbValue)?.resource.address == method.address
+                    return (facts.target(of: verbValue)?.resource.address == method.address
                             || (integration.body.attributes["resource_id"] == method.body.attributes["resource_id"] && facts.literal(verbValue) == verb))
                 }
                 return (pathPart, verb, mock)
@@ -336,13 +417,12 @@ public enum RuleGenerator {
 
         func kmsAlias(_ resource: TerraformFacts.Resource) -> String? {
             // A key has no name; its alias is how the Terraform names it.
-            let alias = facts.resources(ofType: "aws_kms_alias").first { facts.target(of: $0.body.attributes["target_key_id"])?.resource.address == resource.address }
+            let alias = referring(to: resource, from: "aws_kms_alias", via: "target_key_id").first
             return alias.flatMap { facts.literal($0.body.attributes["name"]) }.map { "\"name\": \(Python.string($0))" }
         }
 
         mutating func addSecret(_ resource: TerraformFacts.Resource) {
-            let version = facts.resources(ofType: "aws_secretsmanager_secret_version")
-                .first { facts.target(of: $0.body.attributes["secret_id"])?.resource.address == resource.address }
+            let version = referring(to: resource, from: "aws_secretsmanager_secret_version", via: "secret_id").first
             var body = """
                 secrets = client("secretsmanager")
                 for secret in app.locate(secrets, "secret", outputs, SPEC):

@@ -51,7 +51,9 @@ enum RulePython {
       outputs  -- [[output name, attribute]] outputs that expose the resource
       name     -- its literal name in the Terraform, when it has one
       prefix   -- a literal name prefix (name_prefix / bucket_prefix), when it has one
-      exclude  -- literal names of other resources of the same type (not this one)
+      exclude  -- literal names of the resources of this kind (test_app.LITERAL_NAMES[kind], one list shared
+                  by every spec): listing must not claim them
+      own      -- this resource's own literal name, when exclude lists it
     A resource is located from an output first, then by its name, else by listing and filtering.
     """
     import base64
@@ -186,7 +188,7 @@ enum RulePython {
                 assert matches, "%s %r was not found" % (kind, name)
                 return matches[:1]
             return [name]
-        excluded = set(spec.get("exclude", []))
+        excluded = set(spec.get("exclude", ())) - {spec.get("own")}
         prefix = spec.get("prefix") or ""
         found = [identifier for identifier, listed in _listing(client, kind)
                  if listed not in excluded and listed.startswith(prefix)]

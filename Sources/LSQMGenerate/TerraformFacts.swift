@@ -120,7 +120,9 @@ public struct TerraformFacts: Sendable, Equatable {
         public var value: Value?
     }
 
-    public var resources: [Resource] = []
+    public var resources: [Resource] = [] { didSet { index = ResourceIndex(resources) } }
+    /// Lookups by address and by type, so the generator's cost stays linear in the number of resources.
+    private var index = ResourceIndex([])
     public var outputs: [Output] = []
     /// Variables and locals whose value is a literal (tfvars override variable defaults).
     public var literals: [String: String] = [:]
@@ -149,9 +151,21 @@ public struct TerraformFacts: Sendable, Equatable {
         return resource.body.attributes["for_each"] == nil && instances(of: resource)?.count == 1
     }
 
-    public func resources(ofType type: String) -> [Resource] { resources.filter { $0.type == type } }
+    public func resources(ofType type: String) -> [Resource] { index.byType[type]?.map { resources[$0] } ?? [] }
 
-    public func resource(at address: String) -> Resource? { resources.first { $0.address == address } }
+    public func resource(at address: String) -> Resource? { index.byAddress[address].map { resources[$0] } }
+
+    /// Positions in `resources`: the first block of each address, every block of each type in order.
+    private struct ResourceIndex: Sendable, Equatable {
+        var byAddress: [String: Int] = [:]
+        var byType: [String: [Int]] = [:]
+        init(_ resources: [Resource]) {
+            for (position, resource) in resources.enumerated() {
+                if byAddress[resource.address] == nil { byAddress[resource.address] = position }
+                byType[resource.type, default: []].append(position)
+            }
+        }
+    }
 
     /// The literal text of an attribute, resolving `var.x`, `local.x` and `"${var.x}-suffix"` when every part is
     /// known. Nil when the value is computed.
@@ -204,6 +218,8 @@ public struct TerraformFacts: Sendable, Equatable {
         var variableDefaults: [String: String] = [:]
         var tfvars: [String: String] = [:]
         var parsed: [(path: String, body: HCLBody)] = []
+        // Collected apart and assigned once: every assignment to `facts.resources` rebuilds its index.
+        var resources: [Resource] = []
         for (path, text) in files.sorted(by: { $0.path < $1.path }) {
             let body: Body
             do {
@@ -222,7 +238,7 @@ public struct TerraformFacts: Sendable, Equatable {
             for block in body.blocks {
                 switch (block.type, block.labels.count) {
                 case ("resource", 2):
-                    facts.resources.append(Resource(type: block.labels[0], name: block.labels[1], body: block.body, path: path))
+                    resources.append(Resource(type: block.labels[0], name: block.labels[1], body: block.body, path: path))
                 case ("output", 1) where isRoot:
                     facts.outputs.append(Output(name: block.labels[0], value: block.body.attributes["value"]))
                 case ("variable", 1) where isRoot:
@@ -234,6 +250,7 @@ public struct TerraformFacts: Sendable, Equatable {
                 }
             }
         }
+        facts.resources = resources
         facts.literals.merge(variableDefaults) { existing, _ in existing }
         facts.literals.merge(tfvars) { _, override in override }
         if evaluateCounts {

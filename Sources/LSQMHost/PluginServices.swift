@@ -52,12 +52,15 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
         do { request = try JSONCoding.decode(HTTPRequest.self, from: Data(requestJSON.utf8)) } catch {
             return (1, nil, PluginErrorText.json("failed to read the HTTP request: \(LSQMError.describe(error))"))
         }
+        // Answers and errors for a secret URL name it as the plugin did: the plugin never learns the secret.
+        var hide = SecretRedactor()
         if request.url.hasPrefix(PluginServices.secretScheme) {
             let name = String(request.url.dropFirst(PluginServices.secretScheme.count))
             guard let resolved = secretURLs[name], !resolved.isEmpty else {
                 return (1, nil, PluginErrorText.json("failed to request secret URL \(name): it is not set", retryable: false))
             }
             request.url = resolved
+            hide = SecretRedactor(values: [resolved])
         }
         let pluginName = self.pluginName
         let outgoing = request
@@ -67,7 +70,8 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
         } catch {
             let lsqm = error as? LSQMError
             let retryable = lsqm?.kind == .remote
-            return (1, nil, PluginErrorText.json(lsqm?.message ?? "failed to request \(request.url): \(LSQMError.describe(error))", retryable: retryable))
+            let message = lsqm?.message ?? "failed to request \(request.url): \(LSQMError.describe(error))"
+            return (1, nil, PluginErrorText.json(hide.redact(message), retryable: retryable))
         }
     }
 

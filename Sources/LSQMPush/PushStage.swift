@@ -37,9 +37,12 @@ public enum PushStage {
         public var changes: [String]
         public var message: String
         public var note: String?
+        /// Changed JSON files left out of the commit because they do not parse (the commit keeps their last
+        /// good version, so `git checkout` can still restore them).
+        public var refused: [String] = []
 
         enum CodingKeys: String, CodingKey {
-            case committed, commit, pushed, pruned, changes, message, note
+            case committed, commit, pushed, pruned, changes, message, note, refused
             case pushAttempts = "push_attempts"
         }
     }
@@ -62,6 +65,7 @@ public enum PushStage {
 
         let pruned = store.pruneRuns(keep: input.keepRuns)
         try await git.run(["add", "-A", "--", "."])
+        let refused = try await unstageUnreadableJSON(git: git, workingCopy: input.workingCopy, logger: input.logger)
         let status = try await git.run(["status", "--porcelain"])
         let changes = status.stdout.split(separator: "\n").map(String.init)
         var committed = false
@@ -74,7 +78,7 @@ public enum PushStage {
         guard await git.originURL() != nil else {
             input.logger.info("push", "local_only", "committed locally; the repository has no remote to push to")
             return Output(committed: committed, commit: head, pushed: false, pushAttempts: 0, pruned: pruned, changes: changes, message: message,
-                          note: "no remote: committed locally")
+                          note: "no remote: committed locally", refused: refused)
         }
         let branch = await git.currentBranch() ?? "main"
         var attempt = 0
@@ -85,7 +89,8 @@ public enum PushStage {
             if result.succeeded {
                 let pushedHead = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 input.logger.info("push", "pushed", "pushed \(branch) after \(attempt) attempt(s)", fields: ["attempts": .number(Double(attempt))])
-                return Output(committed: committed, commit: pushedHead, pushed: true, pushAttempts: attempt, pruned: pruned, changes: changes, message: message, note: nil)
+                return Output(committed: committed, commit: pushedHead, pushed: true, pushAttempts: attempt, pruned: pruned, changes: changes, message: message,
+                              note: nil, refused: refused)
             }
             lastError = LSQMError(.remote, action: "push to origin", cause: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
             let rejected = result.stderr.contains("rejected") || result.stderr.contains("fetch first") || result.stderr.contains("non-fast-forward")
@@ -101,5 +106,26 @@ public enum PushStage {
         }
         throw lastError ?? LSQMError(.remote, action: "push to origin", cause: "gave up after \(attempt) attempts",
                                      hint: "the commit is kept locally; run 'lsqm push' again")
+    }
+
+    /// Takes staged JSON files that do not parse out of the commit: a stage that failed on a corrupt index
+    /// leaves it corrupt on disk, and committing it would replace the last good version the hint "restore it
+    /// from git" points at. Returns their paths.
+    static func unstageUnreadableJSON(git: Git, workingCopy: URL, logger: Logger) async throws -> [String] {
+        let staged = try await git.run(["diff", "--cached", "--name-only", "-z", "--diff-filter=AM", "--", "*.json"]).stdout
+        var refused: [String] = []
+        for path in staged.split(separator: "\0").map(String.init) where !path.isEmpty {
+            guard let data = try? Files.read(workingCopy.appendingPathComponent(path)),
+                  (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil else { continue }
+            try await git.run(["reset", "--quiet", "--", path])
+            refused.append(path)
+        }
+        if !refused.isEmpty {
+            logger.error("push", "refused_unreadable_json",
+                         "not committing \(refused.count) JSON file(s) that do not parse: \(refused.joined(separator: ", ")); the rest is committed",
+                         error: LSQMError(.invalidInput, action: "commit \(refused.joined(separator: ", "))", cause: "not valid JSON",
+                                          hint: "restore with git -C \(workingCopy.path) checkout -- \(refused.joined(separator: " "))"))
+        }
+        return refused
     }
 }

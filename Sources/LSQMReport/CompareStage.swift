@@ -32,7 +32,7 @@ public enum CompareStage {
         guard input.confirmAttempts >= 0 else {
             throw LSQMError(.usage, action: "compare runs", cause: "--confirm must be 0 or more")
         }
-        let history = try RunHistory.load(input.store, runID: input.currentRunID, previousRunID: input.previousRunID, tallies: false)
+        let history = try RunHistory.load(input.store, runID: input.currentRunID, previousRunID: input.previousRunID, tallies: false, logger: logger)
         let current = history.current
         let earlier = try input.store.regressionHistory(for: current, startingAt: input.previousRunID)
         // Open regressions come from the newest earlier comparison: a run that was never compared carries nothing.

@@ -40,7 +40,7 @@ public enum ReportStage {
     }
 
     public static func run(_ input: ReportInput, logger: Logger = .silent) throws -> ReportOutput {
-        let history = try RunHistory.load(input.store, runID: input.runID)
+        let history = try RunHistory.load(input.store, runID: input.runID, logger: logger)
         let trends = TrendRules.trends(history.tallies)
         if input.writeTrends && history.currentIsLatest {
             try input.store.saveTrends(trends)
@@ -59,8 +59,8 @@ public enum ReportStage {
     }
 
     /// The summary alone, read-only (no HTML, no trends, no tally cache written): for `lsqm report --json --dry-run`.
-    public static func summary(store: ArtifactStore, runID: String?) throws -> ReportSummary {
-        let history = try RunHistory.load(store, runID: runID, tallies: false)
+    public static func summary(store: ArtifactStore, runID: String?, logger: Logger = .silent) throws -> ReportSummary {
+        let history = try RunHistory.load(store, runID: runID, tallies: false, logger: logger)
         return ReportSummary(run: history.current, previousRunID: history.previous?.runID)
     }
 

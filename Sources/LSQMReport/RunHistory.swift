@@ -23,8 +23,15 @@ public struct RunHistory: Sendable {
     ///   - runID: the run to look at; nil means the newest.
     ///   - previousRunID: the run to compare with; nil means the one before `runID`.
     public static func load(_ store: ArtifactStore, runID: String? = nil, previousRunID: String? = nil,
-                            tallies wantTallies: Bool = true) throws -> RunHistory {
-        let ids = store.runIDs()
+                            tallies wantTallies: Bool = true, logger: Logger = .silent) throws -> RunHistory {
+        // An unreadable old run is left out (with a warning) rather than blocking every report and comparison
+        // after it; the run asked for, or named as the one to compare with, must still load.
+        let unreadable = Set(store.unreadableRunIDs()).subtracting([runID, previousRunID].compactMap { $0 })
+        if !unreadable.isEmpty {
+            logger.warning("report", "unreadable_runs", "skipping \(unreadable.count) unreadable run(s): \(unreadable.sorted().joined(separator: ", "))",
+                           error: store.unreadableRun(unreadable.sorted()[0], cause: "not valid JSON"))
+        }
+        let ids = store.runIDs().filter { !unreadable.contains($0) }
         guard let currentID = runID ?? ids.last else {
             throw LSQMError(.usage, action: "find runs in \(store.runsDirectory.path)", cause: "there are no runs yet",
                             hint: "run 'lsqm validate' first")
@@ -73,7 +80,7 @@ public struct RunHistory: Sendable {
             saveTally(store, tally)
             return tally
         } catch {
-            throw LSQMError.wrap(error, action: "load run \(runID)", kind: .invalidInput)
+            throw store.unreadableRun(runID, cause: LSQMError.describe(error))
         }
     }
 

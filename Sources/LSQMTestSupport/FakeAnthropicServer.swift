@@ -35,6 +35,9 @@ public final class FakeAnthropicServer: Sendable {
     public let inputTokens: Int?
     public let expectedKey: String
     private let server: HTTPTestServer
+    private let hangUpsLeft: Locked<Int>
+    /// Hang-ups not used yet.
+    public var remainingHangUps: Int { hangUpsLeft.withLock { $0 } }
     private let state: Script
 
     /// The answers left, shared with the server's handler thread.
@@ -50,13 +53,24 @@ public final class FakeAnthropicServer: Sendable {
     /// Requests that reached the messages endpoint with valid headers.
     public var messageRequests: [HTTPTestRequest] { requests.filter { $0.path == "/v1/messages" } }
 
-    public init(script: [Answer], expectedKey: String = "sk-ant-test-key-123456", inputTokens: Int? = nil, outputTokens: Int = 900) throws {
+    /// - Parameter hangUps: how many messages requests are dropped first: after the request's head the server
+    ///   stops reading and never answers (see `HTTPTestServer.HangUp`).
+    public init(script: [Answer], expectedKey: String = "sk-ant-test-key-123456", inputTokens: Int? = nil, outputTokens: Int = 900,
+                hangUps: Int = 0) throws {
         let state = Script(script)
         self.state = state
         self.expectedKey = expectedKey
         self.outputTokens = outputTokens
         self.inputTokens = inputTokens
-        server = try HTTPTestServer { request in
+        let hangUpsLeft = Locked(hangUps)
+        self.hangUpsLeft = hangUpsLeft
+        server = try HTTPTestServer(unixSocketPath: nil, hangUp: { method, target in
+            method == "POST" && target.hasPrefix("/v1/messages") && hangUpsLeft.withLock { left in
+                if left == 0 { return false }
+                left -= 1
+                return true
+            }
+        }) { request in
             FakeAnthropicServer.respond(to: request, state: state, expectedKey: expectedKey, tokens: (inputTokens, outputTokens))
         }
     }

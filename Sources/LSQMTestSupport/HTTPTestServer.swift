@@ -90,6 +90,10 @@ public struct HTTPTestResponse: Sendable {
 /// ```
 public final class HTTPTestServer: Sendable {
     public typealias Handler = @Sendable (HTTPTestRequest) -> HTTPTestResponse
+    /// Decides, from a request's method and target alone, to give up on it after its head: the server never
+    /// reads the body, never answers and never closes (a backend gone behind a proxy that keeps the client's
+    /// connection open). A client's upload then stalls once the socket buffers are full.
+    public typealias HangUp = @Sendable (_ method: String, _ target: String) -> Bool
 
     /// The TCP port (0 for a unix socket server).
     public let port: Int
@@ -97,6 +101,7 @@ public final class HTTPTestServer: Sendable {
     public let socketPath: String?
     private let listenFD: Int32
     private let handler: Handler
+    private let hangUp: HangUp?
     private let state = Mutex(State())
 
     private struct State {
@@ -115,8 +120,9 @@ public final class HTTPTestServer: Sendable {
 
     /// Starts a server on a unix socket at `unixSocketPath` (an existing file there is replaced), or on
     /// 127.0.0.1 with an ephemeral port when the path is nil.
-    public init(unixSocketPath: String?, handler: @escaping Handler) throws {
+    public init(unixSocketPath: String?, hangUp: HangUp? = nil, handler: @escaping Handler) throws {
         self.handler = handler
+        self.hangUp = hangUp
         self.socketPath = unixSocketPath
         let fd: Int32
         if let unixSocketPath {
@@ -228,6 +234,11 @@ public final class HTTPTestServer: Sendable {
                 let parts = startLine.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
                 guard parts.count == 3, parts[2].hasPrefix("HTTP/") else {
                     try write(HTTPTestResponse.text("malformed request line\n", status: 400), to: fd, close: true, headOnly: false)
+                    return
+                }
+                if let hangUp, hangUp(parts[0], parts[1]) {
+                    // Not closed: a close would tell the client (RST or FIN), and URLSession notices those.
+                    while !state.withLock({ $0.stopped }) { Thread.sleep(forTimeInterval: 0.05) }
                     return
                 }
                 if headers["expect"]?.lowercased() == "100-continue" {

@@ -28,8 +28,9 @@ struct CommandContext {
         self.configuration = configuration
         let envFormat = environment["LSQM_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:))
         let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
-        self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
-                             redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
+        let redactor = SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues)
+        StandardOutput.redactor = redactor
+        self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info, redactor: redactor)
     }
 
     static func loadConfigFile(_ path: String) throws -> Configuration {
@@ -42,6 +43,9 @@ struct CommandContext {
             let value = try TemplateYAML.load(data)
             if value == .null { return Configuration() }
             return try JSONCoding.decode(Configuration.self, from: JSONCoding.encode(value, pretty: false))
+        } catch let error as LSQMError where error.kind == .usage && error.hint != nil {
+            // The configuration's own refusal (an unknown key) knows the better hint ("did you mean …").
+            throw LSQMError(.usage, action: "load config \(path)", cause: error.cause, hint: error.hint)
         } catch {
             throw LSQMError.wrap(error, action: "load config \(path)", kind: .usage, hint: "see README \"Configuration\" for the keys")
         }
@@ -72,7 +76,7 @@ struct CommandContext {
 
     /// Prints a value as sorted JSON to stdout.
     func printJSON<T: Encodable>(_ value: T) throws {
-        FileHandle.standardOutput.write(try JSONCoding.encode(value))
+        StandardOutput.write(try JSONCoding.encode(value))
     }
 }
 

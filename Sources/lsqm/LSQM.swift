@@ -22,21 +22,46 @@ struct LSQM: AsyncParsableCommand {
         ] + [CommandGroup(name: "Internal", subcommands: [PluginWorkerCommand.self])]
     )
 
-    /// Runs the command and maps lsqm errors to a clear line and exit code (0 ok, 1 regressions, 2 tool failure).
+    /// Runs the command and maps every failure to one redacted line and an exit code: 0 ok (and `--help`,
+    /// `--version`), 1 only for the outcomes a command chooses (`ExitCode`: open regressions), 2 for everything
+    /// else — a usage error included, whose code argument-parser would make 64, and any error that is not an
+    /// LSQMError, which argument-parser would exit with 1, the code reserved for regressions.
     static func main() async {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+            command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
+            fail(LSQMError(.usage, action: "read the command line", cause: firstLine(message(for: error)),
+                           hint: "see 'lsqm --help' (or 'lsqm COMMAND --help')"))
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch let error as LSQMError {
-            FileHandle.standardError.write(Data("lsqm: \(SecretRedactor.fromEnvironment().redact(error.description))\n".utf8))
-            Foundation.exit(ExitStatus.toolFailure)
+            fail(error)
         } catch {
-            exit(withError: error)
+            if exitCode(for: error) == .success { exit(withError: error) }  // CleanExit thrown from run()
+            fail(LSQMError.wrap(error, action: "run lsqm \(CommandLine.arguments.dropFirst().first ?? "")"))
         }
+    }
+
+    /// Prints `lsqm: failed to …` (and the hint) with every secret redacted, and exits 2.
+    static func fail(_ error: LSQMError) -> Never {
+        FileHandle.standardError.write(Data("lsqm: \(StandardOutput.redactor.redact(error.description))\n".utf8))
+        Foundation.exit(ExitStatus.toolFailure)
+    }
+
+    /// argument-parser's messages may run over several lines (usage follows); the first says what is wrong.
+    static func firstLine(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = trimmed.split(separator: "\n").first.map(String.init) ?? trimmed
+        return line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line
     }
 }
 

@@ -115,6 +115,138 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("failed to mine: every source failed: GitHubOrgSource: "), String(result.stderr.suffix(1500)))
     }
 
+    /// Bad input of every kind is exit 2 with one `lsqm: failed to …` line (never argument-parser's 64 or 1,
+    /// the code reserved for regressions); help is still exit 0.
+    func testBadInputsExit2WithOneLineAndHelpExits0() async throws {
+        let config = scratch.appendingPathComponent("lsqm.yml")
+        try AtomicFile.write("paralel: 8\n", to: config)
+        let typo = try await LSQMProcess.run(["config", "show", "--config", config.path])
+        XCTAssertEqual(typo.exitCode, 2, typo.stderr)
+        XCTAssertTrue(typo.stderr.hasPrefix("lsqm: failed to load config \(config.path): unknown key 'paralel'"), typo.stderr)
+        XCTAssertTrue(typo.stderr.contains("hint: did you mean 'parallel'?"), typo.stderr)
+
+        try AtomicFile.write("localstack_version: latest\n", to: config)
+        let latest = try await LSQMProcess.run(["config", "show", "--config", config.path])
+        XCTAssertEqual(latest.exitCode, 2, latest.stderr)
+        XCTAssertTrue(latest.stderr.contains("localstack_version must be a pinned version"), latest.stderr)
+        let range = try await LSQMProcess.run(["config", "show"], environment: ["LSQM_PARALLEL": "5000"])
+        XCTAssertEqual(range.exitCode, 2, range.stderr)
+        XCTAssertTrue(range.stderr.contains("parallel must be between 1 and 64 (got 5000)"), range.stderr)
+
+        for arguments in [["statuz"], ["status", "--no-such-flag"], ["validate", "--parallel", "0"]] {
+            let usage = try await LSQMProcess.run(arguments)
+            XCTAssertEqual(usage.exitCode, 2, "\(arguments): \(usage.stderr)")
+            XCTAssertTrue(usage.stderr.hasPrefix("lsqm: failed to read the command line: "), usage.stderr)
+            XCTAssertEqual(usage.stderr.split(separator: "\n").count, 2, "one line and its hint: \(usage.stderr)")
+            XCTAssertEqual(usage.stdout, "")
+        }
+        let help = try await LSQMProcess.run(["status", "--help"])
+        XCTAssertEqual(help.exitCode, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("USAGE"), help.stdout)
+    }
+
+    /// A Slack webhook that answers 500: the notifier's failure is reported, and the webhook's secret part
+    /// appears nowhere on stdout or stderr — not raw, not percent-encoded — even when the variable carries a
+    /// trailing newline (as `$(cat file)` or a secret store may leave it).
+    func testAFailingSlackNotifierNeverPrintsTheWebhook() async throws {
+        let slack = try FakeSlack(failuresBeforeSuccess: 1_000)
+        defer { slack.server.stop() }
+        let repo = scratch.appendingPathComponent("repo")
+        let store = ArtifactStore(root: repo)
+        try store.initializeLayout()
+        try store.saveRun(RunRecord(runID: "20261122T000000Z-0000abcd", startedAt: Date(), results: []))
+        let config = scratch.appendingPathComponent("lsqm.yml")
+        try AtomicFile.write("notifiers: [SlackNotifier]\n", to: config)
+        let secretPart = String(FakeSlack.webhookPath.split(separator: "/").last!)
+        // A refused connection is the failure whose message quotes the URL (it leaked on stdout before).
+        let gone = try HTTPTestServer { _ in .text("ok") }
+        gone.stop()
+        let refused = gone.baseURL.absoluteString + FakeSlack.webhookPath
+        for (arguments, webhook) in [(["notify"], slack.webhookURL), (["notify", "--json"], refused + "\n")] {
+            do {
+                let result = try await LSQMProcess.run(arguments + ["--config", config.path, "--log-format", "human"],
+                                                       environment: ["ARTIFACT_REPO": repo.path, "SLACK_WEBHOOK_URL": webhook])
+                XCTAssertEqual(result.exitCode, 0, result.stderr)
+                XCTAssertTrue(result.stdout.contains("SlackNotifier"), result.stdout)
+                XCTAssertTrue(result.stdout.contains(webhook == slack.webhookURL ? "HTTP 500" : "failed to POST"), "the failure is reported: \(result.stdout)")
+                for output in [result.stdout, result.stderr] {
+                    for form in [secretPart, FakeSlack.webhookPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!] {
+                        XCTAssertFalse(output.contains(form), "\(arguments) leaked \(form):\n\(output)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(slack.server.requests.filter { $0.path == FakeSlack.webhookPath }.count, 1, "the notifier did post (and was answered 500)")
+    }
+
+    func testRedactionCoversEncodedAndTrimmedFormsAndRepositoryCredentials() {
+        let redactor = SecretRedactor.fromEnvironment(["SLACK_WEBHOOK_URL": "https://hooks.example/services/T1/B2/s3cr3tTokenXYZ\n",
+                                                       "ARTIFACT_REPO": "https://x-access-token:ghs_repoToken123@git.example/a/b.git"])
+        for leak in ["post to https://hooks.example/services/T1/B2/s3cr3tTokenXYZ failed",
+                     "url=https%3A%2F%2Fhooks.example%2Fservices%2FT1%2FB2%2Fs3cr3tTokenXYZ",
+                     "url=https%3a%2f%2fhooks.example%2fservices%2ft1%2fb2%2fs3cr3tTokenXYZ",
+                     "HTTP 500 from /services/T1/B2/s3cr3tTokenXYZ", "clone https://x-access-token:ghs_repoToken123@git.example/a/b.git"] {
+            let redacted = redactor.redact(leak)
+            XCTAssertFalse(redacted.contains("s3cr3tTokenXYZ") || redacted.contains("ghs_repoToken123"), redacted)
+            XCTAssertTrue(redacted.contains("[REDACTED]"), redacted)
+        }
+        XCTAssertEqual(SecretRedactor.withoutCredentials("https://x-access-token:ghs_repoToken123@git.example/a/b.git"),
+                       "https://[REDACTED]@git.example/a/b.git")
+    }
+
+    /// A corrupt index in the working copy: mine, generate and validate fail on it, and `lsqm run` still pushes
+    /// what it has — but not the index, so the remote keeps the last good one that "restore it from git" needs.
+    func testACorruptIndexIsNeverCommittedByRun() async throws {
+        let seed = scratch.appendingPathComponent("seed")
+        let seeded = try await LSQMProcess.run(["sync"], environment: ["ARTIFACT_REPO": seed.path])
+        XCTAssertEqual(seeded.exitCode, 0, seeded.stderr)
+        let remote = scratch.appendingPathComponent("remote.git")
+        _ = try await Subprocess.run(["git", "clone", "--quiet", "--bare", seed.path, remote.path])
+        let goodIndex = try await Subprocess.run(["git", "-C", remote.path, "show", "main:architectures/index.json"]).stdout
+        let environment = ["ARTIFACT_REPO": "file://\(remote.path)", "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path]
+        let synced = try await LSQMProcess.run(["sync"], environment: environment)
+        XCTAssertEqual(synced.exitCode, 0, synced.stderr)
+        let workingCopy = scratch.appendingPathComponent("cache/artifact-repo")
+        let index = workingCopy.appendingPathComponent("architectures/index.json")
+        try AtomicFile.write(String(goodIndex.prefix(goodIndex.count / 2)), to: index)  // torn, as by a full disk
+
+        let empty = scratch.appendingPathComponent("nothing-to-mine")
+        try Files.createDirectory(empty)
+        let run = try await LSQMProcess.run(["run", "--local", empty.path, "--generator", "rules", "--json"], environment: environment)
+        XCTAssertEqual(run.exitCode, 2, String(run.stderr.suffix(3000)))
+        XCTAssertTrue(run.stderr.contains("not committing 1 JSON file(s) that do not parse: architectures/index.json"), String(run.stderr.suffix(3000)))
+        let remoteIndex = try await Subprocess.run(["git", "-C", remote.path, "show", "main:architectures/index.json"]).stdout
+        XCTAssertEqual(remoteIndex, goodIndex, "the remote's index is unchanged")
+        XCTAssertEqual(String(decoding: try Files.read(index), as: UTF8.self), String(goodIndex.prefix(goodIndex.count / 2)),
+                       "the stages that failed on it left it as it was")
+    }
+
+    /// A truncated old run names its file and a fix, does not block report or compare, and status lists it.
+    func testAnUnreadableOldRunIsSkippedWithAWarning() async throws {
+        let repo = scratch.appendingPathComponent("repo")
+        let store = ArtifactStore(root: repo)
+        try store.initializeLayout()
+        let (old, middle, new) = ("20261108T000000Z-0000aaaa", "20261115T000000Z-0000bbbb", "20261122T000000Z-0000cccc")
+        for id in [old, middle, new] { try store.saveRun(RunRecord(runID: id, startedAt: Date(), results: [])) }
+        let results = store.runDirectory(middle).appendingPathComponent("results.json")
+        try AtomicFile.write(Data(try Files.read(results).prefix(20)), to: results)
+        let environment = ["ARTIFACT_REPO": repo.path]
+        for arguments in [["report", "--json", "--dry-run"], ["compare", "--json"]] {
+            let result = try await LSQMProcess.run(arguments, environment: environment)
+            XCTAssertEqual(result.exitCode, 0, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("skipping 1 unreadable run(s): \(middle)"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("checkout -- runs/\(middle)/results.json"), result.stderr)
+        }
+        let report = try await LSQMProcess.run(["report", "--json", "--dry-run"], environment: environment)
+        XCTAssertTrue(report.stdout.contains("\"previous_run_id\" : \"\(old)\""), "the previous readable run is the baseline: \(report.stdout)")
+        let named = try await LSQMProcess.run(["report", "--run", middle, "--json", "--dry-run"], environment: environment)
+        XCTAssertEqual(named.exitCode, 2)
+        XCTAssertTrue(named.stderr.contains("failed to load run \(middle): runs/\(middle)/results.json is unreadable"), named.stderr)
+        let status = try await LSQMProcess.run(["status", "--json"], environment: environment)
+        XCTAssertEqual(status.exitCode, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("\"unreadable_runs\" : [\n    \"\(middle)\""), status.stdout)
+    }
+
     func testConfigShowRedactsSecrets() async throws {
         let config = scratch.appendingPathComponent("lsqm.yml")
         try AtomicFile.write("parallel: 3\nnotifiers:\n  - name: FileNotifier\n    config: {path: /tmp/x.json}\n", to: config)

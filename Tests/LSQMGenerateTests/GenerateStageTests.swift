@@ -159,6 +159,22 @@ final class GenerateStageTests: XCTestCase {
         XCTAssertLessThanOrEqual(recorded.last ?? .zero, .milliseconds(200), "without retry-after: jittered backoff, at most base × 2 on the second retry")
     }
 
+    /// A server that closes the connection after the request's head, never reading the prompt: the attempt
+    /// ends within the client's timeout (it hung until an outer timeout before) and is retried like a 5xx.
+    func testARequestWhoseBodyTheServerNeverReadIsRetried() async throws {
+        let fake = try FakeAnthropicServer(script: [.app(Fixture.goodApp())], expectedKey: key, hangUps: 2)
+        let client = ClaudeClient(apiKey: key, model: "m", baseURL: fake.baseURL,
+                                  backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4), timeout: 2)
+        let big = String(repeating: "resource \"aws_sqs_queue\" \"q\" {}\n", count: 20_000)  // ~700 KB: more than socket buffers hold
+        let started = ContinuousClock.now
+        let reply = try await client.call(system: "s", messages: [["role": "user", "content": .string(big)]], tool: TestAppPrompt.tool)
+        XCTAssertNotNil(reply.toolUse)
+        XCTAssertEqual(fake.remainingHangUps, 0, "both attempts were dropped")
+        XCTAssertEqual(fake.messageRequests.count, 1, "the two dropped attempts never reached the handler")
+        // Before the deadline was enforced, each dropped attempt took 60 s whatever the timeout.
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(10), "each dropped attempt ends at its 2 s timeout")
+    }
+
     func testGivingUpAfterTheLastAttemptSaysSo() async throws {
         let fake = try FakeAnthropicServer(script: [.overloaded, .overloaded], expectedKey: key)
         let client = ClaudeClient(apiKey: key, model: "m", baseURL: fake.baseURL, backoff: Backoff(maxAttempts: 2), sleep: { _ in })

@@ -98,7 +98,29 @@ final class RuleGeneratorTests: XCTestCase {
         XCTAssertTrue(app.testApp.contains(#"app.rest_api_method(apigateway, api_id, "orders", "GET", True)"#), app.testApp)
         XCTAssertTrue(app.testApp.contains(#"assert invoked["status"] < 500"#))
         // count/for_each: no literal name to trust, so the test lists instead.
-        XCTAssertTrue(app.testApp.contains(#"AWS_SQS_QUEUE_SHARDS = {"outputs": [], "exclude": ["jobs.fifo"]}"#), app.testApp)
+        XCTAssertTrue(app.testApp.contains(#"AWS_SQS_QUEUE_SHARDS = {"outputs": [], "exclude": LITERAL_NAMES["sqs_queue"]}"#), app.testApp)
+        XCTAssertTrue(app.testApp.contains(#"    "sqs_queue": ["jobs.fifo"],"#), "the names are written once per architecture: \(app.testApp)")
+    }
+
+    /// test_app.py grows linearly with the architecture (each test carried every other resource's name before:
+    /// 2,000 resources made 34.5 MB), and an architecture over a limit is refused with the reason.
+    func testOutputIsLinearInTheResourcesAndLimitsSkipWithTheReason() throws {
+        func facts(_ pairs: Int) -> TerraformFacts {
+            // Half named (their names are what listing must skip), half counted (located by listing).
+            let text = (0..<pairs).map { i in
+                "resource \"aws_sqs_queue\" \"named\(i)\" {\n  name = \"queue-\(i)\"\n}\nresource \"aws_sqs_queue\" \"listed\(i)\" {\n  count = 2\n}\n"
+            }.joined()
+            return TerraformFacts.scan(files: [("main.tf", text)])
+        }
+        let small = RuleGenerator.generate(facts(100)).testApp.utf8.count
+        let large = try RuleGenerator.generate(facts(1_000), limits: .init()).testApp.utf8.count
+        XCTAssertLessThan(Double(large) / Double(small), 11, "10× the resources, at most ~10× the bytes (\(small) → \(large))")
+        XCTAssertThrowsError(try RuleGenerator.generate(facts(1_001), limits: .init())) { error in
+            XCTAssertEqual((error as? LSQMError)?.cause, "its Terraform has 2002 resource blocks, over the rule generator's limit of 2000")
+        }
+        XCTAssertThrowsError(try RuleGenerator.generate(facts(10), limits: .init(maxBytes: 1_000))) { error in
+            XCTAssertTrue((error as? LSQMError)?.cause.contains("over the rule generator's limit of 1000") ?? false, "\(error)")
+        }
     }
 
     func testRuleAppsHaveNoEmulatorSpecificCode() {

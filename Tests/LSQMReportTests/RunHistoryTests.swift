@@ -31,12 +31,20 @@ final class RunHistoryTests: XCTestCase {
         XCTAssertEqual(history.previous?.runID, runs[runs.count - 2].runID)
     }
 
-    func testACorruptOlderRunIsAClearError() throws {
+    /// One corrupt old run no longer blocks every report after it: it is left out with a warning naming its file.
+    func testACorruptOlderRunIsSkippedWithAWarning() throws {
         let runs = (1...3).map { Fixture.run($0, [Fixture.result("a", .passed)]) }
         let store = try makeStore(runs)
         try AtomicFile.write("{ not json", to: RunHistory.resultsFile(store, runs[0].runID))
-        XCTAssertThrowsError(try RunHistory.load(store)) { error in
-            XCTAssertTrue((error as? LSQMError)?.message.hasPrefix("failed to load run \(runs[0].runID)") ?? false, "\(error)")
+        let lines = Locked<[String]>([])
+        let logger = Logger(format: .json, minimumLevel: .info, redactor: SecretRedactor(), sink: { line in lines.withLock { $0.append(line) } })
+        let history = try RunHistory.load(store, logger: logger)
+        XCTAssertEqual(history.tallies.map(\.runID), [runs[1].runID, runs[2].runID])
+        let warnings = lines.withLock { $0 }.joined()
+        XCTAssertTrue(warnings.contains("skipping 1 unreadable run(s): \(runs[0].runID)"), warnings)
+        XCTAssertTrue(warnings.contains("runs/\(runs[0].runID)/results.json"), warnings)
+        XCTAssertThrowsError(try RunHistory.load(store, runID: runs[0].runID)) { error in
+            XCTAssertTrue((error as? LSQMError)?.message.hasPrefix("failed to load run \(runs[0].runID): runs/\(runs[0].runID)/results.json is unreadable") ?? false, "\(error)")
         }
     }
 }

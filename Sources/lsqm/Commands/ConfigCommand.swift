@@ -15,16 +15,14 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try CommandContext(global)
-            let redactor = SecretRedactor.fromEnvironment(context.environment).adding(context.configuration.secretValues)
             var effective = context.configuration
             // Without a `sources` key, mine uses the default remote sources: show those, so the output pasted
             // back into a config means the same thing (`sources: []` would mean none).
             if !effective.sourcesConfigured { effective.sources = Configuration.defaultSources }
             let data = try JSONCoding.encode(effective.redacted())
-            let text = json ? String(decoding: data, as: UTF8.self) : try TemplateYAML.dump(JSONCoding.decode(JSONValue.self, from: data))
-            // Plugin settings may carry secrets of their own (a webhook URL in a notifier's config): the
+            // Plugin settings may carry secrets of their own (a webhook URL in a notifier's config): stdout's
             // redactor catches every value that is also in the environment or a known secret field.
-            FileHandle.standardOutput.write(Data(redactor.redact(text).utf8))
+            StandardOutput.write(json ? String(decoding: data, as: UTF8.self) : try TemplateYAML.dump(JSONCoding.decode(JSONValue.self, from: data)))
         }
     }
 }

@@ -40,7 +40,7 @@ struct ReportCommand: AsyncParsableCommand {
         let store = context.store
         let output = out.map { URL(fileURLWithPath: $0) }
         if global.dryRun {
-            if json { return try context.printJSON(try ReportStage.summary(store: store, runID: runID)) }
+            if json { return try context.printJSON(try ReportStage.summary(store: store, runID: runID, logger: context.logger)) }
             print("would write \((output ?? ReportStage.defaultOutput(store)).path) and trends in \(store.trendsDirectory.path)")
             return
         }

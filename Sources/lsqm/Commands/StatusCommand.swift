@@ -22,5 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
         print("skipped sources: \(status.skipped)")
         print("apps: \(status.apps)")
         print("runs: \(status.runs)" + (status.lastRun.map { ", last \($0)" } ?? ""))
+        if !status.unreadableRuns.isEmpty {
+            print("unreadable runs (results.json does not parse; report and compare skip them): \(status.unreadableRuns.joined(separator: ", "))")
+            print("  restore with: git -C \(store.root.path) checkout -- " + status.unreadableRuns.map { "runs/\($0)/results.json" }.joined(separator: " "))
+        }
     }
 }

@@ -52,7 +52,7 @@ struct ValidateCommand: AsyncParsableCommand {
         if json {
             // JSON Lines, so a CI step can stream it through `jq -c` or `grep` without loading one big array.
             let lines = run.results.map(Self.summary) + run.notRun.map(Self.summary)
-            for line in lines { FileHandle.standardOutput.write(try JSONCoding.encode(line, pretty: false) + Data("\n".utf8)) }
+            for line in lines { StandardOutput.write(try JSONCoding.encode(line, pretty: false) + Data("\n".utf8)) }
         } else {
             let counts = run.counts
             print("run \(run.runID): \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
