@@ -24,15 +24,39 @@ public enum ContentHash {
     }
 }
 
-/// Run ids sort by time and stay unique when runs overlap: UTC timestamp plus a random suffix.
+/// Run ids sort by time, to the microsecond, and stay unique when runs overlap:
+/// `yyyyMMddTHHmmssZ-UUUUUURR`, the UTC second, then the microsecond within it (6 digits) and 8 random bits.
+///
+/// The suffix keeps the shape of the ids of earlier lsqm versions (8 lowercase hex digits after the second),
+/// so old ids still load and still sort by their second among new ones; what changed is that within one
+/// second the later run now sorts later (it was a random suffix). One process never issues a smaller id than
+/// the last one it issued, even if the clock steps back.
 public enum RunID {
+    private static let last = Locked<String?>(nil)
+
     public static func make(date: Date = Date()) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "\(formatter.string(from: date))-\(String(repeating: "0", count: 8 - suffix.count))\(suffix)"
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let second = formatter.string(from: Date(timeIntervalSince1970: seconds))
+        let micros = min(999_999, max(0, Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down))))
+        let random = UInt8.random(in: 0...UInt8.max)
+        let id = "\(second)-\(String(format: "%06d%02x", micros, random))"
+        return last.withLock { last in
+            // Never behind the previous id of this process: the later call is the later run.
+            let chosen = last.map { $0 >= id ? successor(of: $0) : id } ?? id
+            last = chosen
+            return chosen
+        }
+    }
+
+    /// The id one microsecond after `id` (unchanged at the second's last microsecond: a million ids in one
+    /// second is not a case lsqm has).
+    private static func successor(of id: String) -> String {
+        guard isValid(id), let micros = Int(id.suffix(8).prefix(6)), micros < 999_999 else { return id }
+        return String(id.dropLast(8)) + String(format: "%06d", micros + 1) + id.suffix(2)
     }
 
     public static func isValid(_ id: String) -> Bool {

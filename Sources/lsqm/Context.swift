@@ -30,6 +30,23 @@ struct CommandContext {
         let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
                              redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
+        // Every child this process starts is written down there, for the next run and `lsqm clean`.
+        ChildProcesses.setRecordDirectory(processRecordDirectory)
+    }
+
+    /// Where lsqm processes list the child process groups they started (`<pid>.json`).
+    var processRecordDirectory: URL { cacheDirectory.appendingPathComponent("processes", isDirectory: true) }
+
+    /// Stops what earlier lsqm processes left running (they were killed before their children) and removes
+    /// their scratch folders. Run at the start of every command that starts emulators, and by `clean`.
+    /// Returns what was stopped and removed, one line each.
+    @discardableResult
+    func reclaimLeftovers() -> [String] {
+        if options.dryRun { return [] }
+        let stopped = ChildProcesses.stopLeftovers(in: processRecordDirectory).map { "stopped \($0)" }
+        let removed = ChildProcesses.removeStaleScratch().map { "removed \($0)" }
+        for line in stopped + removed { logger.info("clean", "leftover", "\(line) (left by an earlier lsqm run)") }
+        return stopped + removed
     }
 
     static func loadConfigFile(_ path: String) throws -> Configuration {

@@ -22,20 +22,50 @@ struct LSQM: AsyncParsableCommand {
         ] + [CommandGroup(name: "Internal", subcommands: [PluginWorkerCommand.self])]
     )
 
-    /// Runs the command and maps lsqm errors to a clear line and exit code (0 ok, 1 regressions, 2 tool failure).
+    /// Runs the command and maps lsqm errors to a clear line and exit code (0 ok, 1 regressions, 2 tool failure,
+    /// 130/143 stopped by SIGINT/SIGTERM).
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as LSQMError {
+        let command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        // A worker is stopped by its host (its group killed, or PR_SET_PDEATHSIG); it keeps default signals.
+        if command is PluginWorkerCommand {
+            do { var worker = command; try worker.run() } catch { exit(withError: error) }
+            return
+        }
+        let box = CommandBox(command)
+        let task = Task { try await box.run() }
+        // One mechanism for every command: the first SIGINT/SIGTERM cancels the command's task.
+        let interruption = Interruption { _ in task.cancel() }
+        let result = await task.result
+        if let signal = interruption.received {
+            // Children still running (none, if every stage tore down as it should) go now.
+            ChildProcesses.killAll()
+            FileHandle.standardError.write(Data("lsqm: stopped by \(Interruption.name(signal))\n".utf8))
+            Foundation.exit(Interruption.exitStatus(signal))
+        }
+        interruption.cancel()
+        switch result {
+        case .success: return
+        case .failure(let error as LSQMError):
             FileHandle.standardError.write(Data("lsqm: \(SecretRedactor.fromEnvironment().redact(error.description))\n".utf8))
             Foundation.exit(ExitStatus.toolFailure)
-        } catch {
+        case .failure(let error):
             exit(withError: error)
+        }
+    }
+}
+
+/// The parsed command, handed to the task that runs it (argument-parser's commands are not Sendable; only
+/// that task touches it).
+private final class CommandBox: @unchecked Sendable {
+    private var command: any ParsableCommand
+    init(_ command: any ParsableCommand) { self.command = command }
+
+    func run() async throws {
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
         }
     }
 }
