@@ -137,14 +137,18 @@ public enum ChildProcesses {
         var removed: [String] = []
         for name in names {
             guard let prefix = scratchPrefixes.first(where: { name.hasPrefix($0 + "-") }) else { continue }
-            let rest = name.dropFirst(prefix.count + 1).split(separator: "-")
+            let rest = name.dropFirst(prefix.count + 1).split(separator: "-", omittingEmptySubsequences: false)
             let url = directory.appendingPathComponent(name)
             let stale: Bool
-            if rest.count == 2, let owner = pid_t(rest[0]) {
+            // Only lsqm's own names: `<prefix>-<pid>-XXXXXX` (mkdtemp's six characters) or, from older
+            // versions, `<prefix>-XXXXXX`. Anything else that merely starts alike (a test's folder) is not ours.
+            if rest.count == 2, rest[1].count == 6, let owner = pid_t(rest[0]) {
                 stale = owner != getpid() && kill(owner, 0) != 0 && errno == ESRCH
-            } else {
+            } else if rest.count == 1, rest[0].count == 6 {
                 let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
                 stale = Date().timeIntervalSince(modified) > unownedAge
+            } else {
+                continue
             }
             if stale {
                 Files.remove(url)

@@ -3,6 +3,7 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMHost
+import LSQMSync
 import LSQMTemplates
 
 /// What every command needs, built once from the global options: the effective configuration, the logger
@@ -69,14 +70,20 @@ struct CommandContext {
 
     var localRepositoryPath: URL {
         let repo = configuration.artifactRepo
-        if CommandContext.isRemote(repo) {
+        if SyncStage.isRemote(repo) {
             return cacheDirectory.appendingPathComponent("artifact-repo", isDirectory: true)
         }
         return URL(fileURLWithPath: repo, isDirectory: true).standardizedFileURL
     }
 
-    static func isRemote(_ repo: String) -> Bool {
-        repo.contains("://") || repo.hasPrefix("git@")
+    /// The hosts a GitHub token may go to over git: github.com, and the host of a configured GitHub API
+    /// (`https://ghe.example.com/api/v3` → ghe.example.com; `api.X` → X).
+    func gitHubHosts() -> Set<String> {
+        var hosts = Git.defaultGitHubHosts
+        if let host = (try? discoveryEndpoints())?.githubAPI.host?.lowercased() {
+            hosts.insert(host.hasPrefix("api.") ? String(host.dropFirst(4)) : host)
+        }
+        return hosts
     }
 
     /// lsqm's local cache: venvs, terraform plugin cache, HTTP ETag cache, clones.
@@ -139,7 +146,16 @@ extension CommandContext {
     /// Nil in a dry run, which writes nothing (not even the lock file).
     func lockRepository(stage: String) async throws -> FileLock? {
         if options.dryRun { return nil }
-        return try await FileLock.acquire(localRepositoryPath.deletingLastPathComponent().appendingPathComponent(".\(localRepositoryPath.lastPathComponent).lsqm-lock"),
-                                   logger: logger, stage: stage)
+        return try await FileLock.acquire(repositoryLockFile, logger: logger, stage: stage)
+    }
+
+    /// The lock file: in the cache, where lsqm can always write (never beside the repository, where it would
+    /// show up in someone's `git status`), one per working copy, named by a hash of its real path so every
+    /// spelling of the path takes the same lock.
+    var repositoryLockFile: URL {
+        // The parent exists more often than the repository (a first sync creates it): resolve that.
+        let path = localRepositoryPath.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(localRepositoryPath.lastPathComponent).path
+        let key = SHA256.hex(Data(path.utf8)).prefix(16)
+        return cacheDirectory.appendingPathComponent("locks", isDirectory: true).appendingPathComponent("\(localRepositoryPath.lastPathComponent)-\(key).lock")
     }
 }

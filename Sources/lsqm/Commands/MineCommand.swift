@@ -45,7 +45,7 @@ extension CommandContext {
     /// Makes sure the artifact repository exists (a new local one is initialised) before a stage writes to it.
     func ensureRepository() async throws {
         if !store.isInitialized {
-            _ = try await SyncStage.run(syncInput())
+            _ = try await sync()
         }
     }
 

@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         var comparison: RunComparison?
 
         await pipeline.step("sync") {
-            let output = try await SyncStage.run(context.syncInput())
+            let output = try await context.sync()
             return "\(output.action) \(output.path)"
         }
         await pipeline.step("mine") {
