@@ -5,16 +5,7 @@ import LSQMTestSupport
 import XCTest
 
 /// How lsqm stops and what it leaves behind, with the real binary.
-final class LifecycleCommandTests: XCTestCase {
-    var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = try Files.makeTemporaryDirectory(prefix: "lsqm-lifecycle-test")
-        try XCTSkipUnless(Files.exists(BuildProducts.lsqm), "build the package first (swift build)")
-    }
-
-    override func tearDown() { Files.remove(scratch) }
-
+extension CommandLineTests {
     /// SIGTERM while a source plugin hangs inside discover (holding the repository lock): lsqm exits 143 in
     /// seconds, its plugin worker is gone, and the lock is free for the next run.
     func testSIGTERMDuringAHungPluginCallLeavesNoWorkerAndReleasesTheLock() async throws {
@@ -57,7 +48,7 @@ enum LogFile {
     static func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 }
 
-extension LifecycleCommandTests {
+extension CommandLineTests {
     /// What a killed lsqm left (its watchdog killed too, say by an OOM killer): `lsqm clean` stops the process
     /// groups its record lists, and removes scratch folders whose owner is gone, not those of a live owner.
     func testCleanStopsLeftoversOfADeadRunAndRemovesItsScratchFolders() async throws {
