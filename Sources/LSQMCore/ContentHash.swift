@@ -29,12 +29,25 @@ public enum ContentHash {
 ///
 /// The suffix keeps the shape of the ids of earlier lsqm versions (8 lowercase hex digits after the second),
 /// so old ids still load and still sort by their second among new ones; what changed is that within one
-/// second the later run now sorts later (it was a random suffix). One process never issues a smaller id than
-/// the last one it issued, even if the clock steps back.
+/// second the later run now sorts later (it was a random suffix).
 public enum RunID {
-    private static let last = Locked<String?>(nil)
+    /// The newest id this process issued in each second (a process issues a handful).
+    private static let issued = Locked<[String: String]>([:])
 
+    /// A new run's id (of `date`, default now). Within one second, never at or behind an id this process
+    /// issued before: ids made back to back (or for the same date) stay unique and in call order.
     public static func make(date: Date = Date()) -> String {
+        let id = format(date: date, random: UInt8.random(in: 0...UInt8.max))
+        let second = String(id.prefix(17))
+        return issued.withLock { issued in
+            let chosen = issued[second].map { $0 >= id ? successor(of: $0) : id } ?? id
+            issued[second] = chosen
+            return chosen
+        }
+    }
+
+    /// The id of a run started at `date`, with `random` as its last two hex digits.
+    public static func format(date: Date, random: UInt8) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -42,14 +55,7 @@ public enum RunID {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         let second = formatter.string(from: Date(timeIntervalSince1970: seconds))
         let micros = min(999_999, max(0, Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down))))
-        let random = UInt8.random(in: 0...UInt8.max)
-        let id = "\(second)-\(String(format: "%06d%02x", micros, random))"
-        return last.withLock { last in
-            // Never behind the previous id of this process: the later call is the later run.
-            let chosen = last.map { $0 >= id ? successor(of: $0) : id } ?? id
-            last = chosen
-            return chosen
-        }
+        return "\(second)-\(String(format: "%06d%02x", micros, random))"
     }
 
     /// The id one microsecond after `id` (unchanged at the second's last microsecond: a million ids in one

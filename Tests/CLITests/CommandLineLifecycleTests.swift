@@ -79,3 +79,23 @@ extension CommandLineTests {
         XCTAssertTrue(Files.exists(notOurs), "a folder that only starts alike is not lsqm's")
     }
 }
+
+extension CommandLineTests {
+    /// `lsqm sync` on the user's own repository: refused with one clear line and exit 2, accepted with
+    /// --init-existing; the repository lock is in the cache, never a stray file beside the repository.
+    func testSyncRefusesTheUsersRepositoryUnlessToldAndLeavesNoLockBesideIt() async throws {
+        let repo = scratch.appendingPathComponent("data")
+        let cache = scratch.appendingPathComponent("cache")
+        try AtomicFile.write("mine\n", to: repo.appendingPathComponent("README.md"))
+        _ = try await Subprocess.run(["git", "init", "--quiet"], workingDirectory: repo)
+        let environment = ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": cache.path]
+        let refused = try await LSQMProcess.run(["sync"], environment: environment)
+        XCTAssertEqual(refused.exitCode, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("lsqm: failed to sync") && refused.stderr.contains("--init-existing"), refused.stderr)
+        let accepted = try await LSQMProcess.run(["sync", "--init-existing"], environment: environment)
+        XCTAssertEqual(accepted.exitCode, 0, accepted.stderr)
+        XCTAssertTrue(ArtifactStore(root: repo).isInitialized)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["cache", "data"], "a stray lock file beside the repository")
+        XCTAssertEqual(Files.regularFiles(under: cache.appendingPathComponent("locks")).count, 1, "sync takes the repository lock")
+    }
+}
