@@ -54,6 +54,7 @@ extension CommandContext {
         // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
         let selections = try sourceSelections(local: local, ignore: ignore)
         if !options.dryRun { try await ensureRepository() }
+        reclaimLeftovers()
         let lock = try await lockRepository(stage: "mine")
         defer { lock?.release() }
         let http = try httpService(sources: selections)
