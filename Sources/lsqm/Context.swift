@@ -31,8 +31,9 @@ struct CommandContext {
         let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info,
                              redactor: SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues))
-        // Every child this process starts is written down there, for the next run and `lsqm clean`.
-        ChildProcesses.setRecordDirectory(processRecordDirectory)
+        // Every child this process starts is written down there, for the next run and `lsqm clean` (a dry run
+        // writes nothing, not even that).
+        if !options.dryRun { ChildProcesses.setRecordDirectory(processRecordDirectory) }
     }
 
     /// Where lsqm processes list the child process groups they started (`<pid>.json`).
