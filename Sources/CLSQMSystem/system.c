@@ -21,6 +21,13 @@ int clsqm_syncfs(int fd) { return syncfs(fd); }
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+/* Makes `fd` the child's descriptor `target`. When it already is (lsqm started with that descriptor closed, so
+   open() reused the number), dup2 would do nothing and leave it close-on-exec: clear the flag instead. */
+static int move_fd(int fd, int target) {
+    if (fd == target) return fcntl(fd, F_SETFD, 0);
+    return dup2(fd, target) < 0 ? -1 : 0;
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only (the parent has other threads, whose
    locks the child inherits held). Reports errno over `report` and exits on any failure. */
 static void child_exec(pid_t parent, int report, const char *path, char *const argv[], char *const envp[],
@@ -42,7 +49,7 @@ static void child_exec(pid_t parent, int report, const char *path, char *const a
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) { error = errno; goto fail; }
+    if (move_fd(in_fd, 0) < 0 || move_fd(out_fd, 1) < 0 || move_fd(err_fd, 2) < 0) { error = errno; goto fail; }
     /* Descriptors this process opened without O_CLOEXEC (libraries, Foundation) stay out of the child. */
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (directory != NULL && chdir(directory) != 0) { error = errno; goto fail; }
