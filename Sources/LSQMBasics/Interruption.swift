@@ -47,10 +47,8 @@ public final class Interruption: Sendable {
             state.signal = signalNumber
             return nil
         }
-        if let first {
-            Interruption.stopNow(first, reason: "second signal")
-            return
-        }
+        // A second signal: the user will not wait for the teardown.
+        if let first { Interruption.stopNow(first, reason: "second signal") }
         FileHandle.standardError.write(Data("\nlsqm: \(Interruption.name(signalNumber)) received — stopping child processes and plugin workers…\n".utf8))
         onSignal(signalNumber)
         let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
