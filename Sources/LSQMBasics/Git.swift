@@ -5,16 +5,40 @@ import LSQMBasics
 ///
 /// Credentials never go on the command line (visible in `ps`) or into the repository config: an HTTPS token
 /// is handed to this one git process through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`
-/// environment variables as an `http.extraHeader`, and only when the remote is an HTTPS URL.
+/// environment variables as an `http.extraHeader`, and only to a git that talks to an HTTPS remote on a
+/// GitHub host (`authenticated(for:)`): never over plain HTTP, never to another host, never for a local
+/// repository.
 public struct Git: Sendable {
     public let directory: URL
     public let token: String?
     public let logger: Logger
 
-    public init(directory: URL, token: String? = nil, logger: Logger = .silent) {
+    /// A git without credentials. `authenticated(for:token:githubHosts:)` adds a token where it may go.
+    public init(directory: URL, logger: Logger = .silent) {
+        self.init(directory: directory, token: nil, logger: logger)
+    }
+
+    private init(directory: URL, token: String?, logger: Logger) {
         self.directory = directory
         self.token = token
         self.logger = logger
+    }
+
+    /// The hosts a GitHub token is for when nothing else is configured.
+    public static let defaultGitHubHosts: Set<String> = ["github.com"]
+
+    /// This git, carrying `token` when `remote` is an HTTPS URL on one of `githubHosts`; else without one.
+    public func authenticated(for remote: String?, token: String?, githubHosts: Set<String>) -> Git {
+        guard let token, !token.isEmpty, let remote, Git.mayAuthenticate(remote, githubHosts: githubHosts) else {
+            return Git(directory: directory, token: nil, logger: logger)
+        }
+        return Git(directory: directory, token: token, logger: logger)
+    }
+
+    /// Whether a GitHub token may be sent to `remote`: HTTPS, on a GitHub host.
+    public static func mayAuthenticate(_ remote: String, githubHosts: Set<String>) -> Bool {
+        guard let url = URL(string: remote), url.scheme?.lowercased() == "https", let host = url.host?.lowercased() else { return false }
+        return githubHosts.contains(host)
     }
 
     /// Runs `git ARGS` in the repository; throws `failed to git <args>: <stderr>` on a non-zero exit.

@@ -74,7 +74,14 @@ public enum Subprocess {
     }
 }
 
-/// A child process started with posix_spawn in a new process group.
+/// What the spawn thread reads while the spawning thread waits for it.
+private struct SpawnPointers: @unchecked Sendable {
+    let argv: [UnsafeMutablePointer<CChar>?]
+    let envp: [UnsafeMutablePointer<CChar>?]
+    let directory: UnsafeMutablePointer<CChar>?
+}
+
+/// A child process in a new process group that dies with lsqm (see `ChildProcesses`).
 ///
 /// Used directly for long-lived children (emulators, plugin workers) and through `Subprocess.run` for
 /// commands. Output is drained by background threads so a chatty child never blocks on a full pipe.
@@ -96,83 +103,79 @@ public final class SpawnedProcess: @unchecked Sendable {
     public init(executable: String, arguments: [String], environment: [String: String], workingDirectory: URL? = nil,
                 captureOutput: Bool = true, stdinData: Data? = nil, logPath: URL? = nil, keepPipes: Bool = false) throws {
         self.executable = executable
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // A new process group, so the whole tree can be signalled at once.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var flags = Int16(POSIX_SPAWN_SETPGROUP)
-        // Reset signal mask and dispositions: the child must not inherit an ignored SIGINT/SIGPIPE.
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        sigaddset(&defaultSignals, SIGINT)
-        sigaddset(&defaultSignals, SIGTERM)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        flags |= Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK)
-        posix_spawnattr_setflags(&attributes, flags)
-
         var toClose: [Int32] = []
         var parentStdin: Int32?
         var parentStdout: Int32?
         var parentStderr: Int32?
+        func fail(_ cause: String) -> LSQMError {
+            (toClose + [parentStdin, parentStdout, parentStderr].compactMap { $0 }).forEach { close($0) }
+            return LSQMError(.environment, action: "start \(executable)", cause: cause)
+        }
         func makePipe() throws -> (read: Int32, write: Int32) {
             var fds: [Int32] = [0, 0]
-            guard clsqm_pipe_cloexec(&fds) == 0 else {
-                throw LSQMError(.environment, action: "start \(executable)", cause: "pipe: \(String(cString: strerror(errno)))")
-            }
+            guard clsqm_pipe_cloexec(&fds) == 0 else { throw fail("pipe: \(String(cString: strerror(errno)))") }
             return (fds[0], fds[1])
         }
+        /// Opened close-on-exec here and dup'ed onto 0/1/2 in the child.
+        func openFile(_ path: String, _ flags: Int32) throws -> Int32 {
+            let fd = open(path, flags | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw fail("open \(path): \(String(cString: strerror(errno)))") }
+            toClose.append(fd)
+            return fd
+        }
 
+        let childStdin: Int32
         if keepPipes || stdinData != nil {
             let p = try makePipe()
-            posix_spawn_file_actions_adddup2(&fileActions, p.read, 0)
             toClose.append(p.read)
             parentStdin = p.write
+            childStdin = p.read
         } else {
-            posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+            childStdin = try openFile("/dev/null", O_RDONLY)
         }
+        let childStdout: Int32
+        let childStderr: Int32
         if let logPath {
-            FileManager.default.createFile(atPath: logPath.path, contents: nil)
-            posix_spawn_file_actions_addopen(&fileActions, 1, logPath.path, O_WRONLY | O_APPEND, 0o644)
-            posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+            childStdout = try openFile(logPath.path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC)
+            childStderr = childStdout
         } else {
             if captureOutput || keepPipes {
                 let out = try makePipe()
-                posix_spawn_file_actions_adddup2(&fileActions, out.write, 1)
                 toClose.append(out.write)
                 parentStdout = out.read
+                childStdout = out.write
             } else {
-                posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
+                childStdout = try openFile("/dev/null", O_WRONLY)
             }
             let err = try makePipe()
-            posix_spawn_file_actions_adddup2(&fileActions, err.write, 2)
             toClose.append(err.write)
             parentStderr = err.read
-        }
-        if let workingDirectory {
-            clsqm_spawn_file_actions_addchdir(&fileActions, workingDirectory.path)
+            childStderr = err.write
         }
 
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let directory = workingDirectory.map { strdup($0.path) } ?? nil
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
+            free(directory)
         }
-        var childPID: pid_t = 0
-        let rc = posix_spawn(&childPID, executable, &fileActions, &attributes, argv, envp)
+        let pointers = SpawnPointers(argv: argv, envp: envp, directory: directory)
+        let (childPID, spawnErrno) = SpawnThread.run {
+            pointers.argv.withUnsafeBufferPointer { argvBuffer in
+                pointers.envp.withUnsafeBufferPointer { envpBuffer in
+                    let pid = clsqm_spawn(executable, argvBuffer.baseAddress, envpBuffer.baseAddress, pointers.directory,
+                                          childStdin, childStdout, childStderr)
+                    let error = errno
+                    if pid > 0 { ChildProcesses.register(pid, command: URL(fileURLWithPath: executable).lastPathComponent) }
+                    return (pid, error)
+                }
+            }
+        }
         toClose.forEach { close($0) }
-        guard rc == 0 else {
-            [parentStdin, parentStdout, parentStderr].compactMap { $0 }.forEach { close($0) }
-            throw LSQMError(.environment, action: "start \(executable)", cause: String(cString: strerror(rc)))
-        }
+        toClose = []
+        guard childPID > 0 else { throw fail(String(cString: strerror(spawnErrno))) }
         pid = childPID
         if keepPipes {
             stdinFD = parentStdin
@@ -235,8 +238,10 @@ public final class SpawnedProcess: @unchecked Sendable {
         let rc = waitpid(pid, &status, WNOHANG)
         if rc == pid {
             cachedStatus = SpawnedProcess.decode(status)
+            reaped()
             return true
         }
+        if rc < 0 { ChildProcesses.unregister(pid) }
         return rc < 0
     }
 
@@ -256,10 +261,18 @@ public final class SpawnedProcess: @unchecked Sendable {
         if let cachedStatus { return cachedStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { cachedStatus = (-1, nil); return (-1, nil) }
+            if errno != EINTR { cachedStatus = (-1, nil); ChildProcesses.unregister(pid); return (-1, nil) }
         }
         cachedStatus = SpawnedProcess.decode(status)
+        reaped()
         return cachedStatus!
+    }
+
+    /// The leader is gone: whatever it left in its group goes too (the pgid cannot be reused while members
+    /// remain, so this never hits a stranger), and the watchdog forgets the group.
+    private func reaped() {
+        kill(-pid, SIGKILL)
+        ChildProcesses.unregister(pid)
     }
 
     private static func decode(_ status: Int32) -> (exitCode: Int32, signal: Int32?) {

@@ -34,6 +34,10 @@ public struct ArtifactStore: Sendable {
     public func appDirectory(_ hash: String) -> URL { appsDirectory.appendingPathComponent(hash, isDirectory: true) }
     public func runDirectory(_ runID: String) -> URL { runsDirectory.appendingPathComponent(runID, isDirectory: true) }
 
+    /// The top-level paths lsqm owns in the repository: the only ones it ever stages and commits (the
+    /// repository may be the user's, with their own files beside these).
+    public static let ownedPaths = ["architectures", "apps", "runs", "reports", "trends"]
+
     /// True when `root` already holds an lsqm layout.
     public var isInitialized: Bool { Files.exists(indexFile) }
 

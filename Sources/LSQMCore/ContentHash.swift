@@ -24,15 +24,45 @@ public enum ContentHash {
     }
 }
 
-/// Run ids sort by time and stay unique when runs overlap: UTC timestamp plus a random suffix.
+/// Run ids sort by time, to the microsecond, and stay unique when runs overlap:
+/// `yyyyMMddTHHmmssZ-UUUUUURR`, the UTC second, then the microsecond within it (6 digits) and 8 random bits.
+///
+/// The suffix keeps the shape of the ids of earlier lsqm versions (8 lowercase hex digits after the second),
+/// so old ids still load and still sort by their second among new ones; what changed is that within one
+/// second the later run now sorts later (it was a random suffix).
 public enum RunID {
+    /// The newest id this process issued in each second (a process issues a handful).
+    private static let issued = Locked<[String: String]>([:])
+
+    /// A new run's id (of `date`, default now). Within one second, never at or behind an id this process
+    /// issued before: ids made back to back (or for the same date) stay unique and in call order.
     public static func make(date: Date = Date()) -> String {
+        let id = format(date: date, random: UInt8.random(in: 0...UInt8.max))
+        let second = String(id.prefix(17))
+        return issued.withLock { issued in
+            let chosen = issued[second].map { $0 >= id ? successor(of: $0) : id } ?? id
+            issued[second] = chosen
+            return chosen
+        }
+    }
+
+    /// The id of a run started at `date`, with `random` as its last two hex digits.
+    public static func format(date: Date, random: UInt8) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "\(formatter.string(from: date))-\(String(repeating: "0", count: 8 - suffix.count))\(suffix)"
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let second = formatter.string(from: Date(timeIntervalSince1970: seconds))
+        let micros = min(999_999, max(0, Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down))))
+        return "\(second)-\(String(format: "%06d%02x", micros, random))"
+    }
+
+    /// The id one microsecond after `id` (unchanged at the second's last microsecond: a million ids in one
+    /// second is not a case lsqm has).
+    private static func successor(of id: String) -> String {
+        guard isValid(id), let micros = Int(id.suffix(8).prefix(6)), micros < 999_999 else { return id }
+        return String(id.dropLast(8)) + String(format: "%06d", micros + 1) + id.suffix(2)
     }
 
     public static func isValid(_ id: String) -> Bool {

@@ -101,9 +101,11 @@ public enum TrendRules {
     /// How many earlier runs make the baseline. With fewer, no flag: two runs are not a trend.
     public static let baselineRuns = 4
 
-    /// Builds every trend from run tallies (any order; sorted by start time, then run id).
+    /// Builds every trend from run tallies (any order; sorted by run id, the one order of runs that compare
+    /// and `reports/latest` use too: a run id is its start to the microsecond, while `started_at` is whole
+    /// seconds and is when validation began, so two overlapping runs could be ordered differently by it).
     public static func trends(_ tallies: [RunTally]) -> TrendSet {
-        let ordered = tallies.sorted { ($0.startedAt, $0.runID) < ($1.startedAt, $1.runID) }
+        let ordered = tallies.sorted { $0.runID < $1.runID }
         let latestRunID = ordered.last?.runID
         let overall = trend(TrendRules.overallName, ordered.map { TrendPoint(runID: $0.runID, startedAt: $0.startedAt, counts: $0.overall) },
                             latestRunID: latestRunID)

@@ -31,7 +31,7 @@ public struct AppChecks: Sendable {
     /// Runs every check in order (cheapest first) and returns what pytest collected.
     public func run(_ app: AppFiles) async throws -> Collected {
         if let problem = Self.lint(app) { throw problem }
-        return try await Files.withTemporaryDirectory(prefix: "lsqm-check") { directory in
+        return try await Files.withTemporaryDirectory(prefix: ChildProcesses.ownedScratchPrefix("lsqm-check")) { directory in
             for file in app.files { try AtomicFile.write(file.content, to: directory.appendingPathComponent(file.path)) }
             try await compile(app, in: directory)
             return try await collect(in: directory)

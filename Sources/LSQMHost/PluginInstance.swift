@@ -74,6 +74,8 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     private var pending: CheckedContinuation<WorkerMessage, any Error>?
     private var dead: LSQMError?
     private var currentCall = ""
+    /// Counts requests, so a stop timer of one call never kills the worker during a later one.
+    private var requestNumber = 0
 
     /// Starts a worker and has it describe the library. Returns the worker ready for `create`.
     static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration) async throws -> IsolatedPluginInstance {
@@ -124,7 +126,8 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
 
     public func shutdown() async {
         let alive = lock.withLock { dead == nil }
-        if alive {
+        // When lsqm is stopping (its task cancelled) the worker is killed, not asked: it may be the one hanging.
+        if alive, !Task.isCancelled {
             _ = try? await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
         }
         channel.closeWrite()
@@ -153,11 +156,30 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
                 }
                 pending = continuation
                 currentCall = function
+                requestNumber += 1
                 lock.unlock()
                 if !channel.send(message) { fail(crashError()) }
             }
         } onCancel: {
             self.cancel()
+            self.killIfStillWaiting(after: Self.stopGrace, function: function)
+        }
+    }
+
+    /// How long a cancelled call may take to notice `is_cancelled()` before its worker is killed.
+    static let stopGrace: Duration = .seconds(2)
+
+    /// lsqm is stopping: a plugin that does not return soon after being told (it hangs, or never checks
+    /// `is_cancelled`) is not waited for. Its worker's group is killed and the call fails as cancelled.
+    private func killIfStillWaiting(after grace: Duration, function: String) {
+        // Cancelled before the request went out (the task was already stopping): the timer is for that request.
+        let number = lock.withLock { pending == nil ? requestNumber + 1 : requestNumber }
+        Task.detached { [weak self] in
+            try? await Task.sleep(for: grace)
+            guard let self, self.lock.withLock({ self.pending != nil && self.requestNumber == number }) else { return }
+            self.fail(LSQMError(.cancelled, action: "\(function) with plugin \(self.info.name)",
+                                cause: "lsqm was stopped and the plugin did not return within \(grace.components.seconds) s; its worker was killed"))
+            self.process.killGroup()
         }
     }
 

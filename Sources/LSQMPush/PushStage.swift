@@ -15,6 +15,8 @@ public enum PushStage {
         public var body: String
         public var keepRuns: Int
         public var token: String?
+        /// The hosts `token` may go to (over HTTPS only).
+        public var githubHosts: Set<String> = Git.defaultGitHubHosts
         public var dryRun: Bool
         public var maxPushAttempts: Int
         public var logger: Logger
@@ -48,34 +50,43 @@ public enum PushStage {
     }
 
     public static func run(_ input: Input) async throws -> Output {
-        let git = Git(directory: input.workingCopy, token: input.token, logger: input.logger)
-        guard git.isRepository else {
+        let plain = Git(directory: input.workingCopy, logger: input.logger)
+        guard plain.isRepository else {
             throw LSQMError(.usage, action: "push \(input.workingCopy.path)", cause: "it is not a git repository", hint: "run 'lsqm sync' first")
         }
         let store = ArtifactStore(root: input.workingCopy)
         let message = input.body.isEmpty ? input.title : "\(input.title)\n\n\(input.body)"
+        let origin = await plain.originURL()
+        let git = plain.authenticated(for: origin, token: input.token, githubHosts: input.githubHosts)
+        // Only lsqm's own paths are staged, listed and committed: anything else in the repository is the user's.
+        let owned = ArtifactStore.ownedPaths.filter { Files.exists(input.workingCopy.appendingPathComponent($0)) }
+        guard !owned.isEmpty else {
+            throw LSQMError(.usage, action: "push \(input.workingCopy.path)", cause: "it holds none of lsqm's folders (\(ArtifactStore.ownedPaths.joined(separator: ", ")))",
+                            hint: "run 'lsqm sync' first")
+        }
 
         if input.dryRun {
             let wouldPrune = Array(store.runIDs().dropLast(input.keepRuns))
-            let status = try await git.run(["status", "--porcelain", "--untracked-files=all"])
+            let status = try await git.run(["status", "--porcelain", "--untracked-files=all", "--"] + owned)
             let changes = status.stdout.split(separator: "\n").map(String.init)
             input.logger.info("push", "dry_run", "would commit \(changes.count) changed paths and prune \(wouldPrune.count) runs: \(input.title)")
             return Output(committed: false, commit: nil, pushed: false, pushAttempts: 0, pruned: wouldPrune, changes: changes, message: message, note: "dry run")
         }
 
         let pruned = store.pruneRuns(keep: input.keepRuns)
-        try await git.run(["add", "-A", "--", "."])
+        try await git.run(["add", "-A", "--"] + owned)
         let refused = try await unstageUnreadableJSON(git: git, workingCopy: input.workingCopy, logger: input.logger)
-        let status = try await git.run(["status", "--porcelain"])
+        let status = try await git.run(["status", "--porcelain", "--"] + owned)
         let changes = status.stdout.split(separator: "\n").map(String.init)
         var committed = false
         if !changes.isEmpty {
-            try await git.run(["commit", "--quiet", "-m", message])
+            // With paths, git commits only those, even when the user has other changes staged.
+            try await git.run(["commit", "--quiet", "-m", message, "--"] + owned)
             committed = true
         }
         let head = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        guard await git.originURL() != nil else {
+        guard origin != nil else {
             input.logger.info("push", "local_only", "committed locally; the repository has no remote to push to")
             return Output(committed: committed, commit: head, pushed: false, pushAttempts: 0, pruned: pruned, changes: changes, message: message,
                           note: "no remote: committed locally", refused: refused)

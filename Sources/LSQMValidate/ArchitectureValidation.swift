@@ -65,7 +65,7 @@ struct ArchitectureValidation {
         let work: URL
         do {
             if let scratch = options.scratchDirectory { try Files.createDirectory(scratch) }
-            work = try Files.makeTemporaryDirectory(prefix: "lsqm-validate", in: options.scratchDirectory)
+            work = try Files.makeTemporaryDirectory(prefix: ChildProcesses.ownedScratchPrefix("lsqm-validate"), in: options.scratchDirectory)
         } catch {
             record.result.error = LSQMError.describe(error)
             return finish(record, stopwatch)

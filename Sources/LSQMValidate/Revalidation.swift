@@ -25,6 +25,10 @@ extension ValidateStage {
         let validation = ArchitectureValidation(architecture: architecture, store: store, runtime: runtime, options: options,
                                                 venvs: VenvCache(directory: options.venvDirectory), initGate: AsyncGate(permits: 1))
         let (result, _) = await validation.run()
+        // Stopped mid-way (Ctrl-C during compare): the teardown's outcome must not confirm or clear anything.
+        if Task.isCancelled {
+            throw LSQMError(.cancelled, action: "re-validate \(architecture.name)", cause: "lsqm was stopped during the re-validation")
+        }
         logger.info("compare", "revalidated", "\(architecture.name) \(arch.prefix(12)): \(result.status.rawValue) on re-run",
                     fields: ["arch": .string(arch), "status": .string(result.status.rawValue),
                              "signatures": .array(result.failureSignatures.map { .string($0.description) })])

@@ -124,7 +124,8 @@ public enum ValidateStage {
     ///
     /// One validation failing, timing out or crashing its tools never stops the others. When the calling
     /// task is cancelled (Ctrl-C), running validations are torn down (their processes killed, emulators
-    /// stopped), no new ones start, the partial run is written, and a cancellation error is thrown.
+    /// stopped), no new ones start, the run is written with the finished results and every interrupted or
+    /// unstarted architecture in `not_run` (never as a verdict), and a cancellation error is thrown.
     public static func run(architectures: [Architecture], store: ArtifactStore, runtime: any EmulatorRuntime,
                            options: ValidateOptions, logger: Logger) async throws -> RunRecord {
         let startedAt = Date()
@@ -140,21 +141,32 @@ public enum ValidateStage {
                     fields: ["run_id": .string(options.runID), "count": .number(Double(architectures.count))])
 
         var results: [ValidationResult] = []
+        var interrupted: [NotRun] = []
         var counts = StatusCounts()
-        await withTaskGroup(of: (ValidationResult, String).self) { group in
-            var pending = architectures[...]
+        var pending = architectures[...]
+        await withTaskGroup(of: (ValidationResult, String, Bool).self) { group in
             func startNext() -> Bool {
                 guard !Task.isCancelled, let next = pending.popFirst() else { return false }
                 let validation = ArchitectureValidation(architecture: next, store: store, runtime: runtime, options: options,
                                                         venvs: venvs, initGate: initGate)
-                group.addTask { await validation.run() }
+                group.addTask {
+                    let (result, log) = await validation.run()
+                    // Cancelled while it ran: whatever it reports is the teardown's doing, not a verdict.
+                    return (result, log, Task.isCancelled)
+                }
                 return true
             }
             for _ in 0..<options.parallel where startNext() {}
-            while let (result, log) = await group.next() {
+            while let (result, log, wasInterrupted) = await group.next() {
                 let logFile = runDirectory.appendingPathComponent("logs/\(result.arch).log")
                 do { try AtomicFile.write(redactor.redact(log), to: logFile) } catch {
                     logger.warning("validate", "log_write_failed", error: LSQMError.wrap(error, action: "write \(logFile.path)"))
+                }
+                if wasInterrupted {
+                    interrupted.append(NotRun(arch: result.arch, name: result.name, reason: Self.interruptedReason))
+                    logger.warning("validate", "interrupted", "\(result.name) \(result.arch.prefix(12)): interrupted, recorded as not run",
+                                   fields: ["arch": .string(result.arch)])
+                    continue
                 }
                 results.append(result)
                 counts.add(result)
@@ -166,16 +178,23 @@ public enum ValidateStage {
                 _ = startNext()
             }
         }
+        // Never started because the run was stopped: not run either.
+        interrupted += pending.map { NotRun(arch: $0.id, name: $0.name, reason: Self.interruptedReason) }
 
         let run = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), emulator: emulator,
-                            results: redact(results.sorted { $0.arch < $1.arch }, redactor), notRun: notRun, shard: options.shard?.description)
+                            results: redact(results.sorted { $0.arch < $1.arch }, redactor),
+                            notRun: (notRun + interrupted).sorted { $0.arch < $1.arch }, shard: options.shard?.description)
         try store.saveRun(run)
         if Task.isCancelled {
-            throw LSQMError(.cancelled, action: "validate", cause: "cancelled after \(results.count) of \(architectures.count) validations",
-                            hint: "partial results are in \(runDirectory.path)")
+            throw LSQMError(.cancelled, action: "validate", cause: "stopped after \(results.count) of \(architectures.count) validations; "
+                                + "\(interrupted.count) recorded as not run",
+                            hint: "the finished results are in \(runDirectory.path)")
         }
         return run
     }
+
+    /// Why an architecture a stopped run did not finish is in `not_run`: a stop is no verdict on the emulator.
+    public static let interruptedReason = "interrupted: lsqm was stopped (SIGINT/SIGTERM) before this validation finished"
 
     /// Splits off the architectures that use a service the emulator does not offer: they are recorded as not
     /// run for this emulator, with the reason, instead of deploying into a certain, uninformative failure.

@@ -3,6 +3,7 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMHost
+import LSQMSync
 import LSQMTemplates
 
 /// What every command needs, built once from the global options: the effective configuration, the logger
@@ -31,6 +32,24 @@ struct CommandContext {
         let redactor = SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues)
         StandardOutput.redactor = redactor
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info, redactor: redactor)
+        // Every child this process starts is written down there, for the next run and `lsqm clean` (a dry run
+        // writes nothing, not even that).
+        if !options.dryRun { ChildProcesses.setRecordDirectory(processRecordDirectory) }
+    }
+
+    /// Where lsqm processes list the child process groups they started (`<pid>.json`).
+    var processRecordDirectory: URL { cacheDirectory.appendingPathComponent("processes", isDirectory: true) }
+
+    /// Stops what earlier lsqm processes left running (they were killed before their children) and removes
+    /// their scratch folders. Run at the start of every command that starts emulators, and by `clean`.
+    /// Returns what was stopped and removed, one line each.
+    @discardableResult
+    func reclaimLeftovers() -> [String] {
+        if options.dryRun { return [] }
+        let stopped = ChildProcesses.stopLeftovers(in: processRecordDirectory).map { "stopped \($0)" }
+        let removed = ChildProcesses.removeStaleScratch().map { "removed \($0)" }
+        for line in stopped + removed { logger.info("clean", "leftover", "\(line) (left by an earlier lsqm run)") }
+        return stopped + removed
     }
 
     static func loadConfigFile(_ path: String) throws -> Configuration {
@@ -56,14 +75,20 @@ struct CommandContext {
 
     var localRepositoryPath: URL {
         let repo = configuration.artifactRepo
-        if CommandContext.isRemote(repo) {
+        if SyncStage.isRemote(repo) {
             return cacheDirectory.appendingPathComponent("artifact-repo", isDirectory: true)
         }
         return URL(fileURLWithPath: repo, isDirectory: true).standardizedFileURL
     }
 
-    static func isRemote(_ repo: String) -> Bool {
-        repo.contains("://") || repo.hasPrefix("git@")
+    /// The hosts a GitHub token may go to over git: github.com, and the host of a configured GitHub API
+    /// (`https://ghe.example.com/api/v3` → ghe.example.com; `api.X` → X).
+    func gitHubHosts() -> Set<String> {
+        var hosts = Git.defaultGitHubHosts
+        if let host = (try? discoveryEndpoints())?.githubAPI.host?.lowercased() {
+            hosts.insert(host.hasPrefix("api.") ? String(host.dropFirst(4)) : host)
+        }
+        return hosts
     }
 
     /// lsqm's local cache: venvs, terraform plugin cache, HTTP ETag cache, clones.
@@ -126,7 +151,16 @@ extension CommandContext {
     /// Nil in a dry run, which writes nothing (not even the lock file).
     func lockRepository(stage: String) async throws -> FileLock? {
         if options.dryRun { return nil }
-        return try await FileLock.acquire(localRepositoryPath.deletingLastPathComponent().appendingPathComponent(".\(localRepositoryPath.lastPathComponent).lsqm-lock"),
-                                   logger: logger, stage: stage)
+        return try await FileLock.acquire(repositoryLockFile, logger: logger, stage: stage)
+    }
+
+    /// The lock file: in the cache, where lsqm can always write (never beside the repository, where it would
+    /// show up in someone's `git status`), one per working copy, named by a hash of its real path so every
+    /// spelling of the path takes the same lock.
+    var repositoryLockFile: URL {
+        // The parent exists more often than the repository (a first sync creates it): resolve that.
+        let path = localRepositoryPath.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(localRepositoryPath.lastPathComponent).path
+        let key = SHA256.hex(Data(path.utf8)).prefix(16)
+        return cacheDirectory.appendingPathComponent("locks", isDirectory: true).appendingPathComponent("\(localRepositoryPath.lastPathComponent)-\(key).lock")
     }
 }

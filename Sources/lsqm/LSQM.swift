@@ -23,11 +23,12 @@ struct LSQM: AsyncParsableCommand {
     )
 
     /// Runs the command and maps every failure to one redacted line and an exit code: 0 ok (and `--help`,
-    /// `--version`), 1 only for the outcomes a command chooses (`ExitCode`: open regressions), 2 for everything
-    /// else — a usage error included, whose code argument-parser would make 64, and any error that is not an
-    /// LSQMError, which argument-parser would exit with 1, the code reserved for regressions.
+    /// `--version`), 1 only for the outcomes a command chooses (`ExitCode`: open regressions), 130/143 when stopped
+    /// by SIGINT/SIGTERM, 2 for everything else — a usage error included, whose code argument-parser would make 64,
+    /// and any error that is not an LSQMError, which argument-parser would exit with 1, the code reserved for
+    /// regressions.
     static func main() async {
-        var command: any ParsableCommand
+        let command: any ParsableCommand
         do {
             command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
         } catch {
@@ -35,17 +36,30 @@ struct LSQM: AsyncParsableCommand {
             fail(LSQMError(.usage, action: "read the command line", cause: firstLine(message(for: error)),
                            hint: "see 'lsqm --help' (or 'lsqm COMMAND --help')"))
         }
-        do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let code as ExitCode {
+        // A worker is stopped by its host (its group killed, or PR_SET_PDEATHSIG); it keeps default signals.
+        if command is PluginWorkerCommand {
+            do { var worker = command; try worker.run() } catch { exit(withError: error) }
+            return
+        }
+        let box = CommandBox(command)
+        let task = Task { try await box.run() }
+        // One mechanism for every command: the first SIGINT/SIGTERM cancels the command's task.
+        let interruption = Interruption { _ in task.cancel() }
+        let result = await task.result
+        if let signal = interruption.received {
+            // Children still running (none, if every stage tore down as it should) go now.
+            ChildProcesses.killAll()
+            FileHandle.standardError.write(Data("lsqm: stopped by \(Interruption.name(signal))\n".utf8))
+            Foundation.exit(Interruption.exitStatus(signal))
+        }
+        interruption.cancel()
+        switch result {
+        case .success: return
+        case .failure(let code as ExitCode):
             Foundation.exit(code.rawValue)
-        } catch let error as LSQMError {
+        case .failure(let error as LSQMError):
             fail(error)
-        } catch {
+        case .failure(let error):
             if exitCode(for: error) == .success { exit(withError: error) }  // CleanExit thrown from run()
             fail(LSQMError.wrap(error, action: "run lsqm \(CommandLine.arguments.dropFirst().first ?? "")"))
         }
@@ -62,6 +76,21 @@ struct LSQM: AsyncParsableCommand {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let line = trimmed.split(separator: "\n").first.map(String.init) ?? trimmed
         return line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line
+    }
+}
+
+/// The parsed command, handed to the task that runs it (argument-parser's commands are not Sendable; only
+/// that task touches it).
+private final class CommandBox: @unchecked Sendable {
+    private var command: any ParsableCommand
+    init(_ command: any ParsableCommand) { self.command = command }
+
+    func run() async throws {
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
     }
 }
 

@@ -7,7 +7,8 @@ import XCTest
 
 final class CancellationAndCommandTests: XCTestCase {
     /// Ctrl-C cancels the stage's task: the validation in flight is torn down (terraform, the provider and
-    /// the emulator killed), the partial run is written, and no process is left behind.
+    /// the emulator killed), the run is written with the interrupted architecture as not run, and no process
+    /// is left behind.
     func testCancellationLeavesNothingRunning() async throws {
         try ValidateFixtures.skipUnlessInstalled(["terraform", "moto_server"])
         let fixtures = try ValidateFixtures()
@@ -35,9 +36,14 @@ final class CancellationAndCommandTests: XCTestCase {
             XCTAssertEqual(error.kind, .cancelled, "\(error)")
         }
         XCTAssertEqual(Self.processes(workingUnder: scratch), [], "processes still running in a validation workspace")
+        // Cancelled is not a verdict: the interrupted architecture is recorded as not run, never FAILED, so
+        // compare sees no regression and trends get no point for it.
         let run = try store.loadRun(options.runID)
-        let result = try XCTUnwrap(run.results.first, "the partial run is written")
-        let log = try String(contentsOf: store.runDirectory(run.runID).appendingPathComponent("logs/\(result.arch).log"), encoding: .utf8)
+        XCTAssertEqual(run.results.map(\.arch), [], "an interrupted validation is no result")
+        XCTAssertEqual(run.notRun.map(\.arch), [architecture.id])
+        XCTAssertEqual(run.notRun.first?.reason, ValidateStage.interruptedReason)
+        XCTAssertNil(run.counts.passRate, "nothing judged: no pass rate, so no 0% trend point")
+        let log = try String(contentsOf: store.runDirectory(run.runID).appendingPathComponent("logs/\(architecture.id).log"), encoding: .utf8)
         let port = try XCTUnwrap(ValidateFixtures.emulatorPort(inLog: log))
         let listening = await ValidateFixtures.isListening(port)
         XCTAssertFalse(listening, "the emulator on \(port) is still running")

@@ -76,6 +76,7 @@ extension CommandContext {
         let logger = self.logger
         let choice = emulator ?? configuration.emulator
         // The emulator runtime is chosen only when a candidate needs confirming.
+        if confirm > 0 { reclaimLeftovers() }
         let runtime = LazyRuntime { try await EmulatorSelection.runtime(for: choice, configuration: configuration, environment: environment) }
         let revalidate: Revalidation = { result in
             let options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cache, environment: environment, shard: nil)

@@ -48,7 +48,7 @@ extension CommandContext {
     /// Makes sure the artifact repository exists (a new local one is initialised) before a stage writes to it.
     func ensureRepository() async throws {
         if !store.isInitialized {
-            _ = try await SyncStage.run(syncInput())
+            _ = try await sync()
         }
     }
 
@@ -57,6 +57,7 @@ extension CommandContext {
         // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
         let selections = try sourceSelections(local: local, ignore: ignore)
         if !options.dryRun { try await ensureRepository() }
+        reclaimLeftovers()
         let lock = try await lockRepository(stage: "mine")
         defer { lock?.release() }
         let http = try httpService(sources: selections)

@@ -29,6 +29,7 @@ extension CommandContext {
     func notify(overview: RunOverview, reportURL: String?) async throws -> [NotifyStage.NotifierOutcome] {
         let summary = RunSummary(overview, dryRun: options.dryRun, reportURL: reportURL)
         let notifiers = try withPluginDefaults(configuration.notifiers)
+        reclaimLeftovers()
         let manager = pluginManager(http: try httpService(sources: notifiers))
         return try await logger.stage("notify") {
             await NotifyStage.run(.init(summary: summary, notifiers: notifiers, manager: manager, logger: logger))

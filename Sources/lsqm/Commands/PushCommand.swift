@@ -33,8 +33,10 @@ extension CommandContext {
         defer { lock?.release() }
         let message = overview?.commitMessage ?? (title: "lsqm: update architectures and apps", body: "")
         return try await logger.stage("push") {
-            try await PushStage.run(.init(workingCopy: store.root, title: message.title, body: message.body, token: configuration.githubToken,
-                                          dryRun: options.dryRun, logger: logger))
+            var input = PushStage.Input(workingCopy: store.root, title: message.title, body: message.body, token: configuration.githubToken,
+                                        dryRun: options.dryRun, logger: logger)
+            input.githubHosts = gitHubHosts()
+            return try await PushStage.run(input)
         }
     }
 }

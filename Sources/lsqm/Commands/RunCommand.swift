@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
 
     struct StageRecord: Codable {
         var stage: String
-        /// ok, failed or skipped.
+        /// ok, failed, skipped or cancelled.
         var status: String
         var durationMs: Int
         var detail: String?
@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         var comparison: RunComparison?
 
         await pipeline.step("sync") {
-            let output = try await SyncStage.run(context.syncInput())
+            let output = try await context.sync()
             return "\(output.action) \(output.path)"
         }
         await pipeline.step("mine") {
@@ -153,12 +153,20 @@ struct Pipeline {
 
     mutating func step(_ name: String, _ body: () async throws -> String) async {
         let stopwatch = Stopwatch()
+        // Stopped by SIGINT/SIGTERM: nothing more runs (no commit, no push, no notification of a partial run).
+        if Task.isCancelled {
+            records.append(.init(stage: name, status: "cancelled", durationMs: 0, detail: "lsqm was stopped"))
+            return
+        }
         do {
             let detail = try await body()
             records.append(.init(stage: name, status: "ok", durationMs: stopwatch.milliseconds, detail: detail))
         } catch let skip as PipelineSkip {
             records.append(.init(stage: name, status: "skipped", durationMs: stopwatch.milliseconds, detail: skip.reason))
             logger.info(name, "skipped", "skipped: \(skip.reason)")
+        } catch where Task.isCancelled {
+            records.append(.init(stage: name, status: "cancelled", durationMs: stopwatch.milliseconds, detail: LSQMError.describe(error)))
+            logger.warning(name, "stage_cancelled", "\(name) stopped: lsqm was interrupted")
         } catch {
             let wrapped = error as? LSQMError ?? LSQMError.wrap(error, action: "run stage \(name)")
             records.append(.init(stage: name, status: "failed", durationMs: stopwatch.milliseconds, error: wrapped.message))

@@ -94,6 +94,7 @@ extension CommandContext {
     /// writes and returns the run.
     func validate(_ selected: [Architecture], emulator choice: String, shard: Shard?, runID: String = RunID.make()) async throws -> RunRecord {
         let store = try initializedStore(for: "validate")
+        reclaimLeftovers()
         let runtime = try await EmulatorSelection.runtime(for: choice, configuration: configuration, environment: environment)
         logger.info("validate", "emulator", "validating against " + EmulatorSelection.describe(await runtime.info))
 
@@ -103,19 +104,11 @@ extension CommandContext {
         let progress = ProgressLine(total: selected.count, enabled: isatty(STDERR_FILENO) == 1 && logger.format == .human)
         options.progress = { progress.update($0) }
 
-        // Ctrl-C / SIGTERM cancel the stage: running validations tear down (processes killed, emulators
-        // stopped), the partial run is written, and lsqm exits.
-        let logger = self.logger
-        let stage = Task { [options] in
-            try await ValidateStage.run(architectures: selected, store: store, runtime: runtime, options: options, logger: logger)
-        }
-        let signals = SignalCancellation { stage.cancel() }
+        // Ctrl-C / SIGTERM cancel the command's task (LSQM.main): running validations tear down (processes
+        // killed, emulators stopped), the interrupted architectures are recorded as not run, and lsqm exits.
         progress.start()
-        defer {
-            progress.finish()
-            signals.cancel()
-        }
-        return try await stage.value
+        defer { progress.finish() }
+        return try await ValidateStage.run(architectures: selected, store: store, runtime: runtime, options: options, logger: logger)
     }
 
     /// The artifact store, or a clear error when the repository has not been set up yet.
@@ -180,31 +173,5 @@ final class ProgressLine: Sendable {
         let line = "\r\u{1B}[K[validate] \(done)/\(total) · \(c.passed) passed · \(c.partial) partial · \(c.failed) failed · "
             + "\(c.timeout) timeout · \(c.error) error · \(seconds / 60)m \(String(format: "%02d", seconds % 60))s"
         FileHandle.standardError.write(Data(line.utf8))
-    }
-}
-
-/// Turns SIGINT and SIGTERM into a call of `onSignal` (cancelling the stage) instead of killing lsqm
-/// while its children run in their own process groups.
-final class SignalCancellation {
-    private let sources: [any DispatchSourceSignal]
-
-    init(onSignal: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                FileHandle.standardError.write(Data("\nlsqm: stopping — tearing down running validations…\n".utf8))
-                onSignal()
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    /// Restores the default signal handling.
-    func cancel() {
-        for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
     }
 }

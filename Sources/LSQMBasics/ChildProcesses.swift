@@ -1,0 +1,205 @@
+import CLSQMSystem
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every child process group lsqm has started and not yet reaped, so none outlives lsqm.
+///
+/// Three layers, because each one alone has a gap:
+/// - each child gets `PR_SET_PDEATHSIG` (`clsqm_spawn`): the kernel kills it when lsqm dies, even by kill -9;
+/// - a watchdog process (`clsqm_start_watchdog`) knows every child's process group and kills the groups when
+///   lsqm's end of its socket closes, so grandchildren (terraform's provider, LocalStack's workers, which
+///   PDEATHSIG does not reach) go too;
+/// - when a record directory is set (the cache's `processes/`), the groups are also written down, so the next
+///   lsqm run or `lsqm clean` stops what an earlier run left if even the watchdog was killed.
+public enum ChildProcesses {
+    private struct State {
+        var watchdog: Int32?
+        var watchdogFailed = false
+        /// pgid → (start time, command name) of the group's leader.
+        var live: [pid_t: (start: UInt64, command: String)] = [:]
+        var recordDirectory: URL?
+    }
+
+    private static let state = Locked(State())
+
+    /// Where this process writes `<pid>.json` listing its live children (nil: nowhere).
+    public static func setRecordDirectory(_ directory: URL?) {
+        state.withLock { $0.recordDirectory = directory }
+        writeRecord()
+    }
+
+    /// Called right after a child started in its own group `pid`.
+    static func register(_ pid: pid_t, command: String) {
+        let start = UInt64(clsqm_process_start_time(pid))
+        state.withLock { state in
+            if state.watchdog == nil, !state.watchdogFailed {
+                let fd = clsqm_start_watchdog()
+                if fd >= 0 { state.watchdog = fd } else { state.watchdogFailed = true }
+            }
+            if let fd = state.watchdog, clsqm_watchdog_send(fd, pid) != 0 {
+                close(fd)
+                state.watchdog = nil
+                state.watchdogFailed = true
+            }
+            state.live[pid] = (start, command)
+        }
+        writeRecord()
+    }
+
+    /// Called once the child `pid` was reaped and its group killed.
+    static func unregister(_ pid: pid_t) {
+        let removed = state.withLock { state -> Bool in
+            guard state.live.removeValue(forKey: pid) != nil else { return false }
+            if let fd = state.watchdog { _ = clsqm_watchdog_send(fd, -pid) }
+            return true
+        }
+        if removed { writeRecord() }
+    }
+
+    /// The process groups started and not yet reaped.
+    public static var liveGroups: [pid_t] { state.withLock { Array($0.live.keys).sorted() } }
+
+    /// SIGKILL to every live child group: the last step of stopping on a signal.
+    public static func killAll() {
+        for pgid in liveGroups { kill(-pgid, SIGKILL) }
+    }
+
+    // MARK: Records of earlier runs
+
+    struct Record: Codable {
+        struct Child: Codable {
+            var pgid: Int32
+            var start: UInt64
+            var command: String
+        }
+        var owner: Int32
+        var ownerStart: UInt64
+        var children: [Child]
+        enum CodingKeys: String, CodingKey {
+            case owner, children
+            case ownerStart = "owner_start"
+        }
+    }
+
+    private static func writeRecord() {
+        let (directory, children) = state.withLock { state in
+            (state.recordDirectory, state.live.map { Record.Child(pgid: $0.key, start: $0.value.start, command: $0.value.command) }.sorted { $0.pgid < $1.pgid })
+        }
+        guard let directory else { return }
+        let me = getpid()
+        let file = directory.appendingPathComponent("\(me).json")
+        if children.isEmpty {
+            Files.remove(file)
+            return
+        }
+        let record = Record(owner: me, ownerStart: UInt64(clsqm_process_start_time(me)), children: children)
+        // Not durable: a record matters only while this boot's processes run.
+        try? AtomicFile.writeJSON(record, to: file, durable: false)
+    }
+
+    /// Stops the child groups that earlier lsqm processes recorded in `directory` and that outlived them
+    /// (their owner is gone, the leader's start time still matches, so the pid was not reused), and removes
+    /// those records. Returns a line per group stopped.
+    @discardableResult
+    public static func stopLeftovers(in directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var stopped: [String] = []
+        for name in names where name.hasSuffix(".json") {
+            let file = directory.appendingPathComponent(name)
+            guard let data = try? Data(contentsOf: file), let record = try? JSONCoding.decode(Record.self, from: data) else {
+                Files.remove(file)
+                continue
+            }
+            if record.owner == getpid() { continue }
+            let ownerStart = UInt64(clsqm_process_start_time(record.owner))
+            if ownerStart != 0, ownerStart == record.ownerStart { continue }  // still running: not a leftover
+            for child in record.children {
+                let start = UInt64(clsqm_process_start_time(child.pgid))
+                if start != 0, start == child.start {
+                    kill(-child.pgid, SIGKILL)
+                    stopped.append("\(child.command) (pid \(child.pgid), left by lsqm pid \(record.owner))")
+                }
+            }
+            Files.remove(file)
+        }
+        return stopped
+    }
+
+    /// Removes `lsqm-validate-*` and `lsqm-check-*` folders in `directory` that no running lsqm owns: their
+    /// name carries the owner's pid (`lsqm-validate-<pid>-XXXXXX`); folders of older lsqm versions (no pid)
+    /// count as stale after a day. Returns the removed paths.
+    @discardableResult
+    public static func removeStaleScratch(in directory: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
+                                          olderThan unownedAge: TimeInterval = 86_400) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var removed: [String] = []
+        for name in names {
+            guard let prefix = scratchPrefixes.first(where: { name.hasPrefix($0 + "-") }) else { continue }
+            let rest = name.dropFirst(prefix.count + 1).split(separator: "-", omittingEmptySubsequences: false)
+            let url = directory.appendingPathComponent(name)
+            let stale: Bool
+            // Only lsqm's own names: `<prefix>-<pid>-XXXXXX` (mkdtemp's six characters) or, from older
+            // versions, `<prefix>-XXXXXX`. Anything else that merely starts alike (a test's folder) is not ours.
+            if rest.count == 2, rest[1].count == 6, let owner = pid_t(rest[0]) {
+                stale = owner != getpid() && kill(owner, 0) != 0 && errno == ESRCH
+            } else if rest.count == 1, rest[0].count == 6 {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
+                stale = Date().timeIntervalSince(modified) > unownedAge
+            } else {
+                continue
+            }
+            if stale {
+                Files.remove(url)
+                removed.append(url.path)
+            }
+        }
+        return removed
+    }
+
+    /// The prefixes of lsqm's per-process scratch folders.
+    public static let scratchPrefixes = ["lsqm-validate", "lsqm-check"]
+
+    /// A scratch folder prefix that names this process as its owner (see `removeStaleScratch`).
+    public static func ownedScratchPrefix(_ prefix: String) -> String { "\(prefix)-\(getpid())" }
+}
+
+/// The one thread that starts children. PR_SET_PDEATHSIG fires when the *thread* that forked the child exits,
+/// not the process; Swift concurrency and Dispatch retire idle threads, which would kill children mid-run.
+/// This thread never exits, so a child dies exactly when lsqm does.
+enum SpawnThread {
+    private final class Job: @unchecked Sendable {
+        let body: () -> Void
+        let done = DispatchSemaphore(value: 0)
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    private static let pending = Locked<[Job]>([])
+    private static let available = DispatchSemaphore(value: 0)
+    /// Started once, on first use (a static's initializer runs exactly once).
+    private static let started: Bool = {
+        let thread = Thread {
+            while true {
+                available.wait()
+                let job = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+                job?.body()
+                job?.done.signal()
+            }
+        }
+        thread.name = "lsqm-spawn"
+        thread.start()
+        return true
+    }()
+
+    /// Runs `body` on the spawn thread and returns its result. Blocks the caller only for the fork itself.
+    static func run<T>(_ body: @escaping () -> T) -> T {
+        _ = started
+        var result: T?
+        let job = Job { result = body() }
+        pending.withLock { $0.append(job) }
+        available.signal()
+        job.done.wait()
+        return result!
+    }
+}
