@@ -76,12 +76,14 @@ public enum PushStage {
         let pruned = store.pruneRuns(keep: input.keepRuns)
         try await git.run(["add", "-A", "--"] + owned)
         let refused = try await unstageUnreadableJSON(git: git, workingCopy: input.workingCopy, logger: input.logger)
-        let status = try await git.run(["status", "--porcelain", "--"] + owned)
+        // With paths, git commits only those, even when the user has other changes staged. It also takes their
+        // content from the working tree, not the index, so the refused files are excluded by name as well.
+        let paths = owned + refused.map { ":(exclude)\($0)" }
+        let status = try await git.run(["status", "--porcelain", "--"] + paths)
         let changes = status.stdout.split(separator: "\n").map(String.init)
         var committed = false
         if !changes.isEmpty {
-            // With paths, git commits only those, even when the user has other changes staged.
-            try await git.run(["commit", "--quiet", "-m", message, "--"] + owned)
+            try await git.run(["commit", "--quiet", "-m", message, "--"] + paths)
             committed = true
         }
         let head = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -345,6 +345,6 @@ extension CommandLineTests {
         XCTAssertFalse(names.contains("repo"), "\(names)")
         let outcome = try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8))
         XCTAssertEqual(outcome["stages"]?.arrayValue?.first { $0["stage"]?.stringValue == "mine" }?["status"]?.stringValue, "ok")
-        XCTAssertTrue(LSQMProcess.logLines(result).contains { ($0["message"]?.stringValue ?? "").contains("3 architectures would be added") })
+        XCTAssertTrue(LSQMProcess.logLines(result).contains { ($0["message"]?.stringValue ?? "").contains("3 would be added") })
     }
 }
