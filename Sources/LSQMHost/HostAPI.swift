@@ -170,11 +170,36 @@ public enum PluginErrorText {
         (try? JSONCoding.string(Body(error: message, retryable: retryable))) ?? #"{"error":"failed","retryable":false}"#
     }
 
-    /// The human message inside an error object (or the raw text, if a plugin sent something else).
+    /// The human message inside an error object (or the raw text, if a plugin sent something else), as one
+    /// line: a plugin's text ends up in human logs, where a newline could forge a log line and an escape
+    /// sequence could rewrite the terminal.
     public static func message(_ text: String?) -> String? {
         guard let text else { return nil }
-        if let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) { return body.error }
-        return text
+        if let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) { return oneLine(body.error) }
+        return oneLine(text)
+    }
+
+    /// Longest plugin-provided text kept in one message; the rest is cut with a note.
+    static let maxMessageCharacters = 4000
+
+    /// `text` on one line: newlines, tabs and every other control character (C0, DEL, C1, line/paragraph
+    /// separators) escaped as `\n`, `\t`, `\u{1b}`…; cut at `maxMessageCharacters`.
+    public static func oneLine(_ text: String) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= maxMessageCharacters { out += "… (cut)"; break }
+            count += 1
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     public static func isRetryable(_ text: String?) -> Bool {

@@ -68,7 +68,8 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     public private(set) var info: PluginInfo
     private let process: SpawnedProcess
     private let channel: FrameChannel
-    private let services: PluginServices?
+    private var services: PluginServices? { lock.withLock { attachedServices } }
+    private var attachedServices: PluginServices?
     private let callTimeout: Duration
     private let lock = NSLock()
     private var pending: CheckedContinuation<WorkerMessage, any Error>?
@@ -99,12 +100,16 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration) {
         self.info = info
         self.process = process
-        self.services = services
+        self.attachedServices = services
         self.callTimeout = callTimeout
         channel = FrameChannel(readFD: process.stdoutFD!, writeFD: process.stdinFD!)
         let reader = Thread { [self] in readLoop() }
         reader.start()
     }
+
+    /// The host services for this instance, chosen once the worker said which plugin it is (identity, cache
+    /// folder and grants follow the descriptor's name, not the file's).
+    func attach(_ services: PluginServices) { lock.withLock { attachedServices = services } }
 
     func create(configJSON: String, cacheDirectory: String, config: [String: String]) async throws {
         let reply = try await request(WorkerMessage(type: "create", payload: configJSON, cacheDir: cacheDirectory, config: config), function: "create", timeout: callTimeout)
@@ -198,7 +203,7 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         }
         let tail = process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
         return LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))", cause: how,
-                         hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(tail.suffix(500))")
+                         hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(PluginErrorText.oneLine(String(tail.suffix(500))))")
     }
 
     private func fail(_ error: LSQMError) {
