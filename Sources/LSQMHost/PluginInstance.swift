@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMPluginKit
 
 /// One created plugin instance, in whichever isolation mode. Calls take and return the ABI's JSON texts.
 public protocol PluginInstance: AnyObject, Sendable {
@@ -77,13 +78,14 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     private var currentCall = ""
 
     /// Starts a worker and has it describe the library. Returns the worker ready for `create`.
-    static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration) async throws -> IsolatedPluginInstance {
+    static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration,
+                      maxFrameBytes: Int = PluginLimits.maxFrameBytes) async throws -> IsolatedPluginInstance {
         var environment = SecretEnvironment.scrubbed()
         environment["LSQM_WORKER"] = "1"
         let process = try SpawnedProcess(executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
                                          environment: environment, captureOutput: false, keepPipes: true)
         let placeholder = PluginInfo(name: URL(fileURLWithPath: libraryPath).lastPathComponent, kind: "unknown", version: "", abi: "", description: "", kinds: [], path: libraryPath)
-        let instance = IsolatedPluginInstance(info: placeholder, process: process, services: services, callTimeout: callTimeout)
+        let instance = IsolatedPluginInstance(info: placeholder, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
         let reply = try await instance.request(WorkerMessage(type: "describe"), function: "describe", timeout: .seconds(30))
         if reply.type == "refused" {
             await instance.shutdown()
@@ -97,12 +99,12 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         return instance
     }
 
-    private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration) {
+    private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration, maxFrameBytes: Int) {
         self.info = info
         self.process = process
         self.attachedServices = services
         self.callTimeout = callTimeout
-        channel = FrameChannel(readFD: process.stdoutFD!, writeFD: process.stdinFD!)
+        channel = FrameChannel(readFD: process.stdoutFD!, writeFD: process.stdinFD!, maxFrame: maxFrameBytes)
         let reader = Thread { [self] in readLoop() }
         reader.start()
     }
@@ -187,6 +189,14 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
                 }
                 continuation?.resume(returning: message)
             }
+        }
+        if let length = channel.oversizedFrame {
+            let call = lock.withLock { currentCall }
+            fail(LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))",
+                           cause: "its answer is \(length) bytes, over the host's limit of \(channel.maxFrame) bytes per message; the plugin worker was killed",
+                           hint: "return less per call (a source: fewer architectures per page; files over \(PluginLimits.maxFileBytes) bytes are refused anyway)"))
+            process.killGroup()
+            return
         }
         fail(crashError())
     }

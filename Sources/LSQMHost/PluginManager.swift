@@ -91,6 +91,8 @@ public final class PluginManager: Sendable {
     public let workerExecutable: URL
     public let cacheRoot: URL
     public let callTimeout: Duration
+    /// Largest message a worker may send (PluginLimits.maxFrameBytes unless a test lowers it).
+    public let maxFrameBytes: Int
     private let logger: Logger
     private let http: HostHTTPService?
     private let secretURLs: [String: String]
@@ -99,13 +101,14 @@ public final class PluginManager: Sendable {
 
     public convenience init(directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
                 callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil,
-                secretURLs: [String: String] = [:]) {
+                secretURLs: [String: String] = [:], maxFrameBytes: Int = PluginLimits.maxFrameBytes) {
         self.init(directories: directories, isolation: isolation, workerExecutable: workerExecutable, cacheRoot: cacheRoot, callTimeout: callTimeout,
-                  logger: logger, http: http, secretURLs: secretURLs, cachesDescriptions: true)
+                  logger: logger, http: http, secretURLs: secretURLs, maxFrameBytes: maxFrameBytes, cachesDescriptions: true)
     }
 
     private init(directories: [PluginDirectory], isolation: PluginIsolation, workerExecutable: URL, cacheRoot: URL, callTimeout: Duration,
-                 logger: Logger, http: HostHTTPService?, secretURLs: [String: String], cachesDescriptions: Bool) {
+                 logger: Logger, http: HostHTTPService?, secretURLs: [String: String], maxFrameBytes: Int, cachesDescriptions: Bool) {
+        self.maxFrameBytes = maxFrameBytes
         self.describeCache = cachesDescriptions ? PluginDescribeCache(file: cacheRoot.appendingPathComponent("plugins/described.json")) : nil
         self.secretURLs = secretURLs
         self.directories = directories
@@ -251,7 +254,8 @@ public final class PluginManager: Sendable {
         case .isolated:
             let worker: IsolatedPluginInstance
             do {
-                worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: callTimeout)
+                worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: callTimeout,
+                                                                maxFrameBytes: maxFrameBytes)
             } catch let refusal as PluginRefusal {
                 throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
             }
@@ -286,7 +290,7 @@ public final class PluginManager: Sendable {
         // A check always describes afresh: its author just rebuilt it.
         let checker = PluginManager(directories: [], isolation: .isolated, workerExecutable: workerExecutable, cacheRoot: cacheRoot,
                                     callTimeout: min(callTimeout, .seconds(120)), logger: logger, http: http, secretURLs: secretURLs,
-                                    cachesDescriptions: false)
+                                    maxFrameBytes: maxFrameBytes, cachesDescriptions: false)
         switch await checker.describe(path: path) {
         case .failure(let refusal):
             report.steps.append(.init(name: "descriptor", passed: false, detail: refusal.reason))
