@@ -151,12 +151,6 @@ public final class HTTPService: HostHTTPService {
         }
     }
 
-    /// The name requests are accounted under. An isolated worker is named after its library file
-    /// (`libGitHubOrgSource`), an in-process instance after its descriptor (`GitHubOrgSource`): both count as one.
-    static func sourceName(_ plugin: String) -> String {
-        plugin.hasPrefix("lib") && plugin.count > 3 ? String(plugin.dropFirst(3)) : plugin
-    }
-
     /// True when `url` is on the GitHub API host, the only place the token may go.
     func isGitHubAPI(_ url: URL) -> Bool {
         let api = options.endpoints.githubAPI
@@ -174,7 +168,8 @@ public final class HTTPService: HostHTTPService {
     }
 
     public func perform(_ request: HTTPRequest, plugin: String, grants: PluginGrants) async throws -> HTTPResponse {
-        let source = HTTPService.sourceName(plugin)
+        // Accounted under the plugin's descriptor name, the same in both isolation modes (PluginManager).
+        let source = plugin
         guard let url = URL(string: request.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
             ledger.update(source) { $0.requests += 1; $0.failures += 1 }
             throw LSQMError(.usage, action: "request \(request.url) for \(source)", cause: "it is not an absolute http(s) URL")
