@@ -22,6 +22,17 @@ public enum PluginIsolation: String, Sendable, Codable {
 }
 
 enum PluginCallErrors {
+    /// The answer of a call, or the error it is. A NULL response with LSQM_OK is allowed for notify (the header
+    /// says it may be left NULL on success: delivered) and a contract violation for every other function.
+    static func answer(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) throws -> String {
+        guard outcome.status == 0 else { throw failed(info, function, outcome) }
+        if let response = outcome.response { return response }
+        if function == "notify" { return #"{"delivered":true}"# }
+        throw LSQMError(.plugin, action: "\(function) with plugin \(info.name)", cause: nullResponse)
+    }
+
+    static let nullResponse = "it returned LSQM_OK without a response (response_json left NULL)"
+
     static func failed(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) -> LSQMError {
         let message = PluginErrorText.message(outcome.error) ?? "status \(outcome.status) without an error message"
         let kind: LSQMError.Kind = outcome.status == 2 ? .cancelled : .plugin
@@ -52,10 +63,7 @@ public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable 
             thread.stackSize = 8 << 20
             thread.start()
         }
-        guard outcome.status == 0, let response = outcome.response else {
-            throw PluginCallErrors.failed(info, function, outcome)
-        }
-        return response
+        return try PluginCallErrors.answer(info, function, outcome)
     }
 
     public func cancel() { services.cancel() }
@@ -123,20 +131,51 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     public func call(_ function: String, request body: String) async throws -> String {
         let reply = try await request(WorkerMessage(type: "call", function: function, payload: body), function: function, timeout: callTimeout)
         let outcome = PluginCallOutcome(status: reply.status ?? 1, response: reply.payload, error: reply.error)
-        guard outcome.status == 0, let response = outcome.response else { throw PluginCallErrors.failed(info, function, outcome) }
-        return response
+        return try PluginCallErrors.answer(info, function, outcome)
     }
 
     public func cancel() { _ = channel.send(WorkerMessage(type: "cancel")) }
 
-    public func shutdown() async {
-        let alive = lock.withLock { dead == nil }
-        if alive {
-            _ = try? await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
+    public func shutdown() async { _ = await shutdownReportingProblems() }
+
+    /// Destroys the instance and stops the worker; returns what went wrong, if anything (for `plugins check`):
+    /// destroy failed, crashed or hung, or the worker did not exit cleanly by itself afterwards.
+    func shutdownReportingProblems() async -> String? {
+        var problem: String?
+        if let dead = lock.withLock({ dead }) {
+            problem = "destroy was never called: \(dead.message)"
+        } else {
+            do {
+                let reply = try await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
+                if reply.status != 0 { problem = "destroy answered status \(reply.status ?? -1)" }
+            } catch {
+                problem = LSQMError.describe(error)
+            }
         }
         channel.closeWrite()
+        // A worker exits by itself once destroy returned and its input closed; give it a moment to, so that
+        // a crash in destroy or in the plugin's unload shows instead of being hidden by our kill.
+        let process = self.process
+        let status = await withTaskGroup(of: (exitCode: Int32, signal: Int32?)?.self) { group in
+            group.addTask { await process.wait() }
+            group.addTask { try? await Task.sleep(for: .seconds(2)); return nil }
+            let first = await group.next() ?? nil
+            if first == nil { process.killGroup() }
+            group.cancelAll()
+            return first
+        }
         process.killGroup()
         _ = await process.wait()
+        if problem == nil {
+            if let status, let signal = status.signal {
+                problem = "the worker died with \(SignalNames.name(signal)) after destroy"
+            } else if let status, status.exitCode != 0 {
+                problem = "the worker exited with code \(status.exitCode) after destroy"
+            } else if status == nil {
+                problem = "the worker did not exit within 2 s after destroy returned and was killed"
+            }
+        }
+        return problem
     }
 
     /// Sends one operation and waits for its answer, the worker's death, or the timeout (then kills it).

@@ -78,9 +78,28 @@ public struct PluginCheckReport: Codable, Sendable {
         public var passed: Bool
         public var detail: String
     }
+    /// The limits and timeouts the check ran under, which are those a deployment applies (lsqm_plugin.h LIMITS).
+    public struct Limits: Codable, Sendable, Equatable {
+        public var callTimeoutSeconds: Int64
+        public var describeTimeoutSeconds: Int64
+        public var maxMessageBytes: Int
+        public var maxFileBytes: Int
+        public var maxArchitectureBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case callTimeoutSeconds = "call_timeout_seconds", describeTimeoutSeconds = "describe_timeout_seconds"
+            case maxMessageBytes = "max_message_bytes", maxFileBytes = "max_file_bytes", maxArchitectureBytes = "max_architecture_bytes"
+        }
+
+        public var summary: String {
+            "call timeout \(callTimeoutSeconds) s, describe timeout \(describeTimeoutSeconds) s, message \(maxMessageBytes) bytes, "
+                + "file \(maxFileBytes) bytes, architecture \(maxArchitectureBytes) bytes"
+        }
+    }
     public var path: String
     public var steps: [Step]
     public var info: PluginInfo?
+    public var limits: Limits?
     public var passed: Bool { !steps.isEmpty && steps.allSatisfy(\.passed) }
 }
 
@@ -291,6 +310,8 @@ public final class PluginManager: Sendable {
         let checker = PluginManager(directories: [], isolation: .isolated, workerExecutable: workerExecutable, cacheRoot: cacheRoot,
                                     callTimeout: min(callTimeout, .seconds(120)), logger: logger, http: http, secretURLs: secretURLs,
                                     maxFrameBytes: maxFrameBytes, cachesDescriptions: false)
+        report.limits = .init(callTimeoutSeconds: checker.callTimeout.components.seconds, describeTimeoutSeconds: Self.describeTimeout.components.seconds,
+                              maxMessageBytes: maxFrameBytes, maxFileBytes: PluginLimits.maxFileBytes, maxArchitectureBytes: PluginLimits.maxArchitectureBytes)
         switch await checker.describe(path: path) {
         case .failure(let refusal):
             report.steps.append(.init(name: "descriptor", passed: false, detail: refusal.reason))
@@ -313,18 +334,24 @@ public final class PluginManager: Sendable {
         let body = request ?? PluginManager.sampleRequest(kind: kind, kinds: report.info?.kinds ?? [])
         do {
             let response = try await instance.call(function, request: body)
-            let valid = (try? JSONCoding.decode(JSONValue.self, from: Data(response.utf8))) != nil
-            report.steps.append(.init(name: "round-trip", passed: valid,
-                                      detail: valid ? "\(function) answered \(response.utf8.count) bytes of JSON" : "\(function) answered text that is not JSON"))
+            let problems = PluginResponseSchema.problems(kind: kind, request: body, response: response)
+            report.steps.append(.init(name: "round-trip", passed: problems.isEmpty,
+                                      detail: problems.isEmpty ? "\(function) answered \(response.utf8.count) bytes that match the \(function) response schema"
+                                          : "\(function) answered outside its schema: " + problems.prefix(8).joined(separator: "; ")))
         } catch {
-            // A plugin that reports a clean error through the ABI still conforms; a crash or hang does not.
+            // A plugin that reports a clean error through the ABI still conforms; a crash, a hang, an oversized
+            // answer or LSQM_OK without a response does not.
             let message = LSQMError.describe(error)
-            let conforms = !(message.contains("crashed") || message.contains("no answer within") || message.contains("exited with code"))
+            let violations = ["crashed", "no answer within", "exited with code", "over the host's limit", PluginCallErrors.nullResponse]
+            let conforms = !violations.contains { message.contains($0) }
             report.steps.append(.init(name: "round-trip", passed: conforms,
                                       detail: conforms ? "\(function) returned an ABI error object: \(message)" : message))
         }
-        await instance.shutdown()
-        report.steps.append(.init(name: "destroy", passed: true, detail: "destroy() returned and the worker exited"))
+        if let isolated = instance as? IsolatedPluginInstance, let problem = await isolated.shutdownReportingProblems() {
+            report.steps.append(.init(name: "destroy", passed: false, detail: problem))
+        } else {
+            report.steps.append(.init(name: "destroy", passed: true, detail: "destroy() returned LSQM_OK and the worker exited by itself with code 0"))
+        }
         return report
     }
 
@@ -402,6 +429,66 @@ final class PluginDescribeCache: Sendable {
             let read = (try? Data(contentsOf: file)).flatMap { try? JSONCoding.decode([String: Entry].self, from: $0) } ?? [:]
             cached = read
             return read
+        }
+    }
+}
+
+/// The response schemas of lsqm_plugin.h, checked beyond "is JSON" for `plugins check`: the right top-level
+/// shape, required keys with the right types, no more architectures than the request's limit, known statuses,
+/// and files that pass the host's path and size rules.
+enum PluginResponseSchema {
+    static func problems(kind: String, request: String, response: String) -> [String] {
+        guard let json = try? JSONCoding.decode(JSONValue.self, from: Data(response.utf8)) else { return ["the answer is not JSON"] }
+        guard json.objectValue != nil else { return ["the answer is \(typeName(json)), not an object"] }
+        var problems: [String] = []
+        func files(_ value: JSONValue?, _ owner: String) {
+            guard let list = value?.arrayValue else { return problems.append("\(owner): \"files\" is missing or not an array") }
+            var sized: [(path: String, size: Int)] = []
+            for file in list {
+                guard let path = file["path"]?.stringValue else { problems.append("\(owner): a file has no \"path\" string"); continue }
+                guard let data = (try? JSONCoding.decode(PluginFile.self, from: JSONCoding.encode(file, pretty: false)))?.data else {
+                    problems.append("\(owner): file \(path.debugDescription) has neither valid \"content\" nor \"content_base64\""); continue
+                }
+                sized.append((path, data.count))
+            }
+            problems += PluginLimits.problems(files: sized).map { "\(owner): \($0)" }
+        }
+        switch kind {
+        case "source":
+            let limit = (try? JSONCoding.decode(DiscoverRequest.self, from: Data(request.utf8)))?.limit
+            guard let architectures = json["architectures"]?.arrayValue else { return ["\"architectures\" is missing or not an array"] }
+            if let limit, architectures.count > limit { problems.append("\(architectures.count) architectures for a request with limit \(limit)") }
+            for (index, item) in architectures.enumerated() {
+                let owner = "architecture \(index)"
+                if (item["source_url"]?.stringValue ?? "").isEmpty { problems.append("\(owner): \"source_url\" is missing or empty") }
+                if item["name"]?.stringValue == nil { problems.append("\(owner): \"name\" is missing or not a string") }
+                if let kind = item["kind"], kind != .null, !["terraform", "cloudformation", "sam", "serverless"].contains(kind.stringValue ?? "") {
+                    problems.append("\(owner): unknown kind \(kind)")
+                }
+                files(item["files"], owner)
+            }
+            for key in ["skipped", "warnings"] where json[key] != nil && json[key]?.arrayValue == nil { problems.append("\"\(key)\" is not an array") }
+            if let cursor = json["next_cursor"], cursor != .null, cursor.stringValue == nil { problems.append("\"next_cursor\" is not a string or null") }
+        case "normalizer":
+            files(json["files"], "the answer")
+            let status = json["normalization"]?["status"]?.stringValue ?? ""
+            if !["full", "partial", "needs_input", "failed"].contains(status) {
+                problems.append("normalization.status is \(status.isEmpty ? "missing" : status.debugDescription), not full, partial, needs_input or failed")
+            }
+        default:
+            if json["delivered"]?.boolValue == nil { problems.append("\"delivered\" is missing or not a boolean") }
+        }
+        return problems
+    }
+
+    static func typeName(_ value: JSONValue) -> String {
+        switch value {
+        case .array: "an array"
+        case .string: "a string"
+        case .number: "a number"
+        case .bool: "a boolean"
+        case .null: "null"
+        case .object: "an object"
         }
     }
 }
