@@ -110,7 +110,10 @@ public struct PluginGrants: Sendable, Equatable {
         let base = apiBase.path.hasSuffix("/") ? String(apiBase.path.dropLast()) : apiBase.path
         let path = url.path
         let root = "\(base)/repos/\(repo)".lowercased()
-        return path.lowercased() == root || path.lowercased().hasPrefix(root + "/")
+        if path.lowercased() == root || path.lowercased().hasPrefix(root + "/") { return true }
+        // GitHub's pagination links name a repository by id (/repositories/<id>/issues?page=2), which cannot be
+        // tied to the granted repo here: reads may follow them, writes never do.
+        return PluginGrants.readMethods.contains(method) && path.hasPrefix("\(base)/repositories/")
     }
 
     /// Why `url` is refused (a cause, without "failed to"), when its host is a link-local or metadata address,

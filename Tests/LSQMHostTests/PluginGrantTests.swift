@@ -142,9 +142,12 @@ final class PluginGrantTests: XCTestCase {
         _ = try await call(granted, "notify", method: "POST", url: "\(base)/repos/other/repo/issues")
         _ = try await call(granted, "notify", method: "PUT", url: "\(base)/repos/a/b/issues/1/lock")
         _ = try await call(granted, "notify", method: "GET", url: "\(base)/repos/a/bc/issues")
+        _ = try await call(granted, "notify", method: "GET", url: "\(base)/repositories/42/issues?page=2")
+        _ = try await call(granted, "notify", method: "POST", url: "\(base)/repositories/42/issues")
         let delete = try await call(granted, "notify", method: "DELETE", url: "\(base)/repos/a/b")
         XCTAssertEqual(delete.rc, 1)
-        XCTAssertEqual(api.withToken.map { "\($0.method) \($0.path)" }, ["POST /repos/a/b/issues", "PATCH /repos/a/b/issues/1"])
+        XCTAssertEqual(api.withToken.map { "\($0.method) \($0.path)" },
+                       ["POST /repos/a/b/issues", "PATCH /repos/a/b/issues/1", "GET /repositories/42/issues"], "pagination links by id are read, never written")
         XCTAssertFalse(api.requests.contains { $0.method == "DELETE" })
     }
 

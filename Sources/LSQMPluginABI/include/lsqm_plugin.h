@@ -73,7 +73,8 @@
 **   notifier    GET, HEAD, POST, PUT, PATCH. "secret://NAME" resolves only when the deployment config grants
 **               NAME to this notifier (config key "grants": {"secrets": ["NAME"]}); the GitHub token is added
 **               only for the granted methods ("grants": {"github": ["GET","POST","PATCH"]}) and only under
-**               /repos/<repo>/ of the config's "repo" (or "issue_repo"). Built-in SlackNotifier and
+**               /repos/<repo>/ of the config's "repo" (or "issue_repo"; GETs may also follow GitHub's
+**               /repositories/<id>/ pagination links). Built-in SlackNotifier and
 **               GitHubIssuesNotifier have those grants by default.
 **   every kind  link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::/32) are refused;
 **               loopback and private addresses are refused unless a URL the deployment configured (a service
