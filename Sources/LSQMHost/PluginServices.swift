@@ -37,7 +37,7 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
     /// - Parameter secretURLs: URLs that are secrets themselves (a Slack webhook), by name. A plugin asks for
     ///   `secret://NAME` and the host substitutes the URL here, so the secret never enters the plugin.
     public init(pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?,
-                secretURLs: [String: String] = [:], grants: PluginGrants = .trustedHost) {
+                secretURLs: [String: String] = [:], grants: PluginGrants) {
         self.secretURLs = secretURLs
         self.grants = grants
         self.pluginName = pluginName
