@@ -233,7 +233,8 @@ public final class PluginManager: Sendable {
             case .success(let info) where info.kind != kind:
                 throw LSQMError(.usage, action: "load \(kind) plugin \(path)", cause: "it is a \(info.kind) plugin")
             case .success:
-                return try await instantiate(path: path, config: config)
+                // Budgets in the config are keyed by the selection's name: here the path.
+                return try await instantiate(path: path, config: config, accountName: name)
             }
         }
         let listings = await list()
@@ -251,7 +252,7 @@ public final class PluginManager: Sendable {
     }
 
     /// Creates an instance of the library at `path`.
-    public func instantiate(path: String, config: JSONValue) async throws -> any PluginInstance {
+    public func instantiate(path: String, config: JSONValue, accountName: String? = nil) async throws -> any PluginInstance {
         let configJSON = try JSONCoding.string(config)
         switch isolation {
         case .inProcess:
@@ -268,7 +269,7 @@ public final class PluginManager: Sendable {
                 logger.warning("plugin", "in_process_plugins",
                                "plugins run in-process (plugin_isolation: in-process): they share lsqm's process and environment, secrets included, and a plugin crash ends lsqm; use isolated mode outside debugging")
             }
-            let services = makeServices(info: plugin.info, config: config)
+            let services = makeServices(info: plugin.info, config: config, accountName: accountName)
             return try InProcessPluginInstance(plugin: plugin, services: services, configJSON: configJSON)
         case .isolated:
             let worker: IsolatedPluginInstance
@@ -278,7 +279,7 @@ public final class PluginManager: Sendable {
             } catch let refusal as PluginRefusal {
                 throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
             }
-            let services = makeServices(info: worker.info, config: config)
+            let services = makeServices(info: worker.info, config: config, accountName: accountName)
             worker.attach(services)
             do {
                 try await worker.create(configJSON: configJSON, cacheDirectory: services.cacheDirectory, config: services.configTexts)
@@ -292,13 +293,13 @@ public final class PluginManager: Sendable {
 
     /// Services named after the descriptor (log attribution, budgets, cache folder are the same in both isolation
     /// modes), with the grants of its kind and config.
-    private func makeServices(info: PluginInfo, config: JSONValue) -> PluginServices {
+    private func makeServices(info: PluginInfo, config: JSONValue, accountName: String?) -> PluginServices {
         let endpoints = (http as? HTTPService)?.options.endpoints
         let grants = PluginGrants.forPlugin(kind: info.kind, name: info.name, config: config, secretURLs: secretURLs,
                                             baseURLs: endpoints.map { [$0.githubAPI, $0.githubRaw, $0.terraformRegistry] } ?? [])
         return PluginServices(pluginName: info.name, logger: logger, config: config,
                               cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(info.name)", isDirectory: true), http: http,
-                              secretURLs: secretURLs, grants: grants)
+                              secretURLs: secretURLs, grants: grants, accountName: accountName)
     }
 
     /// The conformance check for plugin authors: the descriptor loads and passes the ABI checks, an

@@ -23,6 +23,9 @@ extension HostHTTPService {
 /// and HTTP through the host's HTTP service.
 public final class PluginServices: HostCallbacks, @unchecked Sendable {
     public let pluginName: String
+    /// The name HTTP requests are accounted and budgeted under: the selection's name in the config, which is
+    /// the descriptor name, or the path when the deployment selected the library by path.
+    public let accountName: String
     private let logger: Logger
     private let config: [String: JSONValue]
     public let cacheDirectory: String
@@ -37,7 +40,8 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
     /// - Parameter secretURLs: URLs that are secrets themselves (a Slack webhook), by name. A plugin asks for
     ///   `secret://NAME` and the host substitutes the URL here, so the secret never enters the plugin.
     public init(pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?,
-                secretURLs: [String: String] = [:], grants: PluginGrants) {
+                secretURLs: [String: String] = [:], grants: PluginGrants, accountName: String? = nil) {
+        self.accountName = accountName ?? pluginName
         self.secretURLs = secretURLs
         self.grants = grants
         self.pluginName = pluginName
@@ -82,11 +86,11 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
         } else if let url = URL(string: request.url), let cause = grants.addressRefusal(url) {
             return refuse("failed to request \(shownURL): \(cause)")
         }
-        let pluginName = self.pluginName
+        let accountName = self.accountName
         let outgoing = request
         let grants = self.grants
         do {
-            let response = try BlockingTask.run { try await http.perform(outgoing, plugin: pluginName, grants: grants) }
+            let response = try BlockingTask.run { try await http.perform(outgoing, plugin: accountName, grants: grants) }
             return (0, (try? JSONCoding.string(response)) ?? "{}", nil)
         } catch {
             let lsqm = error as? LSQMError

@@ -42,6 +42,17 @@ final class PluginIdentityTests: XCTestCase {
             XCTAssertEqual(second["rc"]?.intValue, 1, "\(isolation): the budget of Bar applies to libfoo.so")
             XCTAssertTrue(second["answer"]?["error"]?.stringValue?.contains("request budget of 1") ?? false, "\(second)")
             XCTAssertEqual(first["cache"]?.stringValue, cache.appendingPathComponent("plugins/Bar").path, "\(isolation)")
+
+            // Selected by path, its budget is the one the config keys by that path.
+            var byPathOptions = options
+            byPathOptions.sourceLimits = SourceLimits.from(configs: [(library.path, ["request_budget": 1])])
+            let byPathManager = PluginManager(directories: [], isolation: isolation, workerExecutable: BuildProducts.lsqm, cacheRoot: cache,
+                                              http: HTTPService(options: byPathOptions))
+            let byPath = try await byPathManager.instantiate(name: library.path, kind: "source", config: [:])
+            _ = try await byPath.call("discover", request: request)
+            let over = try JSONCoding.decode(JSONValue.self, from: Data(try await byPath.call("discover", request: request).utf8))
+            await byPath.shutdown()
+            XCTAssertEqual(over["rc"]?.intValue, 1, "\(isolation): the budget keyed by the path applies: \(over)")
         }
     }
 
