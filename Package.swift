@@ -3,8 +3,8 @@
 // lsqm — the LocalStack Quality Monitor.
 //
 // Modules are layered (see README "Design"); dependencies only point downwards:
-//   LSQMPluginABI (C header) ← LSQMPluginKit (what plugin authors import)
-//   LSQMBasics ← LSQMCore ← LSQMHost ← stage modules ← lsqm (CLI)
+//   LSQMPluginABI (C header) ← LSQMPluginKit (what plugin authors import; JSON and error types; stands alone)
+//   LSQMPluginKit ← LSQMBasics ← LSQMCore ← LSQMHost ← stage modules ← lsqm (CLI)
 // Plugins live in Plugins/<Name>/ and are dynamic libraries loaded with dlopen.
 import PackageDescription
 
@@ -46,6 +46,8 @@ let package = Package(
     products: [
         .executable(name: "lsqm", targets: ["lsqm"]),
         .library(name: "LSQMPluginKit", targets: ["LSQMPluginKit"]),
+        // An in-memory host for plugin authors' unit tests (Examples/HelloSourcePlugin uses it).
+        .library(name: "LSQMPluginTesting", targets: ["LSQMPluginTesting"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,10 +60,12 @@ let package = Package(
         .target(name: "LSQMPluginABI"),
 
         // Layer 2: the Swift plugin SDK.
-        .target(name: "LSQMPluginKit", dependencies: ["LSQMPluginABI", "LSQMBasics"], swiftSettings: swiftSettings),
+        // Stands alone (the C header and Foundation): an out-of-tree plugin package needs nothing else of lsqm.
+        .target(name: "LSQMPluginKit", dependencies: ["LSQMPluginABI"], swiftSettings: swiftSettings),
+        .target(name: "LSQMPluginTesting", dependencies: ["LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Foundation shared by everything in the host: errors, logging, JSON, hashing, files, processes, git.
-        .target(name: "LSQMBasics", dependencies: ["CLSQMSystem"], swiftSettings: swiftSettings),
+        .target(name: "LSQMBasics", dependencies: ["CLSQMSystem", "LSQMPluginKit"], swiftSettings: swiftSettings),
         .target(name: "CLSQMSystem"),
 
         // Template parsing shared by the host (metadata) and the normalizer plugins.

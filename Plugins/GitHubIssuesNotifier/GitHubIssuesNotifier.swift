@@ -1,5 +1,4 @@
 import Foundation
-import LSQMBasics
 import LSQMPluginKit
 
 /// Opens one GitHub issue per confirmed regression in the configured repository, and comments on the issue
@@ -77,7 +76,7 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
                 throw PluginError("failed to list issues of \(repo): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
             }
             do { issues += try JSONCoding.decode([Issue].self, from: response.data).filter { $0.pullRequest == nil } } catch {
-                throw PluginError("failed to read the issue list of \(repo): \(LSQMError.describe(error))")
+                throw PluginError("failed to read the issue list of \(repo): \(PluginError.describe(error))")
             }
             url = response.nextLink
             pages += 1

@@ -1,5 +1,4 @@
 import Foundation
-import LSQMBasics
 import LSQMPluginKit
 
 /// Posts the run summary to a Slack incoming webhook: Block Kit blocks with a plain-text fallback.

@@ -1,4 +1,5 @@
 import Foundation
+import LSQMPluginKit
 
 /// The one error shape lsqm shows people: `failed to <action>: <cause>`, plus what they can do about it.
 ///
@@ -59,24 +60,8 @@ public struct LSQMError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A readable one-line description of an arbitrary error (Foundation errors print poorly by default).
     public static func describe(_ error: any Error) -> String {
         if let lsqm = error as? LSQMError { return lsqm.message }
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context): return "invalid data at \(path(context.codingPath)): \(context.debugDescription)"
-            case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)' at \(path(context.codingPath))"
-            case .typeMismatch(_, let context): return "wrong type at \(path(context.codingPath)): \(context.debugDescription)"
-            case .valueNotFound(_, let context): return "missing value at \(path(context.codingPath))"
-            @unknown default: return "\(decoding)"
-            }
-        }
-        let ns = error as NSError
-        if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
-            return ns.localizedDescription
-        }
-        return "\(error)"
-    }
-
-    private static func path(_ codingPath: [any CodingKey]) -> String {
-        codingPath.isEmpty ? "top level" : codingPath.map(\.stringValue).joined(separator: ".")
+        // Decoding and system errors read the same for the host and for plugins.
+        return PluginError.describe(error)
     }
 }
 

@@ -151,12 +151,6 @@ public final class HTTPService: HostHTTPService {
         }
     }
 
-    /// The name requests are accounted under. An isolated worker is named after its library file
-    /// (`libGitHubOrgSource`), an in-process instance after its descriptor (`GitHubOrgSource`): both count as one.
-    static func sourceName(_ plugin: String) -> String {
-        plugin.hasPrefix("lib") && plugin.count > 3 ? String(plugin.dropFirst(3)) : plugin
-    }
-
     /// True when `url` is on the GitHub API host, the only place the token may go.
     func isGitHubAPI(_ url: URL) -> Bool {
         let api = options.endpoints.githubAPI
@@ -170,7 +164,12 @@ public final class HTTPService: HostHTTPService {
     private static func defaultPort(_ url: URL) -> Int { url.scheme?.lowercased() == "https" ? 443 : 80 }
 
     public func perform(_ request: HTTPRequest, plugin: String) async throws -> HTTPResponse {
-        let source = HTTPService.sourceName(plugin)
+        try await perform(request, plugin: plugin, grants: .trustedHost)
+    }
+
+    public func perform(_ request: HTTPRequest, plugin: String, grants: PluginGrants) async throws -> HTTPResponse {
+        // Accounted under the plugin's descriptor name, the same in both isolation modes (PluginManager).
+        let source = plugin
         guard let url = URL(string: request.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
             ledger.update(source) { $0.requests += 1; $0.failures += 1 }
             throw LSQMError(.usage, action: "request \(request.url) for \(source)", cause: "it is not an absolute http(s) URL")
@@ -186,14 +185,14 @@ public final class HTTPService: HostHTTPService {
             throw HTTPLedger.stopped(source, reason)
         }
         do {
-            return try await send(method: method, url: url, request: request, source: source)
+            return try await send(method: method, url: url, request: request, source: source, grants: grants)
         } catch {
             ledger.update(source) { $0.failures += 1 }
             throw error
         }
     }
 
-    private func send(method: String, url originalURL: URL, request: HTTPRequest, source: String) async throws -> HTTPResponse {
+    private func send(method: String, url originalURL: URL, request: HTTPRequest, source: String, grants: PluginGrants) async throws -> HTTPResponse {
         let body: Data? = request.body.map { Data($0.utf8) } ?? request.bodyBase64.flatMap { Data(base64Encoded: $0) }
         // A plugin cannot set credentials of its own for a host the service authenticates.
         var headers = request.headers.filter { $0.key.lowercased() != "authorization" || options.githubToken == nil }
@@ -211,7 +210,13 @@ public final class HTTPService: HostHTTPService {
             try await waitForPrimaryReset(host: HTTPService.hostKey(url), source: source)
             try ledger.chargeSend(source)
             var sendHeaders = headers
-            if isGitHubAPI(url), let token = options.githubToken, !token.isEmpty {
+            // A redirect may point anywhere: each hop's address is checked again (the first one was checked by
+            // PluginServices before the request got here).
+            if redirects > 0, let refusal = grants.addressRefusal(url) {
+                throw LSQMError(.plugin, action: "follow a redirect for \(source)", cause: refusal)
+            }
+            if isGitHubAPI(url), grants.allowsToken(method: method, url: url, apiBase: options.endpoints.githubAPI),
+               let token = options.githubToken, !token.isEmpty {
                 sendHeaders["Authorization"] = "Bearer \(token)"
             }
             let response: HTTPClient.Response

@@ -1,95 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMPluginABI
-
-/// The host side of one plugin instance's host API table.
-///
-/// Two implementations exist: `PluginServices` in the host process (in-process mode), and the worker's
-/// forwarder that relays each call over the pipe to the host (isolated mode). The plugin sees the same
-/// C table either way. Calls may come from any plugin thread and may block (HTTP): never call these from a
-/// Swift concurrency thread.
-public protocol HostCallbacks: AnyObject, Sendable {
-    func log(level: Int32, message: String)
-    /// Returns (status, response JSON, error JSON).
-    func httpRequest(_ requestJSON: String) -> (status: Int32, response: String?, error: String?)
-    /// A config value as JSON text, or nil.
-    func configValue(_ key: String) -> String?
-    var cacheDirectory: String { get }
-    var isCancelled: Bool { get }
-}
-
-/// Owns the C `lsqm_host_api` table and the `lsqm_host *` handle given to one plugin instance.
-///
-/// The handle is an unmanaged reference to this object, so the thunks find their callbacks without globals.
-/// Everything stays alive until `release()`, which the instance calls after the plugin's destroy() returned.
-final class HostAPITable: @unchecked Sendable {
-    let callbacks: HostCallbacks
-    let table: UnsafeMutablePointer<lsqm_host_api>
-    private let cacheDirectoryCString: UnsafeMutablePointer<CChar>
-    private(set) var handle: OpaquePointer?
-
-    init(callbacks: HostCallbacks) {
-        self.callbacks = callbacks
-        cacheDirectoryCString = strdup(callbacks.cacheDirectory)
-        table = .allocate(capacity: 1)
-        table.initialize(to: lsqm_host_api(
-            struct_size: UInt32(MemoryLayout<lsqm_host_api>.size),
-            abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
-            log: HostAPITable.logThunk, http_request: HostAPITable.httpThunk, config_get: HostAPITable.configThunk,
-            cache_dir: HostAPITable.cacheDirThunk, is_cancelled: HostAPITable.cancelledThunk, free: HostAPITable.freeThunk))
-        handle = OpaquePointer(Unmanaged.passRetained(self).toOpaque())
-    }
-
-    /// Breaks the self-reference; the table must not be used afterwards.
-    func release() {
-        guard let handle else { return }
-        self.handle = nil
-        Unmanaged<HostAPITable>.fromOpaque(UnsafeRawPointer(handle)).release()
-    }
-
-    deinit {
-        table.deinitialize(count: 1)
-        table.deallocate()
-        free(cacheDirectoryCString)
-    }
-
-    private static func context(_ host: OpaquePointer?) -> HostAPITable? {
-        guard let host else { return nil }
-        return Unmanaged<HostAPITable>.fromOpaque(UnsafeRawPointer(host)).takeUnretainedValue()
-    }
-
-    // Buffers returned to the plugin are malloc'd (strdup) and released by `freeThunk` (host_api->free).
-    private static let logThunk: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?) -> Void = { host, level, message in
-        guard let context = context(host), let message else { return }
-        context.callbacks.log(level: level, message: String(cString: message))
-    }
-
-    private static let httpThunk: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                                                  UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, request, response, error in
-        guard let context = context(host), let request else { return LSQM_ERROR }
-        let result = context.callbacks.httpRequest(String(cString: request))
-        if let text = result.response { response?.pointee = strdup(text) }
-        if let text = result.error { error?.pointee = strdup(text) }
-        return result.status
-    }
-
-    private static let configThunk: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, key, value in
-        guard let context = context(host), let key else { return LSQM_ERROR }
-        value?.pointee = context.callbacks.configValue(String(cString: key)).map { strdup($0) }
-        return LSQM_OK
-    }
-
-    private static let cacheDirThunk: @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>? = { host in
-        guard let context = context(host) else { return nil }
-        return UnsafePointer(context.cacheDirectoryCString)
-    }
-
-    private static let cancelledThunk: @convention(c) (OpaquePointer?) -> Int32 = { host in
-        (context(host)?.callbacks.isCancelled ?? true) ? 1 : 0
-    }
-
-    private static let freeThunk: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Void = { _, buffer in free(buffer) }
-}
+import LSQMPluginKit
 
 /// The outcome of one call through the C ABI: status plus the JSON texts the plugin returned.
 public struct PluginCallOutcome: Codable, Sendable, Equatable {
@@ -170,11 +82,36 @@ public enum PluginErrorText {
         (try? JSONCoding.string(Body(error: message, retryable: retryable))) ?? #"{"error":"failed","retryable":false}"#
     }
 
-    /// The human message inside an error object (or the raw text, if a plugin sent something else).
+    /// The human message inside an error object (or the raw text, if a plugin sent something else), as one
+    /// line: a plugin's text ends up in human logs, where a newline could forge a log line and an escape
+    /// sequence could rewrite the terminal.
     public static func message(_ text: String?) -> String? {
         guard let text else { return nil }
-        if let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) { return body.error }
-        return text
+        if let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) { return oneLine(body.error) }
+        return oneLine(text)
+    }
+
+    /// Longest plugin-provided text kept in one message; the rest is cut with a note.
+    static let maxMessageCharacters = 4000
+
+    /// `text` on one line: newlines, tabs and every other control character (C0, DEL, C1, line/paragraph
+    /// separators) escaped as `\n`, `\t`, `\u{1b}`…; cut at `maxMessageCharacters`.
+    public static func oneLine(_ text: String) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= maxMessageCharacters { out += "… (cut)"; break }
+            count += 1
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     public static func isRetryable(_ text: String?) -> Bool {

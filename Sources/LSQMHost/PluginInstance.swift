@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMPluginKit
 
 /// One created plugin instance, in whichever isolation mode. Calls take and return the ABI's JSON texts.
 public protocol PluginInstance: AnyObject, Sendable {
@@ -21,6 +22,17 @@ public enum PluginIsolation: String, Sendable, Codable {
 }
 
 enum PluginCallErrors {
+    /// The answer of a call, or the error it is. A NULL response with LSQM_OK is allowed for notify (the header
+    /// says it may be left NULL on success: delivered) and a contract violation for every other function.
+    static func answer(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) throws -> String {
+        guard outcome.status == 0 else { throw failed(info, function, outcome) }
+        if let response = outcome.response { return response }
+        if function == "notify" { return #"{"delivered":true}"# }
+        throw LSQMError(.plugin, action: "\(function) with plugin \(info.name)", cause: nullResponse)
+    }
+
+    static let nullResponse = "it returned LSQM_OK without a response (response_json left NULL)"
+
     static func failed(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) -> LSQMError {
         let message = PluginErrorText.message(outcome.error) ?? "status \(outcome.status) without an error message"
         let kind: LSQMError.Kind = outcome.status == 2 ? .cancelled : .plugin
@@ -51,10 +63,7 @@ public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable 
             thread.stackSize = 8 << 20
             thread.start()
         }
-        guard outcome.status == 0, let response = outcome.response else {
-            throw PluginCallErrors.failed(info, function, outcome)
-        }
-        return response
+        return try PluginCallErrors.answer(info, function, outcome)
     }
 
     public func cancel() { services.cancel() }
@@ -68,7 +77,8 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     public private(set) var info: PluginInfo
     private let process: SpawnedProcess
     private let channel: FrameChannel
-    private let services: PluginServices?
+    private var services: PluginServices? { lock.withLock { attachedServices } }
+    private var attachedServices: PluginServices?
     private let callTimeout: Duration
     private let lock = NSLock()
     private var pending: CheckedContinuation<WorkerMessage, any Error>?
@@ -78,13 +88,14 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     private var requestNumber = 0
 
     /// Starts a worker and has it describe the library. Returns the worker ready for `create`.
-    static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration) async throws -> IsolatedPluginInstance {
+    static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration,
+                      maxFrameBytes: Int = PluginLimits.maxFrameBytes) async throws -> IsolatedPluginInstance {
         var environment = SecretEnvironment.scrubbed()
         environment["LSQM_WORKER"] = "1"
         let process = try SpawnedProcess(executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
                                          environment: environment, captureOutput: false, keepPipes: true)
         let placeholder = PluginInfo(name: URL(fileURLWithPath: libraryPath).lastPathComponent, kind: "unknown", version: "", abi: "", description: "", kinds: [], path: libraryPath)
-        let instance = IsolatedPluginInstance(info: placeholder, process: process, services: services, callTimeout: callTimeout)
+        let instance = IsolatedPluginInstance(info: placeholder, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
         let reply = try await instance.request(WorkerMessage(type: "describe"), function: "describe", timeout: .seconds(30))
         if reply.type == "refused" {
             await instance.shutdown()
@@ -98,15 +109,19 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         return instance
     }
 
-    private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration) {
+    private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration, maxFrameBytes: Int) {
         self.info = info
         self.process = process
-        self.services = services
+        self.attachedServices = services
         self.callTimeout = callTimeout
-        channel = FrameChannel(readFD: process.stdoutFD!, writeFD: process.stdinFD!)
+        channel = FrameChannel(readFD: process.stdoutFD!, writeFD: process.stdinFD!, maxFrame: maxFrameBytes)
         let reader = Thread { [self] in readLoop() }
         reader.start()
     }
+
+    /// The host services for this instance, chosen once the worker said which plugin it is (identity, cache
+    /// folder and grants follow the descriptor's name, not the file's).
+    func attach(_ services: PluginServices) { lock.withLock { attachedServices = services } }
 
     func create(configJSON: String, cacheDirectory: String, config: [String: String]) async throws {
         let reply = try await request(WorkerMessage(type: "create", payload: configJSON, cacheDir: cacheDirectory, config: config), function: "create", timeout: callTimeout)
@@ -118,21 +133,55 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     public func call(_ function: String, request body: String) async throws -> String {
         let reply = try await request(WorkerMessage(type: "call", function: function, payload: body), function: function, timeout: callTimeout)
         let outcome = PluginCallOutcome(status: reply.status ?? 1, response: reply.payload, error: reply.error)
-        guard outcome.status == 0, let response = outcome.response else { throw PluginCallErrors.failed(info, function, outcome) }
-        return response
+        return try PluginCallErrors.answer(info, function, outcome)
     }
 
     public func cancel() { _ = channel.send(WorkerMessage(type: "cancel")) }
 
-    public func shutdown() async {
-        let alive = lock.withLock { dead == nil }
-        // When lsqm is stopping (its task cancelled) the worker is killed, not asked: it may be the one hanging.
-        if alive, !Task.isCancelled {
-            _ = try? await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
+    public func shutdown() async { _ = await shutdownReportingProblems() }
+
+    /// Destroys the instance and stops the worker; returns what went wrong, if anything (for `plugins check`):
+    /// destroy failed, crashed or hung, or the worker did not exit cleanly by itself afterwards.
+    func shutdownReportingProblems() async -> String? {
+        var problem: String?
+        if let dead = lock.withLock({ dead }) {
+            problem = "destroy was never called: \(dead.message)"
+        } else if Task.isCancelled {
+            // When lsqm is stopping (its task cancelled) the worker is killed, not asked: it may be the one hanging.
+            problem = "destroy was not called: lsqm is stopping"
+            process.killGroup()
+        } else {
+            do {
+                let reply = try await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
+                if reply.status != 0 { problem = "destroy answered status \(reply.status ?? -1)" }
+            } catch {
+                problem = LSQMError.describe(error)
+            }
         }
         channel.closeWrite()
+        // A worker exits by itself once destroy returned and its input closed; give it a moment to, so that
+        // a crash in destroy or in the plugin's unload shows instead of being hidden by our kill.
+        let process = self.process
+        let status = await withTaskGroup(of: (exitCode: Int32, signal: Int32?)?.self) { group in
+            group.addTask { await process.wait() }
+            group.addTask { try? await Task.sleep(for: .seconds(2)); return nil }
+            let first = await group.next() ?? nil
+            if first == nil { process.killGroup() }
+            group.cancelAll()
+            return first
+        }
         process.killGroup()
         _ = await process.wait()
+        if problem == nil {
+            if let status, let signal = status.signal {
+                problem = "the worker died with \(SignalNames.name(signal)) after destroy"
+            } else if let status, status.exitCode != 0 {
+                problem = "the worker exited with code \(status.exitCode) after destroy"
+            } else if status == nil {
+                problem = "the worker did not exit within 2 s after destroy returned and was killed"
+            }
+        }
+        return problem
     }
 
     /// Sends one operation and waits for its answer, the worker's death, or the timeout (then kills it).
@@ -205,6 +254,14 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
                 continuation?.resume(returning: message)
             }
         }
+        if let length = channel.oversizedFrame {
+            let call = lock.withLock { currentCall }
+            fail(LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))",
+                           cause: "its answer is \(length) bytes, over the host's limit of \(channel.maxFrame) bytes per message; the plugin worker was killed",
+                           hint: "return less per call (a source: fewer architectures per page; files over \(PluginLimits.maxFileBytes) bytes are refused anyway)"))
+            process.killGroup()
+            return
+        }
         fail(crashError())
     }
 
@@ -220,7 +277,7 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         }
         let tail = process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
         return LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))", cause: how,
-                         hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(tail.suffix(500))")
+                         hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(PluginErrorText.oneLine(String(tail.suffix(500))))")
     }
 
     private func fail(_ error: LSQMError) {

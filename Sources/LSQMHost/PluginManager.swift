@@ -1,11 +1,13 @@
 import Foundation
 import LSQMBasics
+import LSQMPluginABI
 import LSQMPluginKit
 
 /// Where plugins are looked for, in order (design.md): the built-in directory next to the binary, then each
-/// entry of `LSQM_PLUGIN_PATH`, then each `--plugin-dir`. A plugin name found again in a later directory
-/// replaces the earlier one — so a deployment can swap a built-in plugin without rebuilding lsqm — and the
-/// replaced library is listed as shadowed.
+/// entry of `LSQM_PLUGIN_PATH`, then each `--plugin-dir`. A plugin is known by its descriptor name; a second
+/// library with a name already found (a built-in's included) is refused, naming both paths, so a plugin cannot
+/// take over a built-in's identity (and its grants). A deployment that wants the other library selects it by
+/// path in the config (`name: /path/to/libX.so`).
 public struct PluginDirectory: Sendable, Equatable {
     public enum Origin: String, Sendable { case builtIn = "built-in", environment = "LSQM_PLUGIN_PATH", flag = "--plugin-dir" }
     public var url: URL
@@ -76,9 +78,28 @@ public struct PluginCheckReport: Codable, Sendable {
         public var passed: Bool
         public var detail: String
     }
+    /// The limits and timeouts the check ran under, which are those a deployment applies (lsqm_plugin.h LIMITS).
+    public struct Limits: Codable, Sendable, Equatable {
+        public var callTimeoutSeconds: Int64
+        public var describeTimeoutSeconds: Int64
+        public var maxMessageBytes: Int
+        public var maxFileBytes: Int
+        public var maxArchitectureBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case callTimeoutSeconds = "call_timeout_seconds", describeTimeoutSeconds = "describe_timeout_seconds"
+            case maxMessageBytes = "max_message_bytes", maxFileBytes = "max_file_bytes", maxArchitectureBytes = "max_architecture_bytes"
+        }
+
+        public var summary: String {
+            "call timeout \(callTimeoutSeconds) s, describe timeout \(describeTimeoutSeconds) s, message \(maxMessageBytes) bytes, "
+                + "file \(maxFileBytes) bytes, architecture \(maxArchitectureBytes) bytes"
+        }
+    }
     public var path: String
     public var steps: [Step]
     public var info: PluginInfo?
+    public var limits: Limits?
     public var passed: Bool { !steps.isEmpty && steps.allSatisfy(\.passed) }
 }
 
@@ -89,13 +110,25 @@ public final class PluginManager: Sendable {
     public let workerExecutable: URL
     public let cacheRoot: URL
     public let callTimeout: Duration
+    /// Largest message a worker may send (PluginLimits.maxFrameBytes unless a test lowers it).
+    public let maxFrameBytes: Int
     private let logger: Logger
     private let http: HostHTTPService?
     private let secretURLs: [String: String]
+    private let describeCache: PluginDescribeCache?
+    private let inProcessWarned = Locked(false)
 
-    public init(directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
+    public convenience init(directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
                 callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil,
-                secretURLs: [String: String] = [:]) {
+                secretURLs: [String: String] = [:], maxFrameBytes: Int = PluginLimits.maxFrameBytes) {
+        self.init(directories: directories, isolation: isolation, workerExecutable: workerExecutable, cacheRoot: cacheRoot, callTimeout: callTimeout,
+                  logger: logger, http: http, secretURLs: secretURLs, maxFrameBytes: maxFrameBytes, cachesDescriptions: true)
+    }
+
+    private init(directories: [PluginDirectory], isolation: PluginIsolation, workerExecutable: URL, cacheRoot: URL, callTimeout: Duration,
+                 logger: Logger, http: HostHTTPService?, secretURLs: [String: String], maxFrameBytes: Int, cachesDescriptions: Bool) {
+        self.maxFrameBytes = maxFrameBytes
+        self.describeCache = cachesDescriptions ? PluginDescribeCache(file: cacheRoot.appendingPathComponent("plugins/described.json")) : nil
         self.secretURLs = secretURLs
         self.directories = directories
         self.isolation = isolation
@@ -134,12 +167,17 @@ public final class PluginManager: Sendable {
         for (path, directory) in candidates() {
             switch await describe(path: path) {
             case .success(let info):
+                var listing = PluginListing(info: info, origin: directory.origin.rawValue)
                 if let previous = winner[info.name] {
-                    listings[previous].loaded = false
-                    listings[previous].error = "shadowed by \(path) (same name, later directory)"
+                    // The first one found (built-ins come first) keeps the name: a later library cannot take over a
+                    // built-in's identity, budgets or grants by reusing its name.
+                    listing.loaded = false
+                    listing.error = "plugin name \(info.name) collides with \(listings[previous].path) (\(listings[previous].origin)); "
+                        + "this one is refused: rename it, or select it by path in the config (name: \(path))"
+                } else {
+                    winner[info.name] = listings.count
                 }
-                winner[info.name] = listings.count
-                listings.append(PluginListing(info: info, origin: directory.origin.rawValue))
+                listings.append(listing)
             case .failure(let refusal):
                 if directory.origin == .builtIn, refusal.isNotAPlugin { continue }
                 listings.append(PluginListing(path: path, error: refusal.reason, origin: directory.origin.rawValue))
@@ -148,27 +186,57 @@ public final class PluginManager: Sendable {
         return listings
     }
 
-    /// Loads one library far enough to read and check its descriptor.
+    /// How long describing one library may take before it is killed and remembered as refused.
+    public static let describeTimeout: Duration = .seconds(30)
+
+    /// Reads and checks one library's descriptor — always in a worker process, in either isolation mode, so
+    /// a library that crashes or hangs when loaded costs a refusal, never lsqm itself. The answer is cached
+    /// by (path, size, mtime) in the cache directory: each version of a file is executed once to learn its
+    /// name, a crash or hang included, and later commands do not load it again.
     public func describe(path: String) async -> Result<PluginInfo, PluginRefusal> {
-        switch isolation {
-        case .inProcess:
-            return LoadedPlugin.load(path: path).map(\.info)
-        case .isolated:
-            do {
-                let worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: .seconds(30))
-                let info = worker.info
-                await worker.shutdown()
-                return .success(info)
-            } catch let refusal as PluginRefusal {
-                return .failure(refusal)
-            } catch {
-                return .failure(PluginRefusal(path: path, reason: LSQMError.describe(error)))
-            }
+        let key = PluginDescribeCache.Key(path: path)
+        if let key, let cached = describeCache?.lookup(key) { return cached }
+        // Not an ELF file at all: refused without starting anything.
+        if let handle = FileHandle(forReadingAtPath: path) {
+            let magic = (try? handle.read(upToCount: 4)) ?? nil
+            try? handle.close()
+            if magic != Data([0x7F, 0x45, 0x4C, 0x46]) { return .failure(PluginRefusal(path: path, reason: "not an ELF shared library")) }
         }
+        let result: Result<PluginInfo, PluginRefusal>
+        do {
+            let worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: Self.describeTimeout)
+            let info = worker.info
+            await worker.shutdown()
+            result = .success(info)
+        } catch let refusal as PluginRefusal {
+            result = .failure(refusal)
+        } catch let error as LSQMError where error.kind == .plugin {
+            // It crashed or hung while being described: remembered, so it costs this once.
+            result = .failure(PluginRefusal(path: path, reason: "crashed or hung while being described: \(PluginErrorText.oneLine(error.message))"))
+        } catch {
+            // The worker could not start (lsqm itself is missing?): not the library's fault, not remembered.
+            return .failure(PluginRefusal(path: path, reason: LSQMError.describe(error)))
+        }
+        if let key { describeCache?.store(key, result) }
+        return result
     }
 
     /// Creates an instance of the plugin `name`, which must be of `kind`.
+    /// `name` may be a path (it contains a '/'): the deployment picks that library, e.g. one whose name
+    /// collides with another plugin's.
     public func instantiate(name: String, kind: String, config: JSONValue) async throws -> any PluginInstance {
+        if name.contains("/") {
+            let path = URL(fileURLWithPath: name).standardizedFileURL.path
+            switch await describe(path: path) {
+            case .failure(let refusal):
+                throw LSQMError(.plugin, action: "load \(kind) plugin \(path)", cause: refusal.reason)
+            case .success(let info) where info.kind != kind:
+                throw LSQMError(.usage, action: "load \(kind) plugin \(path)", cause: "it is a \(info.kind) plugin")
+            case .success:
+                // Budgets in the config are keyed by the selection's name: here the path.
+                return try await instantiate(path: path, config: config, accountName: name)
+            }
+        }
         let listings = await list()
         guard let listing = listings.first(where: { $0.name == name && $0.loaded }) else {
             let refused = listings.first { $0.name == name }
@@ -184,7 +252,7 @@ public final class PluginManager: Sendable {
     }
 
     /// Creates an instance of the library at `path`.
-    public func instantiate(path: String, config: JSONValue) async throws -> any PluginInstance {
+    public func instantiate(path: String, config: JSONValue, accountName: String? = nil) async throws -> any PluginInstance {
         let configJSON = try JSONCoding.string(config)
         switch isolation {
         case .inProcess:
@@ -193,17 +261,26 @@ public final class PluginManager: Sendable {
             case .success(let loaded): plugin = loaded
             case .failure(let refusal): throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
             }
-            let services = makeServices(name: plugin.info.name, config: config)
+            let warnedBefore = inProcessWarned.withLock { warned in
+                defer { warned = true }
+                return warned
+            }
+            if !warnedBefore {
+                logger.warning("plugin", "in_process_plugins",
+                               "plugins run in-process (plugin_isolation: in-process): they share lsqm's process and environment, secrets included, and a plugin crash ends lsqm; use isolated mode outside debugging")
+            }
+            let services = makeServices(info: plugin.info, config: config, accountName: accountName)
             return try InProcessPluginInstance(plugin: plugin, services: services, configJSON: configJSON)
         case .isolated:
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let services = makeServices(name: name, config: config)
             let worker: IsolatedPluginInstance
             do {
-                worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: services, callTimeout: callTimeout)
+                worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: callTimeout,
+                                                                maxFrameBytes: maxFrameBytes)
             } catch let refusal as PluginRefusal {
                 throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
             }
+            let services = makeServices(info: worker.info, config: config, accountName: accountName)
+            worker.attach(services)
             do {
                 try await worker.create(configJSON: configJSON, cacheDirectory: services.cacheDirectory, config: services.configTexts)
             } catch {
@@ -214,9 +291,15 @@ public final class PluginManager: Sendable {
         }
     }
 
-    private func makeServices(name: String, config: JSONValue) -> PluginServices {
-        PluginServices(pluginName: name, logger: logger, config: config,
-                       cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(name)", isDirectory: true), http: http, secretURLs: secretURLs)
+    /// Services named after the descriptor (log attribution, budgets, cache folder are the same in both isolation
+    /// modes), with the grants of its kind and config.
+    private func makeServices(info: PluginInfo, config: JSONValue, accountName: String?) -> PluginServices {
+        let endpoints = (http as? HTTPService)?.options.endpoints
+        let grants = PluginGrants.forPlugin(kind: info.kind, name: info.name, config: config, secretURLs: secretURLs,
+                                            baseURLs: endpoints.map { [$0.githubAPI, $0.githubRaw, $0.terraformRegistry] } ?? [])
+        return PluginServices(pluginName: info.name, logger: logger, config: config,
+                              cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(info.name)", isDirectory: true), http: http,
+                              secretURLs: secretURLs, grants: grants, accountName: accountName)
     }
 
     /// The conformance check for plugin authors: the descriptor loads and passes the ABI checks, an
@@ -224,8 +307,12 @@ public final class PluginManager: Sendable {
     /// and the instance is destroyed cleanly.
     public func check(path: String, config: JSONValue = .object([:]), request: String? = nil) async -> PluginCheckReport {
         var report = PluginCheckReport(path: path, steps: [], info: nil)
+        // A check always describes afresh: its author just rebuilt it.
         let checker = PluginManager(directories: [], isolation: .isolated, workerExecutable: workerExecutable, cacheRoot: cacheRoot,
-                                    callTimeout: min(callTimeout, .seconds(120)), logger: logger, http: http)
+                                    callTimeout: min(callTimeout, .seconds(120)), logger: logger, http: http, secretURLs: secretURLs,
+                                    maxFrameBytes: maxFrameBytes, cachesDescriptions: false)
+        report.limits = .init(callTimeoutSeconds: checker.callTimeout.components.seconds, describeTimeoutSeconds: Self.describeTimeout.components.seconds,
+                              maxMessageBytes: maxFrameBytes, maxFileBytes: PluginLimits.maxFileBytes, maxArchitectureBytes: PluginLimits.maxArchitectureBytes)
         switch await checker.describe(path: path) {
         case .failure(let refusal):
             report.steps.append(.init(name: "descriptor", passed: false, detail: refusal.reason))
@@ -248,18 +335,24 @@ public final class PluginManager: Sendable {
         let body = request ?? PluginManager.sampleRequest(kind: kind, kinds: report.info?.kinds ?? [])
         do {
             let response = try await instance.call(function, request: body)
-            let valid = (try? JSONCoding.decode(JSONValue.self, from: Data(response.utf8))) != nil
-            report.steps.append(.init(name: "round-trip", passed: valid,
-                                      detail: valid ? "\(function) answered \(response.utf8.count) bytes of JSON" : "\(function) answered text that is not JSON"))
+            let problems = PluginResponseSchema.problems(kind: kind, request: body, response: response)
+            report.steps.append(.init(name: "round-trip", passed: problems.isEmpty,
+                                      detail: problems.isEmpty ? "\(function) answered \(response.utf8.count) bytes that match the \(function) response schema"
+                                          : "\(function) answered outside its schema: " + problems.prefix(8).joined(separator: "; ")))
         } catch {
-            // A plugin that reports a clean error through the ABI still conforms; a crash or hang does not.
+            // A plugin that reports a clean error through the ABI still conforms; a crash, a hang, an oversized
+            // answer or LSQM_OK without a response does not.
             let message = LSQMError.describe(error)
-            let conforms = !(message.contains("crashed") || message.contains("no answer within") || message.contains("exited with code"))
+            let violations = ["crashed", "no answer within", "exited with code", "over the host's limit", PluginCallErrors.nullResponse]
+            let conforms = !violations.contains { message.contains($0) }
             report.steps.append(.init(name: "round-trip", passed: conforms,
                                       detail: conforms ? "\(function) returned an ABI error object: \(message)" : message))
         }
-        await instance.shutdown()
-        report.steps.append(.init(name: "destroy", passed: true, detail: "destroy() returned and the worker exited"))
+        if let isolated = instance as? IsolatedPluginInstance, let problem = await isolated.shutdownReportingProblems() {
+            report.steps.append(.init(name: "destroy", passed: false, detail: problem))
+        } else {
+            report.steps.append(.init(name: "destroy", passed: true, detail: "destroy() returned LSQM_OK and the worker exited by itself with code 0"))
+        }
         return report
     }
 
@@ -275,6 +368,128 @@ public final class PluginManager: Sendable {
         default:
             // dry_run: a conforming notifier answers without delivering anything.
             return (try? JSONCoding.string(RunSummary(runID: "conformance-check", dryRun: true))) ?? "{}"
+        }
+    }
+}
+
+/// What describing each library answered, by (path, size, mtime) and the host's ABI version: a file that
+/// changed is described again, one that did not is never loaded again just to learn its name.
+final class PluginDescribeCache: Sendable {
+    struct Key: Hashable, Codable {
+        var path: String
+        var size: UInt64
+        var mtimeNanoseconds: Int64
+        var hostABI: String
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            self.path = path
+            size = UInt64(info.st_size)
+            mtimeNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            hostABI = "\(LSQM_ABI_MAJOR).\(LSQM_ABI_MINOR)"
+        }
+    }
+
+    struct Entry: Codable {
+        var key: Key
+        var info: PluginInfo?
+        var refusal: String?
+    }
+
+    let file: URL
+    private let entries: Locked<[String: Entry]?> = Locked(nil)
+
+    init(file: URL) { self.file = file }
+
+    func lookup(_ key: Key) -> Result<PluginInfo, PluginRefusal>? {
+        guard let entry = loaded()[key.path], entry.key == key else { return nil }
+        if let info = entry.info { return .success(info) }
+        return .failure(PluginRefusal(path: key.path, reason: entry.refusal ?? "refused"))
+    }
+
+    func store(_ key: Key, _ result: Result<PluginInfo, PluginRefusal>) {
+        let entry: Entry
+        switch result {
+        case .success(let info): entry = Entry(key: key, info: info, refusal: nil)
+        case .failure(let refusal): entry = Entry(key: key, info: nil, refusal: refusal.reason)
+        }
+        let snapshot = entries.withLock { cached -> [String: Entry] in
+            var all = cached ?? [:]
+            all[key.path] = entry
+            cached = all
+            return all
+        }
+        // Best effort: a cache that cannot be written only means describing again next time.
+        try? AtomicFile.writeJSON(snapshot, to: file, durable: false)
+    }
+
+    private func loaded() -> [String: Entry] {
+        entries.withLock { cached in
+            if let cached { return cached }
+            let read = (try? Data(contentsOf: file)).flatMap { try? JSONCoding.decode([String: Entry].self, from: $0) } ?? [:]
+            cached = read
+            return read
+        }
+    }
+}
+
+/// The response schemas of lsqm_plugin.h, checked beyond "is JSON" for `plugins check`: the right top-level
+/// shape, required keys with the right types, no more architectures than the request's limit, known statuses,
+/// and files that pass the host's path and size rules.
+enum PluginResponseSchema {
+    static func problems(kind: String, request: String, response: String) -> [String] {
+        guard let json = try? JSONCoding.decode(JSONValue.self, from: Data(response.utf8)) else { return ["the answer is not JSON"] }
+        guard json.objectValue != nil else { return ["the answer is \(typeName(json)), not an object"] }
+        var problems: [String] = []
+        func files(_ value: JSONValue?, _ owner: String) {
+            guard let list = value?.arrayValue else { return problems.append("\(owner): \"files\" is missing or not an array") }
+            var sized: [(path: String, size: Int)] = []
+            for file in list {
+                guard let path = file["path"]?.stringValue else { problems.append("\(owner): a file has no \"path\" string"); continue }
+                guard let data = (try? JSONCoding.decode(PluginFile.self, from: JSONCoding.encode(file, pretty: false)))?.data else {
+                    problems.append("\(owner): file \(path.debugDescription) has neither valid \"content\" nor \"content_base64\""); continue
+                }
+                sized.append((path, data.count))
+            }
+            problems += PluginLimits.problems(files: sized).map { "\(owner): \($0)" }
+        }
+        switch kind {
+        case "source":
+            let limit = (try? JSONCoding.decode(DiscoverRequest.self, from: Data(request.utf8)))?.limit
+            guard let architectures = json["architectures"]?.arrayValue else { return ["\"architectures\" is missing or not an array"] }
+            if let limit, architectures.count > limit { problems.append("\(architectures.count) architectures for a request with limit \(limit)") }
+            for (index, item) in architectures.enumerated() {
+                let owner = "architecture \(index)"
+                if (item["source_url"]?.stringValue ?? "").isEmpty { problems.append("\(owner): \"source_url\" is missing or empty") }
+                if item["name"]?.stringValue == nil { problems.append("\(owner): \"name\" is missing or not a string") }
+                if let kind = item["kind"], kind != .null, !["terraform", "cloudformation", "sam", "serverless"].contains(kind.stringValue ?? "") {
+                    problems.append("\(owner): unknown kind \(kind)")
+                }
+                files(item["files"], owner)
+            }
+            for key in ["skipped", "warnings"] where json[key] != nil && json[key]?.arrayValue == nil { problems.append("\"\(key)\" is not an array") }
+            if let cursor = json["next_cursor"], cursor != .null, cursor.stringValue == nil { problems.append("\"next_cursor\" is not a string or null") }
+        case "normalizer":
+            files(json["files"], "the answer")
+            let status = json["normalization"]?["status"]?.stringValue ?? ""
+            if !["full", "partial", "needs_input", "failed"].contains(status) {
+                problems.append("normalization.status is \(status.isEmpty ? "missing" : status.debugDescription), not full, partial, needs_input or failed")
+            }
+        default:
+            if json["delivered"]?.boolValue == nil { problems.append("\"delivered\" is missing or not a boolean") }
+        }
+        return problems
+    }
+
+    static func typeName(_ value: JSONValue) -> String {
+        switch value {
+        case .array: "an array"
+        case .string: "a string"
+        case .number: "a number"
+        case .bool: "a boolean"
+        case .null: "null"
+        case .object: "an object"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMPluginKit
 
 /// The worker side of isolated mode: `lsqm plugin-worker LIBRARY` runs this.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMPluginKit
 
 /// The pipe protocol between the host and a plugin worker process.
 ///
@@ -38,12 +39,16 @@ final class FrameChannel: @unchecked Sendable {
     private let readFD: Int32
     private let writeFD: Int32
     private let writeLock = NSLock()
-    /// Frames over this size are a protocol error (a corrupted stream must not allocate gigabytes).
-    static let maxFrame = 512 << 20
+    /// Frames over this size are refused (a corrupted or hostile stream must not allocate gigabytes).
+    let maxFrame: Int
+    /// The length of a frame refused for its size, once one was: the reader stops there, and the host kills
+    /// the worker at once rather than wait for a call timeout while the worker blocks writing the rest.
+    private(set) var oversizedFrame: Int?
 
-    init(readFD: Int32, writeFD: Int32) {
+    init(readFD: Int32, writeFD: Int32, maxFrame: Int = PluginLimits.maxFrameBytes) {
         self.readFD = readFD
         self.writeFD = writeFD
+        self.maxFrame = maxFrame
     }
 
     func send(_ message: WorkerMessage) -> Bool {
@@ -69,7 +74,11 @@ final class FrameChannel: @unchecked Sendable {
     func receive() -> WorkerMessage? {
         guard let header = readExactly(4) else { return nil }
         let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-        guard length <= FrameChannel.maxFrame, let body = readExactly(length) else { return nil }
+        guard length <= maxFrame else {
+            oversizedFrame = length
+            return nil
+        }
+        guard let body = readExactly(length) else { return nil }
         return try? JSONCoding.decode(WorkerMessage.self, from: body)
     }
 

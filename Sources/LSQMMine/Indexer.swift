@@ -80,6 +80,9 @@ public struct ArchitectureIndexer: Sendable {
         var summary = MineSummary()
         var unsaved = 0
         var seenURLs = index.knownSourceURLs
+        // Source URLs are namespaced by source: the first source to index a URL owns it, and another source that
+        // claims it (to shadow or replace that architecture) is refused.
+        var owners = Dictionary(index.architectures.values.map { ($0.sourceURL, $0.source) }, uniquingKeysWith: { first, _ in first })
 
         func save() throws {
             let watch = Stopwatch()
@@ -92,6 +95,12 @@ public struct ArchitectureIndexer: Sendable {
             if Task.isCancelled {
                 try save()
                 throw LSQMError(.cancelled, action: "index architectures", cause: "cancelled after \(summary.added.count) were added; those are saved")
+            }
+            if let owner = owners[discovered.sourceURL], owner != discovered.source {
+                let reason = "refused: source \(discovered.source) claims \(discovered.sourceURL), which belongs to source \(owner)"
+                logger.warning("mine", "source_url_refused", reason, fields: ["source": .string(discovered.source), "source_url": .string(discovered.sourceURL)])
+                summary.skipped[discovered.sourceURL] = reason
+                continue
             }
             guard !seenURLs.contains(discovered.sourceURL) else {
                 summary.alreadyKnown += 1
@@ -109,6 +118,7 @@ public struct ArchitectureIndexer: Sendable {
             switch outcome {
             case .added(let architecture):
                 index.architectures[architecture.id] = architecture
+                owners[architecture.sourceURL] = architecture.source
                 summary.added.append(architecture.id)
                 summary.perKind[architecture.kind.rawValue, default: 0] += 1
                 summary.normalization[architecture.normalization?.status.rawValue ?? "none", default: 0] += 1

@@ -59,13 +59,7 @@ public actor NormalizerDispatch {
         do { response = try JSONCoding.decode(NormalizeResponse.self, from: Data(responseText.utf8)) } catch {
             throw LSQMError(.plugin, action: "read the answer of normalizer \(selection.name)", cause: LSQMError.describe(error))
         }
-        var files: [ArchitectureFile] = []
-        for file in response.files {
-            guard let data = file.data else {
-                throw LSQMError(.plugin, action: "read the answer of normalizer \(selection.name)", cause: "file \(file.path) has no valid content")
-            }
-            files.append(ArchitectureFile(path: file.path, content: data))
-        }
+        let files = try PluginOutputCheck.files(response.files, action: "read the answer of normalizer \(selection.name)")
         let status = NormalizationRecord.Status(rawValue: response.normalization.status) ?? .failed
         let record = NormalizationRecord(
             status: status,

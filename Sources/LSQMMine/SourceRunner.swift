@@ -59,8 +59,21 @@ public enum SourceRunner {
                 outcome.alreadyKnown += response.alreadyKnown
                 outcome.skipped += response.skipped.count
                 outcome.warnings += response.warnings
-                let batch = try response.architectures.map { try convert($0, source: selection.name) }
-                try await onPage(batch, response.skipped)
+                var batch: [DiscoveredArchitecture] = []
+                var skipped = response.skipped
+                for item in response.architectures {
+                    do {
+                        batch.append(try convert(item, source: selection.name))
+                    } catch {
+                        // One bad architecture is refused (and remembered as skipped); the rest of the page goes on.
+                        let refusal = SkippedItem(sourceURL: item.sourceURL, reason: "refused by the host: \(LSQMError.describe(error))")
+                        logger.warning("mine", "architecture_refused", "\(selection.name): \(refusal.reason)",
+                                       fields: ["source": .string(selection.name), "source_url": .string(item.sourceURL)])
+                        outcome.warnings.append(refusal.reason)
+                        skipped.append(refusal)
+                    }
+                }
+                try await onPage(batch, skipped)
                 logger.info("mine", "page", "\(selection.name): page \(outcome.pages), \(outcome.discovered) found so far",
                             fields: ["source": .string(selection.name), "page": .number(Double(outcome.pages))])
                 // A source that hands back the same cursor would loop forever.
@@ -78,14 +91,9 @@ public enum SourceRunner {
         return outcome
     }
 
+    /// The architecture a source returned; throws why the host refuses it (PluginOutputCheck).
     static func convert(_ item: DiscoveredItem, source: String) throws -> DiscoveredArchitecture {
-        var files: [ArchitectureFile] = []
-        for file in item.files {
-            guard let data = file.data else {
-                throw LSQMError(.plugin, action: "read architecture \(item.sourceURL) from \(source)", cause: "file \(file.path) has no valid content")
-            }
-            files.append(ArchitectureFile(path: file.path, content: data))
-        }
+        let files = try PluginOutputCheck.files(item.files, action: "read architecture \(item.sourceURL) from source \(source)")
         return DiscoveredArchitecture(sourceURL: item.sourceURL, name: item.name, declaredKind: item.kind.flatMap(ArchitectureKind.init(rawValue:)),
                                       files: files, source: source, provenance: item.metadata)
     }

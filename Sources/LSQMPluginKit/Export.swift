@@ -1,5 +1,4 @@
 import Foundation
-import LSQMBasics
 import LSQMPluginABI
 
 /// Builds the static descriptor a Swift plugin exports. A plugin is one type plus one export line:
@@ -36,7 +35,7 @@ public enum PluginExport {
 
     private static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         do { return try JSONCoding.decode(type, from: data) } catch {
-            throw PluginError("failed to decode the request: \(LSQMError.describe(error))")
+            throw PluginError("failed to decode the request: \(PluginError.describe(error))")
         }
     }
 
@@ -154,8 +153,8 @@ enum Thunks {
 
     private static func asPluginError(_ error: any Error, action: String) -> PluginError {
         if let pluginError = error as? PluginError { return pluginError }
-        if let lsqm = error as? LSQMError { return PluginError(lsqm.message) }
-        return PluginError("failed to \(action): \(LSQMError.describe(error))")
+        if let convertible = error as? PluginErrorConvertible { return convertible.pluginError }
+        return PluginError("failed to \(action): \(PluginError.describe(error))")
     }
 
     private static func setError(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ error: PluginError) {

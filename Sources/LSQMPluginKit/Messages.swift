@@ -1,5 +1,4 @@
 import Foundation
-import LSQMBasics
 
 // The JSON documents that cross the plugin boundary, as Codable types. Their shapes are the schemas documented
 // in lsqm_plugin.h; the host decodes plugin responses with these same types, so the two cannot drift apart.
@@ -41,6 +40,30 @@ public struct PluginError: Error, Codable, Sendable, Equatable, CustomStringConv
     public var retryable: Bool
     public init(_ message: String, retryable: Bool = false) { self.error = message; self.retryable = retryable }
     public var description: String { error }
+
+    /// A readable sentence for any error a plugin meets (decoding errors name the key and path).
+    public static func describe(_ error: any Error) -> String {
+        if let convertible = error as? PluginErrorConvertible { return convertible.pluginError.error }
+        if let plugin = error as? PluginError { return plugin.error }
+        if let decoding = error as? DecodingError {
+            func path(_ codingPath: [any CodingKey]) -> String { codingPath.isEmpty ? "top level" : codingPath.map(\.stringValue).joined(separator: ".") }
+            switch decoding {
+            case .dataCorrupted(let context): return "invalid data at \(path(context.codingPath)): \(context.debugDescription)"
+            case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)' at \(path(context.codingPath))"
+            case .typeMismatch(_, let context): return "wrong type at \(path(context.codingPath)): \(context.debugDescription)"
+            case .valueNotFound(_, let context): return "missing value at \(path(context.codingPath))"
+            @unknown default: return "\(decoding)"
+            }
+        }
+        let ns = error as NSError
+        if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain { return ns.localizedDescription }
+        return "\(error)"
+    }
+}
+
+/// An error type of a library a plugin uses that knows its own plugin-facing sentence (lsqm's LSQMError does).
+public protocol PluginErrorConvertible: Error {
+    var pluginError: PluginError { get }
 }
 
 // MARK: Source

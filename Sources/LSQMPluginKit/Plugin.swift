@@ -1,5 +1,4 @@
 import Foundation
-import LSQMBasics
 import LSQMPluginABI
 
 /// What every Swift plugin is: a class the host creates once per configured instance.
@@ -48,7 +47,12 @@ public struct PluginHost: @unchecked Sendable {
         self.handle = handle
     }
 
-    public enum Level: Int32 { case debug = 0, info = 1, warning = 2, error = 3 }
+    /// A host over a table this process owns (LSQMPluginTesting's in-memory host); valid until `table` is released.
+    public init(table: HostAPITable) {
+        self.init(api: UnsafePointer(table.table), handle: table.handle)
+    }
+
+    public enum Level: Int32, Sendable { case debug = 0, info = 1, warning = 2, error = 3 }
 
     public func log(_ level: Level = .info, _ message: String) {
         message.withCString { api.pointee.log(handle, level.rawValue, $0) }
@@ -77,7 +81,7 @@ public struct PluginHost: @unchecked Sendable {
             throw PluginError("failed to fetch \(url): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
         }
         do { return try JSONCoding.decode(type, from: response.data) } catch {
-            throw PluginError("failed to decode \(url): \(LSQMError.describe(error))")
+            throw PluginError("failed to decode \(url): \(PluginError.describe(error))")
         }
     }
 

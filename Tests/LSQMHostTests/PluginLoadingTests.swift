@@ -57,15 +57,39 @@ final class PluginLoadingTests: XCTestCase {
         }
     }
 
-    func testLaterDirectoryShadowsEarlierPluginOfTheSameName() async throws {
+    /// Identity is the descriptor name: a second library with a name already taken is refused naming both
+    /// paths, the first one found keeps the name, and the config can still pick the other by path.
+    func testANameCollisionIsRefusedWithBothPathsUnlessPickedByPath() async throws {
         let other = scratch.appendingPathComponent("override")
         try Files.createDirectory(other)
         _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Same"), name: "same1", into: scratch)
-        _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Same"), name: "same2", into: other)
+        let second = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Same"), name: "same2", into: other)
         let manager = PluginManager(directories: [PluginDirectory(url: scratch, origin: .environment), PluginDirectory(url: other, origin: .flag)],
                                     workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
         let listings = await manager.list()
-        XCTAssertEqual(listings.filter(\.loaded).map(\.path), [other.appendingPathComponent("libsame2.so").standardizedFileURL.path])
-        XCTAssertTrue(listings.first { !$0.loaded }?.error?.contains("shadowed by") ?? false)
+        let first = scratch.appendingPathComponent("libsame1.so").standardizedFileURL.path
+        XCTAssertEqual(listings.filter(\.loaded).map(\.path), [first])
+        let refusal = listings.first { !$0.loaded }?.error ?? ""
+        XCTAssertTrue(refusal.contains("collides with \(first)") && refusal.contains(second.standardizedFileURL.path), refusal)
+        let byName = try await manager.instantiate(name: "Same", kind: "notifier", config: [:])
+        XCTAssertEqual(byName.info.path, first)
+        await byName.shutdown()
+        let byPath = try await manager.instantiate(name: second.path, kind: "notifier", config: [:])
+        XCTAssertEqual(byPath.info.path, second.standardizedFileURL.path)
+        await byPath.shutdown()
+    }
+
+    /// A plugin named like a built-in is refused, and the built-in is what a selection by that name gets.
+    func testAPluginNamedLikeABuiltInIsRefusedAndTheBuiltInUsed() async throws {
+        let impostor = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "SlackNotifier"), name: "impostor", into: scratch)
+        let manager = PluginManager(directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn), PluginDirectory(url: scratch, origin: .flag)],
+                                    workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
+        let listings = await manager.list()
+        let refused = listings.first { $0.path == impostor.standardizedFileURL.path }
+        XCTAssertEqual(refused?.loaded, false)
+        XCTAssertTrue(refused?.error?.contains(BuildProducts.plugin("SlackNotifier").standardizedFileURL.path) ?? false, "\(String(describing: refused))")
+        let slack = try await manager.instantiate(name: "SlackNotifier", kind: "notifier", config: [:])
+        XCTAssertEqual(slack.info.path, BuildProducts.plugin("SlackNotifier").standardizedFileURL.path)
+        await slack.shutdown()
     }
 }

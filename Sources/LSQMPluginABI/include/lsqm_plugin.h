@@ -57,6 +57,53 @@
 **   recorded failure of that plugin, and the run goes on. A plugin must not assume it shares a process with
 **   the host, and must not open network connections itself: HTTP goes through host_api->http_request, so
 **   the host alone applies authentication, rate limits, caching, dry-run and redaction.
+**   lsqm_plugin_entry() is first called in a worker to describe the library, in either isolation mode; the
+**   answer is cached by (path, size, mtime), so entry and library constructors must be cheap and free of side
+**   effects. A library that crashes or hangs (30 s) while being described is remembered as refused.
+**
+** IDENTITY
+**   A plugin is known by descriptor->name, never by its file name: log attribution, request budgets, the cache
+**   folder and capabilities follow the name. A library whose name is already taken by a plugin found earlier (the
+**   built-ins come first) is refused; a deployment may still select it by path.
+**
+** CAPABILITIES (least privilege; the host checks every http_request, in both isolation modes)
+**   source      GET and HEAD only. The host adds the GitHub token on the configured GitHub API host
+**               (config key github_api_url) for GET/HEAD. secret:// URLs are refused.
+**   normalizer  no HTTP at all.
+**   notifier    GET, HEAD, POST, PUT, PATCH. "secret://NAME" resolves only when the deployment config grants
+**               NAME to this notifier (config key "grants": {"secrets": ["NAME"]}); the GitHub token is added
+**               only for the granted methods ("grants": {"github": ["GET","POST","PATCH"]}) and only under
+**               /repos/<repo>/ of the config's "repo" (or "issue_repo"; GETs may also follow GitHub's
+**               /repositories/<id>/ pagination links). Built-in SlackNotifier and
+**               GitHubIssuesNotifier have those grants by default.
+**   every kind  link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::/32) are refused;
+**               loopback and private addresses are refused unless a URL the deployment configured (a service
+**               endpoint, a *_url key of the plugin's config, a granted secret URL) names that host. Redirects
+**               are checked hop by hop. A refused request is LSQM_ERROR with an error object saying why.
+**
+** LIMITS (what the host accepts back; PluginLimits in LSQMPluginKit)
+**   - File paths in responses: relative, no "." or ".." component, no ".git" component anywhere (any case), no
+**     backslash, no control characters, no duplicates within one architecture.
+**   - A file at most 10 MB (10485760 bytes), an architecture at most 64 MB (all its files), as for tarballs.
+**     An architecture that breaks a rule is skipped with the reason; the rest of the response is used.
+**   - A source may not return a source_url another source already indexed.
+**   - In a worker, one message (a response with its JSON and base64 overhead) at most 256 MB: a larger one is
+**     an error at once and the worker is killed. Keep pages small with the request's "limit".
+**   - Each call has the deployment's plugin_timeout (default 600 s; `lsqm plugins check` uses at most 120 s);
+**     a worker that does not answer in time is killed. Describing a library has 30 s.
+**
+** CONVENTIONS
+**   - Out parameters (*state, *response_json, *error_json, *value_json) are NULL when the call starts; leave
+**     them NULL when there is nothing to return.
+**   - An optional key without a value is left out of the JSON the host sends (not sent as null); read an absent
+**     key and null alike. Plugins should do the same.
+**   - The host adds keys to every instance's config_json unless the deployment set them: "github_api_url",
+**     "github_raw_url", "terraform_registry_url" (where the remote services live; build URLs from these, never
+**     hard-code them, so tests and mirrors work) and "issue_repo" (owner/name, from ISSUE_REPO). Secrets are
+**     never in config_json.
+**   - A Swift plugin (LSQMPluginKit) must be built with the same Swift toolchain as the lsqm binary that loads
+**     it: the Swift runtime is shared with the host in-process and its ABI is not stable across toolchains
+**     on Linux. A C plugin needs only this header.
 */
 #ifndef LSQM_PLUGIN_H
 #define LSQM_PLUGIN_H
@@ -127,9 +174,10 @@ typedef struct lsqm_host_api {
     ** *response_json (host-owned, free with host_api->free):
     **                {"status": 200, "headers": {"lower-case-name": "value"}, "body": "…" | "body_base64": "…",
     **                 "from_cache": bool}
-    ** The host injects credentials for hosts it knows (never exposing them to the plugin), honours rate
-    ** limits and retry-after, retries 429/5xx with backoff, answers 304s from its ETag cache, and in
-    ** --dry-run records the request and answers {"status": 0, "dry_run": true}.
+    ** The host injects credentials for hosts it knows and this plugin is granted (CAPABILITIES above; never
+    ** exposing them to the plugin), honours rate limits and retry-after, retries 429/5xx with backoff, answers
+    ** 304s from its ETag cache, and in --dry-run records the request and answers {"status": 0, "dry_run": true}.
+    ** A request outside the plugin's capabilities is LSQM_ERROR with an error object saying why.
     ** Returns LSQM_OK when any HTTP response arrived (check "status"); LSQM_ERROR with *error_json when no
     ** response could be had (connection refused, budget exhausted, rate limit wait exceeded). */
     lsqm_status (*http_request)(lsqm_host *host, const char *request_json, char **response_json, char **error_json);

@@ -51,6 +51,7 @@ struct PluginsCommand: AsyncParsableCommand {
             if json {
                 try context.printJSON(report)
             } else {
+                if let limits = report.limits { print("limits: \(limits.summary)") }
                 for step in report.steps { print("\(step.passed ? "PASS" : "FAIL")  \(step.name): \(step.detail)") }
                 print(report.passed ? "conforms to the lsqm plugin ABI" : "does not conform")
             }
