@@ -78,6 +78,10 @@ public struct ServiceDifference: Codable, Sendable, Equatable {
     public var passesOnlyOnA: Int
     public var passesOnlyOnB: Int
 
+    public init(service: String, passesOnlyOnA: Int, passesOnlyOnB: Int) {
+        self.service = service; self.passesOnlyOnA = passesOnlyOnA; self.passesOnlyOnB = passesOnlyOnB
+    }
+
     enum CodingKeys: String, CodingKey {
         case service
         case passesOnlyOnA = "passes_only_on_a"

@@ -79,7 +79,7 @@ public final class DockerRuntime: EmulatorRuntime {
 
     public func start(_ request: EmulatorRequest) async throws -> any RunningEmulator {
         var env = ["EAGER_SERVICE_LOADING=1"]
-        let services = HealthCheck.localStackNames(request.services)
+        let services = HealthCheck.localStackServicesToStart(request.services)
         if !services.isEmpty { env.append("SERVICES=\(services.joined(separator: ","))") }
         if let authToken { env.append("LOCALSTACK_AUTH_TOKEN=\(authToken)") }
         let body: JSONValue = [

@@ -72,6 +72,14 @@ public enum HealthCheck {
         }
     }
 
+    /// What LocalStack is told to start (`SERVICES`) for an architecture: its services, plus STS, which the
+    /// AWS provider and every `aws_caller_identity` ask whatever the architecture uses. Without it LocalStack
+    /// answers GetCallerIdentity with 501 "Service 'sts' is not enabled" and the deploy fails in a way that reads
+    /// as the emulator's fault (measured on LocalStack 2026.3.0 with corpus architectures reading their account id).
+    public static func localStackServicesToStart(_ services: [String]) -> [String] {
+        services.isEmpty ? [] : localStackNames(services + ["sts"])
+    }
+
     /// LocalStack's service names for architecture service ids (mostly the same; a few differ).
     public static func localStackNames(_ services: [String]) -> [String] {
         let renamed: [String: String] = [
