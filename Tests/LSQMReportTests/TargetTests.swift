@@ -2,6 +2,7 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 @testable import LSQMReport
+import LSQMTestSupport
 import XCTest
 
 /// Runs of several emulator targets (issue 17): per-target baselines week by week through the compare stage,
@@ -113,6 +114,41 @@ final class TargetTests: XCTestCase {
         XCTAssertThrowsError(try RunMerge.merge([folders[0], otherFolder], into: store)) { error in
             XCTAssertTrue("\(error)".contains("it validated the targets docker, the first shard \(Self.releaseName), \(Self.candidateName)"), "\(error)")
         }
+    }
+
+    /// `lsqm compare --targets A B` on a stored run: the text view and `--json`, exit 0 when nothing is
+    /// confirmed (here: --confirm 0), a usage error for a target the run lacks or a lone target.
+    func testCompareTargetsCommand() async throws {
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
+        let run = Self.week(1, release: [RegressionRulesTests.tested("a", passing: ["t"]), RegressionRulesTests.tested("b", passing: ["t"])],
+                            candidate: [RegressionRulesTests.tested("a", failing: ["t": "SendMessage"]), RegressionRulesTests.tested("b", passing: ["t"])])
+        let store = try makeStore([run])
+        func lsqm(_ arguments: [String]) async throws -> Subprocess.Result {
+            try await LSQMProcess.run(arguments + ["--log-format", "json"], environment: ["ARTIFACT_REPO": store.root.path], timeout: .seconds(60))
+        }
+        let text = try await lsqm(["compare", "--targets", Self.releaseName, Self.candidateName, "--confirm", "0"])
+        XCTAssertEqual(text.exitCode, 0, text.combinedOutput)
+        XCTAssertTrue(text.stdout.contains("agree on 1 of 2 (1 pass on both, 0 fail on both); 0 judged on neither (an error or not run); 1 differ"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("passes on A only — A: PASSED; B: FAILED emulator sqs:SendMessage (InternalError) — 1 architecture(s)"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("gate: pass"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("localstack 4.15.0rc1 community"), text.stdout)
+
+        let json = try await lsqm(["compare", run.runID, "--targets", Self.releaseName, Self.candidateName, "--confirm", "0", "--json"])
+        XCTAssertEqual(json.exitCode, 0, json.combinedOutput)
+        let view = try JSONCoding.decode(TargetComparison.self, from: Data(json.stdout.utf8))
+        XCTAssertEqual(view.architectures.map(\.name), ["a"])
+        XCTAssertEqual(view.architectures.first?.gate?.state, .unconfirmed)
+        XCTAssertEqual(try store.loadTargetComparison(run.runID), view, "saved for the dashboard")
+
+        let missing = try await lsqm(["compare", "--targets", Self.releaseName, "host:moto"])
+        XCTAssertEqual(missing.exitCode, 2)
+        XCTAssertTrue(missing.stderr.contains("lsqm: failed to compare target host:moto of run \(run.runID): the run validated only"), missing.stderr)
+        let lone = try await lsqm(["compare", "--targets", Self.releaseName])
+        XCTAssertNotEqual(lone.exitCode, 0)
+        XCTAssertTrue(lone.stderr.contains("--targets takes two targets"), lone.stderr)
+        let both = try await lsqm(["validate", "--emulator", "host:moto", "--target", "host:localstack", "--dry-run"])
+        XCTAssertNotEqual(both.exitCode, 0)
+        XCTAssertTrue(both.stderr.contains("not both"), both.stderr)
     }
 
     /// The difference view groups disagreements by the outcome on each side, the group affecting most

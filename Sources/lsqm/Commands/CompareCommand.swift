@@ -40,12 +40,13 @@ struct CompareCommand: AsyncParsableCommand {
 
     func validate() throws {
         if confirm < 0 { throw ValidationError("--confirm must be 0 or more") }
-        if runA != nil && runB == nil { throw ValidationError("name both runs (RUN_A RUN_B), or neither") }
         if !targets.isEmpty {
             if targets.count != 2 { throw ValidationError("--targets takes two targets: the release, then the candidate") }
-            if runA != nil { throw ValidationError("--targets compares the targets of one run: name at most that run") }
+            if runB != nil { throw ValidationError("--targets compares the targets of one run: name at most that run") }
             if target != nil { throw ValidationError("pass --target (one target's regressions) or --targets A B, not both") }
+            return
         }
+        if runA != nil && runB == nil { throw ValidationError("name both runs (RUN_A RUN_B), or neither") }
     }
 
     func run() async throws {
