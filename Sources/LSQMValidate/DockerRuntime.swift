@@ -79,8 +79,9 @@ public final class DockerRuntime: EmulatorRuntime {
 
     public func start(_ request: EmulatorRequest) async throws -> any RunningEmulator {
         var env = ["EAGER_SERVICE_LOADING=1"]
-        let services = HealthCheck.localStackServicesToStart(request.services)
-        if !services.isEmpty { env.append("SERVICES=\(services.joined(separator: ","))") }
+        if !request.services.isEmpty {
+            env += HealthCheck.localStackServiceSettings(request.services).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        }
         if let authToken { env.append("LOCALSTACK_AUTH_TOKEN=\(authToken)") }
         let body: JSONValue = [
             "Image": .string("\(image):\(version)"),
