@@ -36,14 +36,20 @@ public enum CompareStage {
             throw LSQMError(.usage, action: "compare runs", cause: "--confirm must be 0 or more")
         }
         let history = try RunHistory.load(input.store, runID: input.currentRunID, previousRunID: input.previousRunID, tallies: false)
+        // One target's part of each run: the rules never see another target's results.
+        var current = history.current
+        var previous = history.previous
         let target = input.target ?? history.current.target
-        guard let current = target.map({ history.current.only(target: $0) }) ?? history.current else {
-            throw LSQMError(.usage, action: "compare target \(target ?? "?") of run \(history.current.runID)",
-                            cause: "the run validated only \(history.current.targetNames.joined(separator: ", "))",
-                            hint: "name one of those targets")
+        if let target {
+            guard let part = history.current.only(target: target) else {
+                throw LSQMError(.usage, action: "compare target \(target) of run \(history.current.runID)",
+                                cause: "the run validated only \(history.current.targetNames.joined(separator: ", "))",
+                                hint: "name one of those targets")
+            }
+            current = part
+            previous = history.previous?.only(target: target)
         }
         let slug = target.flatMap(history.current.slug(of:))
-        let previous = target.flatMap { history.previous?.only(target: $0) } ?? (target == nil ? history.previous : nil)
         let earlier = try input.store.regressionHistory(for: current, startingAt: input.previousRunID)
         // Open regressions come from the newest earlier comparison: a run that was never compared carries nothing.
         let previousOpen = earlier.last(where: { $0.comparison != nil })?.comparison?.open ?? []
