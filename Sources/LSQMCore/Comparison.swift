@@ -385,6 +385,38 @@ public struct RunComparison: Codable, Sendable, Equatable {
         return state != .confirmed
     }
 
+    /// Re-validates one candidate architecture (`result`, its current result) until its checks are settled or
+    /// `requested` attempts (more for a recently flaky check) are used. Once a re-run is refused, `refused`
+    /// holds why and no later candidate is re-validated.
+    public static func confirm(_ candidate: RegressionCandidate, result: ValidationResult?, attempts requested: Int,
+                               revalidate: Revalidation, refused: inout String?) async throws -> CheckedChange {
+        let attempts = ConfirmationRules.attempts(for: candidate.checks, requested: requested)
+        var observations = Array(repeating: [RerunObservation](), count: candidate.checks.count)
+        var statuses: [ValidationStatus] = []
+        var signatures: [[FailureSignature]?] = []
+        if let result, refused == nil {
+            for _ in 0..<attempts {
+                try Task.checkCancellation()
+                let rerun: ValidationResult
+                do { rerun = try await revalidate(result) } catch let refusal as ConfirmationRefused {
+                    refused = refusal.reason
+                    break
+                }
+                statuses.append(rerun.status)
+                signatures.append(rerun.checkOutcomes == nil ? nil : rerun.failureSignatures)
+                for (index, check) in candidate.checks.enumerated() {
+                    observations[index].append(RerunObservation.observe(check.signature, in: rerun))
+                }
+                if observations.allSatisfy(ConfirmationRules.settled) { break }
+            }
+        }
+        let decisions = candidate.checks.enumerated().map { index, check in
+            ConfirmationRules.decide(check, observations: observations[index], attempts: attempts, refused: refused)
+        }
+        return CheckedChange(change: candidate.change, state: CheckedChange.state(for: decisions), reruns: statuses,
+                             baselineRunID: candidate.baselineRunID, checks: decisions, rerunSignatures: signatures)
+    }
+
     /// Re-validates every candidate (each architecture once per attempt, judging all its candidate checks on
     /// that re-run) and sorts it into regressions, flaky or unconfirmed. Re-running stops once every check is
     /// settled. A throwing `revalidate` is a tool failure and propagates, except `ConfirmationRefused`.
@@ -396,31 +428,8 @@ public struct RunComparison: Codable, Sendable, Equatable {
         var checked: [CheckedChange] = []
         var refused: String?
         for candidate in candidates {
-            let attempts = ConfirmationRules.attempts(for: candidate.checks, requested: requested)
-            var observations = Array(repeating: [RerunObservation](), count: candidate.checks.count)
-            var statuses: [ValidationStatus] = []
-            var signatures: [[FailureSignature]?] = []
-            if let result = byArch[candidate.change.arch], refused == nil {
-                for _ in 0..<attempts {
-                    try Task.checkCancellation()
-                    let rerun: ValidationResult
-                    do { rerun = try await revalidate(result) } catch let refusal as ConfirmationRefused {
-                        refused = refusal.reason
-                        break
-                    }
-                    statuses.append(rerun.status)
-                    signatures.append(rerun.checkOutcomes == nil ? nil : rerun.failureSignatures)
-                    for (index, check) in candidate.checks.enumerated() {
-                        observations[index].append(RerunObservation.observe(check.signature, in: rerun))
-                    }
-                    if observations.allSatisfy(ConfirmationRules.settled) { break }
-                }
-            }
-            let decisions = candidate.checks.enumerated().map { index, check in
-                ConfirmationRules.decide(check, observations: observations[index], attempts: attempts, refused: refused)
-            }
-            checked.append(CheckedChange(change: candidate.change, state: CheckedChange.state(for: decisions), reruns: statuses,
-                                         baselineRunID: candidate.baselineRunID, checks: decisions, rerunSignatures: signatures))
+            checked.append(try await confirm(candidate, result: byArch[candidate.change.arch], attempts: requested,
+                                             revalidate: revalidate, refused: &refused))
         }
         let regressions = checked.filter { $0.state == .confirmed }
         return RunComparison(previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
@@ -440,17 +449,19 @@ public struct RunComparison: Codable, Sendable, Equatable {
 }
 
 extension ArtifactStore {
-    public func comparisonFile(_ runID: String) -> URL {
-        runDirectory(runID).appendingPathComponent(RunComparison.fileName)
+    /// `runs/<id>/comparison.json` for the run's primary target; `comparison.<target slug>.json` for another
+    /// target (`targetSlug`), whose regressions are judged against that target's own baselines.
+    public func comparisonFile(_ runID: String, targetSlug: String? = nil) -> URL {
+        runDirectory(runID).appendingPathComponent(targetSlug.map { "comparison.\($0).json" } ?? RunComparison.fileName)
     }
 
-    public func saveComparison(_ comparison: RunComparison) throws {
-        try AtomicFile.writeJSON(comparison, to: comparisonFile(comparison.currentRunID))
+    public func saveComparison(_ comparison: RunComparison, targetSlug: String? = nil) throws {
+        try AtomicFile.writeJSON(comparison, to: comparisonFile(comparison.currentRunID, targetSlug: targetSlug))
     }
 
-    /// The stored comparison of a run, or nil when it was never compared.
-    public func loadComparison(_ runID: String) throws -> RunComparison? {
-        let url = comparisonFile(runID)
+    /// The stored comparison of a run (of one of its non-primary targets), or nil when it was never compared.
+    public func loadComparison(_ runID: String, targetSlug: String? = nil) throws -> RunComparison? {
+        let url = comparisonFile(runID, targetSlug: targetSlug)
         guard Files.exists(url) else { return nil }
         do { return try JSONCoding.decode(RunComparison.self, from: try Files.read(url)) } catch {
             throw LSQMError.wrap(error, action: "load comparison of run \(runID)", kind: .invalidInput,

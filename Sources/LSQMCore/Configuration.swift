@@ -32,6 +32,9 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var issueRepo: String = "localstack/localstack"
     public var model: String = Configuration.defaultModel
     public var emulator: String = "auto"
+    /// Emulator targets every validation runs against, the first being the run's primary (`targets:`,
+    /// `LSQM_TARGETS=a,b`); empty: the one `emulator`.
+    public var targets: [String] = []
     public var terraformMirror: String? = nil
     public var pluginDirectories: [String] = []
     public var pluginIsolation: String = "isolated"
@@ -92,7 +95,7 @@ public struct Configuration: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case parallel, sources, normalizers, notifiers, model, emulator
+        case parallel, sources, normalizers, notifiers, model, emulator, targets
         case artifactRepo = "artifact_repo"
         case timeoutSeconds = "timeout"
         case tokenBudget = "token_budget"
@@ -138,6 +141,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         issueRepo = try c.decodeIfPresent(String.self, forKey: .issueRepo) ?? d.issueRepo
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
         emulator = try c.decodeIfPresent(String.self, forKey: .emulator) ?? d.emulator
+        targets = try c.decodeIfPresent([String].self, forKey: .targets) ?? d.targets
         terraformMirror = try c.decodeIfPresent(String.self, forKey: .terraformMirror)
         pluginDirectories = try c.decodeIfPresent([String].self, forKey: .pluginDirectories) ?? []
         pluginIsolation = try c.decodeIfPresent(String.self, forKey: .pluginIsolation) ?? d.pluginIsolation
@@ -171,6 +175,9 @@ public struct Configuration: Codable, Sendable, Equatable {
         if let v = env["LOCALSTACK_VERSION"], !v.isEmpty { localstackVersion = v }
         if let v = env["ISSUE_REPO"], !v.isEmpty { issueRepo = v }
         if let v = env["LSQM_MODEL"], !v.isEmpty { model = v }
+        if let v = env["LSQM_TARGETS"], !v.isEmpty {
+            targets = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let v = env["LSQM_TF_PLUGIN_MIRROR"], !v.isEmpty { terraformMirror = v }
         if let v = env["LSQM_CACHE_DIR"], !v.isEmpty { cacheDirectory = v }
         if let v = env["LSQM_PLUGIN_ISOLATION"], !v.isEmpty { pluginIsolation = v }
@@ -200,6 +207,14 @@ public struct Configuration: Codable, Sendable, Equatable {
         guard ["isolated", "in-process"].contains(pluginIsolation) else {
             throw LSQMError(.usage, action: "configure", cause: "plugin_isolation must be 'isolated' or 'in-process' (got '\(pluginIsolation)')")
         }
+    }
+
+    /// What to validate against: targets named on the command line, else one `--emulator`, else the
+    /// configured targets, else the configured emulator.
+    public func targets(flags: [String], emulator flag: String?) -> [String] {
+        if !flags.isEmpty { return flags }
+        if let flag { return [flag] }
+        return targets.isEmpty ? [emulator] : targets
     }
 
     /// The secret values held, for the log redactor.

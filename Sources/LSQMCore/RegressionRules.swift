@@ -254,7 +254,12 @@ extension ArtifactStore {
     /// The earlier runs the regression rules need for `current`: the flakiness window, then further back only
     /// while a check of the current run still has no conclusive baseline (an outage of many weeks), oldest first.
     /// `newest` (a run named to compare with) is where the look back starts instead of the run before `current`.
+    ///
+    /// `current` is one target's part of a run (`RunRecord.only(target:)`): each earlier run is read as that
+    /// target's part, with that target's comparison, so every target has its own baselines. A run that did not
+    /// validate the target is not history for it.
     public func regressionHistory(for current: RunRecord, startingAt newest: String? = nil) throws -> [RunHistoryEntry] {
+        let target = current.target
         let earlier = runIDs().filter { id in id != current.runID && (newest.map { id <= $0 } ?? (id < current.runID)) }
             .suffix(ArtifactStore.keptRuns)
         var entries: [RunHistoryEntry] = []
@@ -262,8 +267,13 @@ extension ArtifactStore {
         for (position, id) in earlier.reversed().enumerated() {
             if position >= RegressionRules.flakinessWindow && unresolved.isEmpty { break }
             // One unreadable old run must not block every later comparison: it is skipped (compare warns).
-            guard let run = try? loadRun(id) else { continue }
-            let entry = RunHistoryEntry(run: run, comparison: try loadComparison(id))
+            guard let stored = try? loadRun(id) else { continue }
+            var run = stored
+            if let target {
+                guard let part = stored.only(target: target) else { continue }
+                run = part
+            }
+            let entry = RunHistoryEntry(run: run, comparison: try loadComparison(id, targetSlug: target.flatMap(stored.slug(of:))))
             entries.append(entry)
             // An architecture is resolved once an earlier result of the same identity reached a verdict.
             let byArch = ComparisonRules.index(run.results)

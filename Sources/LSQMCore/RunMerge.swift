@@ -24,26 +24,49 @@ public enum RunMerge {
                 throw LSQMError.wrap(error, action: "read \(file.path)", kind: .invalidInput)
             }
         }
-        let emulator = shards.first?.record.emulator
-        for shard in shards where shard.record.emulator?.name != emulator?.name || shard.record.emulator?.version != emulator?.version {
-            throw LSQMError(.invalidInput, action: "merge run \(shard.record.runID)",
-                            cause: "it ran against \(shard.record.emulator?.name ?? "?") \(shard.record.emulator?.version ?? "?"), the first shard against \(emulator?.name ?? "?") \(emulator?.version ?? "?")")
+        // Every shard validated the same targets, each against the same emulator: a run that mixes versions
+        // of one target would compare apples with oranges.
+        let first = shards[0].record
+        for shard in shards.dropFirst() {
+            guard shard.record.targetNames == first.targetNames else {
+                throw LSQMError(.invalidInput, action: "merge run \(shard.record.runID)",
+                                cause: "it validated the targets \(shard.record.targetNames.joined(separator: ", ")), the first shard \(first.targetNames.joined(separator: ", "))",
+                                hint: "merge only the shards of one matrix")
+            }
+            for (mine, theirs) in zip(shard.record.allTargets, first.allTargets)
+            where mine.emulator?.name != theirs.emulator?.name || mine.emulator?.version != theirs.emulator?.version {
+                throw LSQMError(.invalidInput, action: "merge run \(shard.record.runID)",
+                                cause: "it ran \(mine.target) against \(mine.emulator?.name ?? "?") \(mine.emulator?.version ?? "?"), the first shard against \(theirs.emulator?.name ?? "?") \(theirs.emulator?.version ?? "?")")
+            }
         }
-        var byArch: [String: ValidationResult] = [:]
-        var notRun: [String: NotRun] = [:]
-        for shard in shards.sorted(by: { $0.record.startedAt < $1.record.startedAt }) {
-            for result in shard.record.results { byArch[result.arch] = result }
-            for skipped in shard.record.notRun { notRun[skipped.arch] = skipped }
+        let ordered = shards.sorted(by: { $0.record.startedAt < $1.record.startedAt })
+        let targets = first.allTargets.indices.map { position in
+            var byArch: [String: ValidationResult] = [:]
+            var notRun: [String: NotRun] = [:]
+            for shard in ordered {
+                let part = shard.record.allTargets[position]
+                for result in part.results { byArch[result.arch] = result }
+                for skipped in part.notRun { notRun[skipped.arch] = skipped }
+            }
+            return TargetResults(target: first.allTargets[position].target, emulator: first.allTargets[position].emulator,
+                                 results: byArch.values.sorted { $0.arch < $1.arch },
+                                 notRun: notRun.values.filter { byArch[$0.arch] == nil }.sorted { $0.arch < $1.arch })
         }
-        let run = RunRecord(runID: runID, startedAt: shards.map(\.record.startedAt).min() ?? Date(),
-                            finishedAt: shards.compactMap(\.record.finishedAt).max(), emulator: emulator,
-                            results: byArch.values.sorted { $0.arch < $1.arch },
-                            notRun: notRun.values.filter { byArch[$0.arch] == nil }.sorted { $0.arch < $1.arch }, shard: nil)
+        var run = RunRecord(runID: runID, startedAt: shards.map(\.record.startedAt).min() ?? Date(),
+                            finishedAt: shards.compactMap(\.record.finishedAt).max(), targets: targets, shard: nil)
+        // A run from before targets stays one: no target name is made up for it.
+        if first.recordedTarget == nil { run.recordedTarget = nil }
         let logs = store.runDirectory(runID).appendingPathComponent("logs", isDirectory: true)
         for shard in shards {
-            let shardLogs = shard.folder.appendingPathComponent("logs", isDirectory: true)
-            for name in Files.regularFiles(under: shardLogs) where byArch[(name as NSString).deletingPathExtension] != nil {
-                try AtomicFile.write(try Files.read(shardLogs.appendingPathComponent(name)), to: logs.appendingPathComponent(name), durable: false)
+            for (position, part) in shard.record.allTargets.enumerated() {
+                let slug = position == 0 ? nil : EmulatorTarget.slug(part.target)
+                let kept = Set(targets[position].results.map(\.arch))
+                let from = slug.map { shard.folder.appendingPathComponent("logs/\($0)", isDirectory: true) }
+                    ?? shard.folder.appendingPathComponent("logs", isDirectory: true)
+                let to = slug.map { logs.appendingPathComponent($0, isDirectory: true) } ?? logs
+                for name in Files.regularFiles(under: from) where !name.contains("/") && kept.contains((name as NSString).deletingPathExtension) {
+                    try AtomicFile.write(try Files.read(from.appendingPathComponent(name)), to: to.appendingPathComponent(name), durable: false)
+                }
             }
         }
         try store.saveRun(run)

@@ -199,6 +199,11 @@ public struct EmulatorInfo: Codable, Sendable, Equatable {
 }
 
 /// `runs/<run_id>/results.json`.
+///
+/// A run validates one or more emulator targets. The first (primary) target's results are the top-level
+/// `emulator`, `results` and `not_run`, exactly where a run before targets kept them, so old runs load as one
+/// target and every reader that knows one emulator keeps reading the primary; further targets are in
+/// `targets`, each with its own emulator, results and not-run list (`RunRecord+Targets.swift`).
 public struct RunRecord: Codable, Sendable, Equatable {
     public var runID: String
     public var startedAt: Date
@@ -208,11 +213,17 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Architectures selected but not validated against this emulator, with the reason (not verdicts).
     public var notRun: [NotRun]
     public var shard: String?
+    /// The primary target's name (`host:moto`, `docker`, `docker:IMAGE`, a URL); nil in runs recorded before
+    /// targets, whose name is derived from `emulator` (`EmulatorTarget.name(for:)`).
+    public var recordedTarget: String?
+    /// The targets after the primary, in the order they were given.
+    public var otherTargets: [TargetResults]
 
     public init(runID: String, startedAt: Date, finishedAt: Date? = nil, emulator: EmulatorInfo? = nil, results: [ValidationResult] = [],
-                notRun: [NotRun] = [], shard: String? = nil) {
+                notRun: [NotRun] = [], shard: String? = nil, target: String? = nil, otherTargets: [TargetResults] = []) {
         self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.emulator = emulator
         self.results = results; self.notRun = notRun; self.shard = shard
+        self.recordedTarget = target; self.otherTargets = otherTargets
     }
 
     public init(from decoder: any Decoder) throws {
@@ -225,6 +236,23 @@ public struct RunRecord: Codable, Sendable, Equatable {
         // Absent in runs recorded before not-run architectures were listed.
         notRun = try container.decodeIfPresent([NotRun].self, forKey: .notRun) ?? []
         shard = try container.decodeIfPresent(String.self, forKey: .shard)
+        // Absent in runs recorded before targets: one target, named after its emulator.
+        recordedTarget = try container.decodeIfPresent(String.self, forKey: .recordedTarget)
+        otherTargets = try container.decodeIfPresent([TargetResults].self, forKey: .otherTargets) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encodeIfPresent(finishedAt, forKey: .finishedAt)
+        try container.encodeIfPresent(emulator, forKey: .emulator)
+        try container.encode(results, forKey: .results)
+        try container.encode(notRun, forKey: .notRun)
+        try container.encodeIfPresent(shard, forKey: .shard)
+        try container.encodeIfPresent(recordedTarget, forKey: .recordedTarget)
+        // A one-target run is written as runs were before targets existed.
+        if !otherTargets.isEmpty { try container.encode(otherTargets, forKey: .otherTargets) }
     }
 
     public var counts: StatusCounts { StatusCounts(results: results) }
@@ -232,6 +260,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case emulator, results, shard
         case notRun = "not_run"
+        case recordedTarget = "target"
+        case otherTargets = "targets"
         case runID = "run_id"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

@@ -97,7 +97,7 @@ public enum ReportStage {
         let regressions = comparison.regressions.map { ReportView.change($0.change, reruns: $0.reruns) }
         let unconfirmed = comparison.unconfirmed.map { ReportView.change($0.change, reruns: $0.reruns) }
 
-        let view = ReportView(
+        var view = ReportView(
             title: "lsqm report \(current.runID)",
             runID: current.runID,
             startedAt: timestamp(current.startedAt),
@@ -145,6 +145,7 @@ public enum ReportStage {
             dataJSON: try ReportText.scriptSafeJSON(table),
             detailsJSON: try ReportText.scriptSafeJSON(table.details)
         )
+        view.targetsSection = TargetsSection.render(store: input.store, run: current, logger: logger)
         let template: MustacheTemplate
         do { template = try MustacheTemplate(string: ReportTemplate.html) } catch {
             throw LSQMError(.internal, action: "parse the report template", cause: LSQMError.describe(error))

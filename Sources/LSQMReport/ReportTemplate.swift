@@ -1,5 +1,6 @@
 // The dashboard's Mustache template. `{{x}}` escapes HTML; `{{{x}}}` is used only for the stylesheet and script
-// (constants of this module) and for the two JSON blocks, which `ReportText.scriptSafeJSON` made inert.
+// (constants of this module), for the two JSON blocks, which `ReportText.scriptSafeJSON` made inert, and for the
+// targets section, rendered by its own template that escapes every value (`TargetsSection`).
 //
 // It is a string literal rather than a SwiftPM resource on purpose: `Bundle.module` stops the process with a
 // fatal error when the resource bundle is not next to the binary, and lsqm is often copied on its own into a CI
@@ -72,6 +73,7 @@ enum ReportTemplate {
     <span class="muted">(left out of every pass rate; <a href="#not-emulator">their causes</a>)</span>{{#notRun}}{{#any}} ·
     Not run: <strong>{{count}}</strong> <span class="muted">(<a href="#not-run">why</a>; counted nowhere)</span>{{/any}}{{/notRun}}</p>
 </section>
+{{{targetsSection}}}
 
 <section id="api-gaps" aria-labelledby="gaps-title">
   <h2 id="gaps-title">API gaps <span class="muted">(the emulator's failing operations, by architectures blocked)</span></h2>

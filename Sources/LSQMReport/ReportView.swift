@@ -103,6 +103,8 @@ struct ReportView {
     var contentSecurityPolicy: String
     var dataJSON: String
     var detailsJSON: String
+    /// The rendered "Emulator targets" section (`TargetsSection`), empty for a run of one target.
+    var targetsSection = ""
 }
 
 extension ReportView {

@@ -150,11 +150,18 @@ public final class FakeDockerEngine: Sendable {
             state.withLock { $0.containers[id]?.exitCode = code }
             return .empty(204)
         }
-        // A fake LocalStack stands in for the container's gateway.
+        // A fake LocalStack stands in for the container's gateway, reporting its image's tag as its version.
+        let image = state.withLock { $0.containers[id]?.image } ?? ""
+        let version = JSONValue.string(image.split(separator: ":").last.map(String.init) ?? "4.14.0")
         guard let localStack = try? HTTPTestServer(handler: { request in
-            request.path == "/_localstack/health"
-                ? .json(["services": ["s3": "running", "sqs": "available"], "edition": "community", "version": "4.14.0"])
-                : .empty(404)
+            switch request.path {
+            case "/_localstack/health":
+                .json(["services": ["s3": "running", "sqs": "available"], "edition": "community", "version": version])
+            case "/_localstack/info":
+                .json(["version": version, "edition": "community", "is_license_activated": false, "is_docker": true])
+            default:
+                .empty(404)
+            }
         }) else { return FakeDockerEngine.message("cannot bind a port", status: 500) }
         state.withLock { state in
             state.containers[id]?.running = true

@@ -13,6 +13,8 @@ struct ArchitectureValidation {
     let options: ValidateOptions
     let venvs: VenvCache
     let initGate: AsyncGate
+    /// Where the first healthy emulator's own account of itself is kept for the run record.
+    var observed = ObservedEmulator()
 
     /// Caps on what a result carries; the full text goes to the per-architecture log file.
     static let outputCap = 64 * 1024
@@ -84,6 +86,7 @@ struct ArchitectureValidation {
                     try await HealthCheck.wait(for: started, services: architecture.services, timeout: min(options.healthTimeout, remaining(deadline)))
                 }
             }
+            await observed.observe(started)
             let prepared = try TerraformWorkspace.prepare(from: store.terraformDirectory(architecture.id), into: work.appendingPathComponent("terraform"),
                                                           endpoint: started.endpoint, settings: options.terraform, baseEnvironment: options.environment)
             workspace = prepared

@@ -11,12 +11,14 @@ import Synchronization
 public final class DockerRuntime: EmulatorRuntime {
     /// The Engine API version spoken (Docker 20.10 and later answer it).
     static let apiPrefix = "/v1.41"
-    static let image = "localstack/localstack"
+    public static let image = "localstack/localstack"
     static let containerPort = "4566/tcp"
     /// The exit code of LocalStack images after 2026-03-23 started without an auth token.
     public static let licenseExitCode = 55
 
     public let client: SocketHTTPClient
+    /// The repository pulled (`localstack/localstack` unless a target names another, e.g. a candidate's).
+    public let image: String
     public let version: String
     private let authToken: String?
     private let digest = Mutex<String?>(nil)
@@ -25,12 +27,14 @@ public final class DockerRuntime: EmulatorRuntime {
     ///   - socketPath: the Engine API socket (`DOCKER_HOST=unix://…` or `/var/run/docker.sock`).
     ///   - version: the image tag; `latest` is refused so results stay comparable run to run.
     ///   - authToken: `LOCALSTACK_AUTH_TOKEN`, passed to the container only.
-    public init(socketPath: String, version: String, authToken: String?) throws {
+    ///   - image: the image repository (`docker:REPOSITORY:TAG` targets name their own).
+    public init(socketPath: String, version: String, authToken: String?, image: String = DockerRuntime.image) throws {
         guard !version.isEmpty, version != "latest" else {
             throw LSQMError(.usage, action: "use LocalStack version '\(version)'", cause: "a pinned version is required so runs are comparable",
                             hint: "pass --localstack-version \(Configuration.pinnedLocalStackVersion) (or a newer tag with LOCALSTACK_AUTH_TOKEN set)")
         }
         self.client = SocketHTTPClient(endpoint: .unix(path: socketPath), timeout: .seconds(60))
+        self.image = image
         self.version = version
         self.authToken = authToken.flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -56,9 +60,9 @@ public final class DockerRuntime: EmulatorRuntime {
     }
 
     public func prepare(logger: Logger) async throws {
-        let reference = "\(DockerRuntime.image):\(version)"
+        let reference = "\(image):\(version)"
         logger.info("validate", "image_pull", "pulling \(reference)")
-        let pull = try await call("POST", "/images/create?fromImage=\(DockerRuntime.image)&tag=\(version)", action: "pull \(reference)", timeout: .seconds(1800))
+        let pull = try await call("POST", "/images/create?fromImage=\(image)&tag=\(version)", action: "pull \(reference)", timeout: .seconds(1800))
         // The pull answers 200 and streams progress; a failure arrives as an {"error": …} line in the stream.
         for line in pull.text.split(separator: "\n") {
             if let object = try? JSONCoding.decode(JSONValue.self, from: Data(line.utf8)), let message = object["error"]?.stringValue {
@@ -75,11 +79,12 @@ public final class DockerRuntime: EmulatorRuntime {
 
     public func start(_ request: EmulatorRequest) async throws -> any RunningEmulator {
         var env = ["EAGER_SERVICE_LOADING=1"]
-        let services = HealthCheck.localStackNames(request.services)
-        if !services.isEmpty { env.append("SERVICES=\(services.joined(separator: ","))") }
+        if !request.services.isEmpty {
+            env += HealthCheck.localStackServiceSettings(request.services).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        }
         if let authToken { env.append("LOCALSTACK_AUTH_TOKEN=\(authToken)") }
         let body: JSONValue = [
-            "Image": .string("\(DockerRuntime.image):\(version)"),
+            "Image": .string("\(image):\(version)"),
             "Env": .array(env.map { .string($0) }),
             "Labels": ["lsqm.run_id": .string(request.runID), "lsqm.arch": .string(request.arch)],
             "ExposedPorts": [.init(stringLiteral: DockerRuntime.containerPort): [:]],

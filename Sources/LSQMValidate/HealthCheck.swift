@@ -72,6 +72,16 @@ public enum HealthCheck {
         }
     }
 
+    /// The LocalStack settings for an architecture's services: `SERVICES` names what to load first, and
+    /// `STRICT_SERVICE_LOADING=0` keeps every other service answering (loaded on first use). Strict loading, the
+    /// default, disables every service not named, and the services an architecture lists come from its resources:
+    /// the AWS provider's own STS call, `aws_caller_identity` and `aws_availability_zones` (EC2) then got 501
+    /// "Service '…' is not enabled" and the deploy FAILED as if LocalStack lacked them (measured on LocalStack
+    /// 2026.3.0 with corpus architectures).
+    public static func localStackServiceSettings(_ services: [String]) -> [String: String] {
+        ["SERVICES": localStackNames(services).joined(separator: ","), "STRICT_SERVICE_LOADING": "0"]
+    }
+
     /// LocalStack's service names for architecture service ids (mostly the same; a few differ).
     public static func localStackNames(_ services: [String]) -> [String] {
         let renamed: [String: String] = [

@@ -81,8 +81,8 @@ public struct HostRuntime: EmulatorRuntime {
                 "GATEWAY_LISTEN": "127.0.0.1:\(port)", "LOCALSTACK_HOST": "127.0.0.1:\(port)", "SQS_ENDPOINT_STRATEGY": "off",
                 "OVERRIDE_IN_DOCKER": "0", "FILESYSTEM_ROOT": state.path, "CONFIG_DIR": state.path,
                 "TMPDIR": state.appendingPathComponent("tmp").path, "DNS_ADDRESS": "0", "DISABLE_EVENTS": "1",
-                "SERVICES": HealthCheck.localStackNames(request.services).joined(separator: ","),
             ]) { _, new in new }
+            env.merge(HealthCheck.localStackServiceSettings(request.services)) { _, new in new }
             if let token = environment["LOCALSTACK_AUTH_TOKEN"], !token.isEmpty { env["LOCALSTACK_AUTH_TOKEN"] = token }
             arguments = [python, "-m", "localstack.runtime.main"]
         }

@@ -78,6 +78,20 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 }
 
+/// One emulator a run validates against, and the name its results are kept under (nil: named after the
+/// emulator it turns out to be, `EmulatorTarget.name(for:)`).
+public struct ValidationTarget: Sendable {
+    public var name: String?
+    public var runtime: any EmulatorRuntime
+
+    public init(name: String? = nil, runtime: any EmulatorRuntime) { self.name = name; self.runtime = runtime }
+
+    func resolvedName() async -> String {
+        if let name { return name }
+        return EmulatorTarget.name(for: await runtime.info) ?? "emulator"
+    }
+}
+
 /// Progress after each finished validation.
 public struct ValidationProgress: Sendable {
     public var done: Int
@@ -128,17 +142,59 @@ public enum ValidateStage {
     /// unstarted architecture in `not_run` (never as a verdict), and a cancellation error is thrown.
     public static func run(architectures: [Architecture], store: ArtifactStore, runtime: any EmulatorRuntime,
                            options: ValidateOptions, logger: Logger) async throws -> RunRecord {
+        try await run(architectures: architectures, store: store, targets: [ValidationTarget(runtime: runtime)], options: options, logger: logger)
+    }
+
+    /// Validates `architectures` against each target in turn, each validation in a fresh emulator of its
+    /// target, into one run: the first target is the run's primary (`results.json` as before targets, logs in
+    /// `logs/`), the others' results are kept beside it (logs in `logs/<target slug>/`). The run is written
+    /// after every target, so a run stopped in its second target keeps the first.
+    public static func run(architectures: [Architecture], store: ArtifactStore, targets: [ValidationTarget],
+                           options: ValidateOptions, logger: Logger) async throws -> RunRecord {
+        guard !targets.isEmpty else {
+            throw LSQMError(.usage, action: "validate", cause: "no emulator target was given", hint: "pass --emulator or --target")
+        }
+        var named: [(name: String, runtime: any EmulatorRuntime)] = []
+        for target in targets {
+            let name = await target.resolvedName()
+            guard !named.contains(where: { $0.name == name }) else {
+                throw LSQMError(.usage, action: "validate against \(name)", cause: "the target is given twice", hint: "name each target once")
+            }
+            named.append((name, target.runtime))
+        }
         let startedAt = Date()
-        let runDirectory = store.runDirectory(options.runID)
-        try Files.createDirectory(runDirectory.appendingPathComponent("logs"))
+        var done: [TargetResults] = []
+        var record = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: nil, targets: [], shard: options.shard?.description)
+        for (position, target) in named.enumerated() {
+            let logs = position == 0 ? "logs" : "logs/\(EmulatorTarget.slug(target.name))"
+            let outcome = try await validate(architectures, store: store, target: target.name, runtime: target.runtime,
+                                             logFolder: logs, options: options, logger: logger)
+            done.append(outcome.results)
+            record = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), targets: done, shard: options.shard?.description)
+            try store.saveRun(record)
+            if Task.isCancelled {
+                throw LSQMError(.cancelled, action: "validate", cause: "cancelled after \(outcome.validated) of \(outcome.selected) validations on \(target.name)",
+                                hint: "partial results are in \(store.runDirectory(options.runID).path)")
+            }
+        }
+        return record
+    }
+
+    /// One target's validations, their logs written into `runs/<run_id>/<logFolder>/`.
+    private static func validate(_ selected: [Architecture], store: ArtifactStore, target: String, runtime: any EmulatorRuntime,
+                                 logFolder: String, options: ValidateOptions, logger: Logger) async throws
+        -> (results: TargetResults, validated: Int, selected: Int) {
+        let logDirectory = store.runDirectory(options.runID).appendingPathComponent(logFolder, isDirectory: true)
+        try Files.createDirectory(logDirectory)
         try await runtime.prepare(logger: logger)
         let emulator = await runtime.info
-        let (architectures, notRun) = partition(architectures, for: emulator, logger: logger)
+        let (architectures, notRun) = partition(selected, for: emulator, logger: logger)
         let redactor = SecretRedactor.fromEnvironment(options.environment)
         let venvs = VenvCache(directory: options.venvDirectory)
         let initGate = AsyncGate(permits: 1)
-        logger.info("validate", "start", "validating \(architectures.count) architecture(s), \(options.parallel) at a time",
-                    fields: ["run_id": .string(options.runID), "count": .number(Double(architectures.count))])
+        let observed = ObservedEmulator()
+        logger.info("validate", "start", "validating \(architectures.count) architecture(s) on \(target), \(options.parallel) at a time",
+                    fields: ["run_id": .string(options.runID), "count": .number(Double(architectures.count)), "target": .string(target)])
 
         var results: [ValidationResult] = []
         var interrupted: [NotRun] = []
@@ -147,8 +203,9 @@ public enum ValidateStage {
         await withTaskGroup(of: (ValidationResult, String, Bool).self) { group in
             func startNext() -> Bool {
                 guard !Task.isCancelled, let next = pending.popFirst() else { return false }
-                let validation = ArchitectureValidation(architecture: next, store: store, runtime: runtime, options: options,
+                var validation = ArchitectureValidation(architecture: next, store: store, runtime: runtime, options: options,
                                                         venvs: venvs, initGate: initGate)
+                validation.observed = observed
                 group.addTask {
                     let (result, log) = await validation.run()
                     // Cancelled while it ran: whatever it reports is the teardown's doing, not a verdict.
@@ -158,7 +215,7 @@ public enum ValidateStage {
             }
             for _ in 0..<options.parallel where startNext() {}
             while let (result, log, wasInterrupted) = await group.next() {
-                let logFile = runDirectory.appendingPathComponent("logs/\(result.arch).log")
+                let logFile = logDirectory.appendingPathComponent("\(result.arch).log")
                 do { try AtomicFile.write(redactor.redact(log), to: logFile) } catch {
                     logger.warning("validate", "log_write_failed", error: LSQMError.wrap(error, action: "write \(logFile.path)"))
                 }
@@ -173,24 +230,17 @@ public enum ValidateStage {
                 logger.log(result.status == .passed ? .info : .warning, stage: "validate", event: "validated",
                            message: "\(result.name) \(result.arch.prefix(12)): \(result.status.rawValue)" + (result.error.map { " — \($0)" } ?? ""),
                            durationMs: result.durationMs,
-                           fields: ["arch": .string(result.arch), "status": .string(result.status.rawValue)])
+                           fields: ["arch": .string(result.arch), "status": .string(result.status.rawValue), "target": .string(target)])
                 options.progress?(ValidationProgress(done: results.count, total: architectures.count, counts: counts, latest: result))
                 _ = startNext()
             }
         }
         // Never started because the run was stopped: not run either.
         interrupted += pending.map { NotRun(arch: $0.id, name: $0.name, reason: Self.interruptedReason) }
-
-        let run = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), emulator: emulator,
-                            results: redact(results.sorted { $0.arch < $1.arch }, redactor),
-                            notRun: (notRun + interrupted).sorted { $0.arch < $1.arch }, shard: options.shard?.description)
-        try store.saveRun(run)
-        if Task.isCancelled {
-            throw LSQMError(.cancelled, action: "validate", cause: "stopped after \(results.count) of \(architectures.count) validations; "
-                                + "\(interrupted.count) recorded as not run",
-                            hint: "the finished results are in \(runDirectory.path)")
-        }
-        return run
+        let part = TargetResults(target: target, emulator: observed.info(merging: emulator),
+                                 results: redact(results.sorted { $0.arch < $1.arch }, redactor),
+                                 notRun: (notRun + interrupted).sorted { $0.arch < $1.arch })
+        return (part, results.count, architectures.count)
     }
 
     /// Why an architecture a stopped run did not finish is in `not_run`: a stop is no verdict on the emulator.

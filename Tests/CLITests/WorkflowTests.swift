@@ -38,6 +38,21 @@ final class WorkflowTests: XCTestCase {
         }
     }
 
+    /// The optional `candidate` input adds a second target to every shard and gates the run on it; the input
+    /// reaches the scripts through the environment, never pasted into them as shell text.
+    func testCandidateInputAddsASecondTargetAndTheGate() throws {
+        let workflow = try load("weekly.yml")
+        let triggers = workflow["on"] ?? workflow["true"]
+        XCTAssertEqual(triggers?["workflow_dispatch"]?["inputs"]?["candidate"]?["required"]?.boolValue, false)
+        XCTAssertEqual(workflow["env"]?["CANDIDATE"]?.stringValue, "${{ github.event.inputs.candidate || '' }}")
+        let jobs = try XCTUnwrap(workflow["jobs"]?.objectValue)
+        let scripts = ["validate", "finalize"].map { job in jobs[job]?["steps"]?.arrayValue?.compactMap { $0["run"]?.stringValue }.joined() ?? "" }
+        XCTAssertTrue(scripts[0].contains(#"--target "docker:localstack/localstack:$CANDIDATE""#), scripts[0])
+        XCTAssertTrue(scripts[0].contains("--target docker"), "the release keeps its target name and baselines")
+        XCTAssertTrue(scripts[1].contains(#"lsqm compare --targets docker "$candidate""#), scripts[1])
+        XCTAssertFalse(scripts.joined().contains("inputs.candidate"), "never expanded into a script")
+    }
+
     /// Every secret environment variable the sources read must be passed from `secrets.*` in the weekly workflow.
     func testEverySecretTheCodeReadsIsWired() throws {
         let text = try String(contentsOf: root.appendingPathComponent(".github/workflows/weekly.yml"), encoding: .utf8)

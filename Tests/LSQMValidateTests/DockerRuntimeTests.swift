@@ -35,6 +35,7 @@ final class DockerRuntimeTests: XCTestCase {
         let container = try XCTUnwrap(engine.containers.first)
         XCTAssertTrue(container.env.contains("LOCALSTACK_AUTH_TOKEN=ls-secret-token-123"), "the token goes to the container")
         XCTAssertTrue(container.env.contains("SERVICES=s3,sqs"))
+        XCTAssertTrue(container.env.contains("STRICT_SERVICE_LOADING=0"), "services the architecture does not list still answer")
         XCTAssertEqual(container.labels, ["lsqm.run_id": "20260101T000000Z-0000abcd", "lsqm.arch": String(repeating: "a", count: 64)])
         XCTAssertEqual(emulator.endpoint.port, container.hostPort)
         let tail = await emulator.logTail(limit: 4096)
@@ -105,6 +106,51 @@ final class DockerRuntimeTests: XCTestCase {
         XCTAssertEqual(saved.results.map(\.status), [.error], "results.json holds the run")
         XCTAssertEqual(saved.emulator, run.emulator)
         XCTAssertTrue(Files.exists(fixtures.store.runDirectory(run.runID).appendingPathComponent("logs/\(architecture.id).log")))
+    }
+
+    /// A release and its candidate in one run: `docker:IMAGE:TAG` targets pull each image, run each
+    /// validation in a container of its own target's image, and keep each target's results, logs and the
+    /// version its LocalStack reported apart.
+    func testTwoImagesInOneRunKeepTheirResultsApart() async throws {
+        let engine = try FakeDockerEngine(socketPath: socket)
+        defer { engine.stop() }
+        let fixtures = try ValidateFixtures()
+        defer { fixtures.remove() }
+        // Invalid Terraform ends each validation at init, fast, after the emulator answered: what is under
+        // test is where each target's validation ran and what was recorded, not the deploy.
+        let architecture = try fixtures.add(name: "broken", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "resource {")])
+        let environment = ["DOCKER_HOST": "unix://\(socket)", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+        var targets: [ValidationTarget] = []
+        for spec in ["docker:localstack/localstack:4.14.0", "docker:example.org:5000/localstack/localstack:4.15.0rc1"] {
+            targets.append(try await EmulatorSelection.target(for: spec, configuration: Configuration(), environment: environment))
+        }
+        var options = fixtures.options(environment: ProcessInfo.processInfo.environment)
+        options.healthTimeout = .seconds(10)
+        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store, targets: targets, options: options, logger: .silent)
+
+        XCTAssertEqual(engine.pulledImages, ["localstack/localstack:4.14.0", "example.org:5000/localstack/localstack:4.15.0rc1"])
+        XCTAssertEqual(engine.containers.map(\.image), engine.pulledImages, "one container per target, of that target's image")
+        XCTAssertTrue(engine.containers.allSatisfy(\.removed))
+        XCTAssertEqual(run.targetNames, ["docker:localstack/localstack:4.14.0", "docker:example.org:5000/localstack/localstack:4.15.0rc1"])
+        XCTAssertEqual(run.allTargets.map { $0.emulator?.version }, ["4.14.0", "4.15.0rc1"])
+        XCTAssertEqual(run.allTargets.map { $0.emulator?.edition }, ["community", "community"])
+        XCTAssertEqual(run.allTargets.map { $0.results.map(\.arch) }, [[architecture.id], [architecture.id]])
+        let saved = try fixtures.store.loadRun(run.runID)
+        XCTAssertEqual(saved.targetNames, run.targetNames, "both targets are on disk")
+        XCTAssertEqual(saved.allTargets.map(\.emulator), run.allTargets.map(\.emulator))
+        let logs = fixtures.store.runDirectory(run.runID).appendingPathComponent("logs")
+        let candidateSlug = try XCTUnwrap(run.slug(of: run.targetNames[1]))
+        XCTAssertTrue(Files.exists(logs.appendingPathComponent("\(architecture.id).log")))
+        XCTAssertTrue(Files.exists(logs.appendingPathComponent("\(candidateSlug)/\(architecture.id).log")))
+
+        for bad in ["docker:localstack/localstack", "docker:localstack/localstack:latest", "docker:"] {
+            do {
+                _ = try await EmulatorSelection.target(for: bad, configuration: Configuration(), environment: environment)
+                XCTFail("\(bad) should be refused")
+            } catch {
+                XCTAssertTrue("\(error)".contains("failed to use"), "\(bad): \(error)")
+            }
+        }
     }
 
     func testStaleContainersAreFoundByLabelAndRemoved() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMTestSupport
 @testable import LSQMValidate
 import XCTest
 
@@ -259,5 +260,35 @@ final class JUnitAndSelectionTests: XCTestCase {
         XCTAssertThrowsError(try ValidateStage.select(from: index, store: fixtures.store, hashes: ["ffffffffff"], shard: nil)) { error in
             XCTAssertTrue("\(error)".contains("no indexed architecture has that hash"))
         }
+    }
+}
+
+/// What a run records about its emulator comes from the emulator once it is healthy, not only from how lsqm
+/// started it: an external URL says nothing about itself until asked.
+final class EmulatorIdentityTests: XCTestCase {
+    /// A LocalStack on the host answers `edition: unknown` with `is_license_activated: false` (measured on
+    /// 2026.3.0): recorded as the community edition with the version it reports.
+    func testTheRunRecordsTheVersionAndEditionLocalStackReports() async throws {
+        let localStack = try HTTPTestServer { request in
+            switch request.path {
+            case "/_localstack/health": .json(["services": ["s3": "available"], "edition": "unknown", "version": "2026.3.0"])
+            case "/_localstack/info": .json(["version": "2026.3.0", "edition": "unknown", "is_license_activated": false])
+            default: .empty(404)
+            }
+        }
+        defer { localStack.stop() }
+        let fixtures = try ValidateFixtures()
+        defer { fixtures.remove() }
+        // Invalid Terraform stops the validation at init, fast, after the emulator was healthy and asked.
+        let architecture = try fixtures.add(name: "broken", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "resource {")])
+        let runtime = try URLRuntime(url: URL(string: "http://127.0.0.1:\(localStack.port)")!)
+        let before = await runtime.info
+        XCTAssertNil(before.version, "nothing is known before the emulator is asked")
+        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store, runtime: runtime,
+                                              options: fixtures.options(), logger: .silent)
+        XCTAssertEqual(run.emulator?.version, "2026.3.0")
+        XCTAssertEqual(run.emulator?.edition, "community")
+        XCTAssertEqual(try fixtures.store.loadRun(run.runID).emulator, run.emulator, "recorded in results.json")
+        XCTAssertTrue(localStack.requests.contains { $0.path == "/_localstack/info" })
     }
 }

@@ -21,6 +21,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also mine this local folder. Repeatable.") var local: [String] = []
     @Option(name: .long, help: "File names to leave out of local architectures. Repeatable.") var ignore: [String] = []
     @Option(help: "docker, host, or an emulator URL (default: Docker when an engine answers, else host).") var emulator: String?
+    @Option(name: .customLong("target"), help: "An emulator target (any --emulator form); repeat to validate against each (default: the config's targets, else --emulator).")
+    var targets: [String] = []
     @Option(help: "claude or rules (default: claude when ANTHROPIC_API_KEY is set, else rules).") var generator: GeneratorKind?
     @Option(help: "Re-validations per regression candidate (a failure is a regression only when they reproduce it).") var confirm = 2
     @Option(help: "A link to the published report for the notifications.") var reportURL: String?
@@ -63,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         var added: [String] = []
         var validatedRun: RunRecord?
         var comparison: RunComparison?
+        var otherComparisons: [RunComparison] = []
 
         await pipeline.step("sync") {
             let output = try await context.sync()
@@ -85,16 +88,31 @@ struct RunCommand: AsyncParsableCommand {
             let store = try context.initializedStore(for: "validate")
             let selected = try ValidateStage.select(from: try store.loadIndex(), store: store, hashes: [], shard: nil)
             if global.dryRun { throw PipelineSkip("dry run: would validate \(selected.count) architectures") }
-            let run = try await context.validate(selected, emulator: emulator ?? context.configuration.emulator, shard: nil, runID: runID)
+            if emulator != nil, !targets.isEmpty { throw LSQMError(.usage, action: "validate", cause: "both --emulator and --target were given", hint: "pass one of them") }
+            let run = try await context.validate(selected, targets: context.configuration.targets(flags: targets, emulator: emulator),
+                                                 shard: nil, runID: runID)
             validatedRun = run
             let c = run.counts
             return "\(c.total) validated: \(c.passed) passed, \(c.partial) partial, \(c.failed) failed, \(c.timeout) timeout, \(c.error) error"
         }
         await pipeline.step("compare") {
             guard let run = validatedRun else { throw PipelineSkip("no run to compare") }
-            let result = try await context.compare(previous: nil, current: run.runID, confirm: confirm, emulator: emulator)
-            comparison = result
-            return "\(result.regressions.count) confirmed regressions, \(result.open.count) open, \(result.flaky.count) flaky, \(result.fixes.count) fixes"
+            // Every target against its own baselines; the first target's verdict is the report's and the notifiers'.
+            let several = !run.otherTargets.isEmpty
+            var lines: [String] = []
+            for name in run.targetNames {
+                let result = try await context.compare(previous: nil, current: run.runID, confirm: confirm,
+                                                       emulator: several ? nil : emulator, target: several ? name : nil)
+                if comparison == nil { comparison = result } else { otherComparisons.append(result) }
+                lines.append((several ? "\(name): " : "") + "\(result.regressions.count) confirmed regressions, \(result.open.count) open, "
+                    + "\(result.flaky.count) flaky, \(result.fixes.count) fixes")
+            }
+            if several {
+                // The dashboard's difference view: the first two targets, the second as the candidate.
+                let view = try await context.compareTargets(run: run.runID, a: run.targetNames[0], b: run.targetNames[1], confirm: confirm, emulator: nil)
+                lines.append("\(run.targetNames[0]) vs \(run.targetNames[1]): \(view.agreement.line)")
+            }
+            return lines.joined(separator: "; ")
         }
         await pipeline.step("report") {
             guard let run = validatedRun else { throw PipelineSkip("no run to report") }
@@ -124,12 +142,15 @@ struct RunCommand: AsyncParsableCommand {
         // overview (its loading failed and was recorded), the comparison's own list stands.
         let regressions = overview?.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
             ?? Array(Set(comparison?.open.map { "\($0.name) [\($0.arch.prefix(12))]" } ?? [])).sorted()
-        let exitCode: Int32 = pipeline.failed ? ExitStatus.toolFailure : (regressions.isEmpty ? ExitStatus.success : ExitStatus.regressions)
+        // Another target's open regressions fail the run as the first target's do.
+        let otherRegressions = otherComparisons.flatMap { other in other.open.map { "\($0.name) [\($0.arch.prefix(12))] on another target" } }
+        let allRegressions = regressions + Array(Set(otherRegressions)).sorted()
+        let exitCode: Int32 = pipeline.failed ? ExitStatus.toolFailure : (allRegressions.isEmpty ? ExitStatus.success : ExitStatus.regressions)
         let outcome = Outcome(runID: validatedRun?.runID, stages: pipeline.records, counts: validatedRun?.counts, passRate: validatedRun?.counts.passRate,
-                              regressions: regressions, newArchitectures: added.count, exitCode: exitCode)
+                              regressions: allRegressions, newArchitectures: added.count, exitCode: exitCode)
         context.logger.log(exitCode == 0 ? .info : .warning, stage: "run", event: "summary",
                            message: "run \(outcome.runID ?? "-"): " + pipeline.records.map { "\($0.stage) \($0.status)" }.joined(separator: ", ")
-                               + (regressions.isEmpty ? "" : "; regressions: \(regressions.joined(separator: ", "))"),
+                               + (allRegressions.isEmpty ? "" : "; regressions: \(allRegressions.joined(separator: ", "))"),
                            durationMs: pipeline.records.map(\.durationMs).reduce(0, +),
                            fields: ["exit_code": .number(Double(exitCode)), "run_id": outcome.runID.map { .string($0) } ?? .null])
         if json { try context.printJSON(outcome) }

@@ -23,8 +23,14 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .customLong("arch"), help: "Validate only this architecture (hash or unique prefix; repeatable).")
     var architectures: [String] = []
 
-    @Option(help: "docker, host, host:moto, host:localstack or http://HOST:PORT (default: Docker when an engine answers, else host).")
+    @Option(help: "docker, docker:IMAGE:TAG, host, host:moto, host:localstack or http://HOST:PORT (default: Docker when an engine answers, else host).")
     var emulator: String?
+
+    @Option(name: .customLong("target"), help: """
+        An emulator target, in any --emulator form; repeat it to validate every architecture against each target \
+        in turn, each in fresh emulators (the first is the run's primary). Default: the config's targets, else --emulator.
+        """)
+    var targets: [String] = []
 
     @Option(help: "Validate slice I of N (1-based), e.g. 2/4, for CI matrix jobs.")
     var shard: String?
@@ -41,23 +47,34 @@ struct ValidateCommand: AsyncParsableCommand {
         let store = try context.initializedStore(for: "validate")
         let shard = try self.shard.map { try Shard(parsing: $0) }
         let selected = try ValidateStage.select(from: try store.loadIndex(), store: store, hashes: architectures, shard: shard)
-        let choice = emulator ?? context.configuration.emulator
+        if emulator != nil, !targets.isEmpty { throw ValidationError("pass --emulator (one target) or --target (one or more), not both") }
+        let choices = context.configuration.targets(flags: targets, emulator: emulator)
         if global.dryRun {
-            print("would validate \(selected.count) architecture(s) with emulator '\(choice)', \(context.configuration.parallel) at a time:")
+            print("would validate \(selected.count) architecture(s) with \(choices.count == 1 ? "emulator" : "targets") "
+                + choices.map { "'\($0)'" }.joined(separator: ", ") + ", \(context.configuration.parallel) at a time:")
             for architecture in selected { print("  \(architecture.id.prefix(12))  \(architecture.name)") }
             return
         }
-        let run = try await context.validate(selected, emulator: choice, shard: shard)
+        let run = try await context.validate(selected, targets: choices, shard: shard)
 
         if json {
-            // JSON Lines, so a CI step can stream it through `jq -c` or `grep` without loading one big array.
-            let lines = run.results.map(Self.summary) + run.notRun.map(Self.summary)
-            for line in lines { StandardOutput.write(try JSONCoding.encode(line, pretty: false) + Data("\n".utf8)) }
+            // JSON Lines, so a CI step can stream it through `jq -c` or `grep` without loading one big array. A
+            // run of several targets says on each line which one it is about.
+            let several = run.otherTargets.count > 0
+            for part in run.allTargets {
+                for var line in part.results.map(Self.summary) + part.notRun.map(Self.summary) {
+                    if several, case .object(var object) = line { object["target"] = .string(part.target); line = .object(object) }
+                    StandardOutput.write(try JSONCoding.encode(line, pretty: false) + Data("\n".utf8))
+                }
+            }
         } else {
-            let counts = run.counts
-            print("run \(run.runID): \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
-                + "\(counts.timeout) timeout, \(counts.error) error; not the emulator's fault: \(counts.notEmulator)"
-                + (run.notRun.isEmpty ? "" : "; not run: \(run.notRun.count)"))
+            for part in run.allTargets {
+                let counts = part.counts
+                print("run \(run.runID)" + (run.otherTargets.isEmpty ? "" : " on \(part.target)")
+                    + ": \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
+                    + "\(counts.timeout) timeout, \(counts.error) error; not the emulator's fault: \(counts.notEmulator)"
+                    + (part.notRun.isEmpty ? "" : "; not run: \(part.notRun.count)"))
+            }
             print("results: \(store.runDirectory(run.runID).appendingPathComponent("results.json").path)")
         }
     }
@@ -90,13 +107,17 @@ struct ValidateCommand: AsyncParsableCommand {
 }
 
 extension CommandContext {
-    /// Validates `selected` against a runtime for `emulator`, with TTY progress and Ctrl-C cancellation;
-    /// writes and returns the run.
-    func validate(_ selected: [Architecture], emulator choice: String, shard: Shard?, runID: String = RunID.make()) async throws -> RunRecord {
+    /// Validates `selected` against each target in turn, with TTY progress and Ctrl-C cancellation; writes
+    /// and returns the run.
+    func validate(_ selected: [Architecture], targets choices: [String], shard: Shard?, runID: String = RunID.make()) async throws -> RunRecord {
         let store = try initializedStore(for: "validate")
         reclaimLeftovers()
-        let runtime = try await EmulatorSelection.runtime(for: choice, configuration: configuration, environment: environment)
-        logger.info("validate", "emulator", "validating against " + EmulatorSelection.describe(await runtime.info))
+        var targets: [ValidationTarget] = []
+        for choice in choices {
+            let target = try await EmulatorSelection.target(for: choice, configuration: configuration, environment: environment)
+            logger.info("validate", "emulator", "validating against " + EmulatorSelection.describe(await target.runtime.info))
+            targets.append(target)
+        }
 
         var options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cacheDirectory,
                                                environment: environment, shard: shard)
@@ -108,7 +129,7 @@ extension CommandContext {
         // killed, emulators stopped), the interrupted architectures are recorded as not run, and lsqm exits.
         progress.start()
         defer { progress.finish() }
-        return try await ValidateStage.run(architectures: selected, store: store, runtime: runtime, options: options, logger: logger)
+        return try await ValidateStage.run(architectures: selected, store: store, targets: targets, options: options, logger: logger)
     }
 
     /// The artifact store, or a clear error when the repository has not been set up yet.
