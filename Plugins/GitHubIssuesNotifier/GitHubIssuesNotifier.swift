@@ -98,17 +98,25 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
         }
     }
 
+    /// The failing checks as a Markdown list, or nothing when the host sent none (an older host).
+    private func signatureList(_ r: RunSummary.Regression) -> String {
+        guard let signatures = r.signatures, !signatures.isEmpty else { return "" }
+        return "\nFailing checks (step, test, cause class, service:operation, code):\n"
+            + signatures.map { "- `\($0.replacingOccurrences(of: "`", with: "'"))`" }.joined(separator: "\n") + "\n"
+    }
+
     private func body(_ r: RunSummary.Regression, _ summary: RunSummary) -> String {
         """
-        lsqm found an architecture that passed against LocalStack in the previous run and now does not, with the same \
-        architecture and test app (confirmed by a re-run).
+        lsqm found checks of an architecture that passed against LocalStack at their baseline and now fail, with the \
+        same architecture, deployed Terraform and test app; re-runs in a fresh emulator state reproduced the same failure.
+        \(signatureList(r))
 
         | | |
         |---|---|
         | Architecture | `\(r.arch)` |
         | Source | \(r.sourceURL) |
         | Services | \(r.services.joined(separator: ", ")) |
-        | Previous run (passed) | `\(r.previousRunID)` |
+        | Baseline run (passed) | `\(r.previousRunID)` |
         | This run | `\(summary.runID)` → **\(r.status)** |
         | Failing step | \(r.failedStep ?? "unknown") |
 
@@ -123,7 +131,13 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
     }
 
     private func comment(_ r: RunSummary.Regression, _ summary: RunSummary) -> String {
-        "Still failing in run `\(summary.runID)`: **\(r.status)** at \(r.failedStep ?? "unknown step").\n\n```\n\(String((r.logExcerpt ?? "").suffix(1500)))\n```"
+        // A week that could not check it (an outage) must not read as "still failing": nothing was observed.
+        if r.checked == false {
+            return "Not checked in run `\(summary.runID)` (the architecture's verdict was **\(r.status)**, which says nothing about these checks): "
+                + "the regression stays open.\n" + signatureList(r)
+        }
+        return "Still failing in run `\(summary.runID)`: **\(r.status)** at \(r.failedStep ?? "unknown step").\n" + signatureList(r)
+            + "\n```\n\(String((r.logExcerpt ?? "").suffix(1500)))\n```"
     }
 }
 
