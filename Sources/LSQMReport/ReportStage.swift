@@ -127,7 +127,8 @@ public enum ReportStage {
             comparisonNote: stored.map { "Compared \($0.comparedAt.formatted(.iso8601)) with \($0.confirmAttempts) re-validation(s) per candidate." }
                 ?? "This run has not been compared yet.",
             decisions: decisions, hasDecisions: !decisions.isEmpty,
-            open: open, openCount: open.count, hasOpen: !open.isEmpty, carriedCount: carried, hasCarried: carried > 0,
+            open: open, openCount: open.count, hasOpen: !open.isEmpty,
+            openNone: stored == nil ? "Not known yet: this run has not been compared ('lsqm compare')." : "None.", carriedCount: carried, hasCarried: carried > 0,
             flakyTests: flakyTests, hasFlakyTests: !flakyTests.isEmpty,
             flakinessNote: flakiness.map { "Over the last \($0.window) runs up to run \($0.runID) (trends/flakiness.json)." }
                 ?? "No run has been compared yet: trends/flakiness.json does not exist.",

@@ -75,7 +75,7 @@ enum ReportTemplate {
     {{#open}}<li class="open-regression{{^checked}} unchecked{{/checked}}"><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code> {{check}}: <code>{{signature}}</code> — {{state}} <span class="muted">(baseline run {{baselineRunID}})</span></li>{{/open}}
   </ul>
   {{/hasOpen}}
-  {{^hasOpen}}<p id="open-none">None.</p>{{/hasOpen}}
+  {{^hasOpen}}<p id="open-none">{{openNone}}</p>{{/hasOpen}}
   <h3>Regression candidates decided in this run</h3>
   {{#hasDecisions}}
   <ul id="decision-list">

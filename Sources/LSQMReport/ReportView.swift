@@ -134,6 +134,8 @@ struct ReportView {
     var open: [OpenItem]
     var openCount: Int
     var hasOpen: Bool
+    /// What the open list says when empty: open regressions are known only once the run was compared.
+    var openNone: String
     var carriedCount: Int
     var hasCarried: Bool
     var flakyTests: [FlakyTest]
