@@ -340,11 +340,13 @@ public struct RunComparison: Codable, Sendable, Equatable {
     public var excluded: [ExcludedChange]
     /// Every regression open after this run: confirmed now or earlier and not passed since.
     public var open: [OpenRegression]
+    /// The regressions open before this run that it closed: their check passed again (or its test is gone).
+    public var closed: [OpenRegression]
 
     public var hasConfirmedRegressions: Bool { !regressions.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case regressions, flaky, unconfirmed, fixes, new, removed, excluded, open
+        case regressions, flaky, unconfirmed, fixes, new, removed, excluded, open, closed
         case previousRunID = "previous_run_id"
         case currentRunID = "current_run_id"
         case comparedAt = "compared_at"
@@ -353,10 +355,10 @@ public struct RunComparison: Codable, Sendable, Equatable {
 
     public init(previousRunID: String?, currentRunID: String, comparedAt: Date, confirmAttempts: Int, regressions: [CheckedChange],
                 flaky: [CheckedChange], unconfirmed: [CheckedChange], fixes: [ResultChange], new: [ResultChange],
-                removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = []) {
+                removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = [], closed: [OpenRegression] = []) {
         self.previousRunID = previousRunID; self.currentRunID = currentRunID; self.comparedAt = comparedAt
         self.confirmAttempts = confirmAttempts; self.regressions = regressions; self.flaky = flaky; self.unconfirmed = unconfirmed
-        self.fixes = fixes; self.new = new; self.removed = removed; self.excluded = excluded; self.open = open
+        self.fixes = fixes; self.new = new; self.removed = removed; self.excluded = excluded; self.open = open; self.closed = closed
     }
 
     public init(from decoder: any Decoder) throws {
@@ -374,6 +376,8 @@ public struct RunComparison: Codable, Sendable, Equatable {
         excluded = try container.decode([ExcludedChange].self, forKey: .excluded)
         // Absent in comparisons saved before open regressions were carried from run to run.
         open = try container.decodeIfPresent([OpenRegression].self, forKey: .open) ?? []
+        // Absent in comparisons saved before closed regressions were recorded.
+        closed = try container.decodeIfPresent([OpenRegression].self, forKey: .closed) ?? []
     }
 
     /// The decision this comparison made on one check of an architecture, if it was a candidate.
@@ -431,11 +435,13 @@ public struct RunComparison: Codable, Sendable, Equatable {
                                          baselineRunID: candidate.baselineRunID, checks: decisions, rerunSignatures: signatures))
         }
         let regressions = checked.filter { $0.state == .confirmed }
+        let open = RegressionRules.open(previous: previousOpen, current: current, confirmed: regressions)
+        let stillOpen = Set(open.map { "\($0.arch)\u{0}\($0.check)" })
         return RunComparison(previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
                              confirmAttempts: max(0, requested), regressions: regressions,
                              flaky: checked.filter { $0.state == .flaky }, unconfirmed: checked.filter { $0.state == .unconfirmed },
-                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded,
-                             open: RegressionRules.open(previous: previousOpen, current: current, confirmed: regressions))
+                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded, open: open,
+                             closed: previousOpen.filter { !stillOpen.contains("\($0.arch)\u{0}\($0.check)") })
     }
 
     /// The comparison without re-validation: every candidate is unconfirmed.

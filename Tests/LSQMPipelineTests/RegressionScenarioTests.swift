@@ -241,6 +241,7 @@ final class RegressionScenarioTests: XCTestCase {
         let issues = notifiers.github.all
         expect(issues.count == (week >= firstBroken ? 1 : 0), "\(issues.count) issues after week \(week)")
         expect((issues.first?.comments.count ?? 0) == max(0, week - firstBroken), "\(issues.first?.comments.count ?? 0) comments after week \(week)")
+        expect(issues.allSatisfy { $0.state == "open" }, "an issue was closed while its regression is open")
         if let issue = issues.first {
             let latest = issue.comments.last ?? issue.body
             expect(Self.listedChecks(latest) == expected, "the issue's latest text lists \(Self.listedChecks(latest).sorted()): \(latest)")

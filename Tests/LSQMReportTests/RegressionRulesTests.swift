@@ -261,7 +261,13 @@ final class RegressionRulesTests: XCTestCase {
         XCTAssertTrue(comparisons[3].regressions.isEmpty, "still open, not confirmed a second time")
         XCTAssertEqual(reruns.callCount, 2, "only week 2 re-validated")
         XCTAssertTrue(comparisons[4].open.isEmpty, "closed once the test passes again")
-        XCTAssertTrue(try RunOverview.load(store: store, runID: comparisons[4].currentRunID).regressions.isEmpty)
+        XCTAssertTrue(comparisons[1...3].allSatisfy(\.closed.isEmpty), "nothing closes while the check fails or is not checked")
+        XCTAssertEqual(comparisons[4].closed.map(\.check), ["test test_app.py::test_send"])
+        let fixed = try RunOverview.load(store: store, runID: comparisons[4].currentRunID)
+        XCTAssertTrue(fixed.regressions.isEmpty)
+        XCTAssertEqual(fixed.resolved.map(\.name), ["a"], "the notifiers learn which issue to close")
+        XCTAssertEqual(fixed.resolved.first?.openedRunID, comparisons[1].currentRunID)
+        XCTAssertTrue(fixed.commitMessage.body.contains("regression closed (passes again): a"), fixed.commitMessage.body)
     }
 }
 
