@@ -40,17 +40,27 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
     }
 
     /// The stable title an architecture's regression issue always has, so it is found again next week.
-    static func title(for regression: RunSummary.Regression) -> String {
-        "LocalStack regression: \(regression.name) [\(regression.arch.prefix(12))]"
-    }
+    static func title(for regression: RunSummary.Regression) -> String { title(arch: regression.arch, name: regression.name) }
+
+    static func title(arch: String, name: String) -> String { "LocalStack regression: \(name) [\(arch.prefix(12))]" }
 
     public func notify(_ summary: RunSummary) throws -> NotifyResponse {
-        guard !summary.regressions.isEmpty else { return NotifyResponse(delivered: true, detail: "no regressions: nothing to file") }
+        let resolved = summary.resolved ?? []
+        guard !summary.regressions.isEmpty || !resolved.isEmpty else { return NotifyResponse(delivered: true, detail: "no regressions: nothing to file") }
         if summary.dryRun {
-            return NotifyResponse(delivered: false, detail: "dry run: would file \(summary.regressions.count) issue(s) in \(repo)")
+            return NotifyResponse(delivered: false, detail: "dry run: would file \(summary.regressions.count) issue(s) and close up to \(resolved.count) in \(repo)")
         }
         let existing = try openIssues()
-        var created = 0, commented = 0
+        var created = 0, commented = 0, closed = 0
+        // An architecture whose regressions all passed again: say so on its issue and close it. (A later regression
+        // of it opens a new issue: the old one described another failure.)
+        for fixed in resolved {
+            guard let issue = existing.first(where: { $0.title == Self.title(arch: fixed.arch, name: fixed.name) }) else { continue }
+            try mutate("POST", "\(apiURL)/repos/\(repo)/issues/\(issue.number)/comments",
+                       ["body": .string("Passes again in run `\(summary.runID)`: closing. The checks that passed again:\n\(Self.markdownList(fixed.signatures))")])
+            try mutate("PATCH", "\(apiURL)/repos/\(repo)/issues/\(issue.number)", ["state": "closed", "state_reason": "completed"])
+            closed += 1
+        }
         for regression in summary.regressions {
             let title = Self.title(for: regression)
             if let issue = existing.first(where: { $0.title == title }) {
@@ -62,7 +72,7 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
                 created += 1
             }
         }
-        return NotifyResponse(delivered: true, detail: "\(created) issue(s) opened, \(commented) comment(s) added in \(repo)")
+        return NotifyResponse(delivered: true, detail: "\(created) issue(s) opened, \(commented) comment(s) added, \(closed) closed in \(repo)")
     }
 
     /// Open issues with our label, following `Link: rel="next"` pages.
@@ -97,17 +107,29 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
         }
     }
 
+    /// The failing checks as a Markdown list, or nothing when the host sent none (an older host).
+    private func signatureList(_ r: RunSummary.Regression) -> String {
+        guard let signatures = r.signatures, !signatures.isEmpty else { return "" }
+        return "\nFailing checks (step, test, cause class, service:operation, code):\n" + Self.markdownList(signatures) + "\n"
+    }
+
+    /// Signatures as Markdown list items in code spans (a backtick in one cannot end its span).
+    static func markdownList(_ signatures: [String]) -> String {
+        signatures.map { "- `\($0.replacingOccurrences(of: "`", with: "'"))`" }.joined(separator: "\n")
+    }
+
     private func body(_ r: RunSummary.Regression, _ summary: RunSummary) -> String {
         """
-        lsqm found an architecture that passed against LocalStack in the previous run and now does not, with the same \
-        architecture and test app (confirmed by a re-run).
+        lsqm found checks of an architecture that passed against LocalStack at their baseline and now fail, with the \
+        same architecture, deployed Terraform and test app; re-runs in a fresh emulator state reproduced the same failure.
+        \(signatureList(r))
 
         | | |
         |---|---|
         | Architecture | `\(r.arch)` |
         | Source | \(r.sourceURL) |
         | Services | \(r.services.joined(separator: ", ")) |
-        | Previous run (passed) | `\(r.previousRunID)` |
+        | Baseline run (passed) | `\(r.previousRunID)` |
         | This run | `\(summary.runID)` → **\(r.status)** |
         | Failing step | \(r.failedStep ?? "unknown") |
 
@@ -122,7 +144,13 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
     }
 
     private func comment(_ r: RunSummary.Regression, _ summary: RunSummary) -> String {
-        "Still failing in run `\(summary.runID)`: **\(r.status)** at \(r.failedStep ?? "unknown step").\n\n```\n\(String((r.logExcerpt ?? "").suffix(1500)))\n```"
+        // A week that could not check it (an outage) must not read as "still failing": nothing was observed.
+        if r.checked == false {
+            return "Not checked in run `\(summary.runID)` (the architecture's verdict was **\(r.status)**, which says nothing about these checks): "
+                + "the regression stays open.\n" + signatureList(r)
+        }
+        return "Still failing in run `\(summary.runID)`: **\(r.status)** at \(r.failedStep ?? "unknown step").\n" + signatureList(r)
+            + "\n```\n\(String((r.logExcerpt ?? "").suffix(1500)))\n```"
     }
 }
 

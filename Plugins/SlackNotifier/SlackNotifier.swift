@@ -85,6 +85,11 @@ enum SlackMessage {
             }
             blocks.append(["type": "section", "text": ["type": "mrkdwn", "text": .string(":rotating_light: *Regressions*\n" + lines.joined(separator: "\n"))]])
         }
+        if let resolved = summary.resolved, !resolved.isEmpty {
+            let names = resolved.prefix(20).map { "*\(escape($0.name))* (open since \(escape($0.openedRunID)))" }.joined(separator: ", ")
+            blocks.append(["type": "section", "text": ["type": "mrkdwn", "text": .string(":white_check_mark: *Passing again:* \(names)")]])
+            text += " — passing again: " + resolved.map(\.name).joined(separator: ", ")
+        }
         if !summary.newArchitectures.isEmpty {
             let names = summary.newArchitectures.prefix(10).map { escape($0.name) }.joined(separator: ", ")
             let more = summary.newArchitectures.count > 10 ? " and \(summary.newArchitectures.count - 10) more" : ""

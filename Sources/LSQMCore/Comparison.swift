@@ -218,12 +218,15 @@ public struct CheckDecision: Codable, Sendable, Equatable {
     public var reruns: [RerunObservation]
     public var state: ConfirmationState
     public var reason: String
+    /// True when the baseline predates `terraform_hash` (see `CandidateCheck`); absent otherwise.
+    public var baselineTerraformUnrecorded: Bool?
 
     enum CodingKeys: String, CodingKey {
         case signature, reruns, state, reason
         case baselineRunID = "baseline_run_id"
         case recentlyFlaky = "recently_flaky"
         case flakeScore = "flake_score"
+        case baselineTerraformUnrecorded = "baseline_terraform_unrecorded"
     }
 }
 
@@ -248,25 +251,30 @@ public enum ConfirmationRules {
     /// one did; a recently flaky check needs every one of its `attempts` re-runs to reproduce it.
     public static func decide(_ check: CandidateCheck, observations: [RerunObservation], attempts: Int, refused: String? = nil) -> CheckDecision {
         func decision(_ state: ConfirmationState, _ reason: String) -> CheckDecision {
-            CheckDecision(signature: check.signature, baselineRunID: check.baselineRunID, recentlyFlaky: check.recentlyFlaky,
-                          flakeScore: check.flakeScore, reruns: observations, state: state, reason: reason)
+            // A reader must know the baseline's Terraform was assumed, not compared.
+            let caveat = check.baselineTerraformUnrecorded == true
+                ? "; baseline run \(check.baselineRunID) predates terraform_hash, so its deployed Terraform is unknown and was taken to be this run's (same architecture and app hash)"
+                : ""
+            return CheckDecision(signature: check.signature, baselineRunID: check.baselineRunID, recentlyFlaky: check.recentlyFlaky,
+                                 flakeScore: check.flakeScore, reruns: observations, state: state, reason: reason + caveat,
+                                 baselineTerraformUnrecorded: check.baselineTerraformUnrecorded)
         }
         if let passed = observations.firstIndex(where: { $0.outcome == .passed }) {
-            return decision(.flaky, "passed on re-run \(passed + 1)")
+            return decision(.flaky, "re-run \(passed + 1) passed in a fresh emulator state")
         }
         if let other = observations.firstIndex(where: { $0.outcome == .different }) {
-            return decision(.flaky, "re-run \(other + 1) failed differently: \(observations[other].signature?.description ?? "?") instead of \(check.signature)")
+            return decision(.flaky, "re-run \(other + 1) failed differently: \(observations[other].signature?.description ?? "?") instead of \(check.signature.description)")
         }
         if let refused { return decision(.unconfirmed, "not re-validated: \(refused)") }
         if attempts == 0 { return decision(.unconfirmed, "not re-validated (--confirm 0)") }
         let reproduced = observations.filter { $0.outcome == .reproduced }.count
         if check.recentlyFlaky {
             return reproduced == attempts
-                ? decision(.confirmed, "all \(attempts) re-runs reproduced the signature (a recently flaky check needs every one)")
+                ? decision(.confirmed, "the same failure reproduced \(attempts)/\(attempts) times in a fresh emulator state (a recently flaky check needs every one)")
                 : decision(.unconfirmed, "\(reproduced) of \(attempts) re-runs reproduced the signature, the others reached no verdict; a recently flaky check needs every one")
         }
         return reproduced > 0
-            ? decision(.confirmed, "\(reproduced) of \(observations.count) re-runs reproduced the signature, none passed or failed differently")
+            ? decision(.confirmed, "the same failure reproduced \(reproduced)/\(observations.count) times in a fresh emulator state; no re-run passed or failed differently")
             : decision(.unconfirmed, "no re-run reached a verdict")
     }
 }
@@ -332,11 +340,13 @@ public struct RunComparison: Codable, Sendable, Equatable {
     public var excluded: [ExcludedChange]
     /// Every regression open after this run: confirmed now or earlier and not passed since.
     public var open: [OpenRegression]
+    /// The regressions open before this run that it closed: their check passed again (or its test is gone).
+    public var closed: [OpenRegression]
 
     public var hasConfirmedRegressions: Bool { !regressions.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case regressions, flaky, unconfirmed, fixes, new, removed, excluded, open
+        case regressions, flaky, unconfirmed, fixes, new, removed, excluded, open, closed
         case previousRunID = "previous_run_id"
         case currentRunID = "current_run_id"
         case comparedAt = "compared_at"
@@ -345,10 +355,10 @@ public struct RunComparison: Codable, Sendable, Equatable {
 
     public init(previousRunID: String?, currentRunID: String, comparedAt: Date, confirmAttempts: Int, regressions: [CheckedChange],
                 flaky: [CheckedChange], unconfirmed: [CheckedChange], fixes: [ResultChange], new: [ResultChange],
-                removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = []) {
+                removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = [], closed: [OpenRegression] = []) {
         self.previousRunID = previousRunID; self.currentRunID = currentRunID; self.comparedAt = comparedAt
         self.confirmAttempts = confirmAttempts; self.regressions = regressions; self.flaky = flaky; self.unconfirmed = unconfirmed
-        self.fixes = fixes; self.new = new; self.removed = removed; self.excluded = excluded; self.open = open
+        self.fixes = fixes; self.new = new; self.removed = removed; self.excluded = excluded; self.open = open; self.closed = closed
     }
 
     public init(from decoder: any Decoder) throws {
@@ -366,6 +376,8 @@ public struct RunComparison: Codable, Sendable, Equatable {
         excluded = try container.decode([ExcludedChange].self, forKey: .excluded)
         // Absent in comparisons saved before open regressions were carried from run to run.
         open = try container.decodeIfPresent([OpenRegression].self, forKey: .open) ?? []
+        // Absent in comparisons saved before closed regressions were recorded.
+        closed = try container.decodeIfPresent([OpenRegression].self, forKey: .closed) ?? []
     }
 
     /// The decision this comparison made on one check of an architecture, if it was a candidate.
@@ -432,11 +444,13 @@ public struct RunComparison: Codable, Sendable, Equatable {
                                              revalidate: revalidate, refused: &refused))
         }
         let regressions = checked.filter { $0.state == .confirmed }
+        let open = RegressionRules.open(previous: previousOpen, current: current, confirmed: regressions)
+        let stillOpen = Set(open.map { "\($0.arch)\u{0}\($0.check)" })
         return RunComparison(previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
                              confirmAttempts: max(0, requested), regressions: regressions,
                              flaky: checked.filter { $0.state == .flaky }, unconfirmed: checked.filter { $0.state == .unconfirmed },
-                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded,
-                             open: RegressionRules.open(previous: previousOpen, current: current, confirmed: regressions))
+                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded, open: open,
+                             closed: previousOpen.filter { !stillOpen.contains("\($0.arch)\u{0}\($0.check)") })
     }
 
     /// The comparison without re-validation: every candidate is unconfirmed.

@@ -11,6 +11,10 @@ import LSQMBasics
 // - A candidate is confirmed only when re-runs reproduce its signature (ConfirmationRules).
 // - A confirmed regression stays open until the same check passes again; weeks that cannot check it (ERROR,
 //   not run, not reached) carry it forward.
+// - Upgrades: a result recorded before lsqm recorded `terraform_hash` stands as a baseline for a result of the
+//   same architecture and app hash (its deployed Terraform is unknown, and the decision's reason says so), unless a
+//   newer result of that architecture recorded a different Terraform: the first week after an upgrade is judged,
+//   not blind.
 
 /// One earlier run as the rules see it.
 public struct RunHistoryEntry: Sendable {
@@ -28,9 +32,14 @@ public struct CandidateCheck: Codable, Sendable, Equatable {
     public var flakeScore: Double?
     /// It flaked in the flakiness window: every confirmation must reproduce its signature.
     public var recentlyFlaky: Bool
+    /// The baseline was recorded before lsqm recorded `terraform_hash`: its deployed Terraform is assumed, not known,
+    /// to be today's (nil when it was known).
+    public var baselineTerraformUnrecorded: Bool?
 
-    public init(signature: FailureSignature, baselineRunID: String, flakeScore: Double? = nil, recentlyFlaky: Bool = false) {
+    public init(signature: FailureSignature, baselineRunID: String, flakeScore: Double? = nil, recentlyFlaky: Bool = false,
+                baselineTerraformUnrecorded: Bool? = nil) {
         self.signature = signature; self.baselineRunID = baselineRunID; self.flakeScore = flakeScore; self.recentlyFlaky = recentlyFlaky
+        self.baselineTerraformUnrecorded = baselineTerraformUnrecorded
     }
 
     enum CodingKeys: String, CodingKey {
@@ -38,6 +47,7 @@ public struct CandidateCheck: Codable, Sendable, Equatable {
         case baselineRunID = "baseline_run_id"
         case flakeScore = "flake_score"
         case recentlyFlaky = "recently_flaky"
+        case baselineTerraformUnrecorded = "baseline_terraform_unrecorded"
     }
 }
 
@@ -61,8 +71,11 @@ public struct CheckFlakiness: Codable, Sendable, Equatable {
     public var flakes: Int
     /// flakes / conclusive outcomes.
     public var score: Double
+    /// The distinct failure signatures this check failed with in the window, sorted (absent in files written
+    /// before they were recorded).
+    public var signatures: [FailureSignature]?
 
-    enum CodingKeys: String, CodingKey { case arch, name, check, outcomes, flakes, score }
+    enum CodingKeys: String, CodingKey { case arch, name, check, outcomes, flakes, score, signatures }
 }
 
 /// `trends/flakiness.json`: the checks that failed at least once in the last `window` runs.
@@ -100,7 +113,8 @@ public enum RegressionRules {
                       let baseline = baseline(of: check, for: result, newestFirst: newestFirst), baseline.outcome == .passed else { continue }
                 let flaky = flakiness["\(result.arch)\u{0}\(check)"]
                 checks.append(CandidateCheck(signature: signature, baselineRunID: baseline.runID, flakeScore: flaky?.score,
-                                             recentlyFlaky: (flaky?.flakes ?? 0) > 0))
+                                             recentlyFlaky: (flaky?.flakes ?? 0) > 0,
+                                             baselineTerraformUnrecorded: baseline.match == .terraformUnrecorded ? true : nil))
                 if baselineResult.map({ $0.runID < baseline.runID }) ?? true { baselineResult = (baseline.runID, baseline.result) }
             }
             guard !checks.isEmpty else { continue }
@@ -110,14 +124,37 @@ public enum RegressionRules {
         return found
     }
 
-    /// A check's baseline: its last conclusive outcome in an earlier run of the same identity.
-    public static func baseline(of check: String, for result: ValidationResult,
-                                newestFirst: [RunHistoryEntry]) -> (runID: String, outcome: CheckOutcome, result: ValidationResult)? {
-        let identity = ResultIdentity(result)
+    /// How an earlier result stands for the identity of a current one.
+    public enum IdentityMatch: Sendable, Equatable {
+        /// Same architecture, deployed Terraform and app.
+        case same
+        /// Same architecture and app; the earlier result predates `terraform_hash`, so its Terraform is unknown.
+        case terraformUnrecorded
+    }
+
+    /// Whether `earlier` may stand as a baseline for `current`. `newerTerraformDiffers`: a result of the
+    /// architecture newer than `earlier` recorded a Terraform other than `current`'s — then an unrecorded one
+    /// cannot be assumed to be today's.
+    public static func identityMatch(_ earlier: ValidationResult, _ current: ValidationResult,
+                                     newerTerraformDiffers: Bool) -> IdentityMatch? {
+        let then = ResultIdentity(earlier), now = ResultIdentity(current)
+        if then == now { return .same }
+        guard earlier.terraformHash == nil, current.terraformHash != nil, !newerTerraformDiffers else { return nil }
+        var assumed = then
+        assumed.terraformHash = now.terraformHash
+        return assumed == now ? .terraformUnrecorded : nil
+    }
+
+    /// A check's baseline: its last conclusive outcome in an earlier run of the same identity (see `identityMatch`).
+    public static func baseline(of check: String, for result: ValidationResult, newestFirst: [RunHistoryEntry])
+        -> (runID: String, outcome: CheckOutcome, result: ValidationResult, match: IdentityMatch)? {
+        var newerTerraformDiffers = false
         for entry in newestFirst {
-            guard let earlier = ComparisonRules.index(entry.run.results)[result.arch], ResultIdentity(earlier) == identity,
+            guard let earlier = ComparisonRules.index(entry.run.results)[result.arch] else { continue }
+            defer { if let hash = earlier.terraformHash, hash != result.terraformHash { newerTerraformDiffers = true } }
+            guard let match = identityMatch(earlier, result, newerTerraformDiffers: newerTerraformDiffers),
                   let outcome = conclusiveOutcome(of: check, in: earlier, comparison: entry.comparison) else { continue }
-            return (entry.run.runID, outcome, earlier)
+            return (entry.run.runID, outcome, earlier, match)
         }
         return nil
     }
@@ -148,6 +185,7 @@ public enum RegressionRules {
         let indexed = window.map { (entry: $0, byArch: ComparisonRules.index($0.run.results)) }
         return failing.values.sorted { ($0.arch, $0.check) < ($1.arch, $1.check) }.map { key in
             var letters = ""
+            var signatures: Set<FailureSignature> = []
             var flakes = 0
             var pendingFailure = false
             var conclusive = 0
@@ -158,8 +196,9 @@ public enum RegressionRules {
                     letters += "P"; conclusive += 1
                     if pendingFailure { flakes += 1 }
                     pendingFailure = false
-                case .failed:
+                case .failed(let signature):
                     letters += "F"; conclusive += 1
+                    signatures.insert(signature)
                     let state = entry.comparison?.state(arch: key.arch, check: key.check)
                     if state == .flaky { flakes += 1; pendingFailure = false } else { pendingFailure = state != .confirmed }
                 case .unknown:
@@ -167,7 +206,7 @@ public enum RegressionRules {
                 }
             }
             return CheckFlakiness(arch: key.arch, name: key.name, check: key.check, outcomes: letters, flakes: flakes,
-                                  score: conclusive > 0 ? Double(flakes) / Double(conclusive) : 0)
+                                  score: conclusive > 0 ? Double(flakes) / Double(conclusive) : 0, signatures: signatures.sorted())
         }
     }
 
@@ -275,10 +314,11 @@ extension ArtifactStore {
             }
             let entry = RunHistoryEntry(run: run, comparison: try loadComparison(id, targetSlug: target.flatMap(stored.slug(of:))))
             entries.append(entry)
-            // An architecture is resolved once an earlier result of the same identity reached a verdict.
+            // An architecture is resolved once an earlier result that may stand for its identity reached a verdict
+            // (an unrecorded Terraform further back is no better than this one).
             let byArch = ComparisonRules.index(run.results)
             for result in current.results where unresolved.contains(result.arch) {
-                if let earlierResult = byArch[result.arch], ResultIdentity(earlierResult) == ResultIdentity(result),
+                if let earlierResult = byArch[result.arch], RegressionRules.identityMatch(earlierResult, result, newerTerraformDiffers: false) != nil,
                    earlierResult.checkOutcomes != nil {
                     unresolved.remove(result.arch)
                 }

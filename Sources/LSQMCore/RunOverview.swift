@@ -24,6 +24,21 @@ public struct RunOverview: Codable, Sendable, Equatable {
         public var signatures: [String]
     }
 
+    /// An architecture that had open regressions before this run and has none after it.
+    public struct Resolved: Codable, Sendable, Equatable {
+        public var arch: String
+        public var name: String
+        /// The checks that passed again, each with the signature it was confirmed with.
+        public var signatures: [String]
+        /// The run in which the oldest of them was confirmed.
+        public var openedRunID: String
+
+        enum CodingKeys: String, CodingKey {
+            case arch, name, signatures
+            case openedRunID = "opened_run_id"
+        }
+    }
+
     public var runID: String
     public var startedAt: Date
     public var finishedAt: Date?
@@ -33,6 +48,8 @@ public struct RunOverview: Codable, Sendable, Equatable {
     public var previousPassRate: Double?
     public var newArchitectures: [Architecture]
     public var regressions: [Regression]
+    /// Architectures whose open regressions this run closed, every one of them (their checks passed again).
+    public var resolved: [Resolved]
     public var flaky: Int
     public var emulator: EmulatorInfo?
 
@@ -61,10 +78,17 @@ public struct RunOverview: Codable, Sendable, Equatable {
                               ongoing: open.allSatisfy { $0.openedRunID != id }, checked: open.allSatisfy(\.checked),
                               signatures: open.map { ($0.currentSignature ?? $0.signature).description })
         }
+        // An architecture counts as resolved only once none of its regressions is open: its issue can be closed.
+        let stillOpen = Set(regressions.map(\.arch))
+        let resolved = Dictionary(grouping: comparison?.closed ?? [], by: \.arch).filter { !stillOpen.contains($0.key) }
+            .sorted { $0.key < $1.key }.map { arch, closed in
+                Resolved(arch: arch, name: closed[0].name, signatures: closed.map(\.signature.description).sorted(),
+                         openedRunID: closed.map(\.openedRunID).min() ?? closed[0].openedRunID)
+            }
         return RunOverview(runID: id, startedAt: run.startedAt, finishedAt: run.finishedAt, counts: run.counts, passRate: run.counts.passRate,
                            previousRunID: previousID, previousPassRate: previous?.counts.passRate,
                            newArchitectures: newArchitectureIDs.compactMap { index.architectures[$0] },
-                           regressions: regressions, flaky: comparison?.flaky.count ?? 0, emulator: run.emulator)
+                           regressions: regressions, resolved: resolved, flaky: comparison?.flaky.count ?? 0, emulator: run.emulator)
     }
 
     /// The last lines of what went wrong: the error, then the pytest or terraform output tail.
@@ -96,6 +120,7 @@ public struct RunOverview: Codable, Sendable, Equatable {
         body += "new architectures: \(newArchitectures.count)\n"
         if let previousRunID { body += "compared with: \(previousRunID)\n" }
         if flaky > 0 { body += "flaky (passed on re-run): \(flaky)\n" }
+        for fixed in resolved { body += "regression closed (passes again): \(fixed.name) [\(fixed.arch.prefix(12))]\n" }
         for regression in regressions {
             body += "\(regression.ongoing ? "still regressed" : "regression"): \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")"
                 + (regression.checked ? "" : " (not checked this week)") + "\n"
@@ -105,7 +130,7 @@ public struct RunOverview: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case counts, regressions, flaky, emulator
+        case counts, regressions, resolved, flaky, emulator
         case runID = "run_id"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

@@ -138,9 +138,13 @@ public enum TrendRules {
     public static func fileName(for service: String) -> String? {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_")
         let name = service.lowercased()
-        guard !name.isEmpty, name.count <= 100, name.allSatisfy(allowed.contains), name != overallName else { return nil }
+        guard !name.isEmpty, name.count <= 100, name.allSatisfy(allowed.contains), !reservedFileNames.contains(name + ".json") else { return nil }
         return name + ".json"
     }
+
+    /// Files in `trends/` that are not a service's: the overall trend, and the flakiness compare writes (a service
+    /// named like them must not overwrite them, and writing trends must not remove them).
+    public static let reservedFileNames: Set<String> = [overallName + ".json", FlakinessFile.fileName]
 }
 
 extension ArtifactStore {
@@ -148,7 +152,8 @@ extension ArtifactStore {
     /// longer in the kept history so the folder never describes a service the runs do not.
     public func saveTrends(_ trends: TrendSet) throws {
         try AtomicFile.writeJSON(trends.overall, to: trendsDirectory.appendingPathComponent(TrendRules.overallName + ".json"))
-        var written: Set<String> = [TrendRules.overallName + ".json"]
+        // flakiness.json is compare's (written before the report in `lsqm run`): kept, never removed here.
+        var written = TrendRules.reservedFileNames
         for trend in trends.services {
             guard let name = TrendRules.fileName(for: trend.service) else { continue }
             try AtomicFile.writeJSON(trend, to: trendsDirectory.appendingPathComponent(name))

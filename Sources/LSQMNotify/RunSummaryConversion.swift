@@ -21,6 +21,7 @@ extension RunSummary {
                                  status: $0.status.rawValue, failedStep: $0.failedStep, logExcerpt: $0.logExcerpt, ongoing: $0.ongoing,
                                  checked: $0.checked, signatures: $0.signatures)
                   },
+                  resolved: overview.resolved.map { Resolved(arch: $0.arch, name: $0.name, signatures: $0.signatures, openedRunID: $0.openedRunID) },
                   reportURL: reportURL)
     }
 }

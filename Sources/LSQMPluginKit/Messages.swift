@@ -253,6 +253,23 @@ public struct RunSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// An architecture whose open regressions all passed again in this run.
+    public struct Resolved: Codable, Sendable, Equatable {
+        public var arch: String
+        public var name: String
+        /// The signatures its regressions were confirmed with.
+        public var signatures: [String]
+        /// The run in which the oldest of them was confirmed.
+        public var openedRunID: String
+        public init(arch: String, name: String, signatures: [String], openedRunID: String) {
+            self.arch = arch; self.name = name; self.signatures = signatures; self.openedRunID = openedRunID
+        }
+        enum CodingKeys: String, CodingKey {
+            case arch, name, signatures
+            case openedRunID = "opened_run_id"
+        }
+    }
+
     public var runID: String
     public var startedAt: String?
     public var finishedAt: String?
@@ -262,18 +279,20 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var previousPassRate: Double?
     public var newArchitectures: [NewArchitecture]
     public var regressions: [Regression]
+    /// Absent from hosts older than this field: nothing is known to be resolved.
+    public var resolved: [Resolved]?
     public var reportURL: String?
 
     public init(runID: String, startedAt: String? = nil, finishedAt: String? = nil, dryRun: Bool = false, counts: Counts = Counts(),
                 passRate: Double? = nil, previousPassRate: Double? = nil, newArchitectures: [NewArchitecture] = [],
-                regressions: [Regression] = [], reportURL: String? = nil) {
+                regressions: [Regression] = [], resolved: [Resolved]? = nil, reportURL: String? = nil) {
         self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.dryRun = dryRun; self.counts = counts
         self.passRate = passRate; self.previousPassRate = previousPassRate; self.newArchitectures = newArchitectures
-        self.regressions = regressions; self.reportURL = reportURL
+        self.regressions = regressions; self.resolved = resolved; self.reportURL = reportURL
     }
 
     enum CodingKeys: String, CodingKey {
-        case counts, regressions
+        case counts, regressions, resolved
         case runID = "run_id"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

@@ -95,6 +95,12 @@ public enum ReportStage {
         let declining = trends.services.filter(\.declining).map(\.service)
         let script = ReportAssets.script
         let regressions = comparison.regressions.map { ReportView.change($0.change, reruns: $0.reruns) }
+        // Decisions exist only once the run was compared; before that the banner lists unconfirmed candidates.
+        let decisions = stored.map(ReportView.decisions) ?? []
+        let open = ReportView.openItems(comparison.open, current: current)
+        let carried = open.filter { !$0.isNew }.count
+        let flakiness = loadFlakiness(input.store, logger: logger)
+        let flakyTests = ReportView.flakyTests(flakiness)
         let unconfirmed = comparison.unconfirmed.map { ReportView.change($0.change, reruns: $0.reruns) }
 
         var view = ReportView(
@@ -120,6 +126,12 @@ public enum ReportStage {
                 : "Re-validation could not decide these (not re-run, or the emulator failed on the re-run).",
             comparisonNote: stored.map { "Compared \($0.comparedAt.formatted(.iso8601)) with \($0.confirmAttempts) re-validation(s) per candidate." }
                 ?? "This run has not been compared yet.",
+            decisions: decisions, hasDecisions: !decisions.isEmpty,
+            open: open, openCount: open.count, hasOpen: !open.isEmpty,
+            openNone: stored == nil ? "Not known yet: this run has not been compared ('lsqm compare')." : "None.", carriedCount: carried, hasCarried: carried > 0,
+            flakyTests: flakyTests, hasFlakyTests: !flakyTests.isEmpty,
+            flakinessNote: flakiness.map { "Over the last \($0.window) runs up to run \($0.runID) (trends/flakiness.json)." }
+                ?? "No run has been compared yet: trends/flakiness.json does not exist.",
             matrix: ReportView.matrix(trends: trends, currentRunID: current.runID, chartRunIDs: chartRunIDs),
             decliningServices: declining, hasDeclining: !declining.isEmpty,
             passChart: Charts.passRateChart(chartPoints), statusChart: Charts.statusChart(chartPoints),
@@ -151,6 +163,16 @@ public enum ReportStage {
             throw LSQMError(.internal, action: "parse the report template", cause: LSQMError.describe(error))
         }
         return template.render(view)
+    }
+
+    /// `trends/flakiness.json`, or nil when no comparison wrote it; a broken file costs its section, not the dashboard.
+    static func loadFlakiness(_ store: ArtifactStore, logger: Logger) -> FlakinessFile? {
+        guard Files.exists(store.flakinessFile) else { return nil }
+        do { return try JSONCoding.decode(FlakinessFile.self, from: try Files.read(store.flakinessFile)) } catch {
+            logger.warning("report", "flakiness", "flaky tests not shown",
+                           error: LSQMError.wrap(error, action: "read \(store.flakinessFile.path)", hint: "the next 'lsqm compare' rewrites it"))
+            return nil
+        }
     }
 
     /// Nothing may be loaded from anywhere: no connections, fonts, images or frames; only this page's own inline

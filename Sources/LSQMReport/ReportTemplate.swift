@@ -35,7 +35,7 @@ enum ReportTemplate {
 {{#hasRegressions}}
 <section id="regressions" class="banner danger" role="alert" aria-labelledby="regressions-title">
   <h2 id="regressions-title">{{regressionCount}} confirmed regression(s)</h2>
-  <p>Passed in the previous run, fail now with the same architecture and the same test app, and failed again when re-validated. {{comparisonNote}}</p>
+  <p>Passed at their baseline (each check's last conclusive result with the same architecture, Terraform and test app), fail now, and re-runs in a fresh emulator state reproduced the same failure. {{comparisonNote}} <a href="#regression-decisions">The decisions</a>.</p>
   <ul>
     {{#regressions}}
     <li><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code>: {{previous}} → {{current}}{{#reruns}}, re-run {{reruns}}{{/reruns}}
@@ -60,7 +60,38 @@ enum ReportTemplate {
   </details>
 </section>
 {{/hasUnconfirmed}}
-{{^hasRegressions}}{{^hasUnconfirmed}}<p id="no-regressions" class="banner ok">No regressions. {{comparisonNote}}</p>{{/hasUnconfirmed}}{{/hasRegressions}}
+{{#hasCarried}}
+<section id="still-open" class="banner danger" aria-labelledby="still-open-title">
+  <h2 id="still-open-title">{{carriedCount}} regression(s) still open from earlier runs</h2>
+  <p>Confirmed before and not passed since: <a href="#open-regressions">which, and whether this run checked them</a>.</p>
+</section>
+{{/hasCarried}}
+{{^hasRegressions}}{{^hasUnconfirmed}}{{^hasOpen}}<p id="no-regressions" class="banner ok">No regressions. {{comparisonNote}}</p>{{/hasOpen}}{{/hasUnconfirmed}}{{/hasRegressions}}
+
+<section id="regression-decisions" aria-labelledby="decisions-title">
+  <h2 id="decisions-title">Regressions: open, and this run's decisions</h2>
+  <h3 id="open-regressions">Open regressions <span class="muted">({{openCount}})</span></h3>
+  {{#hasOpen}}
+  <ul id="open-list">
+    {{#open}}<li class="open-regression{{^checked}} unchecked{{/checked}}"><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code> {{check}}: <code>{{signature}}</code> — {{state}} <span class="muted">(baseline run {{baselineRunID}})</span></li>{{/open}}
+  </ul>
+  {{/hasOpen}}
+  {{^hasOpen}}<p id="open-none">{{openNone}}</p>{{/hasOpen}}
+  <h3>Regression candidates decided in this run</h3>
+  {{#hasDecisions}}
+  <ul id="decision-list">
+    {{#decisions}}
+    <li class="decision d-{{state}}"><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code>: {{previous}} → {{current}}, {{state}}{{#baselineRunID}} <span class="muted">(baseline run {{baselineRunID}})</span>{{/baselineRunID}}
+      {{#legacy}}<p>{{.}}</p>{{/legacy}}
+      <ul>{{#checks}}<li><code>{{signature}}</code> <span class="muted">passed in run {{baselineRunID}}</span>
+        {{#hasReruns}}<ol class="reruns">{{#reruns}}<li>{{.}}</li>{{/reruns}}</ol>{{/hasReruns}}
+        <p class="reason">{{decision}}</p></li>{{/checks}}</ul>
+    </li>
+    {{/decisions}}
+  </ul>
+  {{/hasDecisions}}
+  {{^hasDecisions}}<p id="decisions-none">{{#hasUnconfirmed}}Not compared yet: the candidates above have no decision.{{/hasUnconfirmed}}{{^hasUnconfirmed}}No check failed that passed at its baseline.{{/hasUnconfirmed}}</p>{{/hasDecisions}}
+</section>
 
 <section aria-labelledby="summary-title">
   <h2 id="summary-title">Summary</h2>
@@ -193,6 +224,18 @@ enum ReportTemplate {
   </table></div>
   {{/hasFlaky}}
   {{^hasFlaky}}<p id="flaky-none">None.</p>{{/hasFlaky}}
+</section>
+
+<section aria-labelledby="flaky-tests-title">
+  <h2 id="flaky-tests-title">Flaky tests</h2>
+  <p class="muted">Checks (the deploy or one test) whose failure did not reproduce in a fresh emulator, or passed again without being confirmed. Rate: flakes per conclusive run. A check listed here needs every confirmation re-run to reproduce its failure. {{flakinessNote}}</p>
+  {{#hasFlakyTests}}
+  <div class="scroll"><table id="flaky-tests">
+    <thead><tr><th scope="col">Architecture</th><th scope="col">Check</th><th scope="col" class="num">Rate</th><th scope="col" class="num">Flakes / runs</th><th scope="col" title="oldest first: P passed, F failed, ? no verdict">Outcomes</th><th scope="col">Signatures seen</th></tr></thead>
+    <tbody>{{#flakyTests}}<tr><td>{{name}} <code title="{{arch}}">{{archShort}}</code></td><td>{{check}}</td><td class="num">{{rate}}</td><td class="num">{{flakes}} / {{conclusive}}</td><td><code>{{outcomes}}</code></td><td>{{#signatures}}<code>{{.}}</code><br>{{/signatures}}</td></tr>{{/flakyTests}}</tbody>
+  </table></div>
+  {{/hasFlakyTests}}
+  {{^hasFlakyTests}}<p id="flaky-tests-none">None.</p>{{/hasFlakyTests}}
 </section>
 
 <section id="architectures" aria-labelledby="architectures-title">

@@ -34,6 +34,55 @@ struct ReportView {
         var baseline: String
     }
     struct Flaky { var name: String; var archShort: String; var times: Int; var lastRun: String; var reruns: String }
+    /// One candidate check of a compared run, in words: its signature, baseline, what each re-run did, the decision.
+    struct DecisionCheck {
+        var signature: String
+        var baselineRunID: String
+        var reruns: [String]
+        var hasReruns: Bool
+        var state: String
+        /// "confirmed: the same failure reproduced 2/2 times in a fresh emulator state; …"
+        var decision: String
+    }
+    /// A regression candidate (an architecture with candidate checks) and the decisions on its checks.
+    struct Decision {
+        var name: String
+        var arch: String
+        var archShort: String
+        var previous: String
+        var current: String
+        var state: String
+        var baselineRunID: String?
+        var checks: [DecisionCheck]
+        /// Set for comparisons saved before checks were decided one by one: the whole architecture's re-run verdicts.
+        var legacy: String?
+    }
+    /// A regression open after the run: confirmed now or earlier, and not passed since.
+    struct OpenItem {
+        var name: String
+        var arch: String
+        var archShort: String
+        var check: String
+        var signature: String
+        var openedRunID: String
+        var baselineRunID: String
+        var isNew: Bool
+        var checked: Bool
+        /// "still failing the same way" or "not checked this week (ERROR …), still open since run X".
+        var state: String
+    }
+    /// A check that flaked in the flakiness window (`trends/flakiness.json`).
+    struct FlakyTest {
+        var name: String
+        var arch: String
+        var archShort: String
+        var check: String
+        var rate: String
+        var flakes: Int
+        var conclusive: Int
+        var outcomes: String
+        var signatures: [String]
+    }
     /// A link to an architecture's row in the table (`#arch-<hash>`, which the page script opens).
     struct ArchLink { var arch: String; var archShort: String; var name: String; var status: String }
     /// A list cut to `listLimit` entries for the markup (`lsqm report --json` has them all), with what was left out.
@@ -80,6 +129,18 @@ struct ReportView {
     var hasUnconfirmedMore: Bool
     var unconfirmedNote: String
     var comparisonNote: String
+    var decisions: [Decision]
+    var hasDecisions: Bool
+    var open: [OpenItem]
+    var openCount: Int
+    var hasOpen: Bool
+    /// What the open list says when empty: open regressions are known only once the run was compared.
+    var openNone: String
+    var carriedCount: Int
+    var hasCarried: Bool
+    var flakyTests: [FlakyTest]
+    var hasFlakyTests: Bool
+    var flakinessNote: String
     var matrix: [MatrixRow]
     var decliningServices: [String]
     var hasDeclining: Bool
@@ -203,6 +264,79 @@ extension ReportView {
 
     static func notRunItems(_ entries: [NotRun]) -> Listing<NotRunItem> {
         Listing(entries.lazy.map { NotRunItem(arch: $0.arch, archShort: ReportText.short($0.arch), name: $0.name, reason: $0.reason) })
+    }
+
+    /// Every candidate the comparison decided on, in words, regressions first, then flaky, then unconfirmed.
+    static func decisions(_ comparison: RunComparison) -> [Decision] {
+        (comparison.regressions + comparison.flaky + comparison.unconfirmed).map { checked in
+            let change = change(checked.change)
+            let checks = checked.checks.map { decision in
+                DecisionCheck(signature: decision.signature.description, baselineRunID: decision.baselineRunID,
+                              reruns: decision.reruns.enumerated().map { index, rerun in "re-run \(index + 1): " + describe(rerun) },
+                              hasReruns: !decision.reruns.isEmpty,
+                              state: decision.state.rawValue, decision: "\(decision.state.rawValue): \(decision.reason)")
+            }
+            let legacy = checked.checks.isEmpty
+                ? "\(checked.state.rawValue) for the whole architecture"
+                    + (checked.reruns.isEmpty ? ", not re-validated" : " (re-runs: \(checked.reruns.map(\.rawValue).joined(separator: ", ")))")
+                : nil
+            return Decision(name: change.name, arch: change.arch, archShort: change.archShort, previous: change.previous, current: change.current,
+                            state: checked.state.rawValue, baselineRunID: checked.baselineRunID, checks: checks, legacy: legacy)
+        }
+    }
+
+    /// What one re-run did to a check, in words.
+    static func describe(_ rerun: RerunObservation) -> String {
+        switch rerun.outcome {
+        case .reproduced: return "the same failure (\(rerun.signature?.description ?? "same signature"))"
+        case .passed: return "passed"
+        case .different: return "failed differently: \(rerun.signature?.description ?? "another failure")"
+        case .unknown: return "no verdict on this check (an ERROR, or the check was not reached)"
+        }
+    }
+
+    /// The regressions open after `current`, each with whether this run checked it and why not.
+    static func openItems(_ open: [OpenRegression], current: RunRecord) -> [OpenItem] {
+        let results = Dictionary(current.results.map { ($0.arch, $0) }, uniquingKeysWith: { a, b in a.status >= b.status ? a : b })
+        return open.map { regression in
+            let isNew = regression.openedRunID == current.runID
+            let state: String
+            if !regression.checked {
+                state = "not checked this week (\(uncheckedReason(results[regression.arch]))), still open since run \(regression.openedRunID)"
+            } else if let now = regression.currentSignature, now != regression.signature {
+                state = (isNew ? "confirmed in this run" : "still failing, open since run \(regression.openedRunID)") + ", now as \(now.description)"
+            } else {
+                state = isNew ? "confirmed in this run" : "still failing the same way, open since run \(regression.openedRunID)"
+            }
+            return OpenItem(name: regression.name, arch: regression.arch, archShort: ReportText.short(regression.arch), check: regression.check,
+                            signature: regression.signature.description, openedRunID: regression.openedRunID,
+                            baselineRunID: regression.baselineRunID, isNew: isNew, checked: regression.checked, state: state)
+        }
+    }
+
+    /// Why a run could not check an open regression: its architecture's verdict and that verdict's cause.
+    static func uncheckedReason(_ result: ValidationResult?) -> String {
+        guard let result else { return "not validated in this run" }
+        var text = result.status.rawValue
+        if let cause = result.cause {
+            let api = [cause.apiName, cause.code].compactMap { $0 }.joined(separator: " ")
+            text += ": \(cause.kind.rawValue)" + (api.isEmpty ? "" : " \(api)") + (cause.message.isEmpty ? "" : ", " + ReportText.head(cause.message, 160))
+        } else if result.status != .error {
+            text += ", the check was not reached or not judged"
+        }
+        return text
+    }
+
+    /// The checks that flaked in the window, highest rate first.
+    static func flakyTests(_ file: FlakinessFile?) -> [FlakyTest] {
+        (file?.checks ?? []).filter { $0.flakes > 0 }
+            .sorted { ($1.score, $0.name, $0.check) < ($0.score, $1.name, $1.check) }
+            .map { check in
+                let conclusive = check.outcomes.filter { $0 == "P" || $0 == "F" }.count
+                return FlakyTest(name: check.name, arch: check.arch, archShort: ReportText.short(check.arch), check: check.check,
+                                 rate: Charts.percent(check.score * 100), flakes: check.flakes, conclusive: conclusive,
+                                 outcomes: check.outcomes, signatures: (check.signatures ?? []).map(\.description))
+            }
     }
 
     /// Architectures that were flaky (passed on a confirming re-run) in any of the given comparisons, most often first.

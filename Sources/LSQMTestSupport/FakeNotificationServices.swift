@@ -28,7 +28,7 @@ public final class FakeSlack: Sendable {
     public var payloads: [JSONValue] { server.requests.filter { $0.path == FakeSlack.webhookPath }.compactMap(\.json) }
 }
 
-/// A fake GitHub Issues API for one repository: list (with `Link` pagination), create, comment — enough for
+/// A fake GitHub Issues API for one repository: list (with `Link` pagination), create, comment, close — enough for
 /// the regression notifier, answering the real API's JSON shapes and status codes.
 public final class FakeGitHubIssues: Sendable {
     public struct Issue: Sendable, Equatable {
@@ -80,6 +80,18 @@ public final class FakeGitHubIssues: Sendable {
                     return issue
                 }
                 return .json(FakeGitHubIssues.json(issue), status: 201)
+            }
+            // Close (or reopen) an issue: PATCH /repos/{repo}/issues/{number} {"state": "closed"}.
+            if request.method == "PATCH", request.path.hasPrefix(prefix + "/"), let number = Int(request.path.dropFirst(prefix.count + 1)),
+               let state = request.json?["state"]?.stringValue {
+                guard state == "open" || state == "closed" else { return .json(["message": "Validation Failed"], status: 422) }
+                times.withLock { $0.append(Date()) }
+                let updated = store.withLock { all -> Issue? in
+                    guard let index = all.firstIndex(where: { $0.number == number }) else { return nil }
+                    all[index].state = state
+                    return all[index]
+                }
+                return updated.map { .json(FakeGitHubIssues.json($0)) } ?? .json(["message": "Not Found"], status: 404)
             }
             if request.method == "POST", request.path.hasPrefix(prefix + "/"), request.path.hasSuffix("/comments"),
                let number = Int(request.path.dropFirst(prefix.count + 1).split(separator: "/").first ?? ""), let body = request.json?["body"]?.stringValue {

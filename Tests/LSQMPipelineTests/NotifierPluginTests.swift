@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMCore
 import LSQMHost
 import LSQMNotify
 import LSQMPluginKit
@@ -107,6 +108,34 @@ final class NotifierPluginTests: XCTestCase {
         XCTAssertEqual(again.map(\.delivered), [true], "\(again)")
         XCTAssertEqual(github.all.count, 4)
         XCTAssertEqual(github.all[2].comments.count, 1)
+    }
+
+    /// An architecture whose regressions all passed again: its issue gets a comment naming the checks and is closed;
+    /// an issue of an architecture still open is only commented on, and Slack says what passes again.
+    func testAResolvedRegressionClosesItsIssue() async throws {
+        let github = try FakeGitHubIssues()
+        let slack = try FakeSlack()
+        defer { github.server.stop(); slack.server.stop() }
+        let config: JSONValue = ["repo": "localstack/localstack", "api_url": .string(github.apiURL), "min_interval_ms": 0]
+        let other = RunSummary.Regression(arch: String(repeating: "d", count: 64), name: "s3-sqs", sourceURL: "file:///s3", services: ["s3"],
+                                          previousRunID: "p", status: "PARTIAL")
+        let manager = manager(http: ForwardingHTTPService(authorization: "token test-token"), secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])
+        let notifiers = [PluginSelection(name: "GitHubIssuesNotifier", config: config), PluginSelection(name: "SlackNotifier")]
+        _ = await NotifyStage.run(.init(summary: summary(regressions: [regression, other]), notifiers: notifiers, manager: manager))
+        XCTAssertEqual(github.all.map(\.state), ["open", "open"])
+        var fixed = summary(regressions: [other])
+        fixed.resolved = [.init(arch: regression.arch, name: regression.name,
+                                signatures: ["test test_app.py::test_publish: emulator sns:Publish InternalError"], openedRunID: "20261115T000000Z-00000001")]
+        let outcomes = await NotifyStage.run(.init(summary: fixed, notifiers: notifiers, manager: manager))
+        XCTAssertEqual(outcomes.map(\.delivered), [true, true], "\(outcomes)")
+        XCTAssertEqual(outcomes.first?.detail, "0 issue(s) opened, 1 comment(s) added, 1 closed in localstack/localstack")
+        let closed = try XCTUnwrap(github.all.first { $0.title.contains("sns-to-sqs") })
+        XCTAssertEqual(closed.state, "closed")
+        XCTAssertEqual(closed.comments.count, 1)
+        XCTAssertTrue(closed.comments[0].contains("Passes again in run `20261122T000000Z-0000abcd`"), closed.comments[0])
+        XCTAssertTrue(closed.comments[0].contains("sns:Publish InternalError"), closed.comments[0])
+        XCTAssertEqual(github.all.first { $0.title.contains("s3-sqs") }?.state, "open", "still regressed: commented, not closed")
+        XCTAssertTrue(slack.payloads.last?["text"]?.stringValue?.contains("passing again: sns-to-sqs") ?? false, "\(slack.payloads.last ?? nil)")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMReport
 import LSQMTestSupport
 import XCTest
 
@@ -50,6 +51,24 @@ final class CompareCommandTests: XCTestCase {
         let result = try await lsqm(["compare", "--emulator", "http://127.0.0.1:9"], repo: try regressedStore())
         XCTAssertEqual(result.exitCode, 2, result.combinedOutput)
         XCTAssertTrue(result.stderr.contains("it is no longer in the index"), result.stderr)
+    }
+
+    /// The exit status follows open regressions, not only new ones: an outage week (ERROR) that confirms nothing
+    /// still exits 1 while a regression confirmed the week before is open, and says it was not checked.
+    func testAnOpenRegressionCarriedThroughAnOutageStillExitsOne() async throws {
+        let store = try makeStore([])
+        let reruns = ScriptedRevalidation(["a": [.failed]])
+        for (index, status) in [ValidationStatus.passed, .failed].enumerated() {
+            let run = Fixture.run(index + 1, [Fixture.result("a", status)])
+            try store.saveRun(run)
+            _ = try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 1, revalidate: reruns.closure))
+        }
+        var outage = Fixture.result("a", .error)
+        outage.cause = FailureCause(.environment, step: "health", code: "Unreachable", message: "connection refused")
+        try store.saveRun(Fixture.run(3, [outage]))
+        let result = try await lsqm(["compare", "--confirm", "0"], repo: store)
+        XCTAssertEqual(result.exitCode, 1, result.combinedOutput)
+        XCTAssertTrue(result.stdout.contains("open regressions: 1 (1 not checked this run)"), result.stdout)
     }
 
     func testNothingToConfirmExitsZeroAndPrintsJSON() async throws {

@@ -103,6 +103,47 @@ final class RegressionRulesTests: XCTestCase {
         XCTAssertEqual(comparisons[2].regressions.first?.baselineRunID, Self.week1, "week 2 deployed other Terraform")
     }
 
+    /// The first week after an upgrade: results recorded before `terraform_hash` stand as baselines for the same
+    /// architecture and app, and the decision says the baseline's Terraform was assumed.
+    func testResultsFromBeforeTerraformHashAreBaselinesAndTheReasonSaysSo() async throws {
+        var legacy = Self.tested("a", passing: ["test_send", "test_read"])
+        legacy.terraformHash = nil
+        let reruns = ScriptedRevalidation(["a": [.failed, .failed]])
+        let (_, comparisons) = try await compareWeeks([
+            [legacy],
+            [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
+        ], reruns: reruns)
+        let decision = try XCTUnwrap(comparisons[1].regressions.first?.checks.first, "no silent week of blindness after an upgrade")
+        XCTAssertEqual(decision.baselineRunID, Self.week1)
+        XCTAssertEqual(decision.baselineTerraformUnrecorded, true)
+        XCTAssertTrue(decision.reason.hasPrefix("the same failure reproduced 2/2 times"), decision.reason)
+        XCTAssertTrue(decision.reason.contains("predates terraform_hash"), decision.reason)
+        XCTAssertEqual(comparisons[1].open.map(\.check), ["test test_app.py::test_send"])
+    }
+
+    /// An unrecorded Terraform is assumed to be today's only while no newer result recorded another one, and never
+    /// for another app.
+    func testAnUnrecordedTerraformIsNoBaselineOnceANewerOneDiffersOrTheAppChanged() async throws {
+        var legacy = Self.tested("a", passing: ["test_send"])
+        legacy.terraformHash = nil
+        var legacyB = Self.tested("b", passing: ["test_send"])
+        legacyB.terraformHash = nil
+        let (_, comparisons) = try await compareWeeks([
+            [legacy, legacyB],
+            // a: a normalizer change since (tf-2), then back to tf-1 — week 1's Terraform is unknown, so no baseline.
+            [Self.tested("a", passing: ["test_send"], terraform: "tf-2"), Self.errored("b")],
+            [Self.tested("a", failing: ["test_send": "SendMessage"]), Self.tested("b", failing: ["test_send": "SendMessage"], app: "app-v2")],
+        ])
+        XCTAssertTrue(comparisons[2].regressions.isEmpty && comparisons[2].unconfirmed.isEmpty && comparisons[2].flaky.isEmpty,
+                      "nothing to confirm: \(comparisons[2])")
+        // Unit level: the same architecture and app with an unrecorded Terraform match, marked as such.
+        let now = Self.tested("a", passing: ["test_send"])
+        XCTAssertEqual(RegressionRules.identityMatch(legacy, now, newerTerraformDiffers: false), .terraformUnrecorded)
+        XCTAssertNil(RegressionRules.identityMatch(legacy, now, newerTerraformDiffers: true))
+        XCTAssertEqual(RegressionRules.identityMatch(now, now, newerTerraformDiffers: true), .same)
+        XCTAssertNil(RegressionRules.identityMatch(now, legacy, newerTerraformDiffers: false), "a recorded hash never stands for an unknown one")
+    }
+
     // MARK: Confirmation
 
     func testDifferentSignatureOnReRunIsFlakyWithBothSignatures() async throws {
@@ -220,6 +261,65 @@ final class RegressionRulesTests: XCTestCase {
         XCTAssertTrue(comparisons[3].regressions.isEmpty, "still open, not confirmed a second time")
         XCTAssertEqual(reruns.callCount, 2, "only week 2 re-validated")
         XCTAssertTrue(comparisons[4].open.isEmpty, "closed once the test passes again")
-        XCTAssertTrue(try RunOverview.load(store: store, runID: comparisons[4].currentRunID).regressions.isEmpty)
+        XCTAssertTrue(comparisons[1...3].allSatisfy(\.closed.isEmpty), "nothing closes while the check fails or is not checked")
+        XCTAssertEqual(comparisons[4].closed.map(\.check), ["test test_app.py::test_send"])
+        let fixed = try RunOverview.load(store: store, runID: comparisons[4].currentRunID)
+        XCTAssertTrue(fixed.regressions.isEmpty)
+        XCTAssertEqual(fixed.resolved.map(\.name), ["a"], "the notifiers learn which issue to close")
+        XCTAssertEqual(fixed.resolved.first?.openedRunID, comparisons[1].currentRunID)
+        XCTAssertTrue(fixed.commitMessage.body.contains("regression closed (passes again): a"), fixed.commitMessage.body)
+    }
+}
+
+/// The dashboard shows the decisions in words (issue 14, item 5) and the flaky tests with their rates (item 3).
+final class RegressionDashboardTests: XCTestCase {
+    typealias Rules = RegressionRulesTests
+
+    func testDashboardShowsDecisionsOpenRegressionsAndFlakyTestsInWords() async throws {
+        let both = ["test_send", "test_read"]
+        let otherwise = Rules.tested("b", passing: ["test_send"], failing: ["test_read": "ReceiveMessageBatch"])
+        let reruns = ScriptedRevalidation(results: ["a": [.status(.partial), .status(.partial)], "b": [.result(otherwise)]])
+        let weeks: [[ValidationResult]] = [
+            [Rules.tested("a", passing: both), Rules.tested("b", passing: both)],
+            // a: test_send broken for real; b: test_read fails once, and its re-run fails another way.
+            [Rules.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"]),
+             Rules.tested("b", passing: ["test_send"], failing: ["test_read": "ReceiveMessage"])],
+            // The emulator is unreachable for a; b passes again.
+            [Rules.errored("a"), Rules.tested("b", passing: both)],
+        ]
+        let store = try makeStore([])
+        for (index, results) in weeks.enumerated() {
+            let run = Fixture.run(index + 1, results)
+            try store.saveRun(run)
+            _ = try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 2, revalidate: reruns.closure))
+        }
+        let ids = store.runIDs()
+
+        // Week 2: each candidate with its baseline, signatures, each re-run and the decision with its reason.
+        let week2 = try String(contentsOf: try ReportStage.run(ReportInput(store: store, runID: ids[1], output: store.root.appendingPathComponent("w2.html"),
+                                                                           writeTrends: false)).path, encoding: .utf8)
+        let send = "test test_app.py::test_send: emulator sqs:SendMessage InternalError"
+        XCTAssertTrue(week2.contains(#"id="decision-list""#))
+        XCTAssertTrue(week2.contains("<code>\(send)</code> <span class=\"muted\">passed in run \(ids[0])</span>"), week2)
+        XCTAssertTrue(week2.contains("re-run 1: the same failure (\(send))"))
+        XCTAssertTrue(week2.contains("re-run 2: the same failure (\(send))"))
+        XCTAssertTrue(week2.contains("confirmed: the same failure reproduced 2/2 times in a fresh emulator state"))
+        XCTAssertTrue(week2.contains("re-run 1: failed differently: test test_app.py::test_read: emulator sqs:ReceiveMessageBatch InternalError"))
+        XCTAssertTrue(week2.contains("flaky: re-run 1 failed differently: test test_app.py::test_read: emulator sqs:ReceiveMessageBatch InternalError "
+                                     + "instead of test test_app.py::test_read: emulator sqs:ReceiveMessage InternalError"))
+        XCTAssertTrue(week2.contains("test test_app.py::test_send: <code>\(send)</code> — confirmed in this run"))
+        XCTAssertFalse(week2.contains(#"id="still-open""#), "nothing carried from earlier runs yet")
+
+        // Week 3: the outage carries the regression, said so in words; the page never says "No regressions".
+        let week3 = try String(contentsOf: try ReportStage.run(ReportInput(store: store)).path, encoding: .utf8)
+        XCTAssertTrue(week3.contains(#"id="still-open""#))
+        XCTAssertFalse(week3.contains(#"id="no-regressions""#), "an open regression is not 'no regressions'")
+        XCTAssertTrue(week3.contains("not checked this week (ERROR: environment Unreachable, connection refused), still open since run \(ids[1])"), week3)
+        XCTAssertTrue(week3.contains("No check failed that passed at its baseline."))
+        // b flaked once in three conclusive runs: listed with its rate, outcomes and the signature it failed with.
+        XCTAssertTrue(week3.contains(#"<table id="flaky-tests">"#), "the report keeps compare's trends/flakiness.json")
+        XCTAssertTrue(week3.contains("<td>test test_app.py::test_read</td><td class=\"num\">33.3%</td><td class=\"num\">1 / 3</td><td><code>PFP</code></td>"), week3)
+        XCTAssertTrue(week3.contains("<code>test test_app.py::test_read: emulator sqs:ReceiveMessage InternalError</code>"))
+        XCTAssertFalse(week3.contains("<td>test test_app.py::test_send</td>"), "a confirmed regression is no flake")
     }
 }

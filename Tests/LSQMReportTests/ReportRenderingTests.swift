@@ -109,6 +109,7 @@ final class ReportRenderingTests: XCTestCase {
         let html = try String(contentsOf: report.path, encoding: .utf8)
         XCTAssertFalse(html.contains(#"id="regressions""#), "nothing is a confirmed regression before compare")
         XCTAssertTrue(html.contains("2 unconfirmed regression candidate(s)"))
+        XCTAssertTrue(html.contains("Not known yet: this run has not been compared"), "no comparison, so no claim that nothing is open")
     }
 
     func testFirstRunReportHasNoPreviousRun() throws {

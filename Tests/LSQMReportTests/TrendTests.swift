@@ -62,9 +62,12 @@ final class TrendTests: XCTestCase {
         let store = try makeStore([])
         let stale = store.trendsDirectory.appendingPathComponent("retired.json")
         try AtomicFile.write("{}", to: stale)
+        // compare writes flakiness.json before the report writes trends (lsqm run): it must survive them.
+        try store.saveFlakiness(FlakinessFile(runID: "r", window: 12, checks: []))
         let trends = TrendRules.trends((1...5).map { tally($0, passed: 10) } + [tally(6, service: "lambda", passed: 3)])
         try store.saveTrends(trends)
         XCTAssertFalse(Files.exists(stale))
+        XCTAssertTrue(Files.exists(store.flakinessFile), "compare's flakiness file is not a stale service trend")
         let overall = try XCTUnwrap(try store.loadTrend("overall"))
         XCTAssertEqual(overall.points.count, 6)
         XCTAssertEqual(try store.loadTrend("s3")?.points.count, 5)
@@ -79,6 +82,7 @@ final class TrendTests: XCTestCase {
         XCTAssertEqual(TrendRules.fileName(for: "cognito-idp"), "cognito-idp.json")
         XCTAssertNil(TrendRules.fileName(for: "../../etc/passwd"))
         XCTAssertNil(TrendRules.fileName(for: "overall"), "reserved for the all-services trend")
+        XCTAssertNil(TrendRules.fileName(for: "Flakiness"), "reserved for compare's flakiness file")
         XCTAssertNil(TrendRules.fileName(for: ""))
     }
 }

@@ -267,7 +267,12 @@ typedef struct lsqm_normalizer_functions {
 **    "new_architectures": [{"arch": "hash", "name": "…", "source_url": "…"}],
 **    "regressions": [{"arch": "hash", "name": "…", "source_url": "…", "services": ["s3"],
 **                     "previous_run_id": "…", "status": "FAILED", "failed_step": "apply", "log_excerpt": "…",
-**                     "ongoing": false}],                 ongoing: reported in an earlier run and still failing
+**                     "ongoing": false,                   ongoing: reported in an earlier run and still open
+**                     "checked": true,                    checked: false when this run could not check it (ERROR week)
+**                     "signatures": ["test test_app.py::test_x: emulator sqs:SendMessage InternalError"]}],
+**                                                         every open regression, not only new ones; one per architecture
+**    "resolved": [{"arch": "hash", "name": "…", "opened_run_id": "…", "signatures": ["…"]}],
+**                                                         architectures whose open regressions all passed again (optional)
 **    "report_url": null | "…"}
 ** *response_json: {"delivered": true, "detail": "…"}   (may be left NULL on success)
 */
