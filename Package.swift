@@ -21,16 +21,16 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["LSQMPluginKit"
 }
 
 /// Remote discovery sources share GitHub tree walking, tarball extraction and folder selection.
-let remoteSourceDependencies: [Target.Dependency] = ["LSQMPluginKit", "LSQMSourceSupport"]
+let remoteSourceDependencies: [Target.Dependency] = ["LSQMPluginKit", "LSQMBasics", "LSQMSourceSupport"]
 
 let plugins: [(Product, Target)] = [
-    plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMTemplates"]),
-    plugin("TerraformRegistrySource", dependencies: remoteSourceDependencies),
+    plugin("LocalDirectorySource", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates"]),
+    plugin("TerraformRegistrySource", dependencies: remoteSourceDependencies + ["LSQMTemplates"]),
     plugin("GitHubOrgSource", dependencies: remoteSourceDependencies),
     plugin("ServerlessExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CDKExamplesSource", dependencies: remoteSourceDependencies),
-    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
-    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMTemplates", "LSQMCloudFormation"]),
+    plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMCloudFormation"]),
+    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMCloudFormation"]),
     plugin("SlackNotifier"),
     plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)

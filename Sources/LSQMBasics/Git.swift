@@ -1,5 +1,4 @@
 import Foundation
-import LSQMBasics
 
 /// git, run as a child process with an explicit environment.
 ///
