@@ -11,6 +11,8 @@ public enum SecretEnvironment {
     public static func isSecret(_ name: String) -> Bool {
         if names.contains(name) { return true }
         let upper = name.uppercased()
+        // A budget counts tokens; it is not one (ANTHROPIC_TOKEN_BUDGET=100000 redacted every 100000 on stdout).
+        if upper.hasSuffix("_BUDGET") { return false }
         return ["TOKEN", "SECRET", "PASSWORD", "API_KEY", "WEBHOOK"].contains { upper.contains($0) }
     }
 

@@ -79,7 +79,7 @@ public enum TemplateClassifier {
            let value = try? JSONDecoder().decode(JSONValue.self, from: content) {
             return value
         }
-        return try TemplateYAML.load(content)
+        return try TemplateYAML.load(content, format: json ? "JSON" : "YAML")
     }
 
     /// `cloudformation` or `sam` when `document` is a CloudFormation template: it declares

@@ -14,8 +14,10 @@ public enum TemplateYAML {
         public var maxNodes: Int
         public var maxDepth: Int
         public var maxBytes: Int
-        public init(maxNodes: Int = 2_000_000, maxDepth: Int = 200, maxBytes: Int = 5 << 20) {
-            self.maxNodes = maxNodes; self.maxDepth = maxDepth; self.maxBytes = maxBytes
+        /// Seconds one file may take to parse and convert.
+        public var maxSeconds: Double
+        public init(maxNodes: Int = 2_000_000, maxDepth: Int = 200, maxBytes: Int = 5 << 20, maxSeconds: Double = 20) {
+            self.maxNodes = maxNodes; self.maxDepth = maxDepth; self.maxBytes = maxBytes; self.maxSeconds = maxSeconds
         }
         public static let `default` = Limits()
     }
@@ -41,66 +43,91 @@ public enum TemplateYAML {
         return try encoder.encode(value)
     }
 
-    /// Parses YAML (a superset of JSON) with CloudFormation tags.
-    public static func load(_ data: Data, limits: Limits = .default) throws -> JSONValue {
+    /// Parses YAML (a superset of JSON) with CloudFormation tags. `format` names the syntax in errors: a
+    /// `.json` file that fails is reported as JSON, not as YAML.
+    public static func load(_ data: Data, limits: Limits = .default, format: String = "YAML") throws -> JSONValue {
         guard data.count <= limits.maxBytes else {
             throw limitError("it is \(data.count) bytes, over the \(limits.maxBytes)-byte limit")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw LSQMError(.invalidInput, action: "parse template", cause: "it is not UTF-8 text")
         }
-        return try load(text, limits: limits)
+        return try load(text, limits: limits, format: format)
     }
 
-    public static func load(_ text: String, limits: Limits = .default) throws -> JSONValue {
+    public static func load(_ text: String, limits: Limits = .default, format: String = "YAML") throws -> JSONValue {
         guard text.utf8.count <= limits.maxBytes else {
             throw limitError("it is \(text.utf8.count) bytes, over the \(limits.maxBytes)-byte limit")
         }
+        let deadline = Deadline(seconds: limits.maxSeconds)
         // libyaml itself stops at 1000 levels of nesting, so composing cannot recurse without bound.
         var text = text
         var node: Node?
-        var renamedKeys = 0
-        while true {
-            do {
-                node = try Yams.compose(yaml: text)
-                break
-            } catch YamlError.duplicatedKeysInMapping(let duplicates, let context)
-                        where renamedKeys < maxDuplicateKeys && duplicates.first.map({ renameKey($0, at: context.mark, in: &text) }) == true {
-                renamedKeys += 1
-            } catch let error as YamlError {
-                throw LSQMError(.invalidInput, action: "parse YAML", cause: describe(error))
-            } catch {
-                throw LSQMError(.invalidInput, action: "parse YAML", cause: LSQMError.describe(error))
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch YamlError.duplicatedKeysInMapping {
+            // Every repeated key found in one pass and renamed at once, then one more compose.
+            try deadline.check()
+            guard let earlier = YAMLDuplicateKeys.earlierOccurrences(in: text), renameKeys(earlier, in: &text) else {
+                throw LSQMError(.invalidInput, action: "parse \(format)", cause: "a mapping repeats a key in a form lsqm cannot rename")
             }
+            do { node = try Yams.compose(yaml: text) } catch { throw parseError(error, format: format) }
+        } catch {
+            throw parseError(error, format: format)
         }
+        try deadline.check()
         guard let node else { return .null }
         var sizes: [MarkKey: Int] = [:]
         guard expandedSize(node, sizes: &sizes, cap: limits.maxNodes) <= limits.maxNodes else {
             throw limitError("the document expands to more than \(limits.maxNodes) nodes (a YAML alias bomb?)")
         }
         var budget = limits.maxNodes
-        return try convert(node, depth: 0, budget: &budget, limits: limits)
+        return try convert(node, depth: 0, budget: &budget, limits: limits, deadline: deadline)
+    }
+
+    /// libyaml's own nesting limit is a limit error like lsqm's, named as such; anything else is a syntax error.
+    private static func parseError(_ error: any Error, format: String) -> LSQMError {
+        let cause = (error as? YamlError).map(describe) ?? LSQMError.describe(error)
+        if "\(error)".contains("Maximum nesting level") {  // said on a later line than describe's first
+            return LSQMError(.invalidInput, action: "parse \(format)", cause: "nesting deeper than libyaml's depth limit of 1000 levels", hint: limitHint)
+        }
+        return LSQMError(.invalidInput, action: "parse \(format)", cause: cause)
+    }
+
+    /// The per-file parse time limit.
+    struct Deadline {
+        let seconds: Double
+        let start = ContinuousClock.now
+        init(seconds: Double) { self.seconds = seconds }
+        func check() throws {
+            let elapsed = ContinuousClock.now - start
+            guard elapsed <= .milliseconds(Int64(seconds * 1000)) else {
+                throw TemplateYAML.limitError("parsing took more than \(Int(seconds)) s (lsqm's per-file parse time limit)")
+            }
+        }
     }
 
     // Duplicate keys: Yams refuses them, but PyYAML (and so SAM CLI and cfn-flip) keeps the last one, and
-    // real templates have them. The first occurrence is renamed with a marker and dropped when converting,
+    // real templates have them. Earlier occurrences are renamed with a marker and dropped when converting,
     // so the last occurrence wins as it does there.
     private static let duplicateKeyMarker = "__lsqm_duplicate_key__"
-    private static let maxDuplicateKeys = 100
 
-    /// Renames the key `key` that starts at `mark` (1-based line, column in Unicode scalars). Returns false
-    /// when the text there is not that key (then the original error stands).
-    private static func renameKey(_ key: String, at mark: Mark, in text: inout String) -> Bool {
+    /// Renames each key at its occurrence's mark (1-based line, column in Unicode scalars). False when the text
+    /// there is not that key (a key written with escapes): the duplicate error then stands.
+    private static func renameKeys(_ occurrences: [YAMLDuplicateKeys.Occurrence], in text: inout String) -> Bool {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
-        guard mark.line >= 1, mark.line <= lines.count else { return false }
-        var line = lines[mark.line - 1]
-        var start = mark.column - 1
-        guard start >= 0, start < line.count else { return false }
-        if line[start] == "\"" || line[start] == "'" { start += 1 }
-        let keyScalars = Array(key.unicodeScalars)
-        guard start + keyScalars.count <= line.count, Array(line[start..<start + keyScalars.count]) == keyScalars else { return false }
-        line.insert(contentsOf: Array("\(duplicateKeyMarker)\(UInt32.random(in: 0...UInt32.max))".unicodeScalars), at: start + keyScalars.count)
-        lines[mark.line - 1] = line
+        // Right to left within a line, so an insertion never moves a mark still to be used.
+        for (number, occurrence) in occurrences.enumerated().sorted(by: { ($0.element.line, -$0.element.column) < ($1.element.line, -$1.element.column) }) {
+            guard occurrence.line >= 1, occurrence.line <= lines.count else { return false }
+            var line = lines[occurrence.line - 1]
+            var start = occurrence.column - 1
+            guard start >= 0, start < line.count else { return false }
+            if line[start] == "\"" || line[start] == "'" { start += 1 }
+            let keyScalars = Array(occurrence.key.unicodeScalars)
+            guard start + keyScalars.count <= line.count, Array(line[start..<start + keyScalars.count]) == keyScalars else { return false }
+            line.insert(contentsOf: Array("\(duplicateKeyMarker)\(number)".unicodeScalars), at: start + keyScalars.count)
+            lines[occurrence.line - 1] = line
+        }
         text = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
         return true
     }
@@ -138,14 +165,15 @@ public enum TemplateYAML {
         return total
     }
 
-    private static func convert(_ node: Node, depth: Int, budget: inout Int, limits: Limits) throws -> JSONValue {
+    private static func convert(_ node: Node, depth: Int, budget: inout Int, limits: Limits, deadline: Deadline) throws -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
             throw limitError("the document expands to more than \(limits.maxNodes) nodes (a YAML alias bomb?)")
         }
         guard depth <= limits.maxDepth else {
-            throw limitError("nesting deeper than \(limits.maxDepth) levels")
+            throw limitError("nesting deeper than lsqm's depth limit of \(limits.maxDepth) levels")
         }
+        if budget % 4096 == 0 { try deadline.check() }
         let tag = node.tag.description
         let plain: JSONValue
         switch node {
@@ -154,21 +182,21 @@ public enum TemplateYAML {
         case .sequence(let sequence):
             var items: [JSONValue] = []
             items.reserveCapacity(sequence.count)
-            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget, limits: limits)) }
+            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget, limits: limits, deadline: deadline)) }
             plain = .array(items)
         case .mapping(let mapping):
             var object: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 // YAML merge keys (`<<: *base`) fold the referenced mapping in, as YAML 1.1 loaders do.
                 if key.string == "<<", case .mapping = value {
-                    if case .object(let merged) = try convert(value, depth: depth + 1, budget: &budget, limits: limits) {
+                    if case .object(let merged) = try convert(value, depth: depth + 1, budget: &budget, limits: limits, deadline: deadline) {
                         for (k, v) in merged where object[k] == nil { object[k] = v }
                     }
                     continue
                 }
                 let keyString = key.string ?? "\(key)"
                 if keyString.contains(duplicateKeyMarker) { continue }
-                object[keyString] = try convert(value, depth: depth + 1, budget: &budget, limits: limits)
+                object[keyString] = try convert(value, depth: depth + 1, budget: &budget, limits: limits, deadline: deadline)
             }
             plain = .object(object)
         case .alias:

@@ -79,6 +79,33 @@ final class ArchitectureInspectorTests: XCTestCase {
         XCTAssertEqual(document["Resources"]?.objectValue?.count, 2)
     }
 
+    /// Parsing cost is bounded: every repeated key is renamed in one pass (each used to cost a whole re-parse,
+    /// and past 100 the file failed), and each limit says which one it is and that the file is JSON.
+    func testManyDuplicateKeysParseOnceAndLimitsAreNamed() throws {
+        let mappings = (0..<600).map { "  R\($0):\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n    'Type': AWS::SNS::Topic\n" }
+        let document = try TemplateYAML.load("Resources:\n" + mappings.joined())
+        XCTAssertEqual(document["Resources"]?.objectValue?.count, 600)
+        XCTAssertEqual(document["Resources"]?["R599"]?["Type"], "AWS::SNS::Topic", "the last occurrence wins, as in PyYAML")
+
+        XCTAssertThrowsError(try TemplateClassifier.load(Data("{\"Resources\": {\"A\": [1, 2}}".utf8), json: true)) { error in
+            XCTAssertTrue(LSQMError.describe(error).hasPrefix("failed to parse JSON: "), "\(error)")
+        }
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        XCTAssertThrowsError(try TemplateYAML.load(deep)) { error in
+            XCTAssertTrue(TemplateYAML.isLimitError(error))
+            XCTAssertTrue(LSQMError.describe(error).contains("lsqm's depth limit of 200 levels"), "\(error)")
+        }
+        let deeper = String(repeating: "[", count: 1_500) + String(repeating: "]", count: 1_500)
+        XCTAssertThrowsError(try TemplateYAML.load(deeper)) { error in
+            XCTAssertTrue(TemplateYAML.isLimitError(error))
+            XCTAssertTrue(LSQMError.describe(error).contains("libyaml's depth limit of 1000 levels"), "\(error)")
+        }
+        XCTAssertThrowsError(try TemplateYAML.load("Resources:\n" + mappings.joined(), limits: .init(maxSeconds: 0))) { error in
+            XCTAssertTrue(TemplateYAML.isLimitError(error))
+            XCTAssertTrue(LSQMError.describe(error).contains("per-file parse time limit"), "\(error)")
+        }
+    }
+
     func testServerlessFunctionsEventsResourcesAndFileReferences() throws {
         let service = """
         service: orders
