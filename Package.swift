@@ -9,7 +9,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
+    .swiftLanguageMode(.v6)
 ]
 
 /// A plugin is a `.library(type: .dynamic)` product over one target in `Plugins/<name>/`.
@@ -85,11 +85,13 @@ let package = Package(
 
         // Layer 5: stages.
         .target(name: "LSQMSync", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
-        .target(name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMMine", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMValidate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
         .target(name: "LSQMGenerate", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
-        .target(name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates", .product(name: "Mustache", package: "swift-mustache")],
-                swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMReport", dependencies: ["LSQMBasics", "LSQMCore", "LSQMTemplates", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings),
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
@@ -109,16 +111,36 @@ let package = Package(
         .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates"], swiftSettings: swiftSettings),
 
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMPluginKit", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMPluginKit", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMTemplatesTests", dependencies: ["LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMBasics", "LSQMCore", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMBasics", "LSQMCore", "LSQMValidate", "LSQMTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMValidateTests", dependencies: ["LSQMValidate", "LSQMBasics", "LSQMCore", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMDiscoveryTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMPipelineTests", dependencies: ["LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate", "LSQMTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTemplates", "LSQMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMMineTests", dependencies: ["LSQMMine", "LSQMBasics", "LSQMCore", "LSQMTemplates", "LSQMTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMGenerateTests", dependencies: ["LSQMGenerate", "LSQMBasics", "LSQMCore", "LSQMValidate", "LSQMTestSupport"],
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMValidateTests",
+            dependencies: ["LSQMValidate", "LSQMBasics", "LSQMCore", "LSQMTestSupport", "LSQMCloudFormation", "LSQMPluginKit"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NormalizerTests", dependencies: ["LSQMCloudFormation", "LSQMPluginKit", "LSQMBasics", "LSQMTestSupport", "LSQMValidate"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMDiscoveryTests",
+            dependencies: [
+                "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMMine", "LSQMSourceSupport", "LSQMTemplates", "LSQMTestSupport",
+            ], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMPipelineTests",
+            dependencies: [
+                "LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate",
+                "LSQMTestSupport",
+            ], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTemplates", "LSQMTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)
 )

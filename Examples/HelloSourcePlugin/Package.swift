@@ -10,16 +10,18 @@ let package = Package(
     name: "HelloSourcePlugin",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "HelloSource", type: .dynamic, targets: ["HelloSource"]),
+        .library(name: "HelloSource", type: .dynamic, targets: ["HelloSource"])
     ],
     dependencies: [
         // A real plugin names lsqm's git URL and a version here.
-        .package(name: "lsqm", path: "../.."),
+        .package(name: "lsqm", path: "../..")
     ],
     targets: [
-        .target(name: "HelloSource", dependencies: [.product(name: "LSQMPluginKit", package: "lsqm")],
-                swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "HelloSourceTests", dependencies: ["HelloSource", .product(name: "LSQMPluginTesting", package: "lsqm")],
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(
+            name: "HelloSource", dependencies: [.product(name: "LSQMPluginKit", package: "lsqm")],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(
+            name: "HelloSourceTests", dependencies: ["HelloSource", .product(name: "LSQMPluginTesting", package: "lsqm")],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

@@ -61,11 +61,14 @@ public final class CDKExamplesSource: SourcePlugin {
             guard let language = folder.split(separator: "/").first.map(String.init), languages.contains(language) else { continue }
             let appFiles = files.filter { file in
                 file.path.hasPrefix(folder + "/") && file.size <= 1 << 20
-                    && !file.path.dropFirst(folder.count + 1).split(separator: "/").contains { $0 == "node_modules" || $0 == "cdk.out" || $0.hasPrefix(".") }
+                    && !file.path.dropFirst(folder.count + 1).split(separator: "/").contains {
+                        $0 == "node_modules" || $0 == "cdk.out" || $0.hasPrefix(".")
+                    }
             }
-            let candidate = ArchitectureCandidate(repository: repository.fullName, commit: commit, folder: folder, files: appFiles,
-                                                  sourceURL: api.folderURL(repository.fullName, commit: commit, folder: folder),
-                                                  license: repository.license?.spdxID)
+            let candidate = ArchitectureCandidate(
+                repository: repository.fullName, commit: commit, folder: folder, files: appFiles,
+                sourceURL: api.folderURL(repository.fullName, commit: commit, folder: folder),
+                license: repository.license?.spdxID)
             apps.append(App(candidate: candidate, language: language))
         }
         return (Array(apps.sorted { $0.candidate.folder < $1.candidate.folder }.prefix(maxApps)), [])
@@ -77,7 +80,12 @@ public final class CDKExamplesSource: SourcePlugin {
             return .skipped(SkippedItem(sourceURL: url, reason: CDKExamplesSource.unsupportedLanguageReason(app.language)))
         }
         guard app.language == "python" else {
-            return .skipped(SkippedItem(sourceURL: url, reason: "lsqm synthesizes only Python CDK apps itself; \(app.language) was listed in synthesize_languages but has no synthesis recipe"))
+            return .skipped(
+                SkippedItem(
+                    sourceURL: url,
+                    reason:
+                        "lsqm synthesizes only Python CDK apps itself; \(app.language) was listed in synthesize_languages but has no synthesis recipe"
+                ))
         }
         if let problem = pythonToolchainProblem {
             return .skipped(SkippedItem(sourceURL: url, reason: "cannot synthesize: \(problem)"))
@@ -86,8 +94,9 @@ public final class CDKExamplesSource: SourcePlugin {
             for file in app.candidate.files {
                 let relative = String(file.path.dropFirst(app.candidate.folder.count + 1))
                 guard !relative.split(separator: "/").contains(".."), !relative.hasPrefix("/") else { continue }
-                try AtomicFile.write(try api.content(app.candidate.repository, commit: app.candidate.commit, file: file),
-                                     to: work.appendingPathComponent(relative))
+                try AtomicFile.write(
+                    try api.content(app.candidate.repository, commit: app.candidate.commit, file: file),
+                    to: work.appendingPathComponent(relative))
             }
             guard let command = try appCommand(work) else {
                 return .skipped(SkippedItem(sourceURL: url, reason: "cdk.json's \"app\" is not a Python command lsqm can run"))
@@ -109,12 +118,15 @@ public final class CDKExamplesSource: SourcePlugin {
                 return .skipped(SkippedItem(sourceURL: url, reason: "CDK synthesis produced no CloudFormation template"))
             }
             let files = try templates.map { PluginFile(path: $0, data: try Files.read(output.appendingPathComponent($0))) }
-            return .architecture(DiscoveredItem(
-                sourceURL: url, name: "\(app.candidate.repository)/\(app.candidate.folder)", kind: "cloudformation", files: files,
-                metadata: ["repo": .string(app.candidate.repository), "commit": .string(app.candidate.commit),
-                           "path": .string(app.candidate.folder), "language": .string(app.language), "synthesized_from": .string("cdk"),
-                           "stacks": .array(templates.map { .string(String($0.dropLast(".template.json".count))) }),
-                           "source": .string(Self.name)]))
+            return .architecture(
+                DiscoveredItem(
+                    sourceURL: url, name: "\(app.candidate.repository)/\(app.candidate.folder)", kind: "cloudformation", files: files,
+                    metadata: [
+                        "repo": .string(app.candidate.repository), "commit": .string(app.candidate.commit),
+                        "path": .string(app.candidate.folder), "language": .string(app.language), "synthesized_from": .string("cdk"),
+                        "stacks": .array(templates.map { .string(String($0.dropLast(".template.json".count))) }),
+                        "source": .string(Self.name),
+                    ]))
         }
     }
 
@@ -128,8 +140,11 @@ public final class CDKExamplesSource: SourcePlugin {
 
     private func checkPythonToolchain() -> String? {
         guard Subprocess.which("node") != nil else { return "node is not installed (aws-cdk-lib runs its constructs in node)" }
-        guard let result = try? BlockingProcess.run([python, "-c", "import aws_cdk, constructs"], environment: SecretEnvironment.scrubbed(),
-                                                    workingDirectory: nil, timeout: .seconds(120)) else {
+        guard
+            let result = try? BlockingProcess.run(
+                [python, "-c", "import aws_cdk, constructs"], environment: SecretEnvironment.scrubbed(),
+                workingDirectory: nil, timeout: .seconds(120))
+        else {
             return "\(python) could not be run"
         }
         return result.succeeded ? nil : "the Python package aws-cdk-lib is not installed for \(python) (pip install aws-cdk-lib)"
@@ -138,7 +153,8 @@ public final class CDKExamplesSource: SourcePlugin {
     static func unsupportedLanguageReason(_ language: String) -> String {
         switch language {
         case "typescript", "javascript":
-            return "\(language) CDK apps need their npm dependencies (aws-cdk-lib, constructs, ts-node) installed with npm, which is not reachable here; add \"\(language)\" to synthesize_languages where npm works"
+            return
+                "\(language) CDK apps need their npm dependencies (aws-cdk-lib, constructs, ts-node) installed with npm, which is not reachable here; add \"\(language)\" to synthesize_languages where npm works"
         default:
             return "\(language) CDK apps need their own toolchain and package registry to synthesize, which lsqm does not set up"
         }

@@ -34,7 +34,8 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
             throw PluginError("failed to configure GitHubIssuesNotifier: config needs \"repo\" as owner/name (ISSUE_REPO)")
         }
         self.repo = repo
-        apiURL = (config["api_url"]?.stringValue ?? config["github_api_url"]?.stringValue ?? "https://api.github.com").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        apiURL = (config["api_url"]?.stringValue ?? config["github_api_url"]?.stringValue ?? "https://api.github.com").trimmingCharacters(
+            in: CharacterSet(charactersIn: "/"))
         label = config["label"]?.stringValue ?? "lsqm-regression"
         minimumInterval = (config["min_interval_ms"]?.doubleValue ?? 1000) / 1000
     }
@@ -46,9 +47,12 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
 
     public func notify(_ summary: RunSummary) throws -> NotifyResponse {
         let resolved = summary.resolved ?? []
-        guard !summary.regressions.isEmpty || !resolved.isEmpty else { return NotifyResponse(delivered: true, detail: "no regressions: nothing to file") }
+        guard !summary.regressions.isEmpty || !resolved.isEmpty else {
+            return NotifyResponse(delivered: true, detail: "no regressions: nothing to file")
+        }
         if summary.dryRun {
-            return NotifyResponse(delivered: false, detail: "dry run: would file \(summary.regressions.count) issue(s) and close up to \(resolved.count) in \(repo)")
+            return NotifyResponse(
+                delivered: false, detail: "dry run: would file \(summary.regressions.count) issue(s) and close up to \(resolved.count) in \(repo)")
         }
         let existing = try openIssues()
         var created = 0, commented = 0, closed = 0
@@ -56,8 +60,12 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
         // of it opens a new issue: the old one described another failure.)
         for fixed in resolved {
             guard let issue = existing.first(where: { $0.title == Self.title(arch: fixed.arch, name: fixed.name) }) else { continue }
-            try mutate("POST", "\(apiURL)/repos/\(repo)/issues/\(issue.number)/comments",
-                       ["body": .string("Passes again in run `\(summary.runID)`: closing. The checks that passed again:\n\(Self.markdownList(fixed.signatures))")])
+            try mutate(
+                "POST", "\(apiURL)/repos/\(repo)/issues/\(issue.number)/comments",
+                [
+                    "body": .string(
+                        "Passes again in run `\(summary.runID)`: closing. The checks that passed again:\n\(Self.markdownList(fixed.signatures))")
+                ])
             try mutate("PATCH", "\(apiURL)/repos/\(repo)/issues/\(issue.number)", ["state": "closed", "state_reason": "completed"])
             closed += 1
         }
@@ -67,8 +75,9 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
                 try mutate("POST", "\(apiURL)/repos/\(repo)/issues/\(issue.number)/comments", ["body": .string(comment(regression, summary))])
                 commented += 1
             } else {
-                try mutate("POST", "\(apiURL)/repos/\(repo)/issues",
-                           ["title": .string(title), "body": .string(body(regression, summary)), "labels": [.string(label)]])
+                try mutate(
+                    "POST", "\(apiURL)/repos/\(repo)/issues",
+                    ["title": .string(title), "body": .string(body(regression, summary)), "labels": [.string(label)]])
                 created += 1
             }
         }
@@ -83,7 +92,8 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
         while let next = url, pages < 50 {
             let response = try host.http(HTTPRequest(url: next, headers: ["accept": "application/vnd.github+json"]))
             guard response.status == 200 else {
-                throw PluginError("failed to list issues of \(repo): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
+                throw PluginError(
+                    "failed to list issues of \(repo): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
             }
             do { issues += try JSONCoding.decode([Issue].self, from: response.data).filter { $0.pullRequest == nil } } catch {
                 throw PluginError("failed to read the issue list of \(repo): \(PluginError.describe(error))")
@@ -100,8 +110,10 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         }
         defer { lastMutation = Date() }
-        let response = try host.http(HTTPRequest(method: method, url: url, headers: ["accept": "application/vnd.github+json", "content-type": "application/json"],
-                                                 body: try JSONCoding.string(payload), cache: false))
+        let response = try host.http(
+            HTTPRequest(
+                method: method, url: url, headers: ["accept": "application/vnd.github+json", "content-type": "application/json"],
+                body: try JSONCoding.string(payload), cache: false))
         guard (200..<300).contains(response.status) else {
             throw PluginError("failed to \(method) \(url): HTTP \(response.status)", retryable: response.status >= 500 || response.status == 429)
         }

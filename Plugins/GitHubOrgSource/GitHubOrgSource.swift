@@ -48,7 +48,9 @@ public final class GitHubOrgSource: SourcePlugin {
         var listedAny = false
         for org in orgs {
             let repositories: [GitHubAPI.Repository]
-            do { repositories = try api.repositories(org: org, maxPages: max(maxRepos / 100 + 1, 1)); listedAny = true } catch let stop as DryRunReached { throw stop } catch {
+            do { repositories = try api.repositories(org: org, maxPages: max(maxRepos / 100 + 1, 1)); listedAny = true } catch let stop
+                as DryRunReached
+            { throw stop } catch {
                 warnings.append("organization \(org): \(LSQMError.describe(error))")
                 continue
             }

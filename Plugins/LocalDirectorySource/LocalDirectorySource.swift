@@ -57,10 +57,11 @@ public final class LocalDirectorySource: SourcePlugin {
             for skipped in architecture.skipped {
                 response.skipped.append(SkippedItem(sourceURL: folderURL.appendingPathComponent(skipped.path).absoluteString, reason: skipped.reason))
             }
-            response.architectures.append(DiscoveredItem(
-                sourceURL: url, name: architecture.name(under: root),
-                files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) },
-                metadata: ["root": .string(root.path), "folder": .string(architecture.folder)]))
+            response.architectures.append(
+                DiscoveredItem(
+                    sourceURL: url, name: architecture.name(under: root),
+                    files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) },
+                    metadata: ["root": .string(root.path), "folder": .string(architecture.folder)]))
         }
         response.nextCursor = index < all.count ? String(index) : nil
         return response

@@ -29,8 +29,9 @@ public final class SlackNotifier: NotifierPlugin {
         let body = try JSONCoding.string(message.payload)
         let response = try host.http(HTTPRequest(method: "POST", url: webhook, headers: ["content-type": "application/json"], body: body))
         guard (200..<300).contains(response.status) else {
-            throw PluginError("failed to post to Slack: HTTP \(response.status) \(String(response.body?.prefix(200) ?? ""))",
-                              retryable: response.status == 429 || response.status >= 500)
+            throw PluginError(
+                "failed to post to Slack: HTTP \(response.status) \(String(response.body?.prefix(200) ?? ""))",
+                retryable: response.status == 429 || response.status >= 500)
         }
         return NotifyResponse(delivered: true, detail: "posted to Slack (\(summary.regressions.count) regressions)")
     }
@@ -62,28 +63,38 @@ enum SlackMessage {
 
     static func build(_ summary: RunSummary, reportURL: String?) -> Built {
         let c = summary.counts
-        let headline = "LocalStack quality run \(summary.runID): pass rate \(percent(summary.passRate))\(delta(summary.passRate, summary.previousPassRate))"
+        let headline =
+            "LocalStack quality run \(summary.runID): pass rate \(percent(summary.passRate))\(delta(summary.passRate, summary.previousPassRate))"
         var text = headline
         if !summary.regressions.isEmpty {
-            text += " — \(summary.regressions.count) regression\(summary.regressions.count == 1 ? "" : "s"): "
+            text +=
+                " — \(summary.regressions.count) regression\(summary.regressions.count == 1 ? "" : "s"): "
                 + summary.regressions.map(\.name).joined(separator: ", ")
         }
         var blocks: [JSONValue] = [
-            ["type": "header", "text": ["type": "plain_text", "text": .string(String("LocalStack quality: \(percent(summary.passRate)) passing".prefix(150)))]],
+            [
+                "type": "header",
+                "text": ["type": "plain_text", "text": .string(String("LocalStack quality: \(percent(summary.passRate)) passing".prefix(150)))],
+            ],
             ["type": "section", "text": ["type": "mrkdwn", "text": .string(escape(headline))]],
-            ["type": "section", "fields": [
-                ["type": "mrkdwn", "text": .string("*Total*\n\(c.total)")],
-                ["type": "mrkdwn", "text": .string("*Passed*\n\(c.passed)")],
-                ["type": "mrkdwn", "text": .string("*Partial / Failed*\n\(c.partial) / \(c.failed)")],
-                ["type": "mrkdwn", "text": .string("*Timeout / Error*\n\(c.timeout) / \(c.error)")],
-            ]],
+            [
+                "type": "section",
+                "fields": [
+                    ["type": "mrkdwn", "text": .string("*Total*\n\(c.total)")],
+                    ["type": "mrkdwn", "text": .string("*Passed*\n\(c.passed)")],
+                    ["type": "mrkdwn", "text": .string("*Partial / Failed*\n\(c.partial) / \(c.failed)")],
+                    ["type": "mrkdwn", "text": .string("*Timeout / Error*\n\(c.timeout) / \(c.error)")],
+                ],
+            ],
         ]
         if !summary.regressions.isEmpty {
             let lines = summary.regressions.prefix(20).map { r in
                 "• *\(escape(r.name))* (\(r.services.joined(separator: ", "))) → \(r.status)\(r.failedStep.map { " at \($0)" } ?? "")"
                     + (r.checked == false ? " _(still open, not checked this week)_" : r.ongoing == true ? " _(still failing)_" : "")
             }
-            blocks.append(["type": "section", "text": ["type": "mrkdwn", "text": .string(":rotating_light: *Regressions*\n" + lines.joined(separator: "\n"))]])
+            blocks.append([
+                "type": "section", "text": ["type": "mrkdwn", "text": .string(":rotating_light: *Regressions*\n" + lines.joined(separator: "\n"))],
+            ])
         }
         if let resolved = summary.resolved, !resolved.isEmpty {
             let names = resolved.prefix(20).map { "*\(escape($0.name))* (open since \(escape($0.openedRunID)))" }.joined(separator: ", ")
@@ -93,7 +104,10 @@ enum SlackMessage {
         if !summary.newArchitectures.isEmpty {
             let names = summary.newArchitectures.prefix(10).map { escape($0.name) }.joined(separator: ", ")
             let more = summary.newArchitectures.count > 10 ? " and \(summary.newArchitectures.count - 10) more" : ""
-            blocks.append(["type": "section", "text": ["type": "mrkdwn", "text": .string("*\(summary.newArchitectures.count) new architectures:* \(names)\(more)")]])
+            blocks.append([
+                "type": "section",
+                "text": ["type": "mrkdwn", "text": .string("*\(summary.newArchitectures.count) new architectures:* \(names)\(more)")],
+            ])
         }
         if let reportURL {
             blocks.append(["type": "section", "text": ["type": "mrkdwn", "text": .string("<\(reportURL)|Open the report>")]])

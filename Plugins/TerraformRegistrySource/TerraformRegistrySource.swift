@@ -1,8 +1,8 @@
 import Foundation
-import LSQMTemplates
 import LSQMBasics
 import LSQMPluginKit
 import LSQMSourceSupport
+import LSQMTemplates
 
 /// Architectures from the Terraform Registry: AWS modules found by `/v1/modules/search` for each topic and by
 /// the `/v1/modules?provider=aws` listing, each downloaded through `X-Terraform-Get`, with every
@@ -121,11 +121,16 @@ public final class TerraformRegistrySource: SourcePlugin {
             throw PluginError("failed to find the source of \(module.id): \(downloadURL) answered without X-Terraform-Get")
         }
         guard let archiveURL = TerraformGetLocation.resolve(location, downloadURL: endpoint, githubAPI: settings.githubAPI) else {
-            return .skipped(SkippedItem(sourceURL: moduleURL(module), reason: "its X-Terraform-Get '\(location)' is not a form lsqm can fetch (http(s) archive or git::https://github.com)"))
+            return .skipped(
+                SkippedItem(
+                    sourceURL: moduleURL(module),
+                    reason: "its X-Terraform-Get '\(location)' is not a form lsqm can fetch (http(s) archive or git::https://github.com)"))
         }
         let archive = try SourceHTTP.get(host, HTTPRequest(url: archiveURL.absoluteString))
         let (examples, refused) = try ModuleExamples.read(archive: archive.data)
-        var skipped = refused.map { SkippedItem(sourceURL: "\(moduleURL(module))/\($0.path)", reason: "refused from the module archive: \($0.reason)") }
+        var skipped = refused.map {
+            SkippedItem(sourceURL: "\(moduleURL(module))/\($0.path)", reason: "refused from the module archive: \($0.reason)")
+        }
         var architectures: [DiscoveredItem] = []
         var alreadyKnown = 0
         for example in examples {
@@ -139,12 +144,15 @@ public final class TerraformRegistrySource: SourcePlugin {
                 skipped.append(SkippedItem(sourceURL: url, reason: reason))
                 continue
             }
-            architectures.append(DiscoveredItem(
-                sourceURL: url, name: "\(module.registryID) \(example.name)", kind: "terraform",
-                files: example.files.map { PluginFile(path: $0.path, data: $0.content) },
-                metadata: ["registry_id": .string(module.registryID), "version": .string(module.version),
-                           "example": .string(example.name), "module_source": .string(location),
-                           "module_sources_rewritten": .number(Double(example.rewrittenSources)), "source": .string(Self.name)]))
+            architectures.append(
+                DiscoveredItem(
+                    sourceURL: url, name: "\(module.registryID) \(example.name)", kind: "terraform",
+                    files: example.files.map { PluginFile(path: $0.path, data: $0.content) },
+                    metadata: [
+                        "registry_id": .string(module.registryID), "version": .string(module.version),
+                        "example": .string(example.name), "module_source": .string(location),
+                        "module_sources_rewritten": .number(Double(example.rewrittenSources)), "source": .string(Self.name),
+                    ]))
         }
         memo[memoKey] = examples.map { "\(moduleURL(module))/examples/\($0.name)" }
         try? AtomicFile.writeJSON(memo, to: memoURL)

@@ -1,7 +1,8 @@
 import CLSQMSystem
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every child process group lsqm has started and not yet reaped, so none outlives lsqm.
@@ -85,7 +86,10 @@ public enum ChildProcesses {
 
     private static func writeRecord() {
         let (directory, children) = state.withLock { state in
-            (state.recordDirectory, state.live.map { Record.Child(pgid: $0.key, start: $0.value.start, command: $0.value.command) }.sorted { $0.pgid < $1.pgid })
+            (
+                state.recordDirectory,
+                state.live.map { Record.Child(pgid: $0.key, start: $0.value.start, command: $0.value.command) }.sorted { $0.pgid < $1.pgid }
+            )
         }
         guard let directory else { return }
         let me = getpid()
@@ -131,8 +135,10 @@ public enum ChildProcesses {
     /// name carries the owner's pid (`lsqm-validate-<pid>-XXXXXX`); folders of older lsqm versions (no pid)
     /// count as stale after a day. Returns the removed paths.
     @discardableResult
-    public static func removeStaleScratch(in directory: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
-                                          olderThan unownedAge: TimeInterval = 86_400) -> [String] {
+    public static func removeStaleScratch(
+        in directory: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
+        olderThan unownedAge: TimeInterval = 86_400
+    ) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var removed: [String] = []
         for name in names {

@@ -9,7 +9,9 @@ public final class FileLock: @unchecked Sendable {
     private init(fd: Int32, path: URL) { self.fd = fd; self.path = path }
 
     /// Takes the lock, waiting for another holder up to `timeout`, logging once while it waits.
-    public static func acquire(_ path: URL, timeout: Duration = .seconds(3600), logger: Logger = .silent, stage: String = "lock") async throws -> FileLock {
+    public static func acquire(
+        _ path: URL, timeout: Duration = .seconds(3600), logger: Logger = .silent, stage: String = "lock"
+    ) async throws -> FileLock {
         try Files.createDirectory(path.deletingLastPathComponent())
         let fd = open(path.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -25,8 +27,9 @@ public final class FileLock: @unchecked Sendable {
             }
             if ContinuousClock.now >= deadline {
                 close(fd)
-                throw LSQMError(.environment, action: "lock \(path.path)", cause: "another lsqm process held it for longer than \(timeout.components.seconds) s",
-                                hint: "wait for the other run to finish, or remove a stale lock only if no lsqm is running")
+                throw LSQMError(
+                    .environment, action: "lock \(path.path)", cause: "another lsqm process held it for longer than \(timeout.components.seconds) s",
+                    hint: "wait for the other run to finish, or remove a stale lock only if no lsqm is running")
             }
             if !announced {
                 logger.info(stage, "waiting_for_lock", "waiting for another lsqm process using \(path.deletingLastPathComponent().path)")

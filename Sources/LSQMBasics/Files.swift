@@ -45,7 +45,9 @@ public enum Files {
 
     /// Regular files under `root` as sorted relative paths (symlinks are not followed).
     public static func regularFiles(under root: URL) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey]) else { return [] }
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey]) else {
+            return []
+        }
         let rootPath = root.standardizedFileURL.resolvingSymlinksInPath().path
         var result: [String] = []
         for case let url as URL in enumerator {

@@ -42,7 +42,9 @@ public struct Git: Sendable {
 
     /// Runs `git ARGS` in the repository; throws `failed to git <args>: <stderr>` on a non-zero exit.
     @discardableResult
-    public func run(_ arguments: [String], in workingDirectory: URL? = nil, allowFailure: Bool = false, timeout: Duration = .seconds(600)) async throws -> Subprocess.Result {
+    public func run(
+        _ arguments: [String], in workingDirectory: URL? = nil, allowFailure: Bool = false, timeout: Duration = .seconds(600)
+    ) async throws -> Subprocess.Result {
         var environment = SecretEnvironment.scrubbed()
         // Commits need an identity; CI runners often have none configured.
         environment["GIT_AUTHOR_NAME"] = environment["GIT_AUTHOR_NAME"] ?? "lsqm"
@@ -56,11 +58,14 @@ public struct Git: Sendable {
             environment["GIT_CONFIG_KEY_0"] = "http.extraHeader"
             environment["GIT_CONFIG_VALUE_0"] = "AUTHORIZATION: basic \(basic)"
         }
-        let result = try await Subprocess.run(["git"] + arguments, environment: environment,
-                                              workingDirectory: workingDirectory ?? directory, timeout: timeout)
+        let result = try await Subprocess.run(
+            ["git"] + arguments, environment: environment,
+            workingDirectory: workingDirectory ?? directory, timeout: timeout)
         if !result.succeeded && !allowFailure {
             let output = result.timedOut ? "timed out" : result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw LSQMError(.environment, action: "git \(arguments.prefix(2).joined(separator: " "))", cause: output.isEmpty ? "exit code \(result.exitCode)" : output)
+            throw LSQMError(
+                .environment, action: "git \(arguments.prefix(2).joined(separator: " "))",
+                cause: output.isEmpty ? "exit code \(result.exitCode)" : output)
         }
         return result
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The one place lsqm sends HTTP over the network (URLSession, so HTTPS works). Policy — authentication,
@@ -20,8 +21,10 @@ public struct HTTPClient: Sendable {
     /// Sends one request. Throws `LSQMError(.remote)` when no HTTP response arrives (refused, timeout, DNS).
     /// `followRedirects: false` hands a 3xx back to the caller, which must then decide what the next hop may
     /// carry: credentials meant for one host must not follow a redirect to another.
-    public func send(method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil,
-                     timeout: TimeInterval = 60, followRedirects: Bool = true) async throws -> Response {
+    public func send(
+        method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil,
+        timeout: TimeInterval = 60, followRedirects: Bool = true
+    ) async throws -> Response {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -30,7 +33,9 @@ public struct HTTPClient: Sendable {
         // lsqm does its own conditional requests; the URL cache must not answer for the server.
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
-        let session = followRedirects ? URLSession(configuration: configuration)
+        let session =
+            followRedirects
+            ? URLSession(configuration: configuration)
             : URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         do {
@@ -48,8 +53,9 @@ public struct HTTPClient: Sendable {
         } catch {
             // The localized description only: an NSError's full description repeats the URL with its query string.
             let cause = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? (error as NSError).localizedDescription
-            throw LSQMError(.remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: cause,
-                            hint: "check the network and the service URL")
+            throw LSQMError(
+                .remote, action: "\(method) \(HTTPClient.redactedURL(url))", cause: cause,
+                hint: "check the network and the service URL")
         }
     }
 
@@ -99,8 +105,10 @@ public struct HTTPClient: Sendable {
 
 /// Declines every redirect, so URLSession returns the 3xx response itself.
 private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// HTTP/1.1 message framing over a connected socket, shared by lsqm's small socket HTTP client (the Docker
@@ -90,7 +91,9 @@ public final class HTTPWireReader {
                 start = newline + 1
                 return line
             }
-            guard buffer.count - start < HTTPWireReader.headLimit else { throw HTTPWire.error("a header line is longer than \(HTTPWireReader.headLimit) bytes") }
+            guard buffer.count - start < HTTPWireReader.headLimit else {
+                throw HTTPWire.error("a header line is longer than \(HTTPWireReader.headLimit) bytes")
+            }
             if try fill() == 0 {
                 if start == buffer.count { return nil }
                 throw HTTPWire.error("the peer closed the connection inside a line")

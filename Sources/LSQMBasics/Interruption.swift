@@ -1,7 +1,8 @@
 import Dispatch
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How every lsqm command stops on SIGINT (Ctrl-C) or SIGTERM (CI cancelling a job).
@@ -49,7 +50,8 @@ public final class Interruption: Sendable {
         }
         // A second signal: the user will not wait for the teardown.
         if let first { Interruption.stopNow(first, reason: "second signal") }
-        FileHandle.standardError.write(Data("\nlsqm: \(Interruption.name(signalNumber)) received — stopping child processes and plugin workers…\n".utf8))
+        FileHandle.standardError.write(
+            Data("\nlsqm: \(Interruption.name(signalNumber)) received — stopping child processes and plugin workers…\n".utf8))
         onSignal(signalNumber)
         let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {

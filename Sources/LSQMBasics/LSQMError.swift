@@ -67,7 +67,8 @@ public struct LSQMError: Error, CustomStringConvertible, Sendable, Equatable {
 
 extension LSQMError {
     public static func notImplemented(_ command: String) -> LSQMError {
-        LSQMError(.notImplemented, action: "run '\(command)'", cause: "not implemented yet",
-                  hint: "this stage is not built in this version of lsqm")
+        LSQMError(
+            .notImplemented, action: "run '\(command)'", cause: "not implemented yet",
+            hint: "this stage is not built in this version of lsqm")
     }
 }

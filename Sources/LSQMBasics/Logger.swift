@@ -38,8 +38,10 @@ public final class Logger: Sendable {
     private let sink: @Sendable (String) -> Void
     private let lock = Mutex(())
 
-    public init(format: LogFormat = .automatic, minimumLevel: LogLevel = .info, redactor: SecretRedactor = .fromEnvironment(),
-                sink: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        format: LogFormat = .automatic, minimumLevel: LogLevel = .info, redactor: SecretRedactor = .fromEnvironment(),
+        sink: (@Sendable (String) -> Void)? = nil
+    ) {
         self.format = format
         self.minimumLevel = minimumLevel
         self.redactor = redactor
@@ -49,8 +51,10 @@ public final class Logger: Sendable {
     /// A logger that drops everything (tests, library defaults).
     public static let silent = Logger(format: .json, minimumLevel: .error, redactor: SecretRedactor(), sink: { _ in })
 
-    public func log(_ level: LogLevel, stage: String, event: String, message: String? = nil, durationMs: Int? = nil,
-                    error: LSQMError? = nil, fields: [String: JSONValue] = [:]) {
+    public func log(
+        _ level: LogLevel, stage: String, event: String, message: String? = nil, durationMs: Int? = nil,
+        error: LSQMError? = nil, fields: [String: JSONValue] = [:]
+    ) {
         guard level >= minimumLevel else { return }
         let line: String
         switch format {

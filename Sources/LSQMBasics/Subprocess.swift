@@ -1,7 +1,8 @@
 import CLSQMSystem
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs child processes the way lsqm needs them run: in their own process group (so a timeout or Ctrl-C
@@ -36,18 +37,22 @@ public enum Subprocess {
     /// - Parameters:
     ///   - environment: the child's whole environment; nil means this process's environment without secrets.
     ///   - outputLimit: bytes kept of each stream (the tail is kept: that is where errors are).
-    public static func run(_ arguments: [String], environment: [String: String]? = nil, workingDirectory: URL? = nil,
-                           timeout: Duration? = nil, outputLimit: Int = 1 << 20, stdin: Data? = nil) async throws -> Result {
+    public static func run(
+        _ arguments: [String], environment: [String: String]? = nil, workingDirectory: URL? = nil,
+        timeout: Duration? = nil, outputLimit: Int = 1 << 20, stdin: Data? = nil
+    ) async throws -> Result {
         guard let first = arguments.first else {
             throw LSQMError(.usage, action: "run a process", cause: "no command given")
         }
         let env = environment ?? SecretEnvironment.scrubbed()
         guard let executable = which(first, path: env["PATH"] ?? ProcessInfo.processInfo.environment["PATH"]) else {
-            throw LSQMError(.environment, action: "run \(first)", cause: "'\(first)' was not found on PATH",
-                            hint: "install \(first) or put it on PATH")
+            throw LSQMError(
+                .environment, action: "run \(first)", cause: "'\(first)' was not found on PATH",
+                hint: "install \(first) or put it on PATH")
         }
-        let process = try SpawnedProcess(executable: executable, arguments: arguments, environment: env,
-                                         workingDirectory: workingDirectory, captureOutput: true, stdinData: stdin)
+        let process = try SpawnedProcess(
+            executable: executable, arguments: arguments, environment: env,
+            workingDirectory: workingDirectory, captureOutput: true, stdinData: stdin)
         let stopwatch = Stopwatch()
         let timedOut = Locked(false)
         let timer: Task<Void, Never>? = timeout.map { limit in
@@ -69,8 +74,9 @@ public enum Subprocess {
         // pipes a grandchild may still hold, so collecting output cannot hang.
         process.killGroup()
         let (out, err) = process.collectOutput(limit: outputLimit)
-        return Result(exitCode: status.exitCode, signal: status.signal, stdout: out, stderr: err,
-                      timedOut: timedOut.value, durationMs: stopwatch.milliseconds)
+        return Result(
+            exitCode: status.exitCode, signal: status.signal, stdout: out, stderr: err,
+            timedOut: timedOut.value, durationMs: stopwatch.milliseconds)
     }
 }
 
@@ -100,8 +106,10 @@ public final class SpawnedProcess: @unchecked Sendable {
     ///   - captureOutput: true drains stdout/stderr into memory; false hands stdout and stdin to the caller as
     ///     raw file descriptors (for a framed protocol) and sends stderr to `stderrPath` or captures it.
     ///   - logPath: when set, stdout and stderr both go to this file (emulators: the log tail is read from it).
-    public init(executable: String, arguments: [String], environment: [String: String], workingDirectory: URL? = nil,
-                captureOutput: Bool = true, stdinData: Data? = nil, logPath: URL? = nil, keepPipes: Bool = false) throws {
+    public init(
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: URL? = nil,
+        captureOutput: Bool = true, stdinData: Data? = nil, logPath: URL? = nil, keepPipes: Bool = false
+    ) throws {
         self.executable = executable
         var toClose: [Int32] = []
         var parentStdin: Int32?
@@ -165,8 +173,9 @@ public final class SpawnedProcess: @unchecked Sendable {
         let (childPID, spawnErrno) = SpawnThread.run {
             pointers.argv.withUnsafeBufferPointer { argvBuffer in
                 pointers.envp.withUnsafeBufferPointer { envpBuffer in
-                    let pid = clsqm_spawn(executable, argvBuffer.baseAddress, envpBuffer.baseAddress, pointers.directory,
-                                          childStdin, childStdout, childStderr)
+                    let pid = clsqm_spawn(
+                        executable, argvBuffer.baseAddress, envpBuffer.baseAddress, pointers.directory,
+                        childStdin, childStdout, childStderr)
                     let error = errno
                     if pid > 0 { ChildProcesses.register(pid, command: URL(fileURLWithPath: executable).lastPathComponent) }
                     return (pid, error)

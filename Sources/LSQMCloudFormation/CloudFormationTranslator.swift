@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
+import LSQMPluginKit
 import LSQMTemplates
 
 /// CloudFormation and SAM → Terraform. SAM templates are first expanded into plain CloudFormation the way
@@ -11,14 +11,16 @@ public enum CloudFormationTranslator {
     public static func normalize(_ request: NormalizeRequest) -> NormalizeResponse {
         let files = TemplateFiles(request.files)
         guard let (path, template) = files.findTemplate(where: { $0["Resources"]?.objectValue != nil }) else {
-            return .failed("no CloudFormation template (a YAML or JSON file with a Resources section) in the architecture"
-                + files.parseErrors.map { "; \($0)" }.joined())
+            return .failed(
+                "no CloudFormation template (a YAML or JSON file with a Resources section) in the architecture"
+                    + files.parseErrors.map { "; \($0)" }.joined())
         }
         let context = TranslationContext(architectureName: request.name, files: files.data, baseDirectory: files.directory(of: path))
         return translate(template: template, templatePath: path, context: context, source: request.sourceURL ?? request.name)
     }
 
-    static func translate(template original: JSONValue, templatePath: String, context first: TranslationContext, source: String) -> NormalizeResponse {
+    static func translate(template original: JSONValue, templatePath: String, context first: TranslationContext, source: String) -> NormalizeResponse
+    {
         // A resource that needs a value lsqm cannot translate is dropped while it is emitted; the translation then
         // runs again with it unsupported, so that what referred to it is left out in turn (each round drops at
         // least one more resource, so this ends).
@@ -42,17 +44,22 @@ public enum CloudFormationTranslator {
         ]
         let main = HCLPrinter.file(blocks, header: header)
         let prerequisites = context.prerequisites
-        let files = [PluginFile(path: "main.tf", text: main)] + [prerequisites.file(source: "\(templatePath) of \(source)")].compactMap { $0 }
+        let files =
+            [PluginFile(path: "main.tf", text: main)] + [prerequisites.file(source: "\(templatePath) of \(source)")].compactMap { $0 }
             + context.outputFiles.sorted { $0.path < $1.path }
         // Honest status: full only when nothing was invented or dropped; needs_input when only the author can
         // give something (such an architecture is indexed but never deployed).
         let inputs = prerequisites.inputs.sorted { ($0.parameter, $0.how) < ($1.parameter, $1.how) }
-        let status = prerequisites.needsInput ? "needs_input"
+        let status =
+            prerequisites.needsInput
+            ? "needs_input"
             : context.unsupported.isEmpty && context.warnings.isEmpty && inputs.isEmpty ? "full" : "partial"
         let unsupported = context.unsupported.sorted { ($0.resource, $0.type, $0.reason) < ($1.resource, $1.type, $1.reason) }
         // Sorted: some warnings come from dictionary walks, and the record must be the same on every run.
-        return NormalizeResponse(files: files, normalization: NormalizationResult(
-            status: status, unsupported: unsupported, warnings: context.warnings.sorted(), inputs: inputs.isEmpty ? nil : inputs))
+        return NormalizeResponse(
+            files: files,
+            normalization: NormalizationResult(
+                status: status, unsupported: unsupported, warnings: context.warnings.sorted(), inputs: inputs.isEmpty ? nil : inputs))
     }
 }
 
@@ -123,7 +130,9 @@ struct TemplateTranslation {
                 && (resource["Properties"]?["SecretString"] != nil || resource["Properties"]?["GenerateSecretString"] != nil)
         }
         context.secretsWithValue = Set(secrets.keys.map(Naming.identifier))
-        for (id, resource) in secrets { if let name = resource["Properties"]?["Name"]?.stringValue { context.templateSecretNames[name] = Naming.identifier(id) } }
+        for (id, resource) in secrets {
+            if let name = resource["Properties"]?["Name"]?.stringValue { context.templateSecretNames[name] = Naming.identifier(id) }
+        }
         for (id, resource) in resources where resource["Type"]?.stringValue == "AWS::SSM::Parameter" {
             if let name = resource["Properties"]?["Name"]?.stringValue { context.templateParameterNames[name] = Naming.identifier(id) }
         }
@@ -151,9 +160,11 @@ struct TemplateTranslation {
         }
         for (id, resource) in resources {
             let type = resource["Type"]?.stringValue ?? ""
-            var plan = ResourcePlan(logicalID: id, cfnType: type, mapping: ResourceMappings.table[type], condition: resource["Condition"]?.stringValue)
+            var plan = ResourcePlan(
+                logicalID: id, cfnType: type, mapping: ResourceMappings.table[type], condition: resource["Condition"]?.stringValue)
             if type == "AWS::Lambda::Version", let function = resource["Properties"]?["FunctionName"]?["Ref"]?.stringValue,
-               resources[function]?["Type"]?.stringValue == "AWS::Lambda::Function" {
+                resources[function]?["Type"]?.stringValue == "AWS::Lambda::Function"
+            {
                 plan.redirect = function
                 context.publishedFunctions.insert(function)
             } else if type == "AWS::Lambda::Version" {
@@ -167,7 +178,8 @@ struct TemplateTranslation {
             context.plans[id] = plan
         }
         // Resources an earlier round dropped, and those that live inside one of them (a Lambda version).
-        for (id, plan) in context.plans where context.forcedUnsupported[id] != nil || plan.redirect.map({ context.forcedUnsupported[$0] != nil }) == true {
+        for (id, plan) in context.plans
+        where context.forcedUnsupported[id] != nil || plan.redirect.map({ context.forcedUnsupported[$0] != nil }) == true {
             context.plans[id] = ResourcePlan(logicalID: id, cfnType: plan.cfnType, mapping: nil, condition: nil)
             context.unsupportedShapes[id] = context.forcedUnsupported[id] ?? "it is part of \(plan.redirect ?? id), which lsqm cannot translate"
         }
@@ -228,7 +240,8 @@ struct TemplateTranslation {
         }
         for plan in context.plans.values {
             guard let mapping = plan.mapping, let address = plan.address, text.contains(address),
-                  let schema = ProviderSchema.resource(mapping.tfType) else { continue }
+                let schema = ProviderSchema.resource(mapping.tfType)
+            else { continue }
             for (attribute, spec) in schema.attributes where spec.sensitive {
                 if text.contains("\(address).\(attribute)") || text.contains("\(address)[*].\(attribute)") { return true }
             }
@@ -249,7 +262,8 @@ struct TemplateTranslation {
         var resources = resources
         for (_, resource) in resources where resource["Type"]?.stringValue == "AWS::AppSync::GraphQLSchema" {
             guard let api = schemaAPI(resource, in: resources), let definition = resource["Properties"]?["Definition"],
-                  var apiResource = resources[api]?.objectValue else { continue }
+                var apiResource = resources[api]?.objectValue
+            else { continue }
             var properties = apiResource["Properties"]?.objectValue ?? [:]
             properties["Schema"] = definition
             apiResource["Properties"] = .object(properties)
@@ -300,7 +314,8 @@ struct TemplateTranslation {
         if type == "Number" { return ("number", .number) }
         if type == "List<Number>" { return ("list(number)", .list) }
         if type == "CommaDelimitedList" || type.hasPrefix("List<") || type.hasPrefix("AWS::SSM::Parameter::Value<List<")
-            || type.hasPrefix("AWS::SSM::Parameter::Value<CommaDelimitedList") {
+            || type.hasPrefix("AWS::SSM::Parameter::Value<CommaDelimitedList")
+        {
             return ("list(string)", .list)
         }
         return ("string", .string)
@@ -336,7 +351,9 @@ struct TemplateTranslation {
         case .list:
             if let items = given.arrayValue { return .list(items.map { .string($0.stringValue ?? HCLPrinter.number($0.doubleValue ?? 0)) }) }
             let text = given.stringValue ?? given.doubleValue.map(HCLPrinter.number) ?? ""
-            return .list(text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map { .string($0.trimmingCharacters(in: .whitespaces)) })
+            return .list(
+                text.isEmpty
+                    ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map { .string($0.trimmingCharacters(in: .whitespaces)) })
         default:
             if let s = given.stringValue { return .string(s) }
             if let n = given.doubleValue { return .string(HCLPrinter.number(n)) }
@@ -349,24 +366,28 @@ struct TemplateTranslation {
         guard let plan = context.plans[id] else { return [] }
         guard let mapping = plan.mapping, let schema = ProviderSchema.resource(mapping.tfType) else {
             let custom = plan.cfnType.hasPrefix("Custom::") || plan.cfnType == "AWS::CloudFormation::CustomResource"
-            let reason = context.unsupportedShapes[id] ?? (custom
-                ? "custom resources run code in the deploying account; there is no Terraform equivalent"
-                : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet")
+            let reason =
+                context.unsupportedShapes[id]
+                ?? (custom
+                    ? "custom resources run code in the deploying account; there is no Terraform equivalent"
+                    : plan.cfnType.isEmpty ? "the resource has no Type" : "no Terraform mapping for \(plan.cfnType) yet")
             context.unsupported(id, plan.cfnType, reason)
             // What only the author can give: what the custom resource's Lambda does at deploy time (the
             // CloudFormation response protocol has no Terraform equivalent), or the nested stack's template.
             if custom {
                 context.prerequisites.needs(id, "a custom resource (\(plan.cfnType)): its Lambda's deploy-time logic")
             } else if let location = Self.nestedStackLocation(plan.cfnType, resource),
-                      context.resolvePath(location).flatMap({ context.files[$0] }) == nil {
+                context.resolvePath(location).flatMap({ context.files[$0] }) == nil
+            {
                 // A nested template in the architecture is lsqm's to translate (not yet: unsupported); one
                 // elsewhere only its author can give.
                 context.prerequisites.needs(id, "the nested stack at \(location)")
             }
             return []
         }
-        let emitter = ResourceEmitter(context: context, plan: plan, mapping: mapping, schema: schema,
-                                      properties: resource["Properties"]?.objectValue ?? [:])
+        let emitter = ResourceEmitter(
+            context: context, plan: plan, mapping: mapping, schema: schema,
+            properties: resource["Properties"]?.objectValue ?? [:])
         mapping.custom?(emitter)
         var blocks: [HCLBlock] = []
         if emitter.emitPrimary {
@@ -410,9 +431,12 @@ struct TemplateTranslation {
     private func dependsOn(_ value: JSONValue?) -> [String] {
         var ids: [String] = []
         if let s = value?.stringValue { ids = [s] } else if let list = value?.arrayValue { ids = list.compactMap(\.stringValue) }
-        return Array(Set(ids.flatMap { id -> [String] in
-            guard let address = context.plans[id]?.address else { return [] }
-            return [address] + ApiMappings.companionAddresses(id, context.resources[id])
-        })).sorted()
+        return Array(
+            Set(
+                ids.flatMap { id -> [String] in
+                    guard let address = context.plans[id]?.address else { return [] }
+                    return [address] + ApiMappings.companionAddresses(id, context.resources[id])
+                })
+        ).sorted()
     }
 }

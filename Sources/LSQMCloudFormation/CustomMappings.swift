@@ -47,9 +47,11 @@ enum S3Mappings {
             properties["TargetPrefix"] = logging["LogFilePrefix"] ?? ""
             e.addResource("aws_s3_bucket_logging", "logging", properties, preset: ["bucket": bucket])
         }
-        for dropped in ["ReplicationConfiguration", "ObjectLockConfiguration", "ObjectLockEnabled",
-                        "AccelerateConfiguration", "AnalyticsConfigurations", "InventoryConfigurations", "MetricsConfigurations",
-                        "IntelligentTieringConfigurations"] where e.take(dropped) != nil {
+        for dropped in [
+            "ReplicationConfiguration", "ObjectLockConfiguration", "ObjectLockEnabled",
+            "AccelerateConfiguration", "AnalyticsConfigurations", "InventoryConfigurations", "MetricsConfigurations",
+            "IntelligentTieringConfigurations",
+        ] where e.take(dropped) != nil {
             e.context.warn("property \(dropped) of AWS::S3::Bucket is not translated yet: dropped")
         }
     }
@@ -57,8 +59,10 @@ enum S3Mappings {
     /// CloudFormation lifecycle rules → `aws_s3_bucket_lifecycle_configuration` rules (a filter is required there).
     private static func lifecycle(_ e: ResourceEmitter, _ rules: [JSONValue], _ bucket: HCLExpr) {
         let mapped: [JSONValue] = rules.enumerated().map { i, rule in
-            var out: [String: JSONValue] = ["Id": rule["Id"] ?? .string("rule\(i)"), "Status": rule["Status"] ?? "Enabled",
-                                            "Filter": ["Prefix": rule["Prefix"] ?? ""]]
+            var out: [String: JSONValue] = [
+                "Id": rule["Id"] ?? .string("rule\(i)"), "Status": rule["Status"] ?? "Enabled",
+                "Filter": ["Prefix": rule["Prefix"] ?? ""],
+            ]
             if let days = rule["ExpirationInDays"] { out["Expiration"] = ["Days": days] }
             if let days = rule["NoncurrentVersionExpirationInDays"] ?? rule["NoncurrentVersionExpiration"]?["NoncurrentDays"] {
                 out["NoncurrentVersionExpiration"] = ["NoncurrentDays": days]
@@ -66,7 +70,8 @@ enum S3Mappings {
             if let abort = rule["AbortIncompleteMultipartUpload"] { out["AbortIncompleteMultipartUpload"] = abort }
             let transitions = (rule["Transitions"]?.arrayValue ?? []) + (rule["Transition"].map { [$0] } ?? [])
             if !transitions.isEmpty {
-                out["Transition"] = .array(transitions.map { ["Days": $0["TransitionInDays"] ?? 0, "StorageClass": $0["StorageClass"] ?? "GLACIER"] })
+                out["Transition"] = .array(
+                    transitions.map { ["Days": $0["TransitionInDays"] ?? 0, "StorageClass": $0["StorageClass"] ?? "GLACIER"] })
             }
             return .object(out)
         }
@@ -84,12 +89,13 @@ enum S3Mappings {
             return out
         }
         func entries(_ key: String, _ targetKey: String, _ arnKey: String) -> JSONValue {
-            .array((config[key]?.arrayValue ?? []).map { item in
-                var out = filters(item)
-                out[arnKey] = item[targetKey] ?? .null
-                out["Events"] = [item["Event"] ?? "s3:ObjectCreated:*"]
-                return .object(out)
-            })
+            .array(
+                (config[key]?.arrayValue ?? []).map { item in
+                    var out = filters(item)
+                    out[arnKey] = item[targetKey] ?? .null
+                    out["Events"] = [item["Event"] ?? "s3:ObjectCreated:*"]
+                    return .object(out)
+                })
         }
         var properties: [String: JSONValue] = [
             "LambdaFunction": entries("LambdaConfigurations", "Function", "LambdaFunctionArn"),
@@ -105,8 +111,10 @@ enum DataMappings {
     static let dynamoRenames: [String: String] = [
         "AttributeDefinitions": "attribute", "AttributeDefinitions.AttributeName": "name", "AttributeDefinitions.AttributeType": "type",
         "TimeToLiveSpecification": "ttl", "SSESpecification": "server_side_encryption", "SSESpecification.SSEEnabled": "enabled",
-        "SSESpecification.KMSMasterKeyId": "kms_key_arn", "SSESpecification.SSEType": "", "PointInTimeRecoverySpecification": "point_in_time_recovery",
-        "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled": "enabled", "KinesisStreamSpecification": "", "ContributorInsightsSpecification": "",
+        "SSESpecification.KMSMasterKeyId": "kms_key_arn", "SSESpecification.SSEType": "",
+        "PointInTimeRecoverySpecification": "point_in_time_recovery",
+        "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled": "enabled", "KinesisStreamSpecification": "",
+        "ContributorInsightsSpecification": "",
         "ImportSourceSpecification": "", "ResourcePolicy": "", "WarmThroughput": "", "OnDemandThroughput": "",
     ]
 
@@ -159,17 +167,21 @@ enum DataMappings {
             // No random provider offline: a fixed, per-resource value stands in for the generated secret.
             let generated = "lsqm-" + String(SHA256.hex(e.context.architectureName + e.plan.logicalID).prefix(20))
             if let template = generate["SecretStringTemplate"]?.stringValue, let key = generate["GenerateStringKey"]?.stringValue,
-               let data = template.data(using: .utf8), var object = try? JSONDecoder().decode([String: JSONValue].self, from: data) {
+                let data = template.data(using: .utf8), var object = try? JSONDecoder().decode([String: JSONValue].self, from: data)
+            {
                 object[key] = .string(generated)
                 secretString = TypedExpr(.call("jsonencode", [e.value(.object(object)).expr]), .string)
             } else {
                 secretString = TypedExpr(.string(generated), .string)
             }
-            e.context.prerequisites.record("\(e.plan.logicalID).GenerateSecretString", generated,
-                                           "a fixed value stands in for the secret CloudFormation would generate (no random provider offline)")
+            e.context.prerequisites.record(
+                "\(e.plan.logicalID).GenerateSecretString", generated,
+                "a fixed value stands in for the secret CloudFormation would generate (no random provider offline)")
         }
         if let secretString {
-            e.addResource("aws_secretsmanager_secret_version", "version", [:], preset: ["secret_id": e.selfRef("id"), "secret_string": e.coerce(secretString, to: "s")])
+            e.addResource(
+                "aws_secretsmanager_secret_version", "version", [:],
+                preset: ["secret_id": e.selfRef("id"), "secret_string": e.coerce(secretString, to: "s")])
         }
     }
 
@@ -178,16 +190,20 @@ enum DataMappings {
         for key in ["ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"] {
             if let config = e.take(key)?.objectValue, destination == nil { destination = config }
         }
-        for other in ["HttpEndpointDestinationConfiguration", "RedshiftDestinationConfiguration", "SplunkDestinationConfiguration",
-                      "ElasticsearchDestinationConfiguration", "AmazonopensearchserviceDestinationConfiguration", "SnowflakeDestinationConfiguration",
-                      "IcebergDestinationConfiguration"] where e.take(other) != nil {
+        for other in [
+            "HttpEndpointDestinationConfiguration", "RedshiftDestinationConfiguration", "SplunkDestinationConfiguration",
+            "ElasticsearchDestinationConfiguration", "AmazonopensearchserviceDestinationConfiguration", "SnowflakeDestinationConfiguration",
+            "IcebergDestinationConfiguration",
+        ] where e.take(other) != nil {
             e.context.warn("Firehose \(other) is not translated yet")
         }
         let missing = e.context.unresolvable("the stream has no S3 destination lsqm translates").expr
         var config: [String: HCLExpr] = ["bucket_arn": missing, "role_arn": missing]
         if let destination {
-            let fields: [(String, String)] = [("BucketARN", "bucket_arn"), ("RoleARN", "role_arn"), ("Prefix", "prefix"),
-                                              ("ErrorOutputPrefix", "error_output_prefix"), ("CompressionFormat", "compression_format")]
+            let fields: [(String, String)] = [
+                ("BucketARN", "bucket_arn"), ("RoleARN", "role_arn"), ("Prefix", "prefix"),
+                ("ErrorOutputPrefix", "error_output_prefix"), ("CompressionFormat", "compression_format"),
+            ]
             for (cfn, tf) in fields { if let v = destination[cfn] { config[tf] = e.coerce(e.value(v), to: "s") } }
             if let hints = destination["BufferingHints"] {
                 if let v = hints["IntervalInSeconds"] { config["buffering_interval"] = e.coerce(e.value(v), to: "n") }
@@ -225,14 +241,17 @@ enum IAMMappings {
         }
         guard let first = roles.first else {
             e.emitPrimary = false
-            e.context.unsupported(e.plan.logicalID, e.plan.cfnType, "the policy is attached to no role; user and group policies are not translated yet")
+            e.context.unsupported(
+                e.plan.logicalID, e.plan.cfnType, "the policy is attached to no role; user and group policies are not translated yet")
             return
         }
         let name = e.take("PolicyName").map(e.value) ?? TypedExpr(.string(e.plan.logicalID), .string)
         let document = e.take("PolicyDocument").map(e.value) ?? TypedExpr(.object([]), .object)
         e.set("role", first); e.set("name", name); e.set("policy", document)
         for (i, role) in Array(roles.enumerated()).dropFirst() {
-            e.addResource("aws_iam_role_policy", "role\(i)", [:], preset: ["role": role.expr, "name": e.coerce(name, to: "s"), "policy": e.coerce(document, to: "s")])
+            e.addResource(
+                "aws_iam_role_policy", "role\(i)", [:],
+                preset: ["role": role.expr, "name": e.coerce(name, to: "s"), "policy": e.coerce(document, to: "s")])
         }
     }
 
@@ -256,7 +275,8 @@ enum IAMMappings {
 enum EventMappings {
     static let targetRenames: [String: String] = [
         "Id": "target_id", "InputTransformer.InputPathsMap": "input_paths", "SqsParameters": "sqs_target", "EcsParameters": "ecs_target",
-        "HttpParameters": "http_target", "KinesisParameters": "kinesis_target", "BatchParameters": "batch_target", "RunCommandParameters": "run_command_targets",
+        "HttpParameters": "http_target", "KinesisParameters": "kinesis_target", "BatchParameters": "batch_target",
+        "RunCommandParameters": "run_command_targets",
     ]
 
     static func rule(_ e: ResourceEmitter) {
@@ -385,12 +405,14 @@ enum ApiMappings {
         guard let api = e.properties["RestApiId"] else { return }
         var members: [HCLExpr] = []
         if let apiID = api["Ref"]?.stringValue, let plan = e.context.plans[apiID], let address = plan.address,
-           plan.cfnType == "AWS::ApiGateway::RestApi", e.context.resources[apiID]?["Properties"]?["Body"] != nil {
+            plan.cfnType == "AWS::ApiGateway::RestApi", e.context.resources[apiID]?["Properties"]?["Body"] != nil
+        {
             members.append(e.context.attributeRef(plan, address: address, attribute: "body"))
         }
         for id in e.context.resources.keys.sorted() {
             guard let resource = e.context.resources[id], resource["Properties"]?["RestApiId"] == api,
-                  let plan = e.context.plans[id], let address = plan.address else { continue }
+                let plan = e.context.plans[id], let address = plan.address
+            else { continue }
             switch plan.cfnType {
             case "AWS::ApiGateway::Resource":
                 members.append(e.context.attributeRef(plan, address: address, attribute: "id"))
@@ -413,27 +435,33 @@ enum ApiMappings {
     private static func deploymentStage(_ e: ResourceEmitter, _ stageName: JSONValue, _ settings: [String: JSONValue]) {
         var settings = settings
         var properties: [String: JSONValue] = [:]
-        for (cfn, target) in [("Variables", "Variables"), ("Description", "Description"), ("TracingEnabled", "XrayTracingEnabled"),
-                              ("CacheClusterEnabled", "CacheClusterEnabled"), ("CacheClusterSize", "CacheClusterSize")] {
+        for (cfn, target) in [
+            ("Variables", "Variables"), ("Description", "Description"), ("TracingEnabled", "XrayTracingEnabled"),
+            ("CacheClusterEnabled", "CacheClusterEnabled"), ("CacheClusterSize", "CacheClusterSize"),
+        ] {
             properties[target] = settings.removeValue(forKey: cfn)
         }
         for key in settings.keys.sorted() { e.context.warn("StageDescription.\(key) of the deployment's stage is not translated yet: dropped") }
-        e.addResource("aws_api_gateway_stage", deploymentStageSuffix, properties, preset: [
-            "rest_api_id": e.selfRef("rest_api_id"), "deployment_id": e.selfRef("id"), "stage_name": e.coerce(e.value(stageName), to: "s"),
-        ])
+        e.addResource(
+            "aws_api_gateway_stage", deploymentStageSuffix, properties,
+            preset: [
+                "rest_api_id": e.selfRef("rest_api_id"), "deployment_id": e.selfRef("id"), "stage_name": e.coerce(e.value(stageName), to: "s"),
+            ])
     }
 
     /// A stage's per-method throttles are a map keyed by `/path/VERB` in CloudFormation and `throttle { path }`
     /// blocks in Terraform.
     static func usagePlan(_ e: ResourceEmitter) {
         guard let stages = e.properties["ApiStages"]?.arrayValue else { return }
-        e.properties["ApiStages"] = .array(stages.map { stage in
-            guard var object = stage.objectValue, let throttles = object["Throttle"]?.objectValue, stage.intrinsic == nil else { return stage }
-            object["Throttle"] = .array(throttles.keys.sorted().map { path in
-                .object((throttles[path]?.objectValue ?? [:]).merging(["Path": .string(path)]) { given, _ in given })
+        e.properties["ApiStages"] = .array(
+            stages.map { stage in
+                guard var object = stage.objectValue, let throttles = object["Throttle"]?.objectValue, stage.intrinsic == nil else { return stage }
+                object["Throttle"] = .array(
+                    throttles.keys.sorted().map { path in
+                        .object((throttles[path]?.objectValue ?? [:]).merging(["Path": .string(path)]) { given, _ in given })
+                    })
+                return .object(object)
             })
-            return .object(object)
-        })
     }
 
     /// `arn:${partition}:execute-api:${region}:${account}:${api id}/…` → `${api execution_arn}/…`: the API
@@ -445,7 +473,8 @@ enum ApiMappings {
 
     static func executionARN(_ expr: HCLExpr) -> HCLExpr {
         guard case .template(let parts) = expr, let index = parts.firstIndex(where: { executionARN(of: $0) != nil }),
-              let executionARN = executionARN(of: parts[index]) else { return expr }
+            let executionARN = executionARN(of: parts[index])
+        else { return expr }
         let prefix = parts[..<index].map { part -> String in
             switch part {
             case .literal(let text): return text
@@ -461,7 +490,8 @@ enum ApiMappings {
         guard case .interpolation(let inner) = part else { return nil }
         func swapped(_ reference: String, suffix: String) -> String? {
             guard ["aws_api_gateway_rest_api.", "aws_apigatewayv2_api."].contains(where: reference.hasPrefix), reference.hasSuffix(suffix),
-                  reference.split(separator: ".").count == 3 else { return nil }
+                reference.split(separator: ".").count == 3
+            else { return nil }
             return reference.dropLast(2) + "execution_arn"
         }
         switch inner {
@@ -514,9 +544,11 @@ enum NetworkMappings {
         func field(_ keys: [String]) -> HCLExpr? {
             keys.lazy.compactMap { rule[$0] }.first.map { e.coerce(e.value($0), to: "s") }
         }
-        return RuleFields(protocolExpr: proto, from: port("FromPort"), to: port("ToPort"), cidr: field(["CidrIp"]), ipv6: field(["CidrIpv6"]),
-                          group: field(["SourceSecurityGroupId", "DestinationSecurityGroupId"]), prefixList: field(["SourcePrefixListId", "DestinationPrefixListId"]),
-                          description: field(["Description"]))
+        return RuleFields(
+            protocolExpr: proto, from: port("FromPort"), to: port("ToPort"), cidr: field(["CidrIp"]), ipv6: field(["CidrIpv6"]),
+            group: field(["SourceSecurityGroupId", "DestinationSecurityGroupId"]),
+            prefixList: field(["SourcePrefixListId", "DestinationPrefixListId"]),
+            description: field(["Description"]))
     }
 
     static func securityGroupRule(_ e: ResourceEmitter, _ type: String) {
@@ -578,8 +610,10 @@ enum ContainerMappings {
             if let assign = config["AssignPublicIp"] { body.set("assign_public_ip", .binary("==", e.value(assign).expr, .string("ENABLED"))) }
             e.blocks.append(HCLBlock("network_configuration", body: body))
         }
-        for dropped in ["DeploymentConfiguration", "ServiceRegistries", "PlacementStrategies", "PlacementConstraints", "CapacityProviderStrategy",
-                        "DeploymentController", "ServiceConnectConfiguration", "VolumeConfigurations"] where e.take(dropped) != nil {
+        for dropped in [
+            "DeploymentConfiguration", "ServiceRegistries", "PlacementStrategies", "PlacementConstraints", "CapacityProviderStrategy",
+            "DeploymentController", "ServiceConnectConfiguration", "VolumeConfigurations",
+        ] where e.take(dropped) != nil {
             e.context.warn("property \(dropped) of AWS::ECS::Service is not translated yet: dropped")
         }
     }
@@ -587,9 +621,11 @@ enum ContainerMappings {
 
 enum CDNMappings {
     static let renames: [String: String] = [
-        "Origins.Id": "origin_id", "CacheBehaviors": "ordered_cache_behavior", "ViewerCertificate.CloudFrontDefaultCertificate": "cloudfront_default_certificate",
+        "Origins.Id": "origin_id", "CacheBehaviors": "ordered_cache_behavior",
+        "ViewerCertificate.CloudFrontDefaultCertificate": "cloudfront_default_certificate",
         "Logging": "logging_config", "IPV6Enabled": "is_ipv6_enabled", "WebACLId": "web_acl_id", "OriginGroups": "", "CNAMEs": "",
-        "DefaultCacheBehavior.LambdaFunctionAssociations.LambdaFunctionARN": "lambda_arn", "CacheBehaviors.LambdaFunctionAssociations.LambdaFunctionARN": "lambda_arn",
+        "DefaultCacheBehavior.LambdaFunctionAssociations.LambdaFunctionARN": "lambda_arn",
+        "CacheBehaviors.LambdaFunctionAssociations.LambdaFunctionARN": "lambda_arn",
         "ViewerCertificate.SslSupportMethod": "ssl_support_method", "ViewerCertificate.AcmCertificateArn": "acm_certificate_arn",
         "ViewerCertificate.IamCertificateId": "iam_certificate_id", "Origins.OriginShield": "origin_shield",
         "Origins.CustomOriginConfig.HTTPPort": "http_port", "Origins.CustomOriginConfig.HTTPSPort": "https_port",

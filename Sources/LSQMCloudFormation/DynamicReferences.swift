@@ -17,7 +17,11 @@ extension TranslationContext {
         case .template(let p): parts = p
         default: return v
         }
-        guard parts.contains(where: { if case .literal(let s) = $0 { return s.contains(Self.dynamicReferenceStart) }; return false }) else { return v }
+        guard
+            parts.contains(where: {
+                if case .literal(let s) = $0 { return s.contains(Self.dynamicReferenceStart) }; return false
+            })
+        else { return v }
         var out: [HCLExpr.TemplatePart] = []
         // The parts of a reference opened by `{{resolve:` and not closed yet (a computed name spans parts).
         var open: [HCLExpr.TemplatePart]?
@@ -44,7 +48,9 @@ extension TranslationContext {
             }
         }
         if let unclosed = open { out.append(.literal(Self.dynamicReferenceStart)); out += unclosed }
-        let merged = out.filter { if case .literal(let s) = $0 { return !s.isEmpty }; return true }
+        let merged = out.filter {
+            if case .literal(let s) = $0 { return !s.isEmpty }; return true
+        }
         if merged.count == 1, case .interpolation(let only) = merged[0] { return TypedExpr(only, .string) }
         return TypedExpr(.template(merged), .string)
     }
@@ -57,7 +63,9 @@ extension TranslationContext {
             case .interpolation(let e): return "${" + HCLPrinter.expression(e, indent: 0) + "}"
             }
         }.joined()
-        let literal = parts.allSatisfy { if case .literal = $0 { return true }; return false }
+        let literal = parts.allSatisfy {
+            if case .literal = $0 { return true }; return false
+        }
         let fields = printed.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let service = fields.first ?? ""
         let source = "{{resolve:\(printed)}}"
@@ -65,10 +73,15 @@ extension TranslationContext {
         case "ssm", "ssm-secure":
             guard literal, fields.count >= 2 else { return prerequisites.authorInput(source, "an SSM parameter whose name the template computes") }
             let name = fields[1]
-            if let own = templateParameterNames[name] { return .ref("aws_ssm_parameter.\(own).\(service == "ssm-secure" ? "value" : "insecure_value")") }
+            if let own = templateParameterNames[name] {
+                return .ref("aws_ssm_parameter.\(own).\(service == "ssm-secure" ? "value" : "insecure_value")")
+            }
             let lower = name.lowercased()
-            let value = lower.contains("ami") || lower.contains("image") ? Prerequisites.imageID
-                : service == "ssm-secure" ? Prerequisites.secretValue(name) : PlainValue.byName(name.split(separator: "/").last.map(String.init) ?? name)
+            let value =
+                lower.contains("ami") || lower.contains("image")
+                ? Prerequisites.imageID
+                : service == "ssm-secure"
+                    ? Prerequisites.secretValue(name) : PlainValue.byName(name.split(separator: "/").last.map(String.init) ?? name)
             return prerequisites.ssmParameter(name, value: value, list: false, secure: service == "ssm-secure", reader: source)
         case "secretsmanager":
             var rest = Array(fields.dropFirst())
@@ -84,7 +97,8 @@ extension TranslationContext {
             if literal { return prerequisites.secret(secretName, key: key) }
             // `{{resolve:secretsmanager:${aws_secretsmanager_secret.X.arn}:SecretString:KEY}}`: a secret of this template.
             if parts.count == 3, case .interpolation(let id) = parts[1],
-               let secret = secretResource(HCLPrinter.expression(id, indent: 0)) {
+                let secret = secretResource(HCLPrinter.expression(id, indent: 0))
+            {
                 return secretValue(secret, key: key)
             }
             return prerequisites.authorInput(source, "a dynamic reference to a secret whose name the template computes")
@@ -122,7 +136,9 @@ extension TranslationContext {
         case .securityGroup?: made = (prerequisites.securityGroup(exportName), "id", "a security group")
         case .ecsCluster?: made = (prerequisites.ecsCluster(exportName), wantsName ? "name" : "arn", "an ECS cluster")
         case .role?:
-            made = (prerequisites.role(exportName, service: Self.servicePrincipal(resourceType, usage: usage)), wantsName ? "name" : "arn", "an IAM role")
+            made = (
+                prerequisites.role(exportName, service: Self.servicePrincipal(resourceType, usage: usage)), wantsName ? "name" : "arn", "an IAM role"
+            )
         case .queue?: made = (prerequisites.queue(exportName), wantsARN ? "arn" : "url", "an SQS queue")
         case .topic?: made = (prerequisites.topic(exportName), wantsName ? "name" : "arn", "an SNS topic")
         case nil: made = nil

@@ -46,7 +46,9 @@ public struct HCLBody: Sendable {
     public mutating func set(_ name: String, _ value: HCLExpr) { items.append(.attribute(name, value)) }
     public mutating func add(_ block: HCLBlock) { items.append(.block(block)) }
     public func has(_ name: String) -> Bool {
-        items.contains { if case .attribute(let n, _) = $0 { return n == name }; if case .block(let b) = $0 { return b.type == name }; return false }
+        items.contains {
+            if case .attribute(let n, _) = $0 { return n == name }; if case .block(let b) = $0 { return b.type == name }; return false
+        }
     }
 }
 

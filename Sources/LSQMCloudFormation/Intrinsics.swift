@@ -31,8 +31,11 @@ extension TranslationContext {
             return conditionRef(condition)
         case "Fn::GetAtt":
             var parts: [String] = []
-            if let s = arg.stringValue { parts = s.split(separator: ".", maxSplits: 1).map(String.init) }
-            else if let list = arg.arrayValue { parts = list.compactMap(\.stringValue) }
+            if let s = arg.stringValue {
+                parts = s.split(separator: ".", maxSplits: 1).map(String.init)
+            } else if let list = arg.arrayValue {
+                parts = list.compactMap(\.stringValue)
+            }
             guard parts.count == 2 else { return placeholder("Fn::GetAtt with an argument that is not [resource, attribute]") }
             return getAtt(parts[0], parts[1])
         case "Fn::Sub": return sub(arg)
@@ -58,7 +61,9 @@ extension TranslationContext {
             if case .string(let s) = index.expr, let n = Int(s), let items = list[1].arrayValue, n >= 0, n < items.count {
                 return value(items[n])
             }
-            let indexExpr: HCLExpr = { if case .string(let s) = index.expr, let n = Double(s) { return .number(n) }; return index.expr }()
+            let indexExpr: HCLExpr = {
+                if case .string(let s) = index.expr, let n = Double(s) { return .number(n) }; return index.expr
+            }()
             return TypedExpr(.call("element", [coerceToList(value(list[1])), indexExpr]), .any)
         case "Fn::Split":
             guard let list = arg.arrayValue, list.count == 2, let delimiter = list[0].stringValue else {
@@ -117,7 +122,8 @@ extension TranslationContext {
         case "Fn::Transform":
             // A macro: its author's Lambda rewrites the template at deploy time.
             let macro = arg["Name"]?.stringValue ?? "a macro"
-            return TypedExpr(prerequisites.authorInput("Fn::Transform \(macro)", "the macro's Lambda, which rewrites the template at deploy time"), .string)
+            return TypedExpr(
+                prerequisites.authorInput("Fn::Transform \(macro)", "the macro's Lambda, which rewrites the template at deploy time"), .string)
         default:
             return placeholder("\(name) is not supported")
         }
@@ -160,8 +166,9 @@ extension TranslationContext {
     func sub(_ arg: JSONValue) -> TypedExpr {
         var text: String
         var variables: [String: JSONValue] = [:]
-        if let s = arg.stringValue { text = s }
-        else if let list = arg.arrayValue, list.count == 2, let s = list[0].stringValue {
+        if let s = arg.stringValue {
+            text = s
+        } else if let list = arg.arrayValue, list.count == 2, let s = list[0].stringValue {
             text = s
             variables = list[1].objectValue ?? [:]
         } else {
@@ -217,7 +224,9 @@ extension TranslationContext {
 
     func getAtt(_ resource: String, _ attribute: String) -> TypedExpr {
         guard let plan = plans[resource] else {
-            return TypedExpr(prerequisites.authorInput("\(resource).\(attribute)", "the template reads \(resource).\(attribute) of a resource it does not define"), .string)
+            return TypedExpr(
+                prerequisites.authorInput("\(resource).\(attribute)", "the template reads \(resource).\(attribute) of a resource it does not define"),
+                .string)
         }
         guard let address = plan.address, let mapping = plan.mapping else {
             return unsupportedReference(resource, plan.cfnType)
@@ -227,7 +236,9 @@ extension TranslationContext {
         let snake = Naming.snake(attribute.replacingOccurrences(of: ".", with: ""))
         for candidate in [snake, attribute == "Arn" || attribute.hasSuffix("Arn") ? "arn" : "", "id"] where !candidate.isEmpty {
             if schema?.attributes[candidate] != nil {
-                if candidate != snake { warn("Fn::GetAtt \(resource).\(attribute) has no Terraform equivalent on \(mapping.tfType): used \(candidate)") }
+                if candidate != snake {
+                    warn("Fn::GetAtt \(resource).\(attribute) has no Terraform equivalent on \(mapping.tfType): used \(candidate)")
+                }
                 return TypedExpr(attributeRef(plan, address: address, attribute: candidate), .string)
             }
         }
@@ -240,7 +251,7 @@ extension TranslationContext {
     }
 
     func conditionRef(_ name: String) -> TypedExpr {
-        if conditions[name] == nil { warn("condition \(name) is not defined: treated as false") ; return TypedExpr(.bool(false), .bool) }
+        if conditions[name] == nil { warn("condition \(name) is not defined: treated as false"); return TypedExpr(.bool(false), .bool) }
         return TypedExpr(.ref("local.\(conditionLocal(name))"), .bool)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
+import LSQMPluginKit
 
 /// Lambda functions and layers: code packages are zips lsqm writes itself (inline code, local folders, or a
 /// placeholder handler when the code is not in the architecture), referenced by `filename` and hash.
@@ -11,12 +11,14 @@ enum LambdaMappings {
     /// Runtimes hashicorp/aws 5.100.0 accepts (its validation list); newer ones map to the newest of their family.
     static let supportedRuntimes: [String] = [
         "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11",
-        "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6",
+        "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1",
+        "dotnet6",
         "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2",
         "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x",
     ]
     static let newestInFamily: [(prefix: String, runtime: String)] = [
-        ("python", "python3.13"), ("nodejs", "nodejs22.x"), ("java", "java21"), ("ruby", "ruby3.4"), ("dotnet", "dotnet8"), ("provided", "provided.al2023"),
+        ("python", "python3.13"), ("nodejs", "nodejs22.x"), ("java", "java21"), ("ruby", "ruby3.4"), ("dotnet", "dotnet8"),
+        ("provided", "provided.al2023"),
         ("go", "provided.al2023"),
     ]
 
@@ -36,8 +38,10 @@ enum LambdaMappings {
         if supportedRuntimes.contains(runtime) && !retired { return nil }
         // An unknown runtime (`rust` of an old Framework plugin) runs as a custom runtime.
         let replacement = newestInFamily.first(where: { runtime.hasPrefix($0.prefix) })?.runtime ?? "provided.al2023"
-        context.warn(retired ? "runtime \(runtime) is retired (AWS refuses to create functions with it): used its supported successor \(replacement)"
-                             : "runtime \(runtime) is not one the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
+        context.warn(
+            retired
+                ? "runtime \(runtime) is retired (AWS refuses to create functions with it): used its supported successor \(replacement)"
+                : "runtime \(runtime) is not one the AWS provider \(ProviderSchema.providerVersion) knows: used \(replacement)")
         return replacement
     }
 

@@ -6,8 +6,10 @@ import LSQMPluginKit
 
 extension NormalizeResponse {
     static func failed(_ reason: String, resource: String = "", type: String = "") -> NormalizeResponse {
-        NormalizeResponse(files: [], normalization: NormalizationResult(
-            status: "failed", unsupported: [.init(resource: resource, type: type, reason: reason)], warnings: []))
+        NormalizeResponse(
+            files: [],
+            normalization: NormalizationResult(
+                status: "failed", unsupported: [.init(resource: resource, type: type, reason: reason)], warnings: []))
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
+import LSQMPluginKit
 
 /// How a CloudFormation parameter the deployer must give (no `Default`) gets its value in Terraform.
 enum ParameterResolution {
@@ -24,7 +24,9 @@ extension TranslationContext {
             let inner = String(type.dropFirst(Self.ssmValuePrefix.count).dropLast())
             let list = inner.hasPrefix("List<") || inner == "CommaDelimitedList"
             let parameterName = given?.stringValue ?? "/lsqm/prerequisites/\(name)"
-            let value = inner.hasSuffix("Image::Id") ? Prerequisites.imageID
+            let value =
+                inner.hasSuffix("Image::Id")
+                ? Prerequisites.imageID
                 : list ? "lsqm-a,lsqm-b" : PlainValue.satisfying(name, spec) ?? "lsqm-value"
             let read = prerequisites.ssmParameter(parameterName, value: value, list: list, secure: false, reader: name)
             return .expression(list ? TypedExpr(.call("split", [.string(","), read]), .list) : TypedExpr(read, .string))
@@ -43,15 +45,20 @@ extension TranslationContext {
         case "List<AWS::EC2::Subnet::Id>":
             // Two subnets in two availability zones: what load balancers, databases and clusters ask for.
             let subnets = [prerequisites.subnet(name + "1"), prerequisites.subnet(name + "2")].map { HCLExpr.ref("\($0).id") }
-            prerequisites.record(name, subnets.map { HCLPrinter.expression($0, indent: 0) }.joined(separator: ","),
-                                 "created two subnets in two availability zones for it in lsqm_prerequisites.tf")
+            prerequisites.record(
+                name, subnets.map { HCLPrinter.expression($0, indent: 0) }.joined(separator: ","),
+                "created two subnets in two availability zones for it in lsqm_prerequisites.tf")
             return .expression(TypedExpr(.list(subnets), .list))
         case "AWS::EC2::SecurityGroup::Id", "List<AWS::EC2::SecurityGroup::Id>":
-            return made(prerequisites.securityGroup(name), "id", list: type.hasPrefix("List") ? 1 : 0, "created a security group for it in lsqm_prerequisites.tf")
+            return made(
+                prerequisites.securityGroup(name), "id", list: type.hasPrefix("List") ? 1 : 0,
+                "created a security group for it in lsqm_prerequisites.tf")
         case "AWS::EC2::KeyPair::KeyName":
             return made(prerequisites.keyPair(name), "key_name", "created a key pair for it in lsqm_prerequisites.tf")
         case "AWS::Route53::HostedZone::Id", "List<AWS::Route53::HostedZone::Id>":
-            return made(prerequisites.hostedZone(name), "zone_id", list: type.hasPrefix("List") ? 1 : 0, "created a hosted zone for it in lsqm_prerequisites.tf")
+            return made(
+                prerequisites.hostedZone(name), "zone_id", list: type.hasPrefix("List") ? 1 : 0,
+                "created a hosted zone for it in lsqm_prerequisites.tf")
         case "AWS::EC2::Image::Id":
             let read = prerequisites.ssmParameter(Prerequisites.publicImageParameter, value: "", list: false, secure: false, reader: name)
             prerequisites.record(name, HCLPrinter.expression(read, indent: 0), "the latest Amazon Linux 2023 AMI, from AWS's public SSM parameter")
@@ -59,9 +66,13 @@ extension TranslationContext {
         case "AWS::EC2::AvailabilityZone::Name", "List<AWS::EC2::AvailabilityZone::Name>":
             usedData.insert(.availabilityZones)
             let names = HCLExpr.ref("data.aws_availability_zones.available.names")
-            prerequisites.record(name, type.hasPrefix("List") ? "the first two available zones" : "the first available zone", "read from the region's availability zones")
-            return .expression(type.hasPrefix("List") ? TypedExpr(.call("slice", [names, .number(0), .number(2)]), .list)
-                                                      : TypedExpr(.index(names, .number(0)), .string))
+            prerequisites.record(
+                name, type.hasPrefix("List") ? "the first two available zones" : "the first available zone",
+                "read from the region's availability zones")
+            return .expression(
+                type.hasPrefix("List")
+                    ? TypedExpr(.call("slice", [names, .number(0), .number(2)]), .list)
+                    : TypedExpr(.index(names, .number(0)), .string))
         case "String", "Number", "CommaDelimitedList", "List<Number>", "List<String>":
             if let reason = PlainValue.existingResource(name, spec) { return .needsInput(reason) }
             guard let value = PlainValue.satisfying(name, spec, number: type == "Number") else {
@@ -99,15 +110,18 @@ enum PlainValue {
             return "the id of something that already exists (\(name)), \(untyped)"
         }
         // `Subnets`, `PrivateSubnet1`, `ECSCluster`, `InstanceProfile`, `KMSKey`: existing resources named but not typed.
-        let nouns = ["vpc", "subnet", "securitygroup", "instanceprofile", "kmskey", "certificate", "cluster", "taskdefinition", "role", "policy",
-                     "imageuri"]
+        let nouns = [
+            "vpc", "subnet", "securitygroup", "instanceprofile", "kmskey", "certificate", "cluster", "taskdefinition", "role", "policy",
+            "imageuri",
+        ]
         if let noun = nouns.first(where: { [$0, $0 + "s"].contains(where: lower.hasSuffix) }) {
             return "an existing \(noun) in the deployer's account, \(untyped)"
         }
         // A pattern for AWS resource ids (`vol-[0-9a-f]{8}`, `rtb-…`, `arn:…`) asks for one that exists.
         let idPrefixes = ["vol-", "rtb-", "sg-", "subnet-", "vpc-", "igw-", "nat-", "eni-", "i-", "ami-", "arn:", "snap-", "fs-", "pl-"]
         if let pattern = spec["AllowedPattern"]?.stringValue?.trimmingCharacters(in: CharacterSet(charactersIn: "^(")),
-           idPrefixes.contains(where: pattern.hasPrefix) {
+            idPrefixes.contains(where: pattern.hasPrefix)
+        {
             return "an existing resource whose id matches \(pattern), \(untyped)"
         }
         if description.contains("existing") && (description.contains(" arn") || description.contains(" id") || description.contains("name of")) {
@@ -145,7 +159,8 @@ enum PlainValue {
     static func byName(_ name: String) -> String {
         let lower = name.lowercased()
         let rules: [(String, String)] = [
-            ("email", "lsqm@example.com"), ("cidr", "10.0.0.0/16"), ("sshlocation", "10.0.0.0/16"), ("username", "lsqmadmin"), ("password", "LsqmPassw0rd2024"),
+            ("email", "lsqm@example.com"), ("cidr", "10.0.0.0/16"), ("sshlocation", "10.0.0.0/16"), ("username", "lsqmadmin"),
+            ("password", "LsqmPassw0rd2024"),
             ("secret", "LsqmPassw0rd2024"), ("domain", "lsqm.example.com"), ("hostname", "lsqm.example.com"), ("fqdn", "lsqm.example.com"),
             ("url", "https://example.com"), ("endpoint", "https://example.com"), ("host", "lsqm.example.com"), ("ipaddress", "10.0.0.10"),
             ("dnsserver", "10.0.0.2"), ("phone", "+15555550100"),
@@ -166,8 +181,10 @@ enum PlainValue {
         guard let pattern else { return true }
         // CloudFormation matches the whole value against the pattern. ICU reads `--` in a class as set difference
         // (`[--]` does not compile), where CloudFormation's Java-style patterns mean two hyphens.
-        guard let regex = [pattern, pattern.replacingOccurrences(of: "--", with: #"\-\-"#)].lazy
-            .compactMap({ try? NSRegularExpression(pattern: "^(?:" + $0 + ")$") }).first else { return false }
+        guard
+            let regex = [pattern, pattern.replacingOccurrences(of: "--", with: #"\-\-"#)].lazy
+                .compactMap({ try? NSRegularExpression(pattern: "^(?:" + $0 + ")$") }).first
+        else { return false }
         return regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
     }
 }
@@ -192,7 +209,11 @@ enum RegexSample {
                 // Take the first alternative: skip the rest of this group.
                 var depth = 0
                 while i < p.endIndex {
-                    if p[i] == "\\" { i = p.index(after: i) } else if p[i] == "(" { depth += 1 } else if p[i] == ")" {
+                    if p[i] == "\\" {
+                        i = p.index(after: i)
+                    } else if p[i] == "(" {
+                        depth += 1
+                    } else if p[i] == ")" {
                         if depth == 0 { return out }
                         depth -= 1
                     }
@@ -277,7 +298,9 @@ enum RegexSample {
         case "+": count = extra; i = p.index(after: i)
         case "{":
             guard let close = p[i...].firstIndex(of: "}") else { return 1 }
-            let bounds = p[p.index(after: i)..<close].split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let bounds = p[p.index(after: i)..<close].split(separator: ",", omittingEmptySubsequences: false).map {
+                Int($0.trimmingCharacters(in: .whitespaces))
+            }
             let low = bounds.first.flatMap { $0 } ?? 0
             let high = bounds.count > 1 ? bounds[1] : low
             count = Swift.max(low, Swift.min(high ?? Int.max, extra))

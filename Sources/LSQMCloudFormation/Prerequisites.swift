@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
+import LSQMPluginKit
 
 /// What a template expects to exist before it is deployed — the inputs its deployer would give (a VPC, subnets,
 /// a key pair, an SSM parameter, a secret, another stack's export) — made for real next to the architecture in
@@ -43,8 +43,10 @@ final class Prerequisites {
     func needs(_ parameter: String, _ reason: String) { record(parameter, nil, reason) }
 
     @discardableResult
-    private func add(_ type: String, _ name: String, why: String, data: Bool = false, _ attributes: [(String, HCLExpr)],
-                     blocks: [HCLBlock] = []) -> String {
+    private func add(
+        _ type: String, _ name: String, why: String, data: Bool = false, _ attributes: [(String, HCLExpr)],
+        blocks: [HCLBlock] = []
+    ) -> String {
         let address = (data ? "data." : "") + "\(type).\(name)"
         if entries[address] == nil {
             var body = HCLBody()
@@ -78,10 +80,12 @@ final class Prerequisites {
         let address = "aws_vpc.\(name)"
         if entries[address] == nil {
             vpcCount += 1
-            add("aws_vpc", name, why: "the VPC the template expects as \(source)", [
-                ("cidr_block", .string("10.\(vpcCount - 1).0.0/16")), ("enable_dns_hostnames", .bool(true)),
-                ("enable_dns_support", .bool(true)), ("tags", Self.tags(source)),
-            ])
+            add(
+                "aws_vpc", name, why: "the VPC the template expects as \(source)",
+                [
+                    ("cidr_block", .string("10.\(vpcCount - 1).0.0/16")), ("enable_dns_hostnames", .bool(true)),
+                    ("enable_dns_support", .bool(true)), ("tags", Self.tags(source)),
+                ])
         }
         return address
     }
@@ -98,11 +102,13 @@ final class Prerequisites {
         let index = subnetCount[vpc, default: 0]
         subnetCount[vpc] = index + 1
         usesAvailabilityZones = true
-        add("aws_subnet", name, why: "a subnet the template expects as \(source), in its own availability zone", [
-            ("availability_zone", .call("element", [.ref("data.aws_availability_zones.prerequisites.names"), .number(Double(index))])),
-            ("cidr_block", .call("cidrsubnet", [.ref("\(vpc).cidr_block"), .number(8), .number(Double(index))])), ("tags", Self.tags(source)),
-            ("vpc_id", .ref("\(vpc).id")),
-        ])
+        add(
+            "aws_subnet", name, why: "a subnet the template expects as \(source), in its own availability zone",
+            [
+                ("availability_zone", .call("element", [.ref("data.aws_availability_zones.prerequisites.names"), .number(Double(index))])),
+                ("cidr_block", .call("cidrsubnet", [.ref("\(vpc).cidr_block"), .number(8), .number(Double(index))])), ("tags", Self.tags(source)),
+                ("vpc_id", .ref("\(vpc).id")),
+            ])
         return address
     }
 
@@ -113,51 +119,67 @@ final class Prerequisites {
         egress.set("from_port", .number(0))
         egress.set("protocol", .string("-1"))
         egress.set("to_port", .number(0))
-        return add("aws_security_group", Self.name(source), why: "the security group the template expects as \(source) (egress open, as a new group's default)", [
-            // Security group descriptions take a restricted character set: the source's words only.
-            ("description", .string("lsqm prerequisite " + Self.words(source).joined(separator: " "))), ("name", Self.named(source)),
-            ("vpc_id", .ref("\(vpc).id")),
-        ], blocks: [HCLBlock("egress", body: egress)])
+        return add(
+            "aws_security_group", Self.name(source),
+            why: "the security group the template expects as \(source) (egress open, as a new group's default)",
+            [
+                // Security group descriptions take a restricted character set: the source's words only.
+                ("description", .string("lsqm prerequisite " + Self.words(source).joined(separator: " "))), ("name", Self.named(source)),
+                ("vpc_id", .ref("\(vpc).id")),
+            ], blocks: [HCLBlock("egress", body: egress)])
     }
 
     func keyPair(_ source: String) -> String {
-        add("aws_key_pair", Self.name(source), why: "the EC2 key pair the template expects as \(source) (a fixed public key; nobody holds its private key)", [
-            ("key_name", Self.named(source)), ("public_key", .string(Self.publicKey)),
-        ])
+        add(
+            "aws_key_pair", Self.name(source),
+            why: "the EC2 key pair the template expects as \(source) (a fixed public key; nobody holds its private key)",
+            [
+                ("key_name", Self.named(source)), ("public_key", .string(Self.publicKey)),
+            ])
     }
 
     func hostedZone(_ source: String) -> String {
-        add("aws_route53_zone", Self.name(source), why: "the Route 53 hosted zone the template expects as \(source)", [
-            ("force_destroy", .bool(true)),
-            ("name", .template([.interpolation(.ref("local.stack_name")), .literal(".lsqm-prerequisite.com")])),
-        ])
+        add(
+            "aws_route53_zone", Self.name(source), why: "the Route 53 hosted zone the template expects as \(source)",
+            [
+                ("force_destroy", .bool(true)),
+                ("name", .template([.interpolation(.ref("local.stack_name")), .literal(".lsqm-prerequisite.com")])),
+            ])
     }
 
     func ecsCluster(_ source: String) -> String {
-        add("aws_ecs_cluster", Self.name(source), why: "the ECS cluster another stack exports as \(source)", [
-            ("name", Self.named(source)),
-        ])
+        add(
+            "aws_ecs_cluster", Self.name(source), why: "the ECS cluster another stack exports as \(source)",
+            [
+                ("name", Self.named(source))
+            ])
     }
 
     /// A role the given service can assume (what an imported execution or task role is for).
     func role(_ source: String, service: String) -> String {
         let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"\#(service)"},"Action":"sts:AssumeRole"}]}"#
-        return add("aws_iam_role", Self.name(source), why: "the IAM role another stack exports as \(source), assumable by \(service)", [
-            ("assume_role_policy", .string(policy)),
-            ("name", Self.named(source)),
-        ])
+        return add(
+            "aws_iam_role", Self.name(source), why: "the IAM role another stack exports as \(source), assumable by \(service)",
+            [
+                ("assume_role_policy", .string(policy)),
+                ("name", Self.named(source)),
+            ])
     }
 
     func queue(_ source: String) -> String {
-        add("aws_sqs_queue", Self.name(source), why: "the SQS queue another stack exports as \(source)", [
-            ("name", Self.named(source)),
-        ])
+        add(
+            "aws_sqs_queue", Self.name(source), why: "the SQS queue another stack exports as \(source)",
+            [
+                ("name", Self.named(source))
+            ])
     }
 
     func topic(_ source: String) -> String {
-        add("aws_sns_topic", Self.name(source), why: "the SNS topic another stack exports as \(source)", [
-            ("name", Self.named(source)),
-        ])
+        add(
+            "aws_sns_topic", Self.name(source), why: "the SNS topic another stack exports as \(source)",
+            [
+                ("name", Self.named(source))
+            ])
     }
 
     /// A value only the template's author can give: a variable without a default (Terraform itself then asks
@@ -181,16 +203,20 @@ final class Prerequisites {
     func ssmParameter(_ parameterName: String, value: String, list: Bool, secure: Bool, reader: String) -> HCLExpr {
         let name = Self.name(parameterName)
         if parameterName.lowercased().hasPrefix("/aws/") {
-            let address = add("aws_ssm_parameter", name, why: "the public parameter \(parameterName) AWS keeps in every region", data: true, [
-                ("name", .string(parameterName)),
-            ])
+            let address = add(
+                "aws_ssm_parameter", name, why: "the public parameter \(parameterName) AWS keeps in every region", data: true,
+                [
+                    ("name", .string(parameterName))
+                ])
             return .ref("\(address).\(secure ? "value" : "insecure_value")")
         }
         record(reader, value, "created the SSM parameter \(parameterName) the template reads")
         let type = secure ? "SecureString" : list ? "StringList" : "String"
-        let address = add("aws_ssm_parameter", name, why: "the SSM parameter \(parameterName) the template reads", [
-            (secure ? "value" : "insecure_value", .string(value)), ("name", .string(parameterName)), ("type", .string(type)),
-        ])
+        let address = add(
+            "aws_ssm_parameter", name, why: "the SSM parameter \(parameterName) the template reads",
+            [
+                (secure ? "value" : "insecure_value", .string(value)), ("name", .string(parameterName)), ("type", .string(type)),
+            ])
         return .ref("\(address).\(secure ? "value" : "insecure_value")")
     }
 
@@ -226,13 +252,15 @@ final class Prerequisites {
             var secretBody = HCLBody()
             secretBody.set("name", .string(secretName))
             secretBody.set("recovery_window_in_days", .number(0))
-            result["aws_secretsmanager_secret.\(name)"] = Entry(why: "the secret \(secretName) the template reads",
-                                                                block: HCLBlock("resource", ["aws_secretsmanager_secret", name], body: secretBody))
+            result["aws_secretsmanager_secret.\(name)"] = Entry(
+                why: "the secret \(secretName) the template reads",
+                block: HCLBlock("resource", ["aws_secretsmanager_secret", name], body: secretBody))
             var versionBody = HCLBody()
             versionBody.set("secret_id", .ref("aws_secretsmanager_secret.\(name).id"))
             versionBody.set("secret_string", .string(value))
-            result["aws_secretsmanager_secret_version.\(name)"] = Entry(why: "the value of the secret \(secretName)",
-                                                                        block: HCLBlock("resource", ["aws_secretsmanager_secret_version", name], body: versionBody))
+            result["aws_secretsmanager_secret_version.\(name)"] = Entry(
+                why: "the value of the secret \(secretName)",
+                block: HCLBlock("resource", ["aws_secretsmanager_secret_version", name], body: versionBody))
         }
         return result
     }
@@ -246,8 +274,9 @@ final class Prerequisites {
         if usesAvailabilityZones {
             var body = HCLBody()
             body.set("state", .string("available"))
-            all["data.aws_availability_zones.prerequisites"] = Entry(why: "the availability zones prerequisite subnets spread over",
-                                                                    block: HCLBlock("data", ["aws_availability_zones", "prerequisites"], body: body))
+            all["data.aws_availability_zones.prerequisites"] = Entry(
+                why: "the availability zones prerequisite subnets spread over",
+                block: HCLBlock("data", ["aws_availability_zones", "prerequisites"], body: body))
         }
         let header = [
             "Prerequisites: what the template expects to exist before it is deployed (its parameters without a",
@@ -255,9 +284,11 @@ final class Prerequisites {
             "in main.tf is an invented id. Every value chosen is listed in the normalization record's inputs.",
             "Template: \(source)",
         ]
-        let text = header.map { "# \($0)" }.joined(separator: "\n") + "\n\n" + all.keys.sorted().compactMap { address in
-            all[address].map { "# \($0.why)\n" + HCLPrinter.block($0.block, indent: 0) }
-        }.joined(separator: "\n\n") + "\n"
+        let text =
+            header.map { "# \($0)" }.joined(separator: "\n") + "\n\n"
+            + all.keys.sorted().compactMap { address in
+                all[address].map { "# \($0.why)\n" + HCLPrinter.block($0.block, indent: 0) }
+            }.joined(separator: "\n\n") + "\n"
         return PluginFile(path: "lsqm_prerequisites.tf", text: text)
     }
 }

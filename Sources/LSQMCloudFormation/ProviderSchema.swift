@@ -58,11 +58,13 @@ public enum ProviderSchema {
             let fields = line.split(separator: " ")
             index += 1
             if fields.first == "A", fields.count >= 4 {
-                attributes[String(fields[1])] = .init(type: String(fields[2]), required: fields[3] == "r", optional: fields[3] == "o",
-                                                      sensitive: fields.count > 4 && fields[4] == "s")
+                attributes[String(fields[1])] = .init(
+                    type: String(fields[2]), required: fields[3] == "r", optional: fields[3] == "o",
+                    sensitive: fields.count > 4 && fields[4] == "s")
             } else if fields.first == "B", fields.count == 5 {
                 let nested = parseBlock(lines, &index, depth: depth + 1)
-                blocks[String(fields[1])] = .init(mode: fields[2].first ?? "l", minItems: Int(fields[3]) ?? 0, maxItems: Int(fields[4]) ?? 0, block: nested)
+                blocks[String(fields[1])] = .init(
+                    mode: fields[2].first ?? "l", minItems: Int(fields[3]) ?? 0, maxItems: Int(fields[4]) ?? 0, block: nested)
             }
         }
         return SchemaBlock(attributes: attributes, blocks: blocks)

@@ -72,8 +72,10 @@ final class ResourceEmitter {
     }
 
     /// Adds a companion resource; it shares this resource's condition.
-    func addResource(_ type: String, _ suffix: String, _ properties: [String: JSONValue], preset: [String: HCLExpr] = [:],
-                     dependsOn: [String] = []) {
+    func addResource(
+        _ type: String, _ suffix: String, _ properties: [String: JSONValue], preset: [String: HCLExpr] = [:],
+        dependsOn: [String] = []
+    ) {
         guard let schema = ProviderSchema.resource(type) else { context.warn("internal: no schema for \(type)"); return }
         let body = mapObject(properties, schema: schema, path: suffix, topLevel: true, preset: preset, tfType: type)
         var full = HCLBody()
@@ -96,8 +98,10 @@ final class ResourceEmitter {
 
     // MARK: generic mapping
 
-    func mapObject(_ object: [String: JSONValue], schema: SchemaBlock, path: String, topLevel: Bool,
-                   preset: [String: HCLExpr] = [:], extraBlocks: [HCLBlock] = [], tfType: String) -> HCLBody {
+    func mapObject(
+        _ object: [String: JSONValue], schema: SchemaBlock, path: String, topLevel: Bool,
+        preset: [String: HCLExpr] = [:], extraBlocks: [HCLBlock] = [], tfType: String
+    ) -> HCLBody {
         var attrs = preset
         var nested: [HCLBlock] = extraBlocks
         for key in object.keys.sorted() {
@@ -118,7 +122,8 @@ final class ResourceEmitter {
             if let spec = schema.attributes[target], spec.settable {
                 let coerced = coerce(value(v), to: spec.type)
                 guard Self.fits(coerced, spec.type) else {
-                    context.warn("property \(full) is \(HCLPrinter.expression(coerced, indent: 0).prefix(60)), which \(tfType).\(target) cannot take: dropped")
+                    context.warn(
+                        "property \(full) is \(HCLPrinter.expression(coerced, indent: 0).prefix(60)), which \(tfType).\(target) cannot take: dropped")
                     continue
                 }
                 attrs[target] = coerced
@@ -144,7 +149,8 @@ final class ResourceEmitter {
         default:
             // A block cannot come from an expression; take the branch of an Fn::If that is a literal object.
             if let (fn, arg) = v.intrinsic, fn == "Fn::If", let branches = arg.arrayValue, branches.count == 3,
-               let chosen = branches[1...].first(where: { $0.objectValue != nil && $0.intrinsic == nil }) {
+                let chosen = branches[1...].first(where: { $0.objectValue != nil && $0.intrinsic == nil })
+            {
                 context.warn("property \(path) is conditional (Fn::If); Terraform gets one branch of it")
                 items = [chosen]
             } else {
@@ -184,13 +190,16 @@ final class ResourceEmitter {
     /// Leaves out optional arguments and blocks holding a value that cannot be translated. A required one
     /// stays in a nested block, so that the enclosing block is left out in turn when it is optional; at the top
     /// it drops the resource.
-    private func leaveOutUnresolvable(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], path: String,
-                                      topLevel: Bool, tfType: String) {
+    private func leaveOutUnresolvable(
+        _ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], path: String,
+        topLevel: Bool, tfType: String
+    ) {
         func required(_ name: String, _ reason: String) {
             if topLevel { dropReason = dropReason ?? "\(tfType).\(name): \(reason)" }
         }
         // Arguments of which the provider wants one: leaving out the only one given would leave none.
-        for group in Self.oneRequired[tfType] ?? [] where topLevel && group.allSatisfy({ attrs[$0] == nil || attrs[$0].flatMap(context.unresolvableReason) != nil }) {
+        for group in Self.oneRequired[tfType] ?? []
+        where topLevel && group.allSatisfy({ attrs[$0] == nil || attrs[$0].flatMap(context.unresolvableReason) != nil }) {
             let given = attrs
             if let reason = group.compactMap({ key in given[key].flatMap(context.unresolvableReason) }).first {
                 dropReason = dropReason ?? "\(tfType) needs one of \(group.joined(separator: ", ")): \(reason)"
@@ -219,15 +228,18 @@ final class ResourceEmitter {
     }
 
     private func fillRequired(_ schema: SchemaBlock, _ attrs: inout [String: HCLExpr], _ nested: inout [HCLBlock], tfType: String) {
-        for (attribute, spec) in schema.attributes.sorted(by: { $0.key < $1.key }) where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
+        for (attribute, spec) in schema.attributes.sorted(by: { $0.key < $1.key })
+        where spec.required && (attrs[attribute] == nil || attrs[attribute] == .null) {
             if attribute.hasSuffix("name") || attribute == "family" {
                 attrs[attribute] = .string(String(plan.logicalID.prefix(60)))
                 continue
             }
             // CloudFormation's own defaults where the provider requires a value; anything else would be invented.
-            attrs[attribute] = Self.requiredDefaults[attribute] ?? context.unresolvable("\(attribute) is required, and the template does not give it").expr
+            attrs[attribute] =
+                Self.requiredDefaults[attribute] ?? context.unresolvable("\(attribute) is required, and the template does not give it").expr
         }
-        for (blockName, spec) in schema.blocks.sorted(by: { $0.key < $1.key }) where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
+        for (blockName, spec) in schema.blocks.sorted(by: { $0.key < $1.key })
+        where spec.minItems > 0 && !nested.contains(where: { $0.type == blockName }) {
             var inner: [String: HCLExpr] = [:]
             var innerBlocks: [HCLBlock] = []
             fillRequired(spec.block, &inner, &innerBlocks, tfType: tfType)

@@ -45,7 +45,7 @@ struct SAMTransform {
             case "AWS::Serverless::SimpleTable": out.resources[id] = simpleTable(properties, resource)
             case "AWS::Serverless::LayerVersion": out.resources[id] = layer(id, properties, resource)
             case "AWS::Serverless::StateMachine": stateMachine(id, properties, resource, out)
-            case "AWS::Serverless::Api", "AWS::Serverless::HttpApi": break // after the functions' events are known
+            case "AWS::Serverless::Api", "AWS::Serverless::HttpApi": break  // after the functions' events are known
             case "AWS::Serverless::Application", "AWS::Serverless::GraphQLApi", "AWS::Serverless::Connector":
                 out.resources[id] = .object(passthrough)
             default:
@@ -61,7 +61,9 @@ struct SAMTransform {
                 httpApi(id, SAMTransform.merge(globals["HttpApi"] ?? nil, resource["Properties"] ?? [:]), resource, out)
             }
         }
-        if out.restRoutes["ServerlessRestApi"] != nil { restApi("ServerlessRestApi", SAMTransform.merge(globals["Api"] ?? nil, ["StageName": "Prod"]), [:], out) }
+        if out.restRoutes["ServerlessRestApi"] != nil {
+            restApi("ServerlessRestApi", SAMTransform.merge(globals["Api"] ?? nil, ["StageName": "Prod"]), [:], out)
+        }
         if out.httpRoutes["ServerlessHttpApi"] != nil { httpApi("ServerlessHttpApi", SAMTransform.merge(globals["HttpApi"] ?? nil, [:]), [:], out) }
         for (bucket, configurations) in out.bucketNotifications {
             guard var resource = out.resources[bucket]?.objectValue, var properties = resource["Properties"]?.objectValue else { continue }
@@ -104,16 +106,20 @@ struct SAMTransform {
     }
 
     static func managedPolicyARN(_ name: String) -> JSONValue {
-        let serviceRole: Set<String> = ["AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaDynamoDBExecutionRole",
-                                        "AWSLambdaKinesisExecutionRole", "AWSLambdaSQSQueueExecutionRole", "AWSLambdaENIManagementAccess", "AWSLambdaRole",
-                                        "AWSLambdaMSKExecutionRole", "AWSIoTRuleActions"]
+        let serviceRole: Set<String> = [
+            "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaDynamoDBExecutionRole",
+            "AWSLambdaKinesisExecutionRole", "AWSLambdaSQSQueueExecutionRole", "AWSLambdaENIManagementAccess", "AWSLambdaRole",
+            "AWSLambdaMSKExecutionRole", "AWSIoTRuleActions",
+        ]
         return sub("arn:${AWS::Partition}:iam::aws:policy/" + (serviceRole.contains(name) ? "service-role/" : "") + name)
     }
 
     // MARK: roles and policies
 
     /// `<Id>Role`: the execution role SAM creates when a resource gives `Policies` instead of `Role`.
-    private func role(_ id: String, service: String, managed: [JSONValue], policies: JSONValue?, properties: JSONValue, condition: JSONValue?, out: Output) -> JSONValue {
+    private func role(
+        _ id: String, service: String, managed: [JSONValue], policies: JSONValue?, properties: JSONValue, condition: JSONValue?, out: Output
+    ) -> JSONValue {
         var managedARNs = managed
         var inline: [JSONValue] = []
         let items: [JSONValue] = policies.map { $0.arrayValue ?? [$0] } ?? []
@@ -126,16 +132,23 @@ struct SAMTransform {
                 managedARNs.append(item)
             } else if let (template, parameters) = item.objectValue?.first, item.objectValue?.count == 1 {
                 if let statement = SAMPolicyTemplates.statement(template, parameters) {
-                    inline.append(["PolicyName": .string("\(id)RolePolicy\(i)"), "PolicyDocument": ["Version": "2012-10-17", "Statement": [statement]]])
+                    inline.append([
+                        "PolicyName": .string("\(id)RolePolicy\(i)"), "PolicyDocument": ["Version": "2012-10-17", "Statement": [statement]],
+                    ])
                 } else {
                     context.warn("SAM policy template \(template) is not known to lsqm: dropped from the execution role")
                 }
             }
         }
         var roleProperties: [String: JSONValue] = [
-            "AssumeRolePolicyDocument": ["Version": "2012-10-17", "Statement": [[
-                "Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": ["Service": [.string(service)]],
-            ]]],
+            "AssumeRolePolicyDocument": [
+                "Version": "2012-10-17",
+                "Statement": [
+                    [
+                        "Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": ["Service": [.string(service)]],
+                    ]
+                ],
+            ],
             "ManagedPolicyArns": .array(managedARNs),
         ]
         if !inline.isEmpty { roleProperties["Policies"] = .array(inline) }
@@ -146,7 +159,9 @@ struct SAMTransform {
     }
 
     private func permission(_ name: String, function: String, principal: String, sourceArn: JSONValue?, condition: JSONValue?, out: Output) {
-        var properties: [String: JSONValue] = ["Action": "lambda:InvokeFunction", "FunctionName": ["Ref": .string(function)], "Principal": .string(principal)]
+        var properties: [String: JSONValue] = [
+            "Action": "lambda:InvokeFunction", "FunctionName": ["Ref": .string(function)], "Principal": .string(principal),
+        ]
         if let sourceArn { properties["SourceArn"] = sourceArn }
         out.resources[name] = resource("AWS::Lambda::Permission", properties, condition: condition)
     }
@@ -156,9 +171,11 @@ struct SAMTransform {
     private func function(_ id: String, _ properties: JSONValue, _ original: JSONValue, _ out: Output) {
         let condition = original["Condition"]
         var fn: [String: JSONValue] = [:]
-        let copied = ["Handler", "Runtime", "MemorySize", "Timeout", "Environment", "Layers", "VpcConfig", "Architectures",
-                      "ReservedConcurrentExecutions", "FunctionName", "Description", "KmsKeyArn", "EphemeralStorage", "PackageType",
-                      "ImageConfig", "FileSystemConfigs", "LoggingConfig", "SnapStart", "Tags", "RecursiveLoop"]
+        let copied = [
+            "Handler", "Runtime", "MemorySize", "Timeout", "Environment", "Layers", "VpcConfig", "Architectures",
+            "ReservedConcurrentExecutions", "FunctionName", "Description", "KmsKeyArn", "EphemeralStorage", "PackageType",
+            "ImageConfig", "FileSystemConfigs", "LoggingConfig", "SnapStart", "Tags", "RecursiveLoop",
+        ]
         for key in copied { if let v = properties[key] { fn[key] = v } }
         if let tracing = properties["Tracing"] { fn["TracingConfig"] = ["Mode": tracing] }
         if let dlq = properties["DeadLetterQueue"]?["TargetArn"] { fn["DeadLetterConfig"] = ["TargetArn": dlq] }
@@ -192,14 +209,17 @@ struct SAMTransform {
         if let role = properties["Role"] {
             fn["Role"] = role
         } else {
-            fn["Role"] = self.role(id, service: "lambda.amazonaws.com", managed: Array(Set(managed)).sorted { "\($0)" < "\($1)" },
-                                   policies: properties["Policies"], properties: properties, condition: condition, out: out)
+            fn["Role"] = self.role(
+                id, service: "lambda.amazonaws.com", managed: Array(Set(managed)).sorted { "\($0)" < "\($1)" },
+                policies: properties["Policies"], properties: properties, condition: condition, out: out)
         }
         if let alias = properties["AutoPublishAlias"] {
             fn["Publish"] = true
-            out.resources["\(id)Alias\(alias.stringValue ?? "live")"] = resource("AWS::Lambda::Alias", [
-                "FunctionName": ["Ref": .string(id)], "FunctionVersion": ["Fn::GetAtt": [.string(id), "Version"]], "Name": alias,
-            ], condition: condition)
+            out.resources["\(id)Alias\(alias.stringValue ?? "live")"] = resource(
+                "AWS::Lambda::Alias",
+                [
+                    "FunctionName": ["Ref": .string(id)], "FunctionVersion": ["Fn::GetAtt": [.string(id), "Version"]], "Name": alias,
+                ], condition: condition)
         }
         if let url = properties["FunctionUrlConfig"]?.objectValue {
             var urlProperties = url
@@ -226,9 +246,11 @@ struct SAMTransform {
                 context.warn("event \(name) (\(type)) names no source: dropped"); return
             }
             var mapping: [String: JSONValue] = ["EventSourceArn": source, "FunctionName": ["Ref": .string(fn)]]
-            for key in ["BatchSize", "Enabled", "MaximumBatchingWindowInSeconds", "FilterCriteria", "FunctionResponseTypes", "StartingPosition",
-                        "StartingPositionTimestamp", "MaximumRetryAttempts", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds",
-                        "ParallelizationFactor", "TumblingWindowInSeconds", "ScalingConfig", "DestinationConfig", "Topics", "Queues"] {
+            for key in [
+                "BatchSize", "Enabled", "MaximumBatchingWindowInSeconds", "FilterCriteria", "FunctionResponseTypes", "StartingPosition",
+                "StartingPositionTimestamp", "MaximumRetryAttempts", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds",
+                "ParallelizationFactor", "TumblingWindowInSeconds", "ScalingConfig", "DestinationConfig", "Topics", "Queues",
+            ] {
                 if let v = p[key] { mapping[key] = v }
             }
             out.resources[logical] = resource("AWS::Lambda::EventSourceMapping", mapping, condition: condition)
@@ -241,9 +263,15 @@ struct SAMTransform {
             if let bus = p["EventBusName"] { rule["EventBusName"] = bus }
             if let ruleName = p["Name"] ?? p["RuleName"] { rule["Name"] = ruleName }
             if let description = p["Description"] { rule["Description"] = description }
-            if let state = p["State"] { rule["State"] = state } else if let enabled = p["Enabled"]?.boolValue { rule["State"] = .string(enabled ? "ENABLED" : "DISABLED") }
+            if let state = p["State"] {
+                rule["State"] = state
+            } else if let enabled = p["Enabled"]?.boolValue {
+                rule["State"] = .string(enabled ? "ENABLED" : "DISABLED")
+            }
             out.resources[logical] = resource("AWS::Events::Rule", rule, condition: condition)
-            permission("\(logical)Permission", function: fn, principal: "events.amazonaws.com", sourceArn: ["Fn::GetAtt": [.string(logical), "Arn"]], condition: condition, out: out)
+            permission(
+                "\(logical)Permission", function: fn, principal: "events.amazonaws.com", sourceArn: ["Fn::GetAtt": [.string(logical), "Arn"]],
+                condition: condition, out: out)
         case "SNS":
             guard let topic = p["Topic"] else { context.warn("event \(name) (SNS) names no topic: dropped"); return }
             var subscription: [String: JSONValue] = ["Protocol": "lambda", "Endpoint": fnArn, "TopicArn": topic]
@@ -261,35 +289,47 @@ struct SAMTransform {
                 if let filter = p["Filter"] { configuration["Filter"] = filter }
                 out.bucketNotifications[bucket, default: []].append(.object(configuration))
             }
-            permission("\(logical)Permission", function: fn, principal: "s3.amazonaws.com",
-                       sourceArn: Self.sub("arn:${AWS::Partition}:s3:::${Bucket}", ["Bucket": ["Ref": .string(bucket)]]), condition: condition, out: out)
+            permission(
+                "\(logical)Permission", function: fn, principal: "s3.amazonaws.com",
+                sourceArn: Self.sub("arn:${AWS::Partition}:s3:::${Bucket}", ["Bucket": ["Ref": .string(bucket)]]), condition: condition, out: out)
         case "Api":
             let api = p["RestApiId"]?["Ref"]?.stringValue ?? "ServerlessRestApi"
             let path = p["Path"]?.stringValue ?? "/"
             let method = (p["Method"]?.stringValue ?? "any").lowercased()
-            out.restRoutes[api, default: []].append(RestRoute(path: path, method: method, function: fn, authorizer: p["Auth"]?["Authorizer"]?.stringValue,
-                                                              apiKeyRequired: p["Auth"]?["ApiKeyRequired"]?.boolValue ?? false))
+            out.restRoutes[api, default: []].append(
+                RestRoute(
+                    path: path, method: method, function: fn, authorizer: p["Auth"]?["Authorizer"]?.stringValue,
+                    apiKeyRequired: p["Auth"]?["ApiKeyRequired"]?.boolValue ?? false))
             let arnMethod = method == "any" ? "*" : method.uppercased()
-            let arnPath = path.replacingOccurrences(of: "{proxy+}", with: "*").replacingOccurrences(of: #"\{[^}]*\}"#, with: "*", options: .regularExpression)
-            permission("\(logical)PermissionProd", function: fn, principal: "apigateway.amazonaws.com",
-                       sourceArn: Self.sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/\(arnMethod)\(arnPath)", ["Api": ["Ref": .string(api)]]),
-                       condition: condition, out: out)
+            let arnPath = path.replacingOccurrences(of: "{proxy+}", with: "*").replacingOccurrences(
+                of: #"\{[^}]*\}"#, with: "*", options: .regularExpression)
+            permission(
+                "\(logical)PermissionProd", function: fn, principal: "apigateway.amazonaws.com",
+                sourceArn: Self.sub(
+                    "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/\(arnMethod)\(arnPath)",
+                    ["Api": ["Ref": .string(api)]]),
+                condition: condition, out: out)
         case "HttpApi":
             let api = p["ApiId"]?["Ref"]?.stringValue ?? "ServerlessHttpApi"
             out.httpRoutes[api, default: []].append((p["Path"]?.stringValue, p["Method"]?.stringValue, fn, name))
-            permission("\(logical)Permission", function: fn, principal: "apigateway.amazonaws.com",
-                       sourceArn: Self.sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", ["Api": ["Ref": .string(api)]]),
-                       condition: condition, out: out)
+            permission(
+                "\(logical)Permission", function: fn, principal: "apigateway.amazonaws.com",
+                sourceArn: Self.sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*", ["Api": ["Ref": .string(api)]]),
+                condition: condition, out: out)
         case "CloudWatchLogs":
             var filter: [String: JSONValue] = ["DestinationArn": fnArn, "FilterPattern": p["FilterPattern"] ?? ""]
             if let group = p["LogGroupName"] { filter["LogGroupName"] = group }
             out.resources[logical] = resource("AWS::Logs::SubscriptionFilter", filter, condition: condition)
             permission("\(logical)Permission", function: fn, principal: "logs.amazonaws.com", sourceArn: nil, condition: condition, out: out)
         case "IoTRule":
-            out.resources[logical] = resource("AWS::IoT::TopicRule", ["TopicRulePayload": [
-                "Sql": p["Sql"] ?? "", "AwsIotSqlVersion": p["AwsIotSqlVersion"] ?? "2016-03-23", "RuleDisabled": false,
-                "Actions": [["Lambda": ["FunctionArn": fnArn]]],
-            ]], condition: condition)
+            out.resources[logical] = resource(
+                "AWS::IoT::TopicRule",
+                [
+                    "TopicRulePayload": [
+                        "Sql": p["Sql"] ?? "", "AwsIotSqlVersion": p["AwsIotSqlVersion"] ?? "2016-03-23", "RuleDisabled": false,
+                        "Actions": [["Lambda": ["FunctionArn": fnArn]]],
+                    ]
+                ], condition: condition)
             permission("\(logical)Permission", function: fn, principal: "iot.amazonaws.com", sourceArn: nil, condition: condition, out: out)
         default:
             context.unsupported("\(fn).Events.\(name)", "AWS::Serverless::Function event \(type)", "event type \(type) is not translated yet")
@@ -308,16 +348,21 @@ struct SAMTransform {
             for route in out.restRoutes[id] ?? [] {
                 let method = route.method == "any" ? "x-amazon-apigateway-any-method" : route.method
                 var methods = paths[route.path]?.objectValue ?? [:]
-                var operation: [String: JSONValue] = ["x-amazon-apigateway-integration": [
-                    "httpMethod": "POST", "type": "aws_proxy",
-                    "uri": Self.sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${\(route.function).Arn}/invocations"),
-                ], "responses": [:]]
+                var operation: [String: JSONValue] = [
+                    "x-amazon-apigateway-integration": [
+                        "httpMethod": "POST", "type": "aws_proxy",
+                        "uri": Self.sub(
+                            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${\(route.function).Arn}/invocations"),
+                    ], "responses": [:],
+                ]
                 if let security = auth.security(for: route) { operation["security"] = security }
                 methods[method] = .object(operation)
                 paths[route.path] = .object(methods)
             }
             if let cors = properties["Cors"] { Self.addCorsPreflight(cors, to: &paths) }
-            var body: [String: JSONValue] = ["swagger": "2.0", "info": ["version": "1.0", "title": ["Ref": "AWS::StackName"]], "paths": .object(paths)]
+            var body: [String: JSONValue] = [
+                "swagger": "2.0", "info": ["version": "1.0", "title": ["Ref": "AWS::StackName"]], "paths": .object(paths),
+            ]
             if !auth.definitions.isEmpty { body["securityDefinitions"] = .object(auth.definitions) }
             api["Body"] = .object(body)
         }
@@ -340,7 +385,9 @@ struct SAMTransform {
         out.resources[id] = resource("AWS::ApiGateway::RestApi", api, condition: condition)
         out.resources["\(id)Deployment"] = resource("AWS::ApiGateway::Deployment", ["RestApiId": ["Ref": .string(id)]], condition: condition)
         let stageName = properties["StageName"] ?? "Prod"
-        var stage: [String: JSONValue] = ["RestApiId": ["Ref": .string(id)], "DeploymentId": ["Ref": .string("\(id)Deployment")], "StageName": stageName]
+        var stage: [String: JSONValue] = [
+            "RestApiId": ["Ref": .string(id)], "DeploymentId": ["Ref": .string("\(id)Deployment")], "StageName": stageName,
+        ]
         if let variables = properties["Variables"] { stage["Variables"] = variables }
         for key in ["TracingEnabled", "AccessLogSetting"] { if let v = properties[key] { stage[key] = v } }
         let stageID = stageName.stringValue.map { "\(id)\(Naming.identifier($0).filter { $0.isLetter || $0.isNumber })Stage" } ?? "\(id)Stage"
@@ -364,10 +411,13 @@ struct SAMTransform {
         guard body == nil else { return }
         for route in out.httpRoutes[id] ?? [] {
             let integration = "\(route.function)\(route.event)Integration"
-            out.resources[integration] = resource("AWS::ApiGatewayV2::Integration", [
-                "ApiId": ["Ref": .string(id)], "IntegrationType": "AWS_PROXY", "IntegrationUri": ["Fn::GetAtt": [.string(route.function), "Arn"]],
-                "PayloadFormatVersion": "2.0",
-            ], condition: condition)
+            out.resources[integration] = resource(
+                "AWS::ApiGatewayV2::Integration",
+                [
+                    "ApiId": ["Ref": .string(id)], "IntegrationType": "AWS_PROXY",
+                    "IntegrationUri": ["Fn::GetAtt": [.string(route.function), "Arn"]],
+                    "PayloadFormatVersion": "2.0",
+                ], condition: condition)
             let key: String
             if let path = route.path {
                 let method = (route.method ?? "ANY").uppercased()
@@ -375,9 +425,11 @@ struct SAMTransform {
             } else {
                 key = "$default"
             }
-            out.resources["\(route.function)\(route.event)Route"] = resource("AWS::ApiGatewayV2::Route", [
-                "ApiId": ["Ref": .string(id)], "RouteKey": .string(key), "Target": Self.sub("integrations/${\(integration)}"),
-            ], condition: condition)
+            out.resources["\(route.function)\(route.event)Route"] = resource(
+                "AWS::ApiGatewayV2::Route",
+                [
+                    "ApiId": ["Ref": .string(id)], "RouteKey": .string(key), "Target": Self.sub("integrations/${\(integration)}"),
+                ], condition: condition)
         }
     }
 
@@ -392,15 +444,23 @@ struct SAMTransform {
             guard var methods = paths[path]?.objectValue, methods["options"] == nil else { continue }
             let verbs = methods.keys.map { $0 == "x-amazon-apigateway-any-method" ? "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT" : $0.uppercased() }
             var pathHeaders = headers
-            pathHeaders["Access-Control-Allow-Methods"] = cors["AllowMethods"] ?? .string("'\((Set(verbs.flatMap { $0.split(separator: ",").map(String.init) } + ["OPTIONS"])).sorted().joined(separator: ","))'")
+            pathHeaders["Access-Control-Allow-Methods"] =
+                cors["AllowMethods"]
+                ?? .string("'\((Set(verbs.flatMap { $0.split(separator: ",").map(String.init) } + ["OPTIONS"])).sorted().joined(separator: ","))'")
             let parameters = JSONValue.object(Dictionary(uniqueKeysWithValues: pathHeaders.map { ("method.response.header.\($0.key)", $0.value) }))
             methods["options"] = [
                 "consumes": ["application/json"], "produces": ["application/json"],
-                "responses": ["200": ["description": "Default response for CORS method",
-                                      "headers": .object(pathHeaders.mapValues { _ in ["type": "string"] })]],
+                "responses": [
+                    "200": [
+                        "description": "Default response for CORS method",
+                        "headers": .object(pathHeaders.mapValues { _ in ["type": "string"] }),
+                    ]
+                ],
                 "x-amazon-apigateway-integration": [
                     "type": "mock", "requestTemplates": ["application/json": "{\n  \"statusCode\" : 200\n}\n"],
-                    "responses": ["default": ["statusCode": "200", "responseParameters": parameters, "responseTemplates": ["application/json": "{}\n"]]],
+                    "responses": [
+                        "default": ["statusCode": "200", "responseParameters": parameters, "responseTemplates": ["application/json": "{}\n"]]
+                    ],
                 ],
             ]
             paths[path] = .object(methods)
@@ -418,22 +478,30 @@ struct SAMTransform {
             for (name, spec) in auth?["Authorizers"]?.objectValue ?? [:] {
                 let header = spec["Identity"]?["Header"] ?? "Authorization"
                 if let pool = spec["UserPoolArn"] {
-                    definitions[name] = ["type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "cognito_user_pools",
-                                         "x-amazon-apigateway-authorizer": ["type": "cognito_user_pools", "providerARNs": .array(pool.arrayValue ?? [pool])]]
+                    definitions[name] = [
+                        "type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "cognito_user_pools",
+                        "x-amazon-apigateway-authorizer": ["type": "cognito_user_pools", "providerARNs": .array(pool.arrayValue ?? [pool])],
+                    ]
                 } else if let function = spec["FunctionArn"] {
                     let request = spec["FunctionPayloadType"]?.stringValue == "REQUEST"
                     var authorizer: [String: JSONValue] = [
                         "type": request ? "request" : "token", "authorizerResultTtlInSeconds": spec["Identity"]?["ReauthorizeEvery"] ?? 300,
-                        "authorizerUri": SAMTransform.sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn}/invocations", ["Fn": function]),
+                        "authorizerUri": SAMTransform.sub(
+                            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn}/invocations", ["Fn": function]),
                     ]
                     if request {
                         let headers = spec["Identity"]?["Headers"]?.arrayValue?.compactMap(\.stringValue) ?? ["Authorization"]
                         authorizer["identitySource"] = .string(headers.map { "method.request.header.\($0)" }.joined(separator: ", "))
                     }
-                    definitions[name] = ["type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "custom",
-                                         "x-amazon-apigateway-authorizer": .object(authorizer)]
-                    var permission: [String: JSONValue] = ["Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com"]
-                    permission["SourceArn"] = SAMTransform.sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/*", ["Api": ["Ref": .string(api)]])
+                    definitions[name] = [
+                        "type": "apiKey", "name": header, "in": "header", "x-amazon-apigateway-authtype": "custom",
+                        "x-amazon-apigateway-authorizer": .object(authorizer),
+                    ]
+                    var permission: [String: JSONValue] = [
+                        "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
+                    ]
+                    permission["SourceArn"] = SAMTransform.sub(
+                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/*", ["Api": ["Ref": .string(api)]])
                     out.resources["\(api)\(name)AuthorizerPermission"] = ["Type": "AWS::Lambda::Permission", "Properties": .object(permission)]
                 } else {
                     transform.context.warn("authorizer \(name) of \(api) is neither a Cognito nor a Lambda authorizer: dropped")
@@ -473,7 +541,8 @@ struct SAMTransform {
 
     private func loadLocal(_ uri: JSONValue) -> JSONValue? {
         guard let text = uri.stringValue, !text.hasPrefix("s3://"), let path = context.resolvePath(text),
-              let data = context.files[path] else { return nil }
+            let data = context.files[path]
+        else { return nil }
         return try? TemplateYAML.load(data)
     }
 
@@ -494,7 +563,11 @@ struct SAMTransform {
             "AttributeDefinitions": [["AttributeName": name, "AttributeType": type]],
             "KeySchema": [["AttributeName": name, "KeyType": "HASH"]],
         ]
-        if let throughput = properties["ProvisionedThroughput"] { table["ProvisionedThroughput"] = throughput } else { table["BillingMode"] = "PAY_PER_REQUEST" }
+        if let throughput = properties["ProvisionedThroughput"] {
+            table["ProvisionedThroughput"] = throughput
+        } else {
+            table["BillingMode"] = "PAY_PER_REQUEST"
+        }
         for key in ["TableName", "SSESpecification", "Tags", "PointInTimeRecoverySpecification"] { if let v = properties[key] { table[key] = v } }
         return resource("AWS::DynamoDB::Table", table, condition: original["Condition"], dependsOn: original["DependsOn"])
     }
@@ -502,7 +575,10 @@ struct SAMTransform {
     private func layer(_ id: String, _ properties: JSONValue, _ original: JSONValue) -> JSONValue {
         var layer: [String: JSONValue] = ["LayerName": properties["LayerName"] ?? .string(id)]
         if let uri = properties["ContentUri"] {
-            layer["Content"] = uri.stringValue.map { $0.hasPrefix("s3://") ? ["S3Bucket": "lsqm-unknown", "S3Key": "lsqm-unknown"] : [LambdaMappings.localPathKey: .string($0)] }
+            layer["Content"] =
+                uri.stringValue.map {
+                    $0.hasPrefix("s3://") ? ["S3Bucket": "lsqm-unknown", "S3Key": "lsqm-unknown"] : [LambdaMappings.localPathKey: .string($0)]
+                }
                 ?? ["S3Bucket": uri["Bucket"] ?? "lsqm-unknown", "S3Key": uri["Key"] ?? "lsqm-unknown"]
         }
         for key in ["CompatibleRuntimes", "CompatibleArchitectures", "Description", "LicenseInfo"] { if let v = properties[key] { layer[key] = v } }
@@ -523,8 +599,11 @@ struct SAMTransform {
         if let logging = properties["Logging"] { machine["LoggingConfiguration"] = logging }
         if let tracing = properties["Tracing"] { machine["TracingConfiguration"] = tracing }
         if let tags = properties["Tags"] { machine["Tags"] = tags }
-        machine["RoleArn"] = properties["Role"] ?? role(id, service: "states.amazonaws.com", managed: [], policies: properties["Policies"],
-                                                      properties: properties, condition: condition, out: out)
+        machine["RoleArn"] =
+            properties["Role"]
+            ?? role(
+                id, service: "states.amazonaws.com", managed: [], policies: properties["Policies"],
+                properties: properties, condition: condition, out: out)
         out.resources[id] = resource("AWS::StepFunctions::StateMachine", machine, condition: condition, dependsOn: original["DependsOn"])
         let events = properties["Events"]?.objectValue ?? [:]
         for name in events.keys.sorted() {
@@ -535,15 +614,36 @@ struct SAMTransform {
                 continue
             }
             let logical = id + name
-            out.resources["\(logical)Role"] = resource("AWS::IAM::Role", [
-                "AssumeRolePolicyDocument": ["Version": "2012-10-17", "Statement": [["Effect": "Allow", "Action": ["sts:AssumeRole"],
-                                                                                     "Principal": ["Service": ["events.amazonaws.com"]]]]],
-                "Policies": [["PolicyName": .string("\(logical)RoleStartExecutionPolicy"), "PolicyDocument": ["Version": "2012-10-17", "Statement": [[
-                    "Effect": "Allow", "Action": "states:StartExecution", "Resource": ["Ref": .string(id)],
-                ]]]]],
-            ], condition: condition)
-            var target: [String: JSONValue] = ["Arn": ["Ref": .string(id)], "Id": .string("\(logical)StepFunctionsTarget"),
-                                               "RoleArn": ["Fn::GetAtt": [.string("\(logical)Role"), "Arn"]]]
+            out.resources["\(logical)Role"] = resource(
+                "AWS::IAM::Role",
+                [
+                    "AssumeRolePolicyDocument": [
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            [
+                                "Effect": "Allow", "Action": ["sts:AssumeRole"],
+                                "Principal": ["Service": ["events.amazonaws.com"]],
+                            ]
+                        ],
+                    ],
+                    "Policies": [
+                        [
+                            "PolicyName": .string("\(logical)RoleStartExecutionPolicy"),
+                            "PolicyDocument": [
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    [
+                                        "Effect": "Allow", "Action": "states:StartExecution", "Resource": ["Ref": .string(id)],
+                                    ]
+                                ],
+                            ],
+                        ]
+                    ],
+                ], condition: condition)
+            var target: [String: JSONValue] = [
+                "Arn": ["Ref": .string(id)], "Id": .string("\(logical)StepFunctionsTarget"),
+                "RoleArn": ["Fn::GetAtt": [.string("\(logical)Role"), "Arn"]],
+            ]
             if let input = p["Input"] { target["Input"] = input }
             var rule: [String: JSONValue] = ["Targets": [.object(target)]]
             if let schedule = p["Schedule"] ?? p["ScheduleExpression"] { rule["ScheduleExpression"] = schedule }
@@ -562,51 +662,103 @@ enum SAMPolicyTemplates {
         let queue = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${QueueName}"
         let stream = "arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/${StreamName}"
         return [
-            "DynamoDBCrudPolicy": (["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:UpdateItem",
-                                    "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"], [table, table + "/index/*"]),
-            "DynamoDBReadPolicy": (["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"], [table, table + "/index/*"]),
+            "DynamoDBCrudPolicy": (
+                [
+                    "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:UpdateItem",
+                    "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem",
+                ], [table, table + "/index/*"]
+            ),
+            "DynamoDBReadPolicy": (
+                ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"],
+                [table, table + "/index/*"]
+            ),
             "DynamoDBWritePolicy": (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], [table, table + "/index/*"]),
-            "DynamoDBStreamReadPolicy": (["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [table + "/stream/*"]),
-            "S3ReadPolicy": (["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:GetLifecycleConfiguration"], [bucket, bucket + "/*"]),
+            "DynamoDBStreamReadPolicy": (
+                ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [table + "/stream/*"]
+            ),
+            "S3ReadPolicy": (
+                ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:GetLifecycleConfiguration"],
+                [bucket, bucket + "/*"]
+            ),
             "S3WritePolicy": (["s3:PutObject", "s3:PutObjectAcl", "s3:PutLifecycleConfiguration"], [bucket, bucket + "/*"]),
-            "S3CrudPolicy": (["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl",
-                              "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:DeleteObject"], [bucket, bucket + "/*"]),
+            "S3CrudPolicy": (
+                [
+                    "s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl",
+                    "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:DeleteObject",
+                ], [bucket, bucket + "/*"]
+            ),
             "SQSSendMessagePolicy": (["sqs:SendMessage*"], [queue]),
-            "SQSPollerPolicy": (["sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage", "sqs:DeleteMessageBatch",
-                                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], [queue]),
+            "SQSPollerPolicy": (
+                [
+                    "sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage", "sqs:DeleteMessageBatch",
+                    "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
+                ], [queue]
+            ),
             "SNSPublishMessagePolicy": (["sns:Publish"], ["arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${TopicName}"]),
-            "SNSCrudPolicy": (["sns:ListSubscriptionsByTopic", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish"],
-                              ["arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${TopicName}*"]),
-            "LambdaInvokePolicy": (["lambda:InvokeFunction"], ["arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}*"]),
-            "StepFunctionsExecutionPolicy": (["states:StartExecution"], ["arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${StateMachineName}"]),
-            "EventBridgePutEventsPolicy": (["events:PutEvents"], ["arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}"]),
-            "SSMParameterReadPolicy": (["ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"],
-                                       ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${ParameterName}"]),
-            "SSMParameterWithSlashPrefixReadPolicy": (["ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"],
-                                                      ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}"]),
+            "SNSCrudPolicy": (
+                ["sns:ListSubscriptionsByTopic", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish"],
+                ["arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${TopicName}*"]
+            ),
+            "LambdaInvokePolicy": (
+                ["lambda:InvokeFunction"], ["arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}*"]
+            ),
+            "StepFunctionsExecutionPolicy": (
+                ["states:StartExecution"], ["arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${StateMachineName}"]
+            ),
+            "EventBridgePutEventsPolicy": (
+                ["events:PutEvents"], ["arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}"]
+            ),
+            "SSMParameterReadPolicy": (
+                ["ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"],
+                ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${ParameterName}"]
+            ),
+            "SSMParameterWithSlashPrefixReadPolicy": (
+                ["ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"],
+                ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ParameterName}"]
+            ),
             "AWSSecretsManagerGetSecretValuePolicy": (["secretsmanager:GetSecretValue"], ["${SecretArn}"]),
-            "KinesisStreamReadPolicy": (["kinesis:ListStreams", "kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords"], [stream]),
-            "KinesisCrudPolicy": (["kinesis:AddTagsToStream", "kinesis:CreateStream", "kinesis:DecreaseStreamRetentionPeriod", "kinesis:DeleteStream",
-                                   "kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:IncreaseStreamRetentionPeriod", "kinesis:PutRecord",
-                                   "kinesis:PutRecords", "kinesis:GetRecords"], [stream]),
-            "FirehoseWritePolicy": (["firehose:PutRecord", "firehose:PutRecordBatch"],
-                                    ["arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${DeliveryStreamName}"]),
+            "KinesisStreamReadPolicy": (
+                ["kinesis:ListStreams", "kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords"], [stream]
+            ),
+            "KinesisCrudPolicy": (
+                [
+                    "kinesis:AddTagsToStream", "kinesis:CreateStream", "kinesis:DecreaseStreamRetentionPeriod", "kinesis:DeleteStream",
+                    "kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:IncreaseStreamRetentionPeriod", "kinesis:PutRecord",
+                    "kinesis:PutRecords", "kinesis:GetRecords",
+                ], [stream]
+            ),
+            "FirehoseWritePolicy": (
+                ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                ["arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/${DeliveryStreamName}"]
+            ),
             "CloudWatchPutMetricPolicy": (["cloudwatch:PutMetricData"], ["*"]),
             "KMSDecryptPolicy": (["kms:Decrypt"], ["arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${KeyId}"]),
             "KMSEncryptPolicy": (["kms:Encrypt"], ["arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${KeyId}"]),
             "SESCrudPolicy": (["ses:GetIdentityVerificationAttributes", "ses:SendEmail", "ses:SendRawEmail", "ses:VerifyEmailIdentity"], ["*"]),
             "SESSendBouncePolicy": (["ses:SendBounce"], ["*"]),
-            "VPCAccessPolicy": (["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DetachNetworkInterface"], ["*"]),
-            "ComprehendBasicAccessPolicy": (["comprehend:BatchDetectKeyPhrases", "comprehend:DetectDominantLanguage", "comprehend:DetectEntities",
-                                             "comprehend:BatchDetectEntities", "comprehend:DetectKeyPhrases", "comprehend:DetectSentiment",
-                                             "comprehend:BatchDetectDominantLanguage", "comprehend:BatchDetectSentiment"], ["*"]),
-            "RekognitionDetectOnlyPolicy": (["rekognition:DetectFaces", "rekognition:DetectLabels", "rekognition:DetectModerationLabels", "rekognition:DetectText"], ["*"]),
+            "VPCAccessPolicy": (
+                ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DetachNetworkInterface"], ["*"]
+            ),
+            "ComprehendBasicAccessPolicy": (
+                [
+                    "comprehend:BatchDetectKeyPhrases", "comprehend:DetectDominantLanguage", "comprehend:DetectEntities",
+                    "comprehend:BatchDetectEntities", "comprehend:DetectKeyPhrases", "comprehend:DetectSentiment",
+                    "comprehend:BatchDetectDominantLanguage", "comprehend:BatchDetectSentiment",
+                ], ["*"]
+            ),
+            "RekognitionDetectOnlyPolicy": (
+                ["rekognition:DetectFaces", "rekognition:DetectLabels", "rekognition:DetectModerationLabels", "rekognition:DetectText"], ["*"]
+            ),
             "TextractPolicy": (["textract:*"], ["*"]),
             "TranslatePolicy": (["translate:TranslateText"], ["*"]),
             "PollyFullAccessPolicy": (["polly:*"], ["*"]),
-            "AthenaQueryPolicy": (["athena:ListWorkGroups", "athena:GetExecutionEngine", "athena:GetExecutionEngines", "athena:GetNamespace",
-                                   "athena:GetCatalogs", "athena:GetNamespaces", "athena:GetTables", "athena:GetTable", "athena:StartQueryExecution",
-                                   "athena:GetQueryResults", "athena:GetQueryExecution"], ["*"]),
+            "AthenaQueryPolicy": (
+                [
+                    "athena:ListWorkGroups", "athena:GetExecutionEngine", "athena:GetExecutionEngines", "athena:GetNamespace",
+                    "athena:GetCatalogs", "athena:GetNamespaces", "athena:GetTables", "athena:GetTable", "athena:StartQueryExecution",
+                    "athena:GetQueryResults", "athena:GetQueryExecution",
+                ], ["*"]
+            ),
             "CloudWatchLogsFullAccess": (["logs:*"], ["*"]),
             "EventBridgeSchedulerPolicy": (["scheduler:*"], ["*"]),
             "AmazonBedrockFullAccess": (["bedrock:*"], ["*"]),

@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
+import LSQMPluginKit
 import LSQMTemplates
 
 /// Serverless Framework (serverless.yml, provider aws) → Terraform. Variables are resolved, the service is
@@ -12,8 +12,9 @@ public enum ServerlessTranslator {
     public static func normalize(_ request: NormalizeRequest) -> NormalizeResponse {
         let files = TemplateFiles(request.files)
         guard let (path, document) = files.findTemplate(where: { $0["service"] != nil && $0["provider"] != nil }) else {
-            return .failed("no Serverless Framework file (serverless.yml with service and provider) in the architecture"
-                + files.parseErrors.map { "; \($0)" }.joined())
+            return .failed(
+                "no Serverless Framework file (serverless.yml with service and provider) in the architecture"
+                    + files.parseErrors.map { "; \($0)" }.joined())
         }
         guard (document["provider"]?["name"]?.stringValue ?? "aws") == "aws" else {
             return .failed("the service's provider is \(document["provider"]?["name"]?.stringValue ?? "?"), not aws")
@@ -62,7 +63,9 @@ struct ServerlessVariables {
             rounds += 1
             let content = String(text[text.index(range.lowerBound, offsetBy: 2)..<text.index(before: range.upperBound)])
             let value = evaluate(content, depth: depth)
-            if range.lowerBound == text.startIndex && range.upperBound == text.endIndex { return value.stringValue.map { resolveString($0, depth: depth + 1) } ?? value }
+            if range.lowerBound == text.startIndex && range.upperBound == text.endIndex {
+                return value.stringValue.map { resolveString($0, depth: depth + 1) } ?? value
+            }
             let replacement: String
             switch value {
             case .string(let r): replacement = r
@@ -82,7 +85,11 @@ struct ServerlessVariables {
         var search = text.startIndex
         while let open = text.range(of: "${", range: search..<text.endIndex) {
             let inner = text[open.upperBound...]
-            guard Self.sources.contains(where: { inner.hasPrefix($0) }) || inner.prefix(while: { $0 != "}" }).contains(", ") && !inner.hasPrefix("AWS::") && inner.prefix(while: { $0 != "}" }).contains(":") else {
+            guard
+                Self.sources.contains(where: { inner.hasPrefix($0) })
+                    || inner.prefix(while: { $0 != "}" }).contains(", ") && !inner.hasPrefix("AWS::")
+                        && inner.prefix(while: { $0 != "}" }).contains(":")
+            else {
                 search = open.upperBound
                 continue
             }
@@ -121,10 +128,16 @@ struct ServerlessVariables {
         for prefix in ["env:", "opt:", "param:"] where item.hasPrefix(prefix) {
             let name = String(item.dropFirst(prefix.count))
             let value = PlainValue.byName(name)
-            context.prerequisites.record(source, value, "the Framework reads it from the deployer's \(prefix == "env:" ? "environment" : prefix == "opt:" ? "command line" : "parameters"); chosen from its name")
+            context.prerequisites.record(
+                source, value,
+                "the Framework reads it from the deployer's \(prefix == "env:" ? "environment" : prefix == "opt:" ? "command line" : "parameters"); chosen from its name"
+            )
             return .string(value)
         }
-        return Self.authorInput(source, "no value offline: \(item.hasPrefix("self:") ? "the setting it reads is not in the service (a file the author keeps?)" : "it reads a source only the deployer has")")
+        return Self.authorInput(
+            source,
+            "no value offline: \(item.hasPrefix("self:") ? "the setting it reads is not in the service (a file the author keeps?)" : "it reads a source only the deployer has")"
+        )
     }
 
     /// Something only the service's author can give; the CloudFormation translation makes it a variable without default.
@@ -226,9 +239,10 @@ struct ServerlessService {
         let needsRole = provider["iam"]?["role"]?.stringValue == nil && provider["iam"]?["role"]?.intrinsic == nil && provider["role"] == nil
         let sharedRole: JSONValue
         // `provider.iam.role` is either a role to use (a name, ARN or intrinsic) or the statements of the role to create.
-        let givenRole: JSONValue? = provider["iam"]?["role"].flatMap { role -> JSONValue? in
-            role.stringValue != nil || role.intrinsic != nil ? role : Optional<JSONValue>.none
-        } ?? provider["role"]
+        let givenRole: JSONValue? =
+            provider["iam"]?["role"].flatMap { role -> JSONValue? in
+                role.stringValue != nil || role.intrinsic != nil ? role : Optional<JSONValue>.none
+            } ?? provider["role"]
         if let role = givenRole {
             sharedRole = roleReference(role)
         } else {
@@ -258,8 +272,10 @@ struct ServerlessService {
                 "Role": fn["role"].map(roleReference) ?? sharedRole,
             ]
             if let image = fn["image"] {
-                properties["ImageUri"] = image.stringValue.map { .string($0) } ?? image["uri"]
-                    ?? ServerlessVariables.authorInput("function \(name) image", "the container image the Framework builds from the author's Dockerfile and pushes")
+                properties["ImageUri"] =
+                    image.stringValue.map { .string($0) } ?? image["uri"]
+                    ?? ServerlessVariables.authorInput(
+                        "function \(name) image", "the container image the Framework builds from the author's Dockerfile and pushes")
                 properties["Handler"] = nil; properties["Runtime"] = nil
             } else if let artifact = fn["package"]?["artifact"]?.stringValue ?? service["package"]?["artifact"]?.stringValue {
                 properties["CodeUri"] = .string(artifact)
@@ -285,7 +301,9 @@ struct ServerlessService {
         }
         context.currentResource = nil
         if restEvents {
-            resources["ApiGatewayRestApi"] = ["Type": "AWS::Serverless::Api", "Properties": ["StageName": .string(stage), "Name": .string("\(stage)-\(serviceName)")]]
+            resources["ApiGatewayRestApi"] = [
+                "Type": "AWS::Serverless::Api", "Properties": ["StageName": .string(stage), "Name": .string("\(stage)-\(serviceName)")],
+            ]
         }
         if httpEvents {
             var api: [String: JSONValue] = ["Name": .string("\(stage)-\(serviceName)")]
@@ -306,7 +324,9 @@ struct ServerlessService {
 
     private func roleReference(_ role: JSONValue) -> JSONValue {
         if let name = role.stringValue, !name.hasPrefix("arn:") {
-            if let resources = service["resources"]?["Resources"]?.objectValue, resources[name] != nil { return ["Fn::GetAtt": [.string(name), "Arn"]] }
+            if let resources = service["resources"]?["Resources"]?.objectValue, resources[name] != nil {
+                return ["Fn::GetAtt": [.string(name), "Arn"]]
+            }
             return ["Fn::Sub": .string("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/\(name)")]
         }
         return role
@@ -314,8 +334,10 @@ struct ServerlessService {
 
     private func corsConfiguration(_ cors: JSONValue) -> JSONValue {
         var out: [String: JSONValue] = [:]
-        let keys = [("allowedOrigins", "AllowOrigins"), ("allowedHeaders", "AllowHeaders"), ("allowedMethods", "AllowMethods"),
-                    ("allowCredentials", "AllowCredentials"), ("exposedResponseHeaders", "ExposeHeaders"), ("maxAge", "MaxAge")]
+        let keys = [
+            ("allowedOrigins", "AllowOrigins"), ("allowedHeaders", "AllowHeaders"), ("allowedMethods", "AllowMethods"),
+            ("allowCredentials", "AllowCredentials"), ("exposedResponseHeaders", "ExposeHeaders"), ("maxAge", "MaxAge"),
+        ]
         for (from, to) in keys { if let v = cors[from] { out[to] = v } }
         return .object(out)
     }
@@ -324,14 +346,25 @@ struct ServerlessService {
     private func executionRole() -> JSONValue {
         let statements = provider["iam"]?["role"]?["statements"]?.arrayValue ?? provider["iamRoleStatements"]?.arrayValue ?? []
         let managed = provider["iam"]?["role"]?["managedPolicies"]?.arrayValue ?? provider["iamManagedPolicies"]?.arrayValue ?? []
-        var logs: [JSONValue] = [["Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents"],
-                                  "Resource": ["Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"]]]
+        var logs: [JSONValue] = [
+            [
+                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents"],
+                "Resource": ["Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"],
+            ]
+        ]
         logs += statements
         var properties: [String: JSONValue] = [
-            "AssumeRolePolicyDocument": ["Version": "2012-10-17", "Statement": [[
-                "Effect": "Allow", "Principal": ["Service": ["lambda.amazonaws.com"]], "Action": ["sts:AssumeRole"],
-            ]]],
-            "Policies": [["PolicyName": .string("\(serviceName)-\(stage)-lambda"), "PolicyDocument": ["Version": "2012-10-17", "Statement": .array(logs)]]],
+            "AssumeRolePolicyDocument": [
+                "Version": "2012-10-17",
+                "Statement": [
+                    [
+                        "Effect": "Allow", "Principal": ["Service": ["lambda.amazonaws.com"]], "Action": ["sts:AssumeRole"],
+                    ]
+                ],
+            ],
+            "Policies": [
+                ["PolicyName": .string("\(serviceName)-\(stage)-lambda"), "PolicyDocument": ["Version": "2012-10-17", "Statement": .array(logs)]]
+            ],
         ]
         if !managed.isEmpty { properties["ManagedPolicyArns"] = .array(managed) }
         if provider["vpc"] != nil {
@@ -356,8 +389,12 @@ struct ServerlessService {
                 method = spec["method"]?.stringValue ?? "any"; path = spec["path"]?.stringValue ?? "/"
             }
             if spec["authorizer"] != nil { context.warn("http event authorizers are not translated yet: dropped") }
-            return event("Api", ["Path": .string(path.hasPrefix("/") ? path : "/" + path), "Method": .string(method.lowercased()),
-                                 "RestApiId": ["Ref": "ApiGatewayRestApi"]])
+            return event(
+                "Api",
+                [
+                    "Path": .string(path.hasPrefix("/") ? path : "/" + path), "Method": .string(method.lowercased()),
+                    "RestApiId": ["Ref": "ApiGatewayRestApi"],
+                ])
         case "httpApi":
             var properties: [String: JSONValue] = ["ApiId": ["Ref": "HttpApi"]]
             let text = spec.stringValue ?? "\(spec["method"]?.stringValue ?? "*") \(spec["path"]?.stringValue ?? "")"
@@ -377,7 +414,9 @@ struct ServerlessService {
             return event("SQS", properties)
         case "sns":
             var topic: JSONValue
-            if let text = spec.stringValue ?? spec["arn"]?.stringValue ?? (spec["arn"] == nil ? spec["topicName"]?.stringValue : nil), !text.hasPrefix("arn:") {
+            if let text = spec.stringValue ?? spec["arn"]?.stringValue ?? (spec["arn"] == nil ? spec["topicName"]?.stringValue : nil),
+                !text.hasPrefix("arn:")
+            {
                 let id = "SNSTopic" + Self.normalizedName(text)
                 resources[id] = ["Type": "AWS::SNS::Topic", "Properties": ["TopicName": .string(text)]]
                 topic = ["Ref": .string(id)]
@@ -390,7 +429,8 @@ struct ServerlessService {
         case "s3":
             let bucketName = spec.stringValue ?? spec["bucket"]?.stringValue
             if spec["existing"]?.boolValue == true || bucketName == nil {
-                context.unsupported("\(function).events[\(index)]", "serverless s3 event", "events on an existing or computed bucket are not translated yet")
+                context.unsupported(
+                    "\(function).events[\(index)]", "serverless s3 event", "events on an existing or computed bucket are not translated yet")
                 return nil
             }
             let id = "S3Bucket" + Self.normalizedName(bucketName ?? "bucket")
@@ -423,14 +463,19 @@ struct ServerlessService {
             if let pattern = spec["pattern"] ?? spec["event"] { properties["Pattern"] = pattern }
             if let bus = spec["eventBus"], bus.stringValue?.hasPrefix("arn:") != true, let name = bus.stringValue {
                 let id = "EventBridgeBus" + Self.normalizedName(name)
-                if name != "default" { resources[id] = ["Type": "AWS::Events::EventBus", "Properties": ["Name": .string(name)]]; properties["EventBusName"] = ["Ref": .string(id)] }
+                if name != "default" {
+                    resources[id] = ["Type": "AWS::Events::EventBus", "Properties": ["Name": .string(name)]];
+                    properties["EventBusName"] = ["Ref": .string(id)]
+                }
             } else if let bus = spec["eventBus"] {
                 properties["EventBusName"] = bus
             }
             if let v = spec["input"] { properties["Input"] = v.stringValue.map { .string($0) } ?? ["Fn::ToJsonString": v] }
             return event(properties["Schedule"] != nil && properties["Pattern"] == nil ? "Schedule" : "EventBridgeRule", properties)
         case "cloudwatchLog":
-            return event("CloudWatchLogs", ["LogGroupName": spec.stringValue.map { .string($0) } ?? spec["logGroup"] ?? "", "FilterPattern": spec["filter"] ?? ""])
+            return event(
+                "CloudWatchLogs",
+                ["LogGroupName": spec.stringValue.map { .string($0) } ?? spec["logGroup"] ?? "", "FilterPattern": spec["filter"] ?? ""])
         case "iot":
             return event("IoTRule", ["Sql": spec["sql"] ?? ""])
         default:

@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
+import LSQMPluginKit
 
 /// Where one CloudFormation resource went: its Terraform address (nil when it could not be translated).
 struct ResourcePlan {
@@ -71,7 +71,10 @@ final class TranslationContext {
 
     /// The same architecture, before any translation: what was learned before the template was translated
     /// (Serverless variables' warnings and inputs) is kept, everything the translation learns is not.
-    func restarted(forcedUnsupported: [String: String], keeping snapshot: (warnings: [String], unsupported: [NormalizationResult.Unsupported], inputs: [NormalizationResult.Input])) -> TranslationContext {
+    func restarted(
+        forcedUnsupported: [String: String],
+        keeping snapshot: (warnings: [String], unsupported: [NormalizationResult.Unsupported], inputs: [NormalizationResult.Input])
+    ) -> TranslationContext {
         let fresh = TranslationContext(architectureName: architectureName, files: files, baseDirectory: baseDirectory)
         fresh.warnings = snapshot.warnings
         fresh.unsupported = snapshot.unsupported

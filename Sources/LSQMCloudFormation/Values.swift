@@ -25,7 +25,8 @@ enum Naming {
             if c.isUppercase {
                 let previous: Character? = i > 0 ? chars[i - 1] : nil
                 let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
-                if let previous, previous != "_", previous.isLowercase || previous.isNumber || (previous.isUppercase && (next?.isLowercase ?? false)) {
+                if let previous, previous != "_", previous.isLowercase || previous.isNumber || (previous.isUppercase && (next?.isLowercase ?? false))
+                {
                     out.append("_")
                 }
                 out += c.lowercased()

@@ -14,8 +14,8 @@ public enum ZipWriter {
             let offset = UInt32(truncatingIfNeeded: out.count)
             // Local file header.
             out.append(le32(0x0403_4b50))
-            out.append(le16(20)); out.append(le16(0)); out.append(le16(0)) // version, flags, method: store
-            out.append(le16(0)); out.append(le16(0x21))                    // time 00:00, date 1980-01-01
+            out.append(le16(20)); out.append(le16(0)); out.append(le16(0))  // version, flags, method: store
+            out.append(le16(0)); out.append(le16(0x21))  // time 00:00, date 1980-01-01
             out.append(le32(crc)); out.append(le32(UInt32(entry.data.count))); out.append(le32(UInt32(entry.data.count)))
             out.append(le16(UInt16(name.count))); out.append(le16(0))
             out.append(name); out.append(entry.data)

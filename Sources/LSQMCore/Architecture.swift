@@ -31,8 +31,10 @@ public struct NormalizationRecord: Codable, Sendable, Equatable {
     public var normalizer: String?
     public var normalizerVersion: String?
 
-    public init(status: Status, unsupported: [Unsupported] = [], warnings: [String] = [], inputs: [Input]? = nil,
-                normalizer: String? = nil, normalizerVersion: String? = nil) {
+    public init(
+        status: Status, unsupported: [Unsupported] = [], warnings: [String] = [], inputs: [Input]? = nil,
+        normalizer: String? = nil, normalizerVersion: String? = nil
+    ) {
         self.status = status; self.unsupported = unsupported; self.warnings = warnings; self.inputs = inputs
         self.normalizer = normalizer; self.normalizerVersion = normalizerVersion
     }
@@ -96,9 +98,11 @@ public struct Architecture: Codable, Sendable, Equatable, Identifiable {
     /// before lsqm recorded them (generate then reads the Terraform itself).
     public var terraformResources: [ResourceInstances]?
 
-    public init(id: String, name: String, kind: ArchitectureKind, sourceURL: String, source: String, services: [String],
-                resourceCount: Int, files: [String], discoveredAt: Date, normalization: NormalizationRecord? = nil,
-                skipReason: String? = nil, provenance: JSONValue? = nil, terraformResources: [ResourceInstances]? = nil) {
+    public init(
+        id: String, name: String, kind: ArchitectureKind, sourceURL: String, source: String, services: [String],
+        resourceCount: Int, files: [String], discoveredAt: Date, normalization: NormalizationRecord? = nil,
+        skipReason: String? = nil, provenance: JSONValue? = nil, terraformResources: [ResourceInstances]? = nil
+    ) {
         self.id = id; self.name = name; self.kind = kind; self.sourceURL = sourceURL; self.source = source
         self.services = services; self.resourceCount = resourceCount; self.files = files
         self.discoveredAt = discoveredAt; self.normalization = normalization; self.skipReason = skipReason

@@ -60,15 +60,18 @@ public struct ArtifactStore: Sendable {
         do {
             let index = try JSONCoding.decode(ArchitectureIndex.self, from: data)
             guard index.version <= ArchitectureIndex.currentVersion else {
-                throw LSQMError(.invalidInput, action: "load \(indexFile.path)", cause: "index version \(index.version) is newer than this lsqm understands (\(ArchitectureIndex.currentVersion))",
-                                hint: "upgrade lsqm")
+                throw LSQMError(
+                    .invalidInput, action: "load \(indexFile.path)",
+                    cause: "index version \(index.version) is newer than this lsqm understands (\(ArchitectureIndex.currentVersion))",
+                    hint: "upgrade lsqm")
             }
             return index
         } catch let error as LSQMError {
             throw error
         } catch {
-            throw LSQMError(.invalidInput, action: "load \(indexFile.path)", cause: LSQMError.describe(error),
-                            hint: "restore it from git (git -C \(root.path) checkout -- architectures/index.json)")
+            throw LSQMError(
+                .invalidInput, action: "load \(indexFile.path)", cause: LSQMError.describe(error),
+                hint: "restore it from git (git -C \(root.path) checkout -- architectures/index.json)")
         }
     }
 
@@ -83,8 +86,10 @@ public struct ArtifactStore: Sendable {
 
     /// Writes an architecture's original files, its Terraform and its metadata. Files go in first and the
     /// caller saves the index last, so the index never names an architecture whose files are missing.
-    public func saveArchitecture(_ architecture: Architecture, originalFiles: [(path: String, content: Data)],
-                                 terraformFiles: [(path: String, content: Data)]) throws {
+    public func saveArchitecture(
+        _ architecture: Architecture, originalFiles: [(path: String, content: Data)],
+        terraformFiles: [(path: String, content: Data)]
+    ) throws {
         let directory = architectureDirectory(architecture.id)
         for file in originalFiles {
             try AtomicFile.write(file.content, to: try ArtifactStore.safeJoin(originalFilesDirectory(architecture.id), file.path), durable: false)
@@ -139,8 +144,9 @@ public struct ArtifactStore: Sendable {
     /// The error for a run whose results file cannot be read: it names the file and how to get past it.
     public func unreadableRun(_ runID: String, cause: String) -> LSQMError {
         let relative = "runs/\(runID)/results.json"
-        return LSQMError(.invalidInput, action: "load run \(runID)", cause: "\(relative) is unreadable (\(cause))",
-                         hint: "restore it from git (git -C \(root.path) checkout -- \(relative)), or move runs/\(runID) out of the repository")
+        return LSQMError(
+            .invalidInput, action: "load run \(runID)", cause: "\(relative) is unreadable (\(cause))",
+            hint: "restore it from git (git -C \(root.path) checkout -- \(relative)), or move runs/\(runID) out of the repository")
     }
 
     /// Runs whose results file is not valid JSON (torn by a full disk, edited by hand): `status` lists them,
@@ -176,7 +182,8 @@ public struct ArtifactStore: Sendable {
     public static func safeJoin(_ base: URL, _ relative: String) throws -> URL {
         let components = relative.split(separator: "/", omittingEmptySubsequences: true)
         guard !relative.hasPrefix("/"), !components.isEmpty, !components.contains(where: { $0 == ".." || $0 == "." }),
-              !relative.contains("\0") else {
+            !relative.contains("\0")
+        else {
             throw LSQMError(.invalidInput, action: "write file '\(relative)'", cause: "the path is absolute or leaves its folder")
         }
         return components.reduce(base) { $0.appendingPathComponent(String($1)) }

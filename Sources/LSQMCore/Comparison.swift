@@ -29,8 +29,10 @@ public struct ResultChange: Codable, Sendable, Equatable {
     public var previousAppHash: String?
     public var currentAppHash: String?
 
-    public init(arch: String, name: String, sourceURL: String, services: [String], previous: ValidationStatus?,
-                current: ValidationStatus?, previousAppHash: String? = nil, currentAppHash: String? = nil) {
+    public init(
+        arch: String, name: String, sourceURL: String, services: [String], previous: ValidationStatus?,
+        current: ValidationStatus?, previousAppHash: String? = nil, currentAppHash: String? = nil
+    ) {
         self.arch = arch; self.name = name; self.sourceURL = sourceURL; self.services = services
         self.previous = previous; self.current = current
         self.previousAppHash = previousAppHash; self.currentAppHash = currentAppHash
@@ -39,9 +41,10 @@ public struct ResultChange: Codable, Sendable, Equatable {
     init(previous: ValidationResult?, current: ValidationResult?) {
         // At least one side exists; the current side names the architecture when both do.
         let named = current ?? previous
-        self.init(arch: named?.arch ?? "", name: named?.name ?? "", sourceURL: named?.sourceURL ?? "",
-                  services: named?.services ?? [], previous: previous?.status, current: current?.status,
-                  previousAppHash: previous?.appHash, currentAppHash: current?.appHash)
+        self.init(
+            arch: named?.arch ?? "", name: named?.name ?? "", sourceURL: named?.sourceURL ?? "",
+            services: named?.services ?? [], previous: previous?.status, current: current?.status,
+            previousAppHash: previous?.appHash, currentAppHash: current?.appHash)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -109,8 +112,9 @@ public enum ComparisonRules {
     public static func diff(previous: RunRecord?, current: RunRecord) -> RunDiff {
         let before = index(previous?.results ?? [])
         let after = index(current.results)
-        var result = RunDiff(previousRunID: previous?.runID, currentRunID: current.runID, candidates: [], fixes: [],
-                             new: [], removed: [], excluded: [])
+        var result = RunDiff(
+            previousRunID: previous?.runID, currentRunID: current.runID, candidates: [], fixes: [],
+            new: [], removed: [], excluded: [])
         for (arch, now) in after.sorted(by: { $0.key < $1.key }) {
             guard let then = before[arch] else {
                 result.new.append(ResultChange(previous: nil, current: now))
@@ -252,29 +256,42 @@ public enum ConfirmationRules {
     public static func decide(_ check: CandidateCheck, observations: [RerunObservation], attempts: Int, refused: String? = nil) -> CheckDecision {
         func decision(_ state: ConfirmationState, _ reason: String) -> CheckDecision {
             // A reader must know the baseline's Terraform was assumed, not compared.
-            let caveat = check.baselineTerraformUnrecorded == true
+            let caveat =
+                check.baselineTerraformUnrecorded == true
                 ? "; baseline run \(check.baselineRunID) predates terraform_hash, so its deployed Terraform is unknown and was taken to be this run's (same architecture and app hash)"
                 : ""
-            return CheckDecision(signature: check.signature, baselineRunID: check.baselineRunID, recentlyFlaky: check.recentlyFlaky,
-                                 flakeScore: check.flakeScore, reruns: observations, state: state, reason: reason + caveat,
-                                 baselineTerraformUnrecorded: check.baselineTerraformUnrecorded)
+            return CheckDecision(
+                signature: check.signature, baselineRunID: check.baselineRunID, recentlyFlaky: check.recentlyFlaky,
+                flakeScore: check.flakeScore, reruns: observations, state: state, reason: reason + caveat,
+                baselineTerraformUnrecorded: check.baselineTerraformUnrecorded)
         }
         if let passed = observations.firstIndex(where: { $0.outcome == .passed }) {
             return decision(.flaky, "re-run \(passed + 1) passed in a fresh emulator state")
         }
         if let other = observations.firstIndex(where: { $0.outcome == .different }) {
-            return decision(.flaky, "re-run \(other + 1) failed differently: \(observations[other].signature?.description ?? "?") instead of \(check.signature.description)")
+            return decision(
+                .flaky,
+                "re-run \(other + 1) failed differently: \(observations[other].signature?.description ?? "?") instead of \(check.signature.description)"
+            )
         }
         if let refused { return decision(.unconfirmed, "not re-validated: \(refused)") }
         if attempts == 0 { return decision(.unconfirmed, "not re-validated (--confirm 0)") }
         let reproduced = observations.filter { $0.outcome == .reproduced }.count
         if check.recentlyFlaky {
             return reproduced == attempts
-                ? decision(.confirmed, "the same failure reproduced \(attempts)/\(attempts) times in a fresh emulator state (a recently flaky check needs every one)")
-                : decision(.unconfirmed, "\(reproduced) of \(attempts) re-runs reproduced the signature, the others reached no verdict; a recently flaky check needs every one")
+                ? decision(
+                    .confirmed,
+                    "the same failure reproduced \(attempts)/\(attempts) times in a fresh emulator state (a recently flaky check needs every one)")
+                : decision(
+                    .unconfirmed,
+                    "\(reproduced) of \(attempts) re-runs reproduced the signature, the others reached no verdict; a recently flaky check needs every one"
+                )
         }
         return reproduced > 0
-            ? decision(.confirmed, "the same failure reproduced \(reproduced)/\(observations.count) times in a fresh emulator state; no re-run passed or failed differently")
+            ? decision(
+                .confirmed,
+                "the same failure reproduced \(reproduced)/\(observations.count) times in a fresh emulator state; no re-run passed or failed differently"
+            )
             : decision(.unconfirmed, "no re-run reached a verdict")
     }
 }
@@ -291,8 +308,10 @@ public struct CheckedChange: Codable, Sendable, Equatable {
     /// Every failure signature of each re-run, in order (empty for a passing re-run; nil for an ERROR re-run).
     public var rerunSignatures: [[FailureSignature]?]
 
-    public init(change: ResultChange, state: ConfirmationState, reruns: [ValidationStatus], baselineRunID: String? = nil,
-                checks: [CheckDecision] = [], rerunSignatures: [[FailureSignature]?] = []) {
+    public init(
+        change: ResultChange, state: ConfirmationState, reruns: [ValidationStatus], baselineRunID: String? = nil,
+        checks: [CheckDecision] = [], rerunSignatures: [[FailureSignature]?] = []
+    ) {
         self.change = change; self.state = state; self.reruns = reruns
         self.baselineRunID = baselineRunID; self.checks = checks; self.rerunSignatures = rerunSignatures
     }
@@ -353,9 +372,11 @@ public struct RunComparison: Codable, Sendable, Equatable {
         case confirmAttempts = "confirm_attempts"
     }
 
-    public init(previousRunID: String?, currentRunID: String, comparedAt: Date, confirmAttempts: Int, regressions: [CheckedChange],
-                flaky: [CheckedChange], unconfirmed: [CheckedChange], fixes: [ResultChange], new: [ResultChange],
-                removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = [], closed: [OpenRegression] = []) {
+    public init(
+        previousRunID: String?, currentRunID: String, comparedAt: Date, confirmAttempts: Int, regressions: [CheckedChange],
+        flaky: [CheckedChange], unconfirmed: [CheckedChange], fixes: [ResultChange], new: [ResultChange],
+        removed: [ResultChange], excluded: [ExcludedChange], open: [OpenRegression] = [], closed: [OpenRegression] = []
+    ) {
         self.previousRunID = previousRunID; self.currentRunID = currentRunID; self.comparedAt = comparedAt
         self.confirmAttempts = confirmAttempts; self.regressions = regressions; self.flaky = flaky; self.unconfirmed = unconfirmed
         self.fixes = fixes; self.new = new; self.removed = removed; self.excluded = excluded; self.open = open; self.closed = closed
@@ -400,8 +421,10 @@ public struct RunComparison: Codable, Sendable, Equatable {
     /// Re-validates one candidate architecture (`result`, its current result) until its checks are settled or
     /// `requested` attempts (more for a recently flaky check) are used. Once a re-run is refused, `refused`
     /// holds why and no later candidate is re-validated.
-    public static func confirm(_ candidate: RegressionCandidate, result: ValidationResult?, attempts requested: Int,
-                               revalidate: Revalidation, refused: inout String?) async throws -> CheckedChange {
+    public static func confirm(
+        _ candidate: RegressionCandidate, result: ValidationResult?, attempts requested: Int,
+        revalidate: Revalidation, refused: inout String?
+    ) async throws -> CheckedChange {
         let attempts = ConfirmationRules.attempts(for: candidate.checks, requested: requested)
         var observations = Array(repeating: [RerunObservation](), count: candidate.checks.count)
         var statuses: [ValidationStatus] = []
@@ -425,40 +448,47 @@ public struct RunComparison: Codable, Sendable, Equatable {
         let decisions = candidate.checks.enumerated().map { index, check in
             ConfirmationRules.decide(check, observations: observations[index], attempts: attempts, refused: refused)
         }
-        return CheckedChange(change: candidate.change, state: CheckedChange.state(for: decisions), reruns: statuses,
-                             baselineRunID: candidate.baselineRunID, checks: decisions, rerunSignatures: signatures)
+        return CheckedChange(
+            change: candidate.change, state: CheckedChange.state(for: decisions), reruns: statuses,
+            baselineRunID: candidate.baselineRunID, checks: decisions, rerunSignatures: signatures)
     }
 
     /// Re-validates every candidate (each architecture once per attempt, judging all its candidate checks on
     /// that re-run) and sorts it into regressions, flaky or unconfirmed. Re-running stops once every check is
     /// settled. A throwing `revalidate` is a tool failure and propagates, except `ConfirmationRefused`.
-    public static func confirm(_ candidates: [RegressionCandidate], diff: RunDiff, current: RunRecord, previousOpen: [OpenRegression],
-                               attempts requested: Int, revalidate: Revalidation, comparedAt: Date = Date()) async throws -> RunComparison {
+    public static func confirm(
+        _ candidates: [RegressionCandidate], diff: RunDiff, current: RunRecord, previousOpen: [OpenRegression],
+        attempts requested: Int, revalidate: Revalidation, comparedAt: Date = Date()
+    ) async throws -> RunComparison {
         let byArch = ComparisonRules.index(current.results)
         // Whole seconds: the file stores ISO-8601 seconds, and a saved comparison must read back equal.
         let comparedAt = Date(timeIntervalSince1970: comparedAt.timeIntervalSince1970.rounded(.down))
         var checked: [CheckedChange] = []
         var refused: String?
         for candidate in candidates {
-            checked.append(try await confirm(candidate, result: byArch[candidate.change.arch], attempts: requested,
-                                             revalidate: revalidate, refused: &refused))
+            checked.append(
+                try await confirm(
+                    candidate, result: byArch[candidate.change.arch], attempts: requested,
+                    revalidate: revalidate, refused: &refused))
         }
         let regressions = checked.filter { $0.state == .confirmed }
         let open = RegressionRules.open(previous: previousOpen, current: current, confirmed: regressions)
         let stillOpen = Set(open.map { "\($0.arch)\u{0}\($0.check)" })
-        return RunComparison(previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
-                             confirmAttempts: max(0, requested), regressions: regressions,
-                             flaky: checked.filter { $0.state == .flaky }, unconfirmed: checked.filter { $0.state == .unconfirmed },
-                             fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded, open: open,
-                             closed: previousOpen.filter { !stillOpen.contains("\($0.arch)\u{0}\($0.check)") })
+        return RunComparison(
+            previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
+            confirmAttempts: max(0, requested), regressions: regressions,
+            flaky: checked.filter { $0.state == .flaky }, unconfirmed: checked.filter { $0.state == .unconfirmed },
+            fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded, open: open,
+            closed: previousOpen.filter { !stillOpen.contains("\($0.arch)\u{0}\($0.check)") })
     }
 
     /// The comparison without re-validation: every candidate is unconfirmed.
     public static func unconfirmed(_ diff: RunDiff, comparedAt: Date = Date()) -> RunComparison {
-        RunComparison(previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
-                      confirmAttempts: 0, regressions: [], flaky: [],
-                      unconfirmed: diff.candidates.map { CheckedChange(change: $0, state: .unconfirmed, reruns: []) },
-                      fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded)
+        RunComparison(
+            previousRunID: diff.previousRunID, currentRunID: diff.currentRunID, comparedAt: comparedAt,
+            confirmAttempts: 0, regressions: [], flaky: [],
+            unconfirmed: diff.candidates.map { CheckedChange(change: $0, state: .unconfirmed, reruns: []) },
+            fixes: diff.fixes, new: diff.new, removed: diff.removed, excluded: diff.excluded)
     }
 }
 
@@ -478,8 +508,9 @@ extension ArtifactStore {
         let url = comparisonFile(runID, targetSlug: targetSlug)
         guard Files.exists(url) else { return nil }
         do { return try JSONCoding.decode(RunComparison.self, from: try Files.read(url)) } catch {
-            throw LSQMError.wrap(error, action: "load comparison of run \(runID)", kind: .invalidInput,
-                                 hint: "re-create it with 'lsqm compare'")
+            throw LSQMError.wrap(
+                error, action: "load comparison of run \(runID)", kind: .invalidInput,
+                hint: "re-create it with 'lsqm compare'")
         }
     }
 }

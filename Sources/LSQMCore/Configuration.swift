@@ -14,8 +14,9 @@ public struct PluginSelection: Codable, Sendable, Equatable {
             return
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try container.decode(String.self, forKey: .name),
-                  config: try container.decodeIfPresent(JSONValue.self, forKey: .config) ?? .object([:]))
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            config: try container.decodeIfPresent(JSONValue.self, forKey: .config) ?? .object([:]))
     }
 }
 
@@ -128,8 +129,9 @@ public struct Configuration: Codable, Sendable, Equatable {
         let all = try decoder.container(keyedBy: AnyKey.self)
         for key in all.allKeys where CodingKeys(stringValue: key.stringValue) == nil {
             let suggestion = Configuration.closest(to: key.stringValue, among: Configuration.knownKeys)
-            throw LSQMError(.usage, action: "read the config", cause: "unknown key '\(key.stringValue)'",
-                            hint: suggestion.map { "did you mean '\($0)'?" } ?? "the keys are: \(Configuration.knownKeys.sorted().joined(separator: ", "))")
+            throw LSQMError(
+                .usage, action: "read the config", cause: "unknown key '\(key.stringValue)'",
+                hint: suggestion.map { "did you mean '\($0)'?" } ?? "the keys are: \(Configuration.knownKeys.sorted().joined(separator: ", "))")
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Configuration()
@@ -191,7 +193,8 @@ public struct Configuration: Codable, Sendable, Equatable {
     public func validate() throws {
         func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>, unit: String = "") throws {
             guard range.contains(value) else {
-                throw LSQMError(.usage, action: "configure", cause: "\(name) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
+                throw LSQMError(
+                    .usage, action: "configure", cause: "\(name) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
             }
         }
         try check("parallel", parallel, Configuration.parallelRange)
@@ -201,8 +204,10 @@ public struct Configuration: Codable, Sendable, Equatable {
         // Pinned versions only: `latest` (or any moving tag) changes the emulator under a week's comparison.
         let movingTags: Set<String> = ["latest", "stable", "nightly", "edge", "main", "master", ""]
         guard !movingTags.contains(localstackVersion.lowercased()), localstackVersion.first?.isNumber == true else {
-            throw LSQMError(.usage, action: "configure", cause: "localstack_version must be a pinned version such as \(Configuration.pinnedLocalStackVersion) (got '\(localstackVersion)')",
-                            hint: "a moving tag changes the emulator between runs, so their results cannot be compared")
+            throw LSQMError(
+                .usage, action: "configure",
+                cause: "localstack_version must be a pinned version such as \(Configuration.pinnedLocalStackVersion) (got '\(localstackVersion)')",
+                hint: "a moving tag changes the emulator between runs, so their results cannot be compared")
         }
         guard ["isolated", "in-process"].contains(pluginIsolation) else {
             throw LSQMError(.usage, action: "configure", cause: "plugin_isolation must be 'isolated' or 'in-process' (got '\(pluginIsolation)')")

@@ -20,7 +20,10 @@ public struct DiscoveredArchitecture: Sendable, Equatable {
     public var source: String
     public var provenance: JSONValue?
 
-    public init(sourceURL: String, name: String, declaredKind: ArchitectureKind? = nil, files: [ArchitectureFile], source: String, provenance: JSONValue? = nil) {
+    public init(
+        sourceURL: String, name: String, declaredKind: ArchitectureKind? = nil, files: [ArchitectureFile], source: String,
+        provenance: JSONValue? = nil
+    ) {
         self.sourceURL = sourceURL; self.name = name; self.declaredKind = declaredKind; self.files = files
         self.source = source; self.provenance = provenance
     }

@@ -47,11 +47,12 @@ public struct EmulatorServices: Sendable, Equatable {
     /// The list for an emulator edition, plus ids a deployment added.
     public init(edition: Edition = .community, extra: [String] = []) {
         self.edition = edition
-        let base: Set<String> = switch edition {
-        case .community: EmulatorServices.community
-        case .pro: EmulatorServices.community.union(EmulatorServices.proAdditions)
-        case .moto: EmulatorServices.motoServices
-        }
+        let base: Set<String> =
+            switch edition {
+            case .community: EmulatorServices.community
+            case .pro: EmulatorServices.community.union(EmulatorServices.proAdditions)
+            case .moto: EmulatorServices.motoServices
+            }
         services = base.union(extra.map { $0.lowercased() })
     }
 

@@ -15,8 +15,10 @@ public struct FailureSignature: Codable, Sendable, Hashable, Comparable, CustomS
     public var operation: String?
     public var code: String?
 
-    public init(step: String, test: String? = nil, kind: FailureCause.Class?, service: String? = nil, operation: String? = nil,
-                code: String? = nil) {
+    public init(
+        step: String, test: String? = nil, kind: FailureCause.Class?, service: String? = nil, operation: String? = nil,
+        code: String? = nil
+    ) {
         self.step = step; self.test = test; self.kind = kind; self.service = service; self.operation = operation; self.code = code
     }
 
@@ -91,8 +93,9 @@ extension ValidationResult {
             case .skipped: outcomes["test \(test.name)"] = .unknown
             case .failed, .error:
                 let testCause = test.cause ?? cause
-                outcomes["test \(test.name)"] = Self.judged(FailureSignature(step: ValidationStep.tests.rawValue, test: test.name, cause: testCause),
-                                                            cause: testCause)
+                outcomes["test \(test.name)"] = Self.judged(
+                    FailureSignature(step: ValidationStep.tests.rawValue, test: test.name, cause: testCause),
+                    cause: testCause)
             }
         }
         // A test phase that failed without a failing test to blame (pytest hung past the timeout, or crashed).

@@ -36,8 +36,10 @@ public struct CandidateCheck: Codable, Sendable, Equatable {
     /// to be today's (nil when it was known).
     public var baselineTerraformUnrecorded: Bool?
 
-    public init(signature: FailureSignature, baselineRunID: String, flakeScore: Double? = nil, recentlyFlaky: Bool = false,
-                baselineTerraformUnrecorded: Bool? = nil) {
+    public init(
+        signature: FailureSignature, baselineRunID: String, flakeScore: Double? = nil, recentlyFlaky: Bool = false,
+        baselineTerraformUnrecorded: Bool? = nil
+    ) {
         self.signature = signature; self.baselineRunID = baselineRunID; self.flakeScore = flakeScore; self.recentlyFlaky = recentlyFlaky
         self.baselineTerraformUnrecorded = baselineTerraformUnrecorded
     }
@@ -110,16 +112,21 @@ public enum RegressionRules {
             var baselineResult: (runID: String, result: ValidationResult)?
             for (check, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
                 guard let signature = outcome.signature, !alreadyOpen.contains("\(result.arch)\u{0}\(check)"),
-                      let baseline = baseline(of: check, for: result, newestFirst: newestFirst), baseline.outcome == .passed else { continue }
+                    let baseline = baseline(of: check, for: result, newestFirst: newestFirst), baseline.outcome == .passed
+                else { continue }
                 let flaky = flakiness["\(result.arch)\u{0}\(check)"]
-                checks.append(CandidateCheck(signature: signature, baselineRunID: baseline.runID, flakeScore: flaky?.score,
-                                             recentlyFlaky: (flaky?.flakes ?? 0) > 0,
-                                             baselineTerraformUnrecorded: baseline.match == .terraformUnrecorded ? true : nil))
+                checks.append(
+                    CandidateCheck(
+                        signature: signature, baselineRunID: baseline.runID, flakeScore: flaky?.score,
+                        recentlyFlaky: (flaky?.flakes ?? 0) > 0,
+                        baselineTerraformUnrecorded: baseline.match == .terraformUnrecorded ? true : nil))
                 if baselineResult.map({ $0.runID < baseline.runID }) ?? true { baselineResult = (baseline.runID, baseline.result) }
             }
             guard !checks.isEmpty else { continue }
-            found.append(RegressionCandidate(change: ResultChange(previous: baselineResult?.result, current: result),
-                                             baselineRunID: baselineResult?.runID, checks: checks))
+            found.append(
+                RegressionCandidate(
+                    change: ResultChange(previous: baselineResult?.result, current: result),
+                    baselineRunID: baselineResult?.runID, checks: checks))
         }
         return found
     }
@@ -135,8 +142,10 @@ public enum RegressionRules {
     /// Whether `earlier` may stand as a baseline for `current`. `newerTerraformDiffers`: a result of the
     /// architecture newer than `earlier` recorded a Terraform other than `current`'s — then an unrecorded one
     /// cannot be assumed to be today's.
-    public static func identityMatch(_ earlier: ValidationResult, _ current: ValidationResult,
-                                     newerTerraformDiffers: Bool) -> IdentityMatch? {
+    public static func identityMatch(
+        _ earlier: ValidationResult, _ current: ValidationResult,
+        newerTerraformDiffers: Bool
+    ) -> IdentityMatch? {
         let then = ResultIdentity(earlier), now = ResultIdentity(current)
         if then == now { return .same }
         guard earlier.terraformHash == nil, current.terraformHash != nil, !newerTerraformDiffers else { return nil }
@@ -146,14 +155,18 @@ public enum RegressionRules {
     }
 
     /// A check's baseline: its last conclusive outcome in an earlier run of the same identity (see `identityMatch`).
-    public static func baseline(of check: String, for result: ValidationResult, newestFirst: [RunHistoryEntry])
-        -> (runID: String, outcome: CheckOutcome, result: ValidationResult, match: IdentityMatch)? {
+    public static func baseline(
+        of check: String, for result: ValidationResult, newestFirst: [RunHistoryEntry]
+    )
+        -> (runID: String, outcome: CheckOutcome, result: ValidationResult, match: IdentityMatch)?
+    {
         var newerTerraformDiffers = false
         for entry in newestFirst {
             guard let earlier = ComparisonRules.index(entry.run.results)[result.arch] else { continue }
             defer { if let hash = earlier.terraformHash, hash != result.terraformHash { newerTerraformDiffers = true } }
             guard let match = identityMatch(earlier, result, newerTerraformDiffers: newerTerraformDiffers),
-                  let outcome = conclusiveOutcome(of: check, in: earlier, comparison: entry.comparison) else { continue }
+                let outcome = conclusiveOutcome(of: check, in: earlier, comparison: entry.comparison)
+            else { continue }
             return (entry.run.runID, outcome, earlier, match)
         }
         return nil
@@ -205,8 +218,9 @@ public enum RegressionRules {
                     letters += "?"
                 }
             }
-            return CheckFlakiness(arch: key.arch, name: key.name, check: key.check, outcomes: letters, flakes: flakes,
-                                  score: conclusive > 0 ? Double(flakes) / Double(conclusive) : 0, signatures: signatures.sorted())
+            return CheckFlakiness(
+                arch: key.arch, name: key.name, check: key.check, outcomes: letters, flakes: flakes,
+                score: conclusive > 0 ? Double(flakes) / Double(conclusive) : 0, signatures: signatures.sorted())
         }
     }
 
@@ -240,12 +254,15 @@ public enum RegressionRules {
         }
         let known = Set(open.map { "\($0.arch)\u{0}\($0.check)" })
         for checked in confirmed {
-            for decision in checked.checks where decision.state == .confirmed && !known.contains("\(checked.change.arch)\u{0}\(decision.signature.check)") {
-                open.append(OpenRegression(arch: checked.change.arch, name: checked.change.name, sourceURL: checked.change.sourceURL,
-                                           services: checked.change.services, check: decision.signature.check, signature: decision.signature,
-                                           openedRunID: current.runID, baselineRunID: decision.baselineRunID,
-                                           status: checked.change.current, checked: true, lastCheckedRunID: current.runID,
-                                           currentSignature: decision.signature))
+            for decision in checked.checks
+            where decision.state == .confirmed && !known.contains("\(checked.change.arch)\u{0}\(decision.signature.check)") {
+                open.append(
+                    OpenRegression(
+                        arch: checked.change.arch, name: checked.change.name, sourceURL: checked.change.sourceURL,
+                        services: checked.change.services, check: decision.signature.check, signature: decision.signature,
+                        openedRunID: current.runID, baselineRunID: decision.baselineRunID,
+                        status: checked.change.current, checked: true, lastCheckedRunID: current.runID,
+                        currentSignature: decision.signature))
             }
         }
         return open.sorted { ($0.arch, $0.check) < ($1.arch, $1.check) }
@@ -319,7 +336,8 @@ extension ArtifactStore {
             let byArch = ComparisonRules.index(run.results)
             for result in current.results where unresolved.contains(result.arch) {
                 if let earlierResult = byArch[result.arch], RegressionRules.identityMatch(earlierResult, result, newerTerraformDiffers: false) != nil,
-                   earlierResult.checkOutcomes != nil {
+                    earlierResult.checkOutcomes != nil
+                {
                     unresolved.remove(result.arch)
                 }
             }

@@ -29,14 +29,19 @@ public enum RunMerge {
         let first = shards[0].record
         for shard in shards.dropFirst() {
             guard shard.record.targetNames == first.targetNames else {
-                throw LSQMError(.invalidInput, action: "merge run \(shard.record.runID)",
-                                cause: "it validated the targets \(shard.record.targetNames.joined(separator: ", ")), the first shard \(first.targetNames.joined(separator: ", "))",
-                                hint: "merge only the shards of one matrix")
+                throw LSQMError(
+                    .invalidInput, action: "merge run \(shard.record.runID)",
+                    cause:
+                        "it validated the targets \(shard.record.targetNames.joined(separator: ", ")), the first shard \(first.targetNames.joined(separator: ", "))",
+                    hint: "merge only the shards of one matrix")
             }
             for (mine, theirs) in zip(shard.record.allTargets, first.allTargets)
             where mine.emulator?.name != theirs.emulator?.name || mine.emulator?.version != theirs.emulator?.version {
-                throw LSQMError(.invalidInput, action: "merge run \(shard.record.runID)",
-                                cause: "it ran \(mine.target) against \(mine.emulator?.name ?? "?") \(mine.emulator?.version ?? "?"), the first shard against \(theirs.emulator?.name ?? "?") \(theirs.emulator?.version ?? "?")")
+                throw LSQMError(
+                    .invalidInput, action: "merge run \(shard.record.runID)",
+                    cause:
+                        "it ran \(mine.target) against \(mine.emulator?.name ?? "?") \(mine.emulator?.version ?? "?"), the first shard against \(theirs.emulator?.name ?? "?") \(theirs.emulator?.version ?? "?")"
+                )
             }
         }
         let ordered = shards.sorted(by: { $0.record.startedAt < $1.record.startedAt })
@@ -48,12 +53,14 @@ public enum RunMerge {
                 for result in part.results { byArch[result.arch] = result }
                 for skipped in part.notRun { notRun[skipped.arch] = skipped }
             }
-            return TargetResults(target: first.allTargets[position].target, emulator: first.allTargets[position].emulator,
-                                 results: byArch.values.sorted { $0.arch < $1.arch },
-                                 notRun: notRun.values.filter { byArch[$0.arch] == nil }.sorted { $0.arch < $1.arch })
+            return TargetResults(
+                target: first.allTargets[position].target, emulator: first.allTargets[position].emulator,
+                results: byArch.values.sorted { $0.arch < $1.arch },
+                notRun: notRun.values.filter { byArch[$0.arch] == nil }.sorted { $0.arch < $1.arch })
         }
-        var run = RunRecord(runID: runID, startedAt: shards.map(\.record.startedAt).min() ?? Date(),
-                            finishedAt: shards.compactMap(\.record.finishedAt).max(), targets: targets, shard: nil)
+        var run = RunRecord(
+            runID: runID, startedAt: shards.map(\.record.startedAt).min() ?? Date(),
+            finishedAt: shards.compactMap(\.record.finishedAt).max(), targets: targets, shard: nil)
         // A run from before targets stays one: no target name is made up for it.
         if first.recordedTarget == nil { run.recordedTarget = nil }
         let logs = store.runDirectory(runID).appendingPathComponent("logs", isDirectory: true)
@@ -61,7 +68,8 @@ public enum RunMerge {
             for (position, part) in shard.record.allTargets.enumerated() {
                 let slug = position == 0 ? nil : EmulatorTarget.slug(part.target)
                 let kept = Set(targets[position].results.map(\.arch))
-                let from = slug.map { shard.folder.appendingPathComponent("logs/\($0)", isDirectory: true) }
+                let from =
+                    slug.map { shard.folder.appendingPathComponent("logs/\($0)", isDirectory: true) }
                     ?? shard.folder.appendingPathComponent("logs", isDirectory: true)
                 let to = slug.map { logs.appendingPathComponent($0, isDirectory: true) } ?? logs
                 for name in Files.regularFiles(under: from) where !name.contains("/") && kept.contains((name as NSString).deletingPathExtension) {

@@ -58,7 +58,8 @@ public struct RunOverview: Codable, Sendable, Equatable {
     public static func load(store: ArtifactStore, runID: String? = nil, newArchitectureIDs: [String] = []) throws -> RunOverview {
         let runs = store.runIDs()
         guard let id = runID ?? runs.last else {
-            throw LSQMError(.usage, action: "summarize the latest run", cause: "the artifact repository has no runs yet", hint: "run 'lsqm validate' first")
+            throw LSQMError(
+                .usage, action: "summarize the latest run", cause: "the artifact repository has no runs yet", hint: "run 'lsqm validate' first")
         }
         let run = try store.loadRun(id)
         let comparison = try store.loadComparison(id)
@@ -71,24 +72,27 @@ public struct RunOverview: Codable, Sendable, Equatable {
         let regressions = Dictionary(grouping: comparison?.open ?? [], by: \.arch).sorted { $0.key < $1.key }.map { arch, open -> Regression in
             let result = results[arch]
             let first = open.min { $0.openedRunID < $1.openedRunID } ?? open[0]
-            return Regression(arch: arch, name: first.name, sourceURL: first.sourceURL, services: first.services,
-                              previousRunID: first.baselineRunID, status: result?.status ?? first.status ?? .error,
-                              failedStep: result?.failedStep ?? first.signature.step,
-                              logExcerpt: logExcerpt(store: store, runID: id, result: result),
-                              ongoing: open.allSatisfy { $0.openedRunID != id }, checked: open.allSatisfy(\.checked),
-                              signatures: open.map { ($0.currentSignature ?? $0.signature).description })
+            return Regression(
+                arch: arch, name: first.name, sourceURL: first.sourceURL, services: first.services,
+                previousRunID: first.baselineRunID, status: result?.status ?? first.status ?? .error,
+                failedStep: result?.failedStep ?? first.signature.step,
+                logExcerpt: logExcerpt(store: store, runID: id, result: result),
+                ongoing: open.allSatisfy { $0.openedRunID != id }, checked: open.allSatisfy(\.checked),
+                signatures: open.map { ($0.currentSignature ?? $0.signature).description })
         }
         // An architecture counts as resolved only once none of its regressions is open: its issue can be closed.
         let stillOpen = Set(regressions.map(\.arch))
         let resolved = Dictionary(grouping: comparison?.closed ?? [], by: \.arch).filter { !stillOpen.contains($0.key) }
             .sorted { $0.key < $1.key }.map { arch, closed in
-                Resolved(arch: arch, name: closed[0].name, signatures: closed.map(\.signature.description).sorted(),
-                         openedRunID: closed.map(\.openedRunID).min() ?? closed[0].openedRunID)
+                Resolved(
+                    arch: arch, name: closed[0].name, signatures: closed.map(\.signature.description).sorted(),
+                    openedRunID: closed.map(\.openedRunID).min() ?? closed[0].openedRunID)
             }
-        return RunOverview(runID: id, startedAt: run.startedAt, finishedAt: run.finishedAt, counts: run.counts, passRate: run.counts.passRate,
-                           previousRunID: previousID, previousPassRate: previous?.counts.passRate,
-                           newArchitectures: newArchitectureIDs.compactMap { index.architectures[$0] },
-                           regressions: regressions, resolved: resolved, flaky: comparison?.flaky.count ?? 0, emulator: run.emulator)
+        return RunOverview(
+            runID: id, startedAt: run.startedAt, finishedAt: run.finishedAt, counts: run.counts, passRate: run.counts.passRate,
+            previousRunID: previousID, previousPassRate: previous?.counts.passRate,
+            newArchitectures: newArchitectureIDs.compactMap { index.architectures[$0] },
+            regressions: regressions, resolved: resolved, flaky: comparison?.flaky.count ?? 0, emulator: run.emulator)
     }
 
     /// The last lines of what went wrong: the error, then the pytest or terraform output tail.
@@ -112,17 +116,22 @@ public struct RunOverview: Codable, Sendable, Equatable {
     /// The push commit's first line and body.
     public var commitMessage: (title: String, body: String) {
         let new = regressions.filter { !$0.ongoing }.count
-        let regressionText = regressions.isEmpty ? "no regressions"
+        let regressionText =
+            regressions.isEmpty
+            ? "no regressions"
             : "\(regressions.count) regression\(regressions.count == 1 ? "" : "s")" + (new == regressions.count ? "" : " (\(new) new)")
-        let title = "lsqm run \(runID): \(counts.total) validated, pass rate \(RunOverview.describe(rate: passRate, previous: previousPassRate)), \(regressionText)"
-        var body = "passed \(counts.passed), partial \(counts.partial), failed \(counts.failed), timeout \(counts.timeout), error \(counts.error), "
+        let title =
+            "lsqm run \(runID): \(counts.total) validated, pass rate \(RunOverview.describe(rate: passRate, previous: previousPassRate)), \(regressionText)"
+        var body =
+            "passed \(counts.passed), partial \(counts.partial), failed \(counts.failed), timeout \(counts.timeout), error \(counts.error), "
             + "not the emulator's fault \(counts.notEmulator)\n"
         body += "new architectures: \(newArchitectures.count)\n"
         if let previousRunID { body += "compared with: \(previousRunID)\n" }
         if flaky > 0 { body += "flaky (passed on re-run): \(flaky)\n" }
         for fixed in resolved { body += "regression closed (passes again): \(fixed.name) [\(fixed.arch.prefix(12))]\n" }
         for regression in regressions {
-            body += "\(regression.ongoing ? "still regressed" : "regression"): \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")"
+            body +=
+                "\(regression.ongoing ? "still regressed" : "regression"): \(regression.name) [\(regression.arch.prefix(12))] \(regression.status.rawValue)\(regression.failedStep.map { " at \($0)" } ?? "")"
                 + (regression.checked ? "" : " (not checked this week)") + "\n"
         }
         if let emulator { body += "emulator: \(emulator.name) \(emulator.version ?? "")\(emulator.imageDigest.map { " \($0)" } ?? "")\n" }

@@ -67,9 +67,10 @@ extension RunRecord {
     /// A run of several targets from their parts, the first being the primary.
     public init(runID: String, startedAt: Date, finishedAt: Date?, targets: [TargetResults], shard: String?) {
         let primary = targets.first ?? TargetResults(target: "", emulator: nil)
-        self.init(runID: runID, startedAt: startedAt, finishedAt: finishedAt, emulator: primary.emulator, results: primary.results,
-                  notRun: primary.notRun, shard: shard, target: primary.target.isEmpty ? nil : primary.target,
-                  otherTargets: Array(targets.dropFirst()))
+        self.init(
+            runID: runID, startedAt: startedAt, finishedAt: finishedAt, emulator: primary.emulator, results: primary.results,
+            notRun: primary.notRun, shard: shard, target: primary.target.isEmpty ? nil : primary.target,
+            otherTargets: Array(targets.dropFirst()))
     }
 
     /// The run as if it had validated `name` alone (the regression rules judge one target at a time). A run
@@ -78,12 +79,14 @@ extension RunRecord {
     public func only(target name: String) -> RunRecord? {
         guard let target else { return self }
         if target == name {
-            return RunRecord(runID: runID, startedAt: startedAt, finishedAt: finishedAt, emulator: emulator, results: results,
-                             notRun: notRun, shard: shard, target: recordedTarget)
+            return RunRecord(
+                runID: runID, startedAt: startedAt, finishedAt: finishedAt, emulator: emulator, results: results,
+                notRun: notRun, shard: shard, target: recordedTarget)
         }
         guard let other = otherTargets.first(where: { $0.target == name }) else { return nil }
-        return RunRecord(runID: runID, startedAt: startedAt, finishedAt: finishedAt, emulator: other.emulator, results: other.results,
-                         notRun: other.notRun, shard: shard, target: other.target)
+        return RunRecord(
+            runID: runID, startedAt: startedAt, finishedAt: finishedAt, emulator: other.emulator, results: other.results,
+            notRun: other.notRun, shard: shard, target: other.target)
     }
 
     /// Whether `name` is the run's primary target (whose comparison is `comparison.json`).

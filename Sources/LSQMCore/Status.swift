@@ -39,7 +39,8 @@ public struct RepositoryStatus: Codable, Sendable, Equatable {
         let appDirs = (try? FileManager.default.contentsOfDirectory(atPath: store.appsDirectory.path)) ?? []
         let apps = appDirs.filter { Files.exists(store.appDirectory($0).appendingPathComponent("metadata.json")) }.count
         let runs = store.runIDs()
-        return RepositoryStatus(architectures: index.architectures.count, apps: apps, runs: runs.count, lastRun: runs.last,
-                                kinds: kinds, skipped: index.skipped.count, unreadableRuns: store.unreadableRunIDs())
+        return RepositoryStatus(
+            architectures: index.architectures.count, apps: apps, runs: runs.count, lastRun: runs.last,
+            kinds: kinds, skipped: index.skipped.count, unreadableRuns: store.unreadableRunIDs())
     }
 }

@@ -150,9 +150,10 @@ public struct TargetComparison: Codable, Sendable, Equatable {
     public static func compare(_ run: RunRecord, a: String, b: String) throws -> TargetComparison {
         func part(_ name: String) throws -> TargetResults {
             guard let part = run.allTargets.first(where: { $0.target == name }) else {
-                throw LSQMError(.usage, action: "compare target \(name) of run \(run.runID)",
-                                cause: "the run validated only \(run.targetNames.joined(separator: ", "))",
-                                hint: "name two of those targets, or validate with --target \(name)")
+                throw LSQMError(
+                    .usage, action: "compare target \(name) of run \(run.runID)",
+                    cause: "the run validated only \(run.targetNames.joined(separator: ", "))",
+                    hint: "name two of those targets, or validate with --target \(name)")
             }
             return part
         }
@@ -167,7 +168,8 @@ public struct TargetComparison: Codable, Sendable, Equatable {
         var disagreements: [TargetDisagreement] = []
         for arch in Set(resultsA.keys).union(resultsB.keys).union(notRunA.keys).union(notRunB.keys).sorted() {
             guard let outcomeA = resultsA[arch].map(TargetOutcome.init) ?? notRunA[arch].map(TargetOutcome.init),
-                  let outcomeB = resultsB[arch].map(TargetOutcome.init) ?? notRunB[arch].map(TargetOutcome.init) else {
+                let outcomeB = resultsB[arch].map(TargetOutcome.init) ?? notRunB[arch].map(TargetOutcome.init)
+            else {
                 continue  // validated on one target only (a shard or --arch run): nothing to compare
             }
             if outcomeA.passed && outcomeB.passed {
@@ -175,8 +177,10 @@ public struct TargetComparison: Codable, Sendable, Equatable {
             } else if outcomeA.passed != outcomeB.passed {
                 agreement.differ += 1
                 let named = resultsA[arch] ?? resultsB[arch]
-                disagreements.append(TargetDisagreement(arch: arch, name: named?.name ?? notRunA[arch]?.name ?? notRunB[arch]?.name ?? arch,
-                                                        services: named?.services ?? [], a: outcomeA, b: outcomeB))
+                disagreements.append(
+                    TargetDisagreement(
+                        arch: arch, name: named?.name ?? notRunA[arch]?.name ?? notRunB[arch]?.name ?? arch,
+                        services: named?.services ?? [], a: outcomeA, b: outcomeB))
             } else if [outcomeA, outcomeB].allSatisfy({ ComparisonRules.regressingStatuses.map(\.rawValue).contains($0.status) }) {
                 agreement.bothFailed += 1
             } else {
@@ -185,8 +189,9 @@ public struct TargetComparison: Codable, Sendable, Equatable {
         }
         var groups: [String: DifferenceGroup] = [:]
         for disagreement in disagreements {
-            let group = DifferenceGroup(passesOn: disagreement.passesOnlyOnA ? "a" : "b", a: disagreement.a.summary, b: disagreement.b.summary,
-                                        architectures: [])
+            let group = DifferenceGroup(
+                passesOn: disagreement.passesOnlyOnA ? "a" : "b", a: disagreement.a.summary, b: disagreement.b.summary,
+                architectures: [])
             let key = "\(group.passesOn)\u{0}\(group.a)\u{0}\(group.b)"
             groups[key, default: group].architectures.append(disagreement.arch)
         }
@@ -203,7 +208,9 @@ public struct TargetComparison: Codable, Sendable, Equatable {
         return TargetComparison(
             runID: run.runID, targetA: a, targetB: b, emulatorA: left.emulator, emulatorB: right.emulator, agreement: agreement,
             differences: differences,
-            services: services.values.sorted { ($1.passesOnlyOnA + $1.passesOnlyOnB, $0.service) < ($0.passesOnlyOnA + $0.passesOnlyOnB, $1.service) },
+            services: services.values.sorted {
+                ($1.passesOnlyOnA + $1.passesOnlyOnB, $0.service) < ($0.passesOnlyOnA + $0.passesOnlyOnB, $1.service)
+            },
             architectures: disagreements.sorted { (position[$0.arch] ?? 0, $0.name, $0.arch) < (position[$1.arch] ?? 0, $1.name, $1.arch) },
             confirmAttempts: 0)
     }
@@ -220,11 +227,13 @@ public struct TargetComparison: Codable, Sendable, Equatable {
             let checks = (failed.checkOutcomes ?? [:]).sorted { $0.key < $1.key }.compactMap { _, outcome in
                 outcome.signature.map { CandidateCheck(signature: $0, baselineRunID: "\(runID) on \(targetA)") }
             }
-            let change = ResultChange(arch: failed.arch, name: failed.name, sourceURL: failed.sourceURL, services: failed.services,
-                                      previous: .passed, current: failed.status)
+            let change = ResultChange(
+                arch: failed.arch, name: failed.name, sourceURL: failed.sourceURL, services: failed.services,
+                previous: .passed, current: failed.status)
             let candidate = RegressionCandidate(change: change, baselineRunID: runID, checks: checks)
-            architectures[index].gate = try await RunComparison.confirm(candidate, result: failed, attempts: attempts,
-                                                                        revalidate: revalidate, refused: &refused)
+            architectures[index].gate = try await RunComparison.confirm(
+                candidate, result: failed, attempts: attempts,
+                revalidate: revalidate, refused: &refused)
         }
     }
 }
@@ -239,8 +248,9 @@ extension ArtifactStore {
         let url = runDirectory(runID).appendingPathComponent(TargetComparison.fileName)
         guard Files.exists(url) else { return nil }
         do { return try JSONCoding.decode(TargetComparison.self, from: try Files.read(url)) } catch {
-            throw LSQMError.wrap(error, action: "load the target comparison of run \(runID)", kind: .invalidInput,
-                                 hint: "re-create it with 'lsqm compare --targets A B'")
+            throw LSQMError.wrap(
+                error, action: "load the target comparison of run \(runID)", kind: .invalidInput,
+                hint: "re-create it with 'lsqm compare --targets A B'")
         }
     }
 }

@@ -19,9 +19,11 @@ public struct TestAppMetadata: Codable, Sendable, Equatable {
     /// change rewrites it, the app is stale. Nil for apps generated before it was recorded.
     public var terraformHash: String?
 
-    public init(arch: String, appHash: String, generator: String, generatorVersion: String, model: String? = nil,
-                promptVersion: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0, generatedAt: Date = Date(), files: [String],
-                terraformHash: String? = nil) {
+    public init(
+        arch: String, appHash: String, generator: String, generatorVersion: String, model: String? = nil,
+        promptVersion: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0, generatedAt: Date = Date(), files: [String],
+        terraformHash: String? = nil
+    ) {
         self.arch = arch; self.appHash = appHash; self.generator = generator; self.generatorVersion = generatorVersion
         self.model = model; self.promptVersion = promptVersion; self.inputTokens = inputTokens
         self.outputTokens = outputTokens; self.generatedAt = generatedAt; self.files = files; self.terraformHash = terraformHash

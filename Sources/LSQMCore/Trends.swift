@@ -107,13 +107,16 @@ public enum TrendRules {
     public static func trends(_ tallies: [RunTally]) -> TrendSet {
         let ordered = tallies.sorted { $0.runID < $1.runID }
         let latestRunID = ordered.last?.runID
-        let overall = trend(TrendRules.overallName, ordered.map { TrendPoint(runID: $0.runID, startedAt: $0.startedAt, counts: $0.overall) },
-                            latestRunID: latestRunID)
+        let overall = trend(
+            TrendRules.overallName, ordered.map { TrendPoint(runID: $0.runID, startedAt: $0.startedAt, counts: $0.overall) },
+            latestRunID: latestRunID)
         let serviceNames = Set(ordered.flatMap(\.services.keys)).sorted()
         let services = serviceNames.map { name in
-            trend(name, ordered.compactMap { tally in
-                tally.services[name].map { TrendPoint(runID: tally.runID, startedAt: tally.startedAt, counts: $0) }
-            }, latestRunID: latestRunID)
+            trend(
+                name,
+                ordered.compactMap { tally in
+                    tally.services[name].map { TrendPoint(runID: tally.runID, startedAt: tally.startedAt, counts: $0) }
+                }, latestRunID: latestRunID)
         }
         return TrendSet(overall: overall, services: services)
     }

@@ -79,10 +79,12 @@ public struct ValidationResult: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var durationMs: Int
 
-    public init(arch: String, appHash: String? = nil, sourceURL: String, name: String, kind: ArchitectureKind, services: [String],
-                status: ValidationStatus, durations: [String: Int] = [:], tests: [TestCaseResult] = [], deployOnly: Bool = false,
-                failedStep: String? = nil, error: String? = nil, cause: FailureCause? = nil, warnings: [String] = [], terraformOutput: String? = nil,
-                pytestOutput: String? = nil, emulatorLogTail: String? = nil, startedAt: Date = Date(), durationMs: Int = 0) {
+    public init(
+        arch: String, appHash: String? = nil, sourceURL: String, name: String, kind: ArchitectureKind, services: [String],
+        status: ValidationStatus, durations: [String: Int] = [:], tests: [TestCaseResult] = [], deployOnly: Bool = false,
+        failedStep: String? = nil, error: String? = nil, cause: FailureCause? = nil, warnings: [String] = [], terraformOutput: String? = nil,
+        pytestOutput: String? = nil, emulatorLogTail: String? = nil, startedAt: Date = Date(), durationMs: Int = 0
+    ) {
         self.arch = arch; self.appHash = appHash; self.sourceURL = sourceURL; self.name = name; self.kind = kind
         self.services = services; self.status = status; self.durations = durations; self.tests = tests
         self.deployOnly = deployOnly; self.failedStep = failedStep; self.error = error; self.cause = cause; self.warnings = warnings
@@ -219,8 +221,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// The targets after the primary, in the order they were given.
     public var otherTargets: [TargetResults]
 
-    public init(runID: String, startedAt: Date, finishedAt: Date? = nil, emulator: EmulatorInfo? = nil, results: [ValidationResult] = [],
-                notRun: [NotRun] = [], shard: String? = nil, target: String? = nil, otherTargets: [TargetResults] = []) {
+    public init(
+        runID: String, startedAt: Date, finishedAt: Date? = nil, emulator: EmulatorInfo? = nil, results: [ValidationResult] = [],
+        notRun: [NotRun] = [], shard: String? = nil, target: String? = nil, otherTargets: [TargetResults] = []
+    ) {
         self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.emulator = emulator
         self.results = results; self.notRun = notRun; self.shard = shard
         self.recordedTarget = target; self.otherTargets = otherTargets

@@ -42,7 +42,10 @@ public struct AppChecks: Sendable {
 
     private static let rules: [(pattern: String, reason: String)] = [
         (#"(?i)localstack"#, "mentions LocalStack: the app must not know which emulator runs it"),
-        (#"(?i)(localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal)(:\d+)?"#, "hard-codes a local host; the endpoint comes from AWS_ENDPOINT_URL"),
+        (
+            #"(?i)(localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal)(:\d+)?"#,
+            "hard-codes a local host; the endpoint comes from AWS_ENDPOINT_URL"
+        ),
         (#":4566\b"#, "hard-codes the emulator port 4566"),
         (#"\bendpoint_url\b"#, "passes endpoint_url in code; boto3 reads AWS_ENDPOINT_URL from the environment by itself"),
         (#"(?i)https?://[^\s"']*amazonaws\.com"#, "hard-codes an AWS endpoint URL"),
@@ -58,12 +61,16 @@ public struct AppChecks: Sendable {
             }
         }
         for line in app.requirements.split(whereSeparator: \.isNewline) {
-            let entry = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+            let entry =
+                line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
                 .trimmingCharacters(in: .whitespaces) ?? ""
             if entry.isEmpty { continue }
-            let name = entry.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }.lowercased().replacingOccurrences(of: "_", with: "-")
+            let name = entry.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }.lowercased().replacingOccurrences(
+                of: "_", with: "-")
             if !allowedRequirements.contains(name) {
-                return Problem(check: .lint, detail: "requirements.txt asks for '\(entry)'; only \(allowedRequirements.sorted().joined(separator: ", ")) are allowed")
+                return Problem(
+                    check: .lint,
+                    detail: "requirements.txt asks for '\(entry)'; only \(allowedRequirements.sorted().joined(separator: ", ")) are allowed")
             }
         }
         return nil
@@ -87,30 +94,33 @@ public struct AppChecks: Sendable {
     func compile(_ app: AppFiles, in directory: URL) async throws {
         // compile() rather than py_compile: no __pycache__, and every file's first error is reported.
         let script = """
-        import sys
-        failed = False
-        for path in sys.argv[1:]:
-            try:
-                compile(open(path, encoding="utf-8").read(), path, "exec")
-            except SyntaxError as error:
-                failed = True
-                print("%s line %s: %s: %s" % (path, error.lineno, type(error).__name__, error.msg))
-        sys.exit(1 if failed else 0)
-        """
-        let result = try await Subprocess.run([python, "-c", script] + app.pythonFiles.map(\.path), environment: Self.childEnvironment(),
-                                              workingDirectory: directory, timeout: timeout)
+            import sys
+            failed = False
+            for path in sys.argv[1:]:
+                try:
+                    compile(open(path, encoding="utf-8").read(), path, "exec")
+                except SyntaxError as error:
+                    failed = True
+                    print("%s line %s: %s: %s" % (path, error.lineno, type(error).__name__, error.msg))
+            sys.exit(1 if failed else 0)
+            """
+        let result = try await Subprocess.run(
+            [python, "-c", script] + app.pythonFiles.map(\.path), environment: Self.childEnvironment(),
+            workingDirectory: directory, timeout: timeout)
         if result.succeeded { return }
         if result.stdout.isEmpty { throw environmentError("run \(python)", result) }
         throw Problem(check: .compile, detail: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func collect(in directory: URL) async throws -> Collected {
-        let result = try await Subprocess.run([python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", directory.path, directory.path],
-                                              environment: Self.childEnvironment(), workingDirectory: directory, timeout: timeout)
+        let result = try await Subprocess.run(
+            [python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", directory.path, directory.path],
+            environment: Self.childEnvironment(), workingDirectory: directory, timeout: timeout)
         let output = result.combinedOutput
         for module in ["pytest", "boto3"] where output.contains("No module named \(module)") || output.contains("No module named '\(module)'") {
-            throw LSQMError(.environment, action: "collect the generated tests", cause: "\(python) cannot import \(module)",
-                            hint: "install it: \(python) -m pip install \(module)")
+            throw LSQMError(
+                .environment, action: "collect the generated tests", cause: "\(python) cannot import \(module)",
+                hint: "install it: \(python) -m pip install \(module)")
         }
         if result.timedOut { throw Problem(check: .collect, detail: "pytest --collect-only did not finish in time") }
         let tests = result.stdout.split(separator: "\n").map(String.init).filter { $0.contains("::") && !$0.hasPrefix(" ") }
@@ -124,8 +134,9 @@ public struct AppChecks: Sendable {
     }
 
     func environmentError(_ action: String, _ result: Subprocess.Result) -> LSQMError {
-        LSQMError(.environment, action: action, cause: "exit \(result.exitCode): \(Self.tail(result.combinedOutput))",
-                  hint: "check that \(python) with pytest and boto3 is installed")
+        LSQMError(
+            .environment, action: action, cause: "exit \(result.exitCode): \(Self.tail(result.combinedOutput))",
+            hint: "check that \(python) with pytest and boto3 is installed")
     }
 
     /// The last lines of a tool's output: where the error is.

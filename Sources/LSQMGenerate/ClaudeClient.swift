@@ -42,9 +42,11 @@ public struct ClaudeClient: Sendable {
     public var sleep: @Sendable (Duration) async throws -> Void
     private let http = HTTPClient()
 
-    public init(apiKey: String, model: String, baseURL: URL = ClaudeClient.defaultBaseURL, maxTokens: Int = 8192,
-                backoff: Backoff = Backoff(base: .seconds(2), cap: .seconds(60), maxAttempts: 6), timeout: TimeInterval = 300,
-                logger: Logger = .silent, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+    public init(
+        apiKey: String, model: String, baseURL: URL = ClaudeClient.defaultBaseURL, maxTokens: Int = 8192,
+        backoff: Backoff = Backoff(base: .seconds(2), cap: .seconds(60), maxAttempts: 6), timeout: TimeInterval = 300,
+        logger: Logger = .silent, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         self.apiKey = apiKey; self.model = model; self.baseURL = baseURL; self.maxTokens = maxTokens
         self.backoff = backoff; self.timeout = timeout; self.logger = logger; self.sleep = sleep
     }
@@ -80,14 +82,16 @@ public struct ClaudeClient: Sendable {
             let failure = Self.describeFailure(response)
             if failure.retryable && attempt < backoff.maxAttempts {
                 let delay = backoff.delay(attempt: attempt, retryAfter: response.header("retry-after"))
-                logger.warning("generate", "claude_retry", "Claude API answered \(response.status) (attempt \(attempt)); retrying in \(delay)",
-                               fields: ["status": .number(Double(response.status))])
+                logger.warning(
+                    "generate", "claude_retry", "Claude API answered \(response.status) (attempt \(attempt)); retrying in \(delay)",
+                    fields: ["status": .number(Double(response.status))])
                 try await sleep(delay)
                 continue
             }
-            throw LSQMError(.remote, action: "call the Claude API (\(model))",
-                            cause: "HTTP \(response.status): \(failure.message)" + (failure.retryable ? " after \(attempt) attempts" : ""),
-                            hint: failure.hint)
+            throw LSQMError(
+                .remote, action: "call the Claude API (\(model))",
+                cause: "HTTP \(response.status): \(failure.message)" + (failure.retryable ? " after \(attempt) attempts" : ""),
+                hint: failure.hint)
         }
     }
 
@@ -118,7 +122,8 @@ public struct ClaudeClient: Sendable {
         for block in content where block["type"]?.stringValue == "tool_use" && block["name"]?.stringValue == toolName {
             if let id = block["id"]?.stringValue, let input = block["input"] { toolUse = (id, input) }
         }
-        return Reply(content: content, toolUse: toolUse, stopReason: object["stop_reason"]?.stringValue,
-                     usage: Usage(inputTokens: input, outputTokens: output))
+        return Reply(
+            content: content, toolUse: toolUse, stopReason: object["stop_reason"]?.stringValue,
+            usage: Usage(inputTokens: input, outputTokens: output))
     }
 }

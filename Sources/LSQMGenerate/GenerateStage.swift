@@ -22,8 +22,10 @@ public enum GenerateStage {
         public var maxTokens: Int
         public var backoff: Backoff
 
-        public init(apiKey: String, model: String, baseURL: URL = ClaudeClient.defaultBaseURL, maxTokens: Int = 8192,
-                    backoff: Backoff = Backoff(base: .seconds(2), cap: .seconds(60), maxAttempts: 6)) {
+        public init(
+            apiKey: String, model: String, baseURL: URL = ClaudeClient.defaultBaseURL, maxTokens: Int = 8192,
+            backoff: Backoff = Backoff(base: .seconds(2), cap: .seconds(60), maxAttempts: 6)
+        ) {
             self.apiKey = apiKey; self.model = model; self.baseURL = baseURL; self.maxTokens = maxTokens; self.backoff = backoff
         }
     }
@@ -44,9 +46,11 @@ public enum GenerateStage {
         /// What one architecture may cost the rule generator.
         public var ruleLimits: RuleGenerator.Limits
 
-        public init(store: ArtifactStore, architectures: [String] = [], generator: GeneratorKind, claude: ClaudeSettings? = nil,
-                    tokenBudget: Int = 500_000, checks: AppChecks = AppChecks(), dryRun: Bool = false, parallel: Int = 4, logger: Logger = .silent,
-                    ruleLimits: RuleGenerator.Limits = .init()) {
+        public init(
+            store: ArtifactStore, architectures: [String] = [], generator: GeneratorKind, claude: ClaudeSettings? = nil,
+            tokenBudget: Int = 500_000, checks: AppChecks = AppChecks(), dryRun: Bool = false, parallel: Int = 4, logger: Logger = .silent,
+            ruleLimits: RuleGenerator.Limits = .init()
+        ) {
             self.store = store; self.architectures = architectures; self.generator = generator; self.claude = claude
             self.tokenBudget = tokenBudget; self.checks = checks; self.dryRun = dryRun; self.parallel = parallel; self.logger = logger
             self.ruleLimits = ruleLimits
@@ -82,8 +86,10 @@ public enum GenerateStage {
         public var repaired: Bool
         public var reason: String?
 
-        init(arch: String, status: Status, generator: String? = nil, appHash: String? = nil, usage: ClaudeClient.Usage = .init(),
-             tests: Int? = nil, repaired: Bool = false, reason: String? = nil) {
+        init(
+            arch: String, status: Status, generator: String? = nil, appHash: String? = nil, usage: ClaudeClient.Usage = .init(),
+            tests: Int? = nil, repaired: Bool = false, reason: String? = nil
+        ) {
             self.arch = arch; self.status = status; self.generator = generator; self.appHash = appHash
             self.inputTokens = usage.inputTokens; self.outputTokens = usage.outputTokens; self.tests = tests
             self.repaired = repaired; self.reason = reason
@@ -126,11 +132,13 @@ public enum GenerateStage {
         var run = Run(input: input)
         if input.generator == .claude {
             guard let settings = input.claude, !settings.apiKey.isEmpty else {
-                throw LSQMError(.usage, action: "generate with Claude", cause: "ANTHROPIC_API_KEY is not set",
-                                hint: "set ANTHROPIC_API_KEY or use --generator rules")
+                throw LSQMError(
+                    .usage, action: "generate with Claude", cause: "ANTHROPIC_API_KEY is not set",
+                    hint: "set ANTHROPIC_API_KEY or use --generator rules")
             }
-            run.client = ClaudeClient(apiKey: settings.apiKey, model: settings.model, baseURL: settings.baseURL,
-                                      maxTokens: settings.maxTokens, backoff: settings.backoff, logger: input.logger)
+            run.client = ClaudeClient(
+                apiKey: settings.apiKey, model: settings.model, baseURL: settings.baseURL,
+                maxTokens: settings.maxTokens, backoff: settings.backoff, logger: input.logger)
         }
         if input.generator == .rules {
             // No budget to share: apps are independent, and the checks (a Python start and a pytest collection
@@ -149,21 +157,24 @@ public enum GenerateStage {
             run.outcomes.append(outcome)
             if run.budgetExhausted, outcome.status == .left {
                 let left = architectures.count - position
-                input.logger.warning("generate", "budget_exhausted",
-                                     "token budget exhausted: used \(run.usage.total) of \(input.tokenBudget) tokens; "
-                                        + "\(left) architecture\(left == 1 ? "" : "s") left without a new app (raise ANTHROPIC_TOKEN_BUDGET or use --generator rules)",
-                                     fields: ["used": .number(Double(run.usage.total)), "budget": .number(Double(input.tokenBudget)), "left": .number(Double(left))])
+                input.logger.warning(
+                    "generate", "budget_exhausted",
+                    "token budget exhausted: used \(run.usage.total) of \(input.tokenBudget) tokens; "
+                        + "\(left) architecture\(left == 1 ? "" : "s") left without a new app (raise ANTHROPIC_TOKEN_BUDGET or use --generator rules)",
+                    fields: ["used": .number(Double(run.usage.total)), "budget": .number(Double(input.tokenBudget)), "left": .number(Double(left))])
             }
         }
         let left = run.outcomes.filter { $0.status == .left }.count
-        input.logger.info("generate", "summary",
-                          "\(run.outcomes.filter { $0.status == .generated }.count) generated, \(run.outcomes.filter { $0.status == .current }.count) current, "
-                            + "\(run.outcomes.filter { $0.status == .skipped }.count) skipped, \(left) left; \(run.usage.total) tokens",
-                          fields: ["input_tokens": .number(Double(run.usage.inputTokens)), "output_tokens": .number(Double(run.usage.outputTokens))])
-        let output = Output(generator: input.generator, model: input.generator == .claude ? input.claude?.model : nil,
-                            promptVersion: input.generator == .claude ? TestAppPrompt.version : nil, apps: run.outcomes,
-                            inputTokens: run.usage.inputTokens, outputTokens: run.usage.outputTokens, tokenBudget: input.tokenBudget,
-                            budgetExhausted: run.budgetExhausted, left: left)
+        input.logger.info(
+            "generate", "summary",
+            "\(run.outcomes.filter { $0.status == .generated }.count) generated, \(run.outcomes.filter { $0.status == .current }.count) current, "
+                + "\(run.outcomes.filter { $0.status == .skipped }.count) skipped, \(left) left; \(run.usage.total) tokens",
+            fields: ["input_tokens": .number(Double(run.usage.inputTokens)), "output_tokens": .number(Double(run.usage.outputTokens))])
+        let output = Output(
+            generator: input.generator, model: input.generator == .claude ? input.claude?.model : nil,
+            promptVersion: input.generator == .claude ? TestAppPrompt.version : nil, apps: run.outcomes,
+            inputTokens: run.usage.inputTokens, outputTokens: run.usage.outputTokens, tokenBudget: input.tokenBudget,
+            budgetExhausted: run.budgetExhausted, left: left)
         // The run's record next to the apps: tokens spent, what was skipped and why, what the budget left.
         if !input.dryRun { try AtomicFile.writeJSON(output, to: recordFile(input.store)) }
         return output
@@ -173,7 +184,8 @@ public enum GenerateStage {
     public static func recordFile(_ store: ArtifactStore) -> URL { store.appsDirectory.appendingPathComponent("generation.json") }
 
     /// Maps `items` through `body` with at most `limit` running at once, keeping the order of `items`.
-    static func inParallel<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+    static func inParallel<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R]
+    {
         try await withThrowingTaskGroup(of: (Int, R).self) { group in
             var results = [R?](repeating: nil, count: items.count)
             var next = 0
@@ -200,9 +212,10 @@ public enum GenerateStage {
         return try input.architectures.map { wanted in
             let matches = index.sorted.filter { $0.id.hasPrefix(wanted.lowercased()) }
             guard matches.count == 1, let match = matches.first else {
-                throw LSQMError(.usage, action: "select architecture '\(wanted)'",
-                                cause: matches.isEmpty ? "no architecture in the index has that hash" : "the prefix matches \(matches.count) architectures",
-                                hint: "see `lsqm status` for the known hashes")
+                throw LSQMError(
+                    .usage, action: "select architecture '\(wanted)'",
+                    cause: matches.isEmpty ? "no architecture in the index has that hash" : "the prefix matches \(matches.count) architectures",
+                    hint: "see `lsqm status` for the known hashes")
             }
             return match
         }
@@ -213,7 +226,8 @@ public enum GenerateStage {
     /// is replaced when Claude is.
     static func isCurrent(_ metadata: TestAppMetadata?, arch: String, store: ArtifactStore, requested: GeneratorKind) -> Bool {
         guard let metadata, metadata.arch == arch,
-              AppFiles.names.allSatisfy({ Files.exists(store.appDirectory(arch).appendingPathComponent($0)) }) else { return false }
+            AppFiles.names.allSatisfy({ Files.exists(store.appDirectory(arch).appendingPathComponent($0)) })
+        else { return false }
         // Generated from Terraform a normalizer has since rewritten: its tests may assert what is no longer
         // deployed. (Apps from before the hash was recorded are kept: their source cannot be told.)
         if let generatedFrom = metadata.terraformHash, generatedFrom != store.terraformHash(arch) { return false }
@@ -242,7 +256,8 @@ public enum GenerateStage {
             let id = architecture.id
             if GenerateStage.isCurrent(store.loadAppMetadata(id), arch: id, store: store, requested: input.generator) {
                 logger.debug("generate", "current", "\(architecture.name) (\(id.prefix(12))): app is current")
-                return AppOutcome(arch: id, status: .current, generator: store.loadAppMetadata(id)?.generator, appHash: store.loadAppMetadata(id)?.appHash)
+                return AppOutcome(
+                    arch: id, status: .current, generator: store.loadAppMetadata(id)?.generator, appHash: store.loadAppMetadata(id)?.appHash)
             }
             let terraformDirectory = store.terraformDirectory(id)
             guard !store.terraformFiles(id).isEmpty else {
@@ -253,10 +268,12 @@ public enum GenerateStage {
             // the scan evaluates them from the Terraform it reads anyway.
             var facts = TerraformFacts.scan(directory: terraformDirectory, evaluateCounts: architecture.terraformResources == nil)
             if let counted = architecture.terraformResources {
-                facts.instances = Dictionary(counted.map { stored in
-                    let total: TerraformCounts.Total = stored.count.map { .known($0) } ?? .unknown(stored.unknownReason ?? "known only when planning")
-                    return (stored.address, TerraformCounts.Instances(address: stored.address, type: stored.type, total: total))
-                }, uniquingKeysWith: { first, _ in first })
+                facts.instances = Dictionary(
+                    counted.map { stored in
+                        let total: TerraformCounts.Total =
+                            stored.count.map { .known($0) } ?? .unknown(stored.unknownReason ?? "known only when planning")
+                        return (stored.address, TerraformCounts.Instances(address: stored.address, type: stored.type, total: total))
+                    }, uniquingKeysWith: { first, _ in first })
             }
             switch input.generator {
             case .rules: return try await generateWithRules(architecture, facts)
@@ -265,26 +282,34 @@ public enum GenerateStage {
         }
 
         func skip(_ architecture: Architecture, _ reason: String, usage: ClaudeClient.Usage = .init()) -> AppOutcome {
-            logger.warning("generate", "skipped", "\(architecture.name) (\(architecture.id.prefix(12))): skipped this run: \(reason)",
-                           fields: ["arch": .string(architecture.id)])
+            logger.warning(
+                "generate", "skipped", "\(architecture.name) (\(architecture.id.prefix(12))): skipped this run: \(reason)",
+                fields: ["arch": .string(architecture.id)])
             return AppOutcome(arch: architecture.id, status: .skipped, generator: input.generator.rawValue, usage: usage, reason: reason)
         }
 
-        func save(_ architecture: Architecture, _ app: AppFiles, generatorVersion: String, usage: ClaudeClient.Usage,
-                  tests: Int, repaired: Bool) throws -> AppOutcome {
+        func save(
+            _ architecture: Architecture, _ app: AppFiles, generatorVersion: String, usage: ClaudeClient.Usage,
+            tests: Int, repaired: Bool
+        ) throws -> AppOutcome {
             let hash = app.hash(generatorVersion: generatorVersion)
             let claude = input.generator == .claude
-            let metadata = TestAppMetadata(arch: architecture.id, appHash: hash, generator: input.generator.rawValue,
-                                           generatorVersion: generatorVersion, model: claude ? client?.model : nil,
-                                           promptVersion: claude ? TestAppPrompt.version : nil, inputTokens: usage.inputTokens,
-                                           outputTokens: usage.outputTokens, files: AppFiles.names,
-                                           terraformHash: input.store.terraformHash(architecture.id))
+            let metadata = TestAppMetadata(
+                arch: architecture.id, appHash: hash, generator: input.generator.rawValue,
+                generatorVersion: generatorVersion, model: claude ? client?.model : nil,
+                promptVersion: claude ? TestAppPrompt.version : nil, inputTokens: usage.inputTokens,
+                outputTokens: usage.outputTokens, files: AppFiles.names,
+                terraformHash: input.store.terraformHash(architecture.id))
             try input.store.saveApp(metadata, files: app.files)
-            logger.info("generate", "generated", "\(architecture.name) (\(architecture.id.prefix(12))): \(tests) tests, \(usage.total) tokens",
-                        fields: ["arch": .string(architecture.id), "app_hash": .string(hash), "tests": .number(Double(tests)),
-                                 "input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens))])
-            return AppOutcome(arch: architecture.id, status: .generated, generator: input.generator.rawValue, appHash: hash,
-                              usage: usage, tests: tests, repaired: repaired)
+            logger.info(
+                "generate", "generated", "\(architecture.name) (\(architecture.id.prefix(12))): \(tests) tests, \(usage.total) tokens",
+                fields: [
+                    "arch": .string(architecture.id), "app_hash": .string(hash), "tests": .number(Double(tests)),
+                    "input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens)),
+                ])
+            return AppOutcome(
+                arch: architecture.id, status: .generated, generator: input.generator.rawValue, appHash: hash,
+                usage: usage, tests: tests, repaired: repaired)
         }
 
         func generateWithRules(_ architecture: Architecture, _ facts: TerraformFacts) async throws -> AppOutcome {
@@ -299,7 +324,8 @@ public enum GenerateStage {
             }
             do {
                 let collected = try await input.checks.run(app)
-                return try save(architecture, app, generatorVersion: RuleGenerator.version, usage: .init(), tests: collected.tests.count, repaired: false)
+                return try save(
+                    architecture, app, generatorVersion: RuleGenerator.version, usage: .init(), tests: collected.tests.count, repaired: false)
             } catch let problem as AppChecks.Problem {
                 return skip(architecture, "the rule-generated app failed its \(problem)")
             }
@@ -318,8 +344,9 @@ public enum GenerateStage {
                 let estimate = Self.estimateTokens(messages: messages) + client.maxTokens
                 guard usage.total + estimate <= input.tokenBudget else {
                     budgetExhausted = true
-                    return AppOutcome(arch: architecture.id, status: .left, generator: GeneratorKind.claude.rawValue, usage: spent,
-                                      reason: "token budget exhausted (\(usage.total) of \(input.tokenBudget) used; the next call could take \(estimate))")
+                    return AppOutcome(
+                        arch: architecture.id, status: .left, generator: GeneratorKind.claude.rawValue, usage: spent,
+                        reason: "token budget exhausted (\(usage.total) of \(input.tokenBudget) used; the next call could take \(estimate))")
                 }
                 let reply: ClaudeClient.Reply
                 do {
@@ -335,8 +362,9 @@ public enum GenerateStage {
                 var toolID: String?
                 do {
                     guard let toolUse = reply.toolUse else {
-                        throw LSQMError(.invalidInput, action: "read the generated app",
-                                        cause: "the answer did not call \(TestAppPrompt.toolName) (stop reason \(reply.stopReason ?? "none"))")
+                        throw LSQMError(
+                            .invalidInput, action: "read the generated app",
+                            cause: "the answer did not call \(TestAppPrompt.toolName) (stop reason \(reply.stopReason ?? "none"))")
                     }
                     toolID = toolUse.id
                     if reply.stopReason == "max_tokens" {
@@ -344,8 +372,9 @@ public enum GenerateStage {
                     }
                     let app = try AppFiles.parse(toolUse.input)
                     let collected = try await input.checks.run(app)
-                    return try save(architecture, app, generatorVersion: "claude-prompt-\(TestAppPrompt.version)", usage: spent,
-                                    tests: collected.tests.count, repaired: repaired)
+                    return try save(
+                        architecture, app, generatorVersion: "claude-prompt-\(TestAppPrompt.version)", usage: spent,
+                        tests: collected.tests.count, repaired: repaired)
                 } catch let failure as AppChecks.Problem {
                     problem = failure.description
                 } catch let failure as LSQMError where failure.kind == .invalidInput {
@@ -357,8 +386,15 @@ public enum GenerateStage {
                 messages.append(["role": "assistant", "content": .array(reply.content)])
                 let text = TestAppPrompt.repairMessage(problem: problem)
                 if let toolID {
-                    messages.append(["role": "user", "content": [["type": "tool_result", "tool_use_id": .string(toolID), "is_error": true,
-                                                                  "content": .string(text)]]])
+                    messages.append([
+                        "role": "user",
+                        "content": [
+                            [
+                                "type": "tool_result", "tool_use_id": .string(toolID), "is_error": true,
+                                "content": .string(text),
+                            ]
+                        ],
+                    ])
                 } else {
                     messages.append(["role": "user", "content": .string(text)])
                 }
@@ -386,15 +422,17 @@ public enum GenerateStage {
                 "conditional_resources": .object(Dictionary(conditional, uniquingKeysWith: { first, _ in first })),
                 "files_not_shown": .array(omitted.map(JSONValue.string)),
             ]
-            let user = TestAppPrompt.userMessage(metadata: (try? JSONCoding.string(metadata)) ?? "{}", outputs: facts.outputs.map(\.name),
-                                                 terraform: sources)
+            let user = TestAppPrompt.userMessage(
+                metadata: (try? JSONCoding.string(metadata)) ?? "{}", outputs: facts.outputs.map(\.name),
+                terraform: sources)
             return [["role": "user", "content": .string(user)]]
         }
 
         /// A conservative token estimate for the input of a call: about 3 bytes a token for code (the real
         /// ratio is nearer 3.5–4), plus the system prompt and tool schema.
         static func estimateTokens(messages: [JSONValue]) -> Int {
-            let bytes = ((try? JSONCoding.encode(JSONValue.array(messages), pretty: false))?.count ?? 0)
+            let bytes =
+                ((try? JSONCoding.encode(JSONValue.array(messages), pretty: false))?.count ?? 0)
                 + TestAppPrompt.system.utf8.count + ((try? JSONCoding.encode(TestAppPrompt.tool, pretty: false))?.count ?? 0)
             return bytes / 3 + 64
         }
@@ -407,8 +445,9 @@ public enum GenerateStage {
             var total = 0
             for path in Files.regularFiles(under: directory) {
                 guard let data = try? Files.read(directory.appendingPathComponent(path)),
-                      let text = String(data: data, encoding: .utf8), !text.contains("\0"),
-                      data.count <= 60_000, total + data.count <= 200_000 else {
+                    let text = String(data: data, encoding: .utf8), !text.contains("\0"),
+                    data.count <= 60_000, total + data.count <= 200_000
+                else {
                     omitted.append(path)
                     continue
                 }

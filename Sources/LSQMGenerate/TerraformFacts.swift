@@ -34,13 +34,14 @@ public struct TerraformFacts: Sendable, Equatable {
                 switch tokens[0].kind {
                 case .template(let template):
                     if let literal = template.literalValue { self = .literal(literal); return }
-                    self = .template(template.parts.map { part in
-                        switch part {
-                        case .literal(let text): return .text(text)
-                        case .interpolation(let inner): return .interpolation(Value.referenceText(inner))
-                        case .directive: return .interpolation(nil)
-                        }
-                    })
+                    self = .template(
+                        template.parts.map { part in
+                            switch part {
+                            case .literal(let text): return .text(text)
+                            case .interpolation(let inner): return .interpolation(Value.referenceText(inner))
+                            case .directive: return .interpolation(nil)
+                            }
+                        })
                     return
                 case .number(let number): self = .literal(number); return
                 case .identifier(let word) where word == "true" || word == "false": self = .literal(word); return
@@ -205,7 +206,8 @@ public struct TerraformFacts: Sendable, Equatable {
     public static func scan(directory: URL, evaluateCounts: Bool = true) -> TerraformFacts {
         let files = Files.regularFiles(under: directory).compactMap { path -> (String, String)? in
             guard path.hasSuffix(".tf") || path.hasSuffix(".tfvars"),
-                  let data = try? Files.read(directory.appendingPathComponent(path)) else { return nil }
+                let data = try? Files.read(directory.appendingPathComponent(path))
+            else { return nil }
             return (path, String(decoding: data, as: UTF8.self))
         }
         return scan(files: files, evaluateCounts: evaluateCounts)
@@ -259,4 +261,3 @@ public struct TerraformFacts: Sendable, Equatable {
         return facts
     }
 }
-

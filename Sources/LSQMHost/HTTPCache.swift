@@ -43,9 +43,10 @@ struct HTTPCache: Sendable {
     func lookup(_ key: String) -> (entry: Entry, body: Data)? {
         let (meta, body) = paths(key)
         guard let metaData = try? Data(contentsOf: meta),
-              let entry = try? JSONCoding.decode(Entry.self, from: metaData),
-              entry.etag != nil || entry.lastModified != nil,
-              let bodyData = try? Data(contentsOf: body) else { return nil }
+            let entry = try? JSONCoding.decode(Entry.self, from: metaData),
+            entry.etag != nil || entry.lastModified != nil,
+            let bodyData = try? Data(contentsOf: body)
+        else { return nil }
         return (entry, bodyData)
     }
 
@@ -57,7 +58,9 @@ struct HTTPCache: Sendable {
         let (meta, body) = paths(key)
         try AtomicFile.write(response.body, to: body)
         let headers = response.headers.filter { !HTTPCache.droppedHeaders.contains($0.key) }
-        try AtomicFile.writeJSON(Entry(url: HTTPClient.redactedURL(url), etag: etag, lastModified: lastModified,
-                                       status: response.status, headers: headers), to: meta)
+        try AtomicFile.writeJSON(
+            Entry(
+                url: HTTPClient.redactedURL(url), etag: etag, lastModified: lastModified,
+                status: response.status, headers: headers), to: meta)
     }
 }

@@ -57,7 +57,8 @@ enum HTTPAnswer: Equatable {
     static func classify(_ response: HTTPClient.Response, url: URL) -> HTTPAnswer {
         let status = response.status
         if [301, 302, 303, 307, 308].contains(status), let location = response.header("location"),
-           let next = URL(string: location, relativeTo: url)?.absoluteURL {
+            let next = URL(string: location, relativeTo: url)?.absoluteURL
+        {
             return .redirect(next)
         }
         if status == 304 { return .notModified }
@@ -143,7 +144,8 @@ final class HTTPLedger: Sendable {
             let used = state.waitBudgetUsed[source, default: .zero]
             let allowed = self.waitBudget(source)
             guard used + wait <= allowed else {
-                let why = "\(reason()); waiting \(HTTPLedger.seconds(wait)) s more would exceed its rate-limit wait budget of \(HTTPLedger.seconds(allowed)) s"
+                let why =
+                    "\(reason()); waiting \(HTTPLedger.seconds(wait)) s more would exceed its rate-limit wait budget of \(HTTPLedger.seconds(allowed)) s"
                 state.counters[source, default: HTTPSourceCounters()].stoppedReason = why
                 throw HTTPLedger.stopped(source, why, hint: "set GITHUB_TOKEN for a higher GitHub limit, or raise the wait budget")
             }
@@ -155,7 +157,8 @@ final class HTTPLedger: Sendable {
     /// Remembers a host's primary-limit headers so the next request waits for the reset instead of failing.
     func observe(host: String, headers: [String: String]) {
         guard let remaining = headers["x-ratelimit-remaining"].flatMap(Int.init),
-              let reset = headers["x-ratelimit-reset"].flatMap(Double.init) else { return }
+            let reset = headers["x-ratelimit-reset"].flatMap(Double.init)
+        else { return }
         state.withLock { $0.hostLimits[host] = HostLimit(remaining: remaining, reset: Date(timeIntervalSince1970: reset)) }
     }
 

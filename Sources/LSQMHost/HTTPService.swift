@@ -15,8 +15,10 @@ public struct DiscoveryEndpoints: Sendable, Equatable {
     public var githubRaw: URL
     public var terraformRegistry: URL
 
-    public static let environmentKeys = (githubAPI: "LSQM_GITHUB_API_URL", githubRaw: "LSQM_GITHUB_RAW_URL",
-                                         terraformRegistry: "LSQM_TERRAFORM_REGISTRY_URL")
+    public static let environmentKeys = (
+        githubAPI: "LSQM_GITHUB_API_URL", githubRaw: "LSQM_GITHUB_RAW_URL",
+        terraformRegistry: "LSQM_TERRAFORM_REGISTRY_URL"
+    )
     public static let configKeys = (githubAPI: "github_api_url", githubRaw: "github_raw_url", terraformRegistry: "terraform_registry_url")
 
     public init(githubAPI: URL, githubRaw: URL, terraformRegistry: URL) {
@@ -24,9 +26,10 @@ public struct DiscoveryEndpoints: Sendable, Equatable {
     }
 
     // The literals are constants known to parse.
-    public static let `public` = DiscoveryEndpoints(githubAPI: URL(string: "https://api.github.com")!,
-                                                    githubRaw: URL(string: "https://raw.githubusercontent.com")!,
-                                                    terraformRegistry: URL(string: "https://registry.terraform.io")!)
+    public static let `public` = DiscoveryEndpoints(
+        githubAPI: URL(string: "https://api.github.com")!,
+        githubRaw: URL(string: "https://raw.githubusercontent.com")!,
+        terraformRegistry: URL(string: "https://registry.terraform.io")!)
 
     /// The public services, each overridable from the environment. A value that is not an http(s) URL is a
     /// usage error naming the variable.
@@ -34,15 +37,17 @@ public struct DiscoveryEndpoints: Sendable, Equatable {
         func read(_ name: String, _ fallback: URL) throws -> URL {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return fallback }
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw LSQMError(.usage, action: "read \(name)", cause: "'\(text)' is not an http(s) URL",
-                                hint: "set \(name) to a base URL such as \(fallback.absoluteString), or unset it")
+                throw LSQMError(
+                    .usage, action: "read \(name)", cause: "'\(text)' is not an http(s) URL",
+                    hint: "set \(name) to a base URL such as \(fallback.absoluteString), or unset it")
             }
             return url
         }
         let keys = environmentKeys
-        return DiscoveryEndpoints(githubAPI: try read(keys.githubAPI, DiscoveryEndpoints.public.githubAPI),
-                                  githubRaw: try read(keys.githubRaw, DiscoveryEndpoints.public.githubRaw),
-                                  terraformRegistry: try read(keys.terraformRegistry, DiscoveryEndpoints.public.terraformRegistry))
+        return DiscoveryEndpoints(
+            githubAPI: try read(keys.githubAPI, DiscoveryEndpoints.public.githubAPI),
+            githubRaw: try read(keys.githubRaw, DiscoveryEndpoints.public.githubRaw),
+            terraformRegistry: try read(keys.terraformRegistry, DiscoveryEndpoints.public.terraformRegistry))
     }
 
     /// A source plugin's config with the endpoint keys added. Keys the deployment set for that source win.
@@ -68,8 +73,9 @@ public struct SourceLimits: Sendable, Equatable {
     public static func from(configs: [(name: String, config: JSONValue)]) -> [String: SourceLimits] {
         var result: [String: SourceLimits] = [:]
         for (name, config) in configs {
-            let limits = SourceLimits(requestBudget: config["request_budget"]?.intValue,
-                                      waitBudget: config["rate_limit_wait_seconds"]?.doubleValue.map { .milliseconds(Int64($0 * 1000)) })
+            let limits = SourceLimits(
+                requestBudget: config["request_budget"]?.intValue,
+                waitBudget: config["rate_limit_wait_seconds"]?.doubleValue.map { .milliseconds(Int64($0 * 1000)) })
             if limits != SourceLimits() { result[name] = limits }
         }
         return result
@@ -110,11 +116,13 @@ public final class HTTPService: HostHTTPService {
         public var maxRedirects: Int
         public var defaultTimeout: TimeInterval
 
-        public init(endpoints: DiscoveryEndpoints = .public, githubToken: String? = nil, cacheDirectory: URL? = nil, dryRun: Bool = false,
-                    requestBudget: Int? = nil, rateLimitWaitBudget: Duration = .seconds(600),
-                    backoff: Backoff = Backoff(base: .milliseconds(500), cap: .seconds(30), maxAttempts: 5),
-                    secondaryBackoff: Backoff = Backoff(base: .seconds(30), cap: .seconds(600), maxAttempts: 4),
-                    maxRedirects: Int = 5, defaultTimeout: TimeInterval = 60) {
+        public init(
+            endpoints: DiscoveryEndpoints = .public, githubToken: String? = nil, cacheDirectory: URL? = nil, dryRun: Bool = false,
+            requestBudget: Int? = nil, rateLimitWaitBudget: Duration = .seconds(600),
+            backoff: Backoff = Backoff(base: .milliseconds(500), cap: .seconds(30), maxAttempts: 5),
+            secondaryBackoff: Backoff = Backoff(base: .seconds(30), cap: .seconds(600), maxAttempts: 4),
+            maxRedirects: Int = 5, defaultTimeout: TimeInterval = 60
+        ) {
             self.endpoints = endpoints; self.githubToken = githubToken; self.cacheDirectory = cacheDirectory; self.dryRun = dryRun
             self.requestBudget = requestBudget; self.rateLimitWaitBudget = rateLimitWaitBudget; self.backoff = backoff
             self.secondaryBackoff = secondaryBackoff; self.maxRedirects = maxRedirects; self.defaultTimeout = defaultTimeout
@@ -171,7 +179,9 @@ public final class HTTPService: HostHTTPService {
         // Accounted under the plugin's descriptor name, the same in both isolation modes (PluginManager).
         let source = plugin
         guard let url = URL(string: request.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            ledger.update(source) { $0.requests += 1; $0.failures += 1 }
+            ledger.update(source) {
+                $0.requests += 1; $0.failures += 1
+            }
             throw LSQMError(.usage, action: "request \(request.url) for \(source)", cause: "it is not an absolute http(s) URL")
         }
         let method = request.method.uppercased()
@@ -216,13 +226,15 @@ public final class HTTPService: HostHTTPService {
                 throw LSQMError(.plugin, action: "follow a redirect for \(source)", cause: refusal)
             }
             if isGitHubAPI(url), grants.allowsToken(method: method, url: url, apiBase: options.endpoints.githubAPI),
-               let token = options.githubToken, !token.isEmpty {
+                let token = options.githubToken, !token.isEmpty
+            {
                 sendHeaders["Authorization"] = "Bearer \(token)"
             }
             let response: HTTPClient.Response
             do {
-                response = try await client.send(method: method, url: url, headers: sendHeaders, body: body,
-                                                 timeout: request.timeoutSeconds ?? options.defaultTimeout, followRedirects: false)
+                response = try await client.send(
+                    method: method, url: url, headers: sendHeaders, body: body,
+                    timeout: request.timeoutSeconds ?? options.defaultTimeout, followRedirects: false)
             } catch {
                 // Nothing answered (refused, reset, timeout): one quick retry, then the plugin hears about it.
                 attempt += 1
@@ -235,13 +247,16 @@ public final class HTTPService: HostHTTPService {
             log(method: method, url: url, status: response.status, source: source)
             let answer = HTTPAnswer.classify(response, url: url)
             if answer != .notModified {
-                ledger.update(source) { $0.fullDownloads += 1; $0.bytesReceived += response.body.count }
+                ledger.update(source) {
+                    $0.fullDownloads += 1; $0.bytesReceived += response.body.count
+                }
             }
             switch answer {
             case .redirect(let next):
                 redirects += 1
                 guard redirects <= options.maxRedirects else {
-                    throw LSQMError(.remote, action: "request \(HTTPClient.redactedURL(originalURL))", cause: "more than \(options.maxRedirects) redirects")
+                    throw LSQMError(
+                        .remote, action: "request \(HTTPClient.redactedURL(originalURL))", cause: "more than \(options.maxRedirects) redirects")
                 }
                 // The token is re-decided per hop by isGitHubAPI: a redirect to another host never carries it.
                 if response.status == 303 { method = "GET" }
@@ -258,7 +273,9 @@ public final class HTTPService: HostHTTPService {
             case .retryAfter(let wait):
                 attempt += 1
                 guard attempt < options.backoff.maxAttempts else { return HTTPService.pluginResponse(response) }
-                try await pause(wait, source: source, reason: "\(HTTPClient.redactedURL(url)) asked to retry after \(HTTPLedger.seconds(wait)) s (HTTP \(response.status))")
+                try await pause(
+                    wait, source: source,
+                    reason: "\(HTTPClient.redactedURL(url)) asked to retry after \(HTTPLedger.seconds(wait)) s (HTTP \(response.status))")
             case .secondaryLimit:
                 attempt += 1
                 guard attempt < options.secondaryBackoff.maxAttempts else { return HTTPService.pluginResponse(response) }
@@ -267,8 +284,9 @@ public final class HTTPService: HostHTTPService {
             case .transient:
                 attempt += 1
                 guard attempt < options.backoff.maxAttempts else { return HTTPService.pluginResponse(response) }
-                try await pause(options.backoff.delay(attempt: attempt), source: source,
-                                reason: "\(HTTPClient.redactedURL(url)) answered HTTP \(response.status)")
+                try await pause(
+                    options.backoff.delay(attempt: attempt), source: source,
+                    reason: "\(HTTPClient.redactedURL(url)) answered HTTP \(response.status)")
             case .final:
                 // Stored under the original request even after redirects: the next conditional request
                 // carries the validator through the same hops.
@@ -282,7 +300,8 @@ public final class HTTPService: HostHTTPService {
             ledger.update(source) { $0.retries += 1 }
             // A rate-limit wait above is followed by the same request, still conditional.
             if attempt > 12 {
-                throw LSQMError(.remote, action: "request \(HTTPClient.redactedURL(originalURL))", cause: "still rate limited after \(attempt) attempts")
+                throw LSQMError(
+                    .remote, action: "request \(HTTPClient.redactedURL(originalURL))", cause: "still rate limited after \(attempt) attempts")
             }
         }
     }
@@ -297,15 +316,17 @@ public final class HTTPService: HostHTTPService {
     private func pause(_ wait: Duration, source: String, reason: @autoclosure () -> String) async throws {
         let why = reason()
         try ledger.chargeWait(source, wait, reason: why)
-        logger.log(.info, stage: "mine", event: "http_wait", message: "\(source): \(why); waiting \(HTTPLedger.seconds(wait)) s",
-                   fields: ["source": .string(source), "wait_seconds": .number(wait.secondsValue)])
+        logger.log(
+            .info, stage: "mine", event: "http_wait", message: "\(source): \(why); waiting \(HTTPLedger.seconds(wait)) s",
+            fields: ["source": .string(source), "wait_seconds": .number(wait.secondsValue)])
         try await Task.sleep(for: wait)
     }
 
     private func log(method: String, url: URL, status: Int, source: String) {
         // The URL is redacted (no query, no user info); headers, which carry the token, are never logged.
-        logger.log(.debug, stage: "mine", event: "http_request", message: "\(source): \(method) \(HTTPClient.redactedURL(url)) → \(status)",
-                   fields: ["source": .string(source), "status": .number(Double(status))])
+        logger.log(
+            .debug, stage: "mine", event: "http_request", message: "\(source): \(method) \(HTTPClient.redactedURL(url)) → \(status)",
+            fields: ["source": .string(source), "status": .number(Double(status))])
     }
 
     static func pluginResponse(_ response: HTTPClient.Response) -> HTTPResponse {

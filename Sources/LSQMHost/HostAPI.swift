@@ -24,17 +24,23 @@ final class DirectPlugin: @unchecked Sendable {
         hostTable = HostAPITable(callbacks: callbacks)
         var created: UnsafeMutableRawPointer?
         var error: UnsafeMutablePointer<CChar>?
-        let status = configJSON.withCString { plugin.descriptor.pointee.create(UnsafePointer(hostTable.table), hostTable.handle, $0, &created, &error) }
+        let status = configJSON.withCString {
+            plugin.descriptor.pointee.create(UnsafePointer(hostTable.table), hostTable.handle, $0, &created, &error)
+        }
         let errorText = DirectPlugin.take(error, plugin: plugin)
         guard status == LSQM_OK else {
             hostTable.release()
-            throw LSQMError(.plugin, action: "create plugin \(plugin.info.name)", cause: PluginErrorText.message(errorText) ?? "create returned status \(status)")
+            throw LSQMError(
+                .plugin, action: "create plugin \(plugin.info.name)", cause: PluginErrorText.message(errorText) ?? "create returned status \(status)")
         }
         state = created
     }
 
     func call(_ function: String, request: String) -> PluginCallOutcome {
-        guard !destroyed else { return PluginCallOutcome(status: LSQM_ERROR, response: nil, error: PluginErrorText.json("failed to \(function): the instance was destroyed")) }
+        guard !destroyed else {
+            return PluginCallOutcome(
+                status: LSQM_ERROR, response: nil, error: PluginErrorText.json("failed to \(function): the instance was destroyed"))
+        }
         var response: UnsafeMutablePointer<CChar>?
         var error: UnsafeMutablePointer<CChar>?
         let functions = plugin.descriptor.pointee.functions!

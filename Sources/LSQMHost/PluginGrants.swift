@@ -39,16 +39,19 @@ public struct PluginGrants: Sendable, Equatable {
         public init(methods: Set<String>, repo: String? = nil) { self.methods = methods; self.repo = repo }
     }
 
-    public init(methods: Set<String>, secrets: Set<String> = [], githubToken: TokenGrant? = nil, configuredHosts: Set<String> = [],
-                checksAddresses: Bool = true) {
+    public init(
+        methods: Set<String>, secrets: Set<String> = [], githubToken: TokenGrant? = nil, configuredHosts: Set<String> = [],
+        checksAddresses: Bool = true
+    ) {
         self.methods = methods; self.secrets = secrets; self.githubToken = githubToken; self.configuredHosts = configuredHosts
         self.checksAddresses = checksAddresses
     }
 
     /// The host's own calls, made by lsqm code rather than a plugin: the behaviour before grants existed.
-    public static let trustedHost = PluginGrants(methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-                                                 githubToken: TokenGrant(methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
-                                                 checksAddresses: false)
+    public static let trustedHost = PluginGrants(
+        methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        githubToken: TokenGrant(methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+        checksAddresses: false)
 
     static let readMethods: Set<String> = ["GET", "HEAD"]
     static let notifierMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH"]
@@ -63,10 +66,12 @@ public struct PluginGrants: Sendable, Equatable {
         case "notifier":
             grants = PluginGrants(methods: notifierMethods)
             let explicit = config["grants"]
-            let secrets = explicit?["secrets"]?.arrayValue?.compactMap(\.stringValue)
+            let secrets =
+                explicit?["secrets"]?.arrayValue?.compactMap(\.stringValue)
                 ?? (name == "SlackNotifier" ? ["SLACK_WEBHOOK_URL"] : [])
             grants.secrets = Set(secrets)
-            let githubMethods = explicit?["github"]?.arrayValue?.compactMap { $0.stringValue?.uppercased() }
+            let githubMethods =
+                explicit?["github"]?.arrayValue?.compactMap { $0.stringValue?.uppercased() }
                 ?? (name == "GitHubIssuesNotifier" ? ["GET", "POST", "PATCH"] : [])
             let repo = config["repo"]?.stringValue ?? config["issue_repo"]?.stringValue
             if !githubMethods.isEmpty, let repo, repo.split(separator: "/").count == 2 {
@@ -127,7 +132,8 @@ public struct PluginGrants: Sendable, Equatable {
             case .linkLocal:
                 return "\(host) is a link-local or cloud metadata address (\(address.text)), which plugins may never reach"
             case .local where !configuredHosts.contains(host):
-                return "\(host) is a loopback or private address (\(address.text)) and no configured base URL points there; configure the service's base URL (e.g. LSQM_GITHUB_API_URL or the plugin's *_url key) to allow it"
+                return
+                    "\(host) is a loopback or private address (\(address.text)) and no configured base URL points there; configure the service's base URL (e.g. LSQM_GITHUB_API_URL or the plugin's *_url key) to allow it"
             default:
                 continue
             }
@@ -175,19 +181,19 @@ struct NetworkAddress: Equatable {
         guard bytes.count == 16 else { return .global }
         // IPv4-mapped (::ffff:a.b.c.d) is judged as the IPv4 address it carries.
         if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { return NetworkAddress.scope(v4: Array(bytes[12...])) }
-        if bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80 { return .linkLocal }                       // fe80::/10
-        if bytes[0] == 0xfd, bytes[1] == 0x00, bytes[2] == 0x0e, bytes[3] == 0xc2 { return .linkLocal } // fd00:ec2::/32, EC2 metadata
-        if bytes[0..<15].allSatisfy({ $0 == 0 }), bytes[15] <= 1 { return .local }               // :: and ::1
-        if bytes[0] & 0xfe == 0xfc { return .local }                                             // fc00::/7
+        if bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80 { return .linkLocal }  // fe80::/10
+        if bytes[0] == 0xfd, bytes[1] == 0x00, bytes[2] == 0x0e, bytes[3] == 0xc2 { return .linkLocal }  // fd00:ec2::/32, EC2 metadata
+        if bytes[0..<15].allSatisfy({ $0 == 0 }), bytes[15] <= 1 { return .local }  // :: and ::1
+        if bytes[0] & 0xfe == 0xfc { return .local }  // fc00::/7
         return .global
     }
 
     static func scope(v4 b: [UInt8]) -> Scope {
         switch (b[0], b[1]) {
-        case (169, 254): return .linkLocal                         // 169.254.0.0/16: link-local, cloud metadata
+        case (169, 254): return .linkLocal  // 169.254.0.0/16: link-local, cloud metadata
         case (127, _), (10, _), (0, _): return .local
         case (172, 16...31), (192, 168): return .local
-        case (100, 64...127): return .local                        // carrier-grade NAT
+        case (100, 64...127): return .local  // carrier-grade NAT
         default: return .global
         }
     }

@@ -88,14 +88,20 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     private var requestNumber = 0
 
     /// Starts a worker and has it describe the library. Returns the worker ready for `create`.
-    static func start(workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration,
-                      maxFrameBytes: Int = PluginLimits.maxFrameBytes) async throws -> IsolatedPluginInstance {
+    static func start(
+        workerExecutable: URL, libraryPath: String, services: PluginServices?, callTimeout: Duration,
+        maxFrameBytes: Int = PluginLimits.maxFrameBytes
+    ) async throws -> IsolatedPluginInstance {
         var environment = SecretEnvironment.scrubbed()
         environment["LSQM_WORKER"] = "1"
-        let process = try SpawnedProcess(executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
-                                         environment: environment, captureOutput: false, keepPipes: true)
-        let placeholder = PluginInfo(name: URL(fileURLWithPath: libraryPath).lastPathComponent, kind: "unknown", version: "", abi: "", description: "", kinds: [], path: libraryPath)
-        let instance = IsolatedPluginInstance(info: placeholder, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
+        let process = try SpawnedProcess(
+            executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
+            environment: environment, captureOutput: false, keepPipes: true)
+        let placeholder = PluginInfo(
+            name: URL(fileURLWithPath: libraryPath).lastPathComponent, kind: "unknown", version: "", abi: "", description: "", kinds: [],
+            path: libraryPath)
+        let instance = IsolatedPluginInstance(
+            info: placeholder, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
         let reply = try await instance.request(WorkerMessage(type: "describe"), function: "describe", timeout: .seconds(30))
         if reply.type == "refused" {
             await instance.shutdown()
@@ -124,9 +130,11 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     func attach(_ services: PluginServices) { lock.withLock { attachedServices = services } }
 
     func create(configJSON: String, cacheDirectory: String, config: [String: String]) async throws {
-        let reply = try await request(WorkerMessage(type: "create", payload: configJSON, cacheDir: cacheDirectory, config: config), function: "create", timeout: callTimeout)
+        let reply = try await request(
+            WorkerMessage(type: "create", payload: configJSON, cacheDir: cacheDirectory, config: config), function: "create", timeout: callTimeout)
         guard reply.status == 0 else {
-            throw LSQMError(.plugin, action: "create plugin \(info.name)", cause: PluginErrorText.message(reply.error) ?? "status \(reply.status ?? -1)")
+            throw LSQMError(
+                .plugin, action: "create plugin \(info.name)", cause: PluginErrorText.message(reply.error) ?? "status \(reply.status ?? -1)")
         }
     }
 
@@ -164,7 +172,9 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         let process = self.process
         let status = await withTaskGroup(of: (exitCode: Int32, signal: Int32?)?.self) { group in
             group.addTask { await process.wait() }
-            group.addTask { try? await Task.sleep(for: .seconds(2)); return nil }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2)); return nil
+            }
             let first = await group.next() ?? nil
             if first == nil { process.killGroup() }
             group.cancelAll()
@@ -189,9 +199,11 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         if let dead = lock.withLock({ dead }) { throw dead }
         let timer = Task.detached { [weak self] in
             try await Task.sleep(for: timeout)
-            self?.fail(LSQMError(.plugin, action: "\(function) with plugin \(self?.info.name ?? "?")",
-                                 cause: "no answer within \(timeout.components.seconds) s; the plugin worker was killed",
-                                 hint: "the plugin hangs or is too slow; raise plugin_timeout in the config if it is just slow"))
+            self?.fail(
+                LSQMError(
+                    .plugin, action: "\(function) with plugin \(self?.info.name ?? "?")",
+                    cause: "no answer within \(timeout.components.seconds) s; the plugin worker was killed",
+                    hint: "the plugin hangs or is too slow; raise plugin_timeout in the config if it is just slow"))
             self?.process.killGroup()
         }
         defer { timer.cancel() }
@@ -226,8 +238,10 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         Task.detached { [weak self] in
             try? await Task.sleep(for: grace)
             guard let self, self.lock.withLock({ self.pending != nil && self.requestNumber == number }) else { return }
-            self.fail(LSQMError(.cancelled, action: "\(function) with plugin \(self.info.name)",
-                                cause: "lsqm was stopped and the plugin did not return within \(grace.components.seconds) s; its worker was killed"))
+            self.fail(
+                LSQMError(
+                    .cancelled, action: "\(function) with plugin \(self.info.name)",
+                    cause: "lsqm was stopped and the plugin did not return within \(grace.components.seconds) s; its worker was killed"))
             self.process.killGroup()
         }
     }
@@ -242,9 +256,11 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
                 let services = self.services
                 let channel = self.channel
                 Thread.detachNewThread {
-                    let result = services?.httpRequest(message.payload ?? "{}")
+                    let result =
+                        services?.httpRequest(message.payload ?? "{}")
                         ?? (1, nil, PluginErrorText.json("failed to request: no host services in this mode"))
-                    _ = channel.send(WorkerMessage(type: "host_reply", id: message.id, payload: result.response, error: result.error, status: result.status))
+                    _ = channel.send(
+                        WorkerMessage(type: "host_reply", id: message.id, payload: result.response, error: result.error, status: result.status))
                 }
             default:
                 let continuation = lock.withLock { () -> CheckedContinuation<WorkerMessage, any Error>? in
@@ -256,9 +272,14 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         }
         if let length = channel.oversizedFrame {
             let call = lock.withLock { currentCall }
-            fail(LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))",
-                           cause: "its answer is \(length) bytes, over the host's limit of \(channel.maxFrame) bytes per message; the plugin worker was killed",
-                           hint: "return less per call (a source: fewer architectures per page; files over \(PluginLimits.maxFileBytes) bytes are refused anyway)"))
+            fail(
+                LSQMError(
+                    .plugin, action: "\(call) with plugin \(info.name) (\(info.path))",
+                    cause:
+                        "its answer is \(length) bytes, over the host's limit of \(channel.maxFrame) bytes per message; the plugin worker was killed",
+                    hint:
+                        "return less per call (a source: fewer architectures per page; files over \(PluginLimits.maxFileBytes) bytes are refused anyway)"
+                ))
             process.killGroup()
             return
         }
@@ -276,8 +297,9 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
             how = "the plugin worker exited with code \(status.exitCode)"
         }
         let tail = process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
-        return LSQMError(.plugin, action: "\(call) with plugin \(info.name) (\(info.path))", cause: how,
-                         hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(PluginErrorText.oneLine(String(tail.suffix(500))))")
+        return LSQMError(
+            .plugin, action: "\(call) with plugin \(info.name) (\(info.path))", cause: how,
+            hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(PluginErrorText.oneLine(String(tail.suffix(500))))")
     }
 
     private func fail(_ error: LSQMError) {

@@ -101,7 +101,9 @@ public struct LoadedPlugin: @unchecked Sendable {
         }
         guard d.abi_major == LSQM_ABI_MAJOR else {
             let relation = Int32(d.abi_major) > LSQM_ABI_MAJOR ? "newer" : "older"
-            return refuse("built for ABI \(d.abi_major).\(d.abi_minor), a \(relation) major version than this host's \(LSQM_ABI_MAJOR).\(LSQM_ABI_MINOR); rebuild the plugin against this lsqm")
+            return refuse(
+                "built for ABI \(d.abi_major).\(d.abi_minor), a \(relation) major version than this host's \(LSQM_ABI_MAJOR).\(LSQM_ABI_MINOR); rebuild the plugin against this lsqm"
+            )
         }
         guard Int(d.struct_size) >= ABISizes.descriptorV1 else {
             return refuse("descriptor struct_size \(d.struct_size) is smaller than the v1 descriptor (\(ABISizes.descriptorV1) bytes)")
@@ -122,18 +124,26 @@ public struct LoadedPlugin: @unchecked Sendable {
         var kinds: [String] = []
         switch Int32(d.kind) {
         case LSQM_KIND_SOURCE:
-            guard tableSize >= ABISizes.sourceV1 else { return refuse("source function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.sourceV1))") }
+            guard tableSize >= ABISizes.sourceV1 else {
+                return refuse("source function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.sourceV1))")
+            }
             guard functions.assumingMemoryBound(to: lsqm_source_functions.self).pointee.discover != nil else { return refuse("discover is NULL") }
         case LSQM_KIND_NORMALIZER:
-            guard tableSize >= ABISizes.normalizerV1 else { return refuse("normalizer function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.normalizerV1))") }
+            guard tableSize >= ABISizes.normalizerV1 else {
+                return refuse("normalizer function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.normalizerV1))")
+            }
             let table = functions.assumingMemoryBound(to: lsqm_normalizer_functions.self).pointee
             guard table.normalize != nil else { return refuse("normalize is NULL") }
             kinds = table.kinds.map { String(cString: $0).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         default:
-            guard tableSize >= ABISizes.notifierV1 else { return refuse("notifier function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.notifierV1))") }
+            guard tableSize >= ABISizes.notifierV1 else {
+                return refuse("notifier function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.notifierV1))")
+            }
             guard functions.assumingMemoryBound(to: lsqm_notifier_functions.self).pointee.notify != nil else { return refuse("notify is NULL") }
         }
-        return .success(PluginInfo(name: name, kind: kindName, version: String(cString: versionPointer), abi: "\(d.abi_major).\(d.abi_minor)",
-                                   description: d.description.map { String(cString: $0) } ?? "", kinds: kinds, path: path))
+        return .success(
+            PluginInfo(
+                name: name, kind: kindName, version: String(cString: versionPointer), abi: "\(d.abi_major).\(d.abi_minor)",
+                description: d.description.map { String(cString: $0) } ?? "", kinds: kinds, path: path))
     }
 }

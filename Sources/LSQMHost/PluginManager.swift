@@ -118,15 +118,20 @@ public final class PluginManager: Sendable {
     private let describeCache: PluginDescribeCache?
     private let inProcessWarned = Locked(false)
 
-    public convenience init(directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
-                callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil,
-                secretURLs: [String: String] = [:], maxFrameBytes: Int = PluginLimits.maxFrameBytes) {
-        self.init(directories: directories, isolation: isolation, workerExecutable: workerExecutable, cacheRoot: cacheRoot, callTimeout: callTimeout,
-                  logger: logger, http: http, secretURLs: secretURLs, maxFrameBytes: maxFrameBytes, cachesDescriptions: true)
+    public convenience init(
+        directories: [PluginDirectory], isolation: PluginIsolation = .isolated, workerExecutable: URL, cacheRoot: URL,
+        callTimeout: Duration = .seconds(600), logger: Logger = .silent, http: HostHTTPService? = nil,
+        secretURLs: [String: String] = [:], maxFrameBytes: Int = PluginLimits.maxFrameBytes
+    ) {
+        self.init(
+            directories: directories, isolation: isolation, workerExecutable: workerExecutable, cacheRoot: cacheRoot, callTimeout: callTimeout,
+            logger: logger, http: http, secretURLs: secretURLs, maxFrameBytes: maxFrameBytes, cachesDescriptions: true)
     }
 
-    private init(directories: [PluginDirectory], isolation: PluginIsolation, workerExecutable: URL, cacheRoot: URL, callTimeout: Duration,
-                 logger: Logger, http: HostHTTPService?, secretURLs: [String: String], maxFrameBytes: Int, cachesDescriptions: Bool) {
+    private init(
+        directories: [PluginDirectory], isolation: PluginIsolation, workerExecutable: URL, cacheRoot: URL, callTimeout: Duration,
+        logger: Logger, http: HostHTTPService?, secretURLs: [String: String], maxFrameBytes: Int, cachesDescriptions: Bool
+    ) {
         self.maxFrameBytes = maxFrameBytes
         self.describeCache = cachesDescriptions ? PluginDescribeCache(file: cacheRoot.appendingPathComponent("plugins/described.json")) : nil
         self.secretURLs = secretURLs
@@ -172,7 +177,8 @@ public final class PluginManager: Sendable {
                     // The first one found (built-ins come first) keeps the name: a later library cannot take over a
                     // built-in's identity, budgets or grants by reusing its name.
                     listing.loaded = false
-                    listing.error = "plugin name \(info.name) collides with \(listings[previous].path) (\(listings[previous].origin)); "
+                    listing.error =
+                        "plugin name \(info.name) collides with \(listings[previous].path) (\(listings[previous].origin)); "
                         + "this one is refused: rename it, or select it by path in the config (name: \(path))"
                 } else {
                     winner[info.name] = listings.count
@@ -204,7 +210,8 @@ public final class PluginManager: Sendable {
         }
         let result: Result<PluginInfo, PluginRefusal>
         do {
-            let worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: Self.describeTimeout)
+            let worker = try await IsolatedPluginInstance.start(
+                workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: Self.describeTimeout)
             let info = worker.info
             await worker.shutdown()
             result = .success(info)
@@ -241,9 +248,11 @@ public final class PluginManager: Sendable {
         guard let listing = listings.first(where: { $0.name == name && $0.loaded }) else {
             let refused = listings.first { $0.name == name }
             let available = listings.filter { $0.loaded && $0.kind == kind }.compactMap(\.name).sorted()
-            throw LSQMError(.plugin, action: "load \(kind) plugin \(name)",
-                            cause: refused?.error ?? "no plugin of that name was found in \(directories.map(\.url.path).joined(separator: ", "))",
-                            hint: available.isEmpty ? "build the plugins (swift build) or pass --plugin-dir" : "available \(kind) plugins: \(available.joined(separator: ", "))")
+            throw LSQMError(
+                .plugin, action: "load \(kind) plugin \(name)",
+                cause: refused?.error ?? "no plugin of that name was found in \(directories.map(\.url.path).joined(separator: ", "))",
+                hint: available.isEmpty
+                    ? "build the plugins (swift build) or pass --plugin-dir" : "available \(kind) plugins: \(available.joined(separator: ", "))")
         }
         guard listing.kind == kind else {
             throw LSQMError(.usage, action: "load \(kind) plugin \(name)", cause: "it is a \(listing.kind ?? "?") plugin")
@@ -266,16 +275,19 @@ public final class PluginManager: Sendable {
                 return warned
             }
             if !warnedBefore {
-                logger.warning("plugin", "in_process_plugins",
-                               "plugins run in-process (plugin_isolation: in-process): they share lsqm's process and environment, secrets included, and a plugin crash ends lsqm; use isolated mode outside debugging")
+                logger.warning(
+                    "plugin", "in_process_plugins",
+                    "plugins run in-process (plugin_isolation: in-process): they share lsqm's process and environment, secrets included, and a plugin crash ends lsqm; use isolated mode outside debugging"
+                )
             }
             let services = makeServices(info: plugin.info, config: config, accountName: accountName)
             return try InProcessPluginInstance(plugin: plugin, services: services, configJSON: configJSON)
         case .isolated:
             let worker: IsolatedPluginInstance
             do {
-                worker = try await IsolatedPluginInstance.start(workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: callTimeout,
-                                                                maxFrameBytes: maxFrameBytes)
+                worker = try await IsolatedPluginInstance.start(
+                    workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: callTimeout,
+                    maxFrameBytes: maxFrameBytes)
             } catch let refusal as PluginRefusal {
                 throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
             }
@@ -295,11 +307,13 @@ public final class PluginManager: Sendable {
     /// modes), with the grants of its kind and config.
     private func makeServices(info: PluginInfo, config: JSONValue, accountName: String?) -> PluginServices {
         let endpoints = (http as? HTTPService)?.options.endpoints
-        let grants = PluginGrants.forPlugin(kind: info.kind, name: info.name, config: config, secretURLs: secretURLs,
-                                            baseURLs: endpoints.map { [$0.githubAPI, $0.githubRaw, $0.terraformRegistry] } ?? [])
-        return PluginServices(pluginName: info.name, logger: logger, config: config,
-                              cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(info.name)", isDirectory: true), http: http,
-                              secretURLs: secretURLs, grants: grants, accountName: accountName)
+        let grants = PluginGrants.forPlugin(
+            kind: info.kind, name: info.name, config: config, secretURLs: secretURLs,
+            baseURLs: endpoints.map { [$0.githubAPI, $0.githubRaw, $0.terraformRegistry] } ?? [])
+        return PluginServices(
+            pluginName: info.name, logger: logger, config: config,
+            cacheDirectory: cacheRoot.appendingPathComponent("plugins/\(info.name)", isDirectory: true), http: http,
+            secretURLs: secretURLs, grants: grants, accountName: accountName)
     }
 
     /// The conformance check for plugin authors: the descriptor loads and passes the ABI checks, an
@@ -308,19 +322,23 @@ public final class PluginManager: Sendable {
     public func check(path: String, config: JSONValue = .object([:]), request: String? = nil) async -> PluginCheckReport {
         var report = PluginCheckReport(path: path, steps: [], info: nil)
         // A check always describes afresh: its author just rebuilt it.
-        let checker = PluginManager(directories: [], isolation: .isolated, workerExecutable: workerExecutable, cacheRoot: cacheRoot,
-                                    callTimeout: min(callTimeout, .seconds(120)), logger: logger, http: http, secretURLs: secretURLs,
-                                    maxFrameBytes: maxFrameBytes, cachesDescriptions: false)
-        report.limits = .init(callTimeoutSeconds: checker.callTimeout.components.seconds, describeTimeoutSeconds: Self.describeTimeout.components.seconds,
-                              maxMessageBytes: maxFrameBytes, maxFileBytes: PluginLimits.maxFileBytes, maxArchitectureBytes: PluginLimits.maxArchitectureBytes)
+        let checker = PluginManager(
+            directories: [], isolation: .isolated, workerExecutable: workerExecutable, cacheRoot: cacheRoot,
+            callTimeout: min(callTimeout, .seconds(120)), logger: logger, http: http, secretURLs: secretURLs,
+            maxFrameBytes: maxFrameBytes, cachesDescriptions: false)
+        report.limits = .init(
+            callTimeoutSeconds: checker.callTimeout.components.seconds, describeTimeoutSeconds: Self.describeTimeout.components.seconds,
+            maxMessageBytes: maxFrameBytes, maxFileBytes: PluginLimits.maxFileBytes, maxArchitectureBytes: PluginLimits.maxArchitectureBytes)
         switch await checker.describe(path: path) {
         case .failure(let refusal):
             report.steps.append(.init(name: "descriptor", passed: false, detail: refusal.reason))
             return report
         case .success(let info):
             report.info = info
-            report.steps.append(.init(name: "descriptor", passed: true,
-                                      detail: "\(info.name) \(info.version), \(info.kind), ABI \(info.abi): magic, major version and struct sizes accepted"))
+            report.steps.append(
+                .init(
+                    name: "descriptor", passed: true,
+                    detail: "\(info.name) \(info.version), \(info.kind), ABI \(info.abi): magic, major version and struct sizes accepted"))
         }
         let instance: any PluginInstance
         do {
@@ -336,22 +354,28 @@ public final class PluginManager: Sendable {
         do {
             let response = try await instance.call(function, request: body)
             let problems = PluginResponseSchema.problems(kind: kind, request: body, response: response)
-            report.steps.append(.init(name: "round-trip", passed: problems.isEmpty,
-                                      detail: problems.isEmpty ? "\(function) answered \(response.utf8.count) bytes that match the \(function) response schema"
-                                          : "\(function) answered outside its schema: " + problems.prefix(8).joined(separator: "; ")))
+            report.steps.append(
+                .init(
+                    name: "round-trip", passed: problems.isEmpty,
+                    detail: problems.isEmpty
+                        ? "\(function) answered \(response.utf8.count) bytes that match the \(function) response schema"
+                        : "\(function) answered outside its schema: " + problems.prefix(8).joined(separator: "; ")))
         } catch {
             // A plugin that reports a clean error through the ABI still conforms; a crash, a hang, an oversized
             // answer or LSQM_OK without a response does not.
             let message = LSQMError.describe(error)
             let violations = ["crashed", "no answer within", "exited with code", "over the host's limit", PluginCallErrors.nullResponse]
             let conforms = !violations.contains { message.contains($0) }
-            report.steps.append(.init(name: "round-trip", passed: conforms,
-                                      detail: conforms ? "\(function) returned an ABI error object: \(message)" : message))
+            report.steps.append(
+                .init(
+                    name: "round-trip", passed: conforms,
+                    detail: conforms ? "\(function) returned an ABI error object: \(message)" : message))
         }
         if let isolated = instance as? IsolatedPluginInstance, let problem = await isolated.shutdownReportingProblems() {
             report.steps.append(.init(name: "destroy", passed: false, detail: problem))
         } else {
-            report.steps.append(.init(name: "destroy", passed: true, detail: "destroy() returned LSQM_OK and the worker exited by itself with code 0"))
+            report.steps.append(
+                .init(name: "destroy", passed: true, detail: "destroy() returned LSQM_OK and the worker exited by itself with code 0"))
         }
         return report
     }
@@ -363,8 +387,11 @@ public final class PluginManager: Sendable {
             return (try? JSONCoding.string(DiscoverRequest(limit: 1, dryRun: true))) ?? "{}"
         case "normalizer":
             let template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
-            return (try? JSONCoding.string(NormalizeRequest(kind: kinds.first ?? "cloudformation", name: "conformance-check",
-                                                             files: [PluginFile(path: "template.yaml", text: template)]))) ?? "{}"
+            return
+                (try? JSONCoding.string(
+                    NormalizeRequest(
+                        kind: kinds.first ?? "cloudformation", name: "conformance-check",
+                        files: [PluginFile(path: "template.yaml", text: template)]))) ?? "{}"
         default:
             // dry_run: a conforming notifier answers without delivering anything.
             return (try? JSONCoding.string(RunSummary(runID: "conformance-check", dryRun: true))) ?? "{}"
@@ -468,13 +495,18 @@ enum PluginResponseSchema {
                 }
                 files(item["files"], owner)
             }
-            for key in ["skipped", "warnings"] where json[key] != nil && json[key]?.arrayValue == nil { problems.append("\"\(key)\" is not an array") }
-            if let cursor = json["next_cursor"], cursor != .null, cursor.stringValue == nil { problems.append("\"next_cursor\" is not a string or null") }
+            for key in ["skipped", "warnings"] where json[key] != nil && json[key]?.arrayValue == nil {
+                problems.append("\"\(key)\" is not an array")
+            }
+            if let cursor = json["next_cursor"], cursor != .null, cursor.stringValue == nil {
+                problems.append("\"next_cursor\" is not a string or null")
+            }
         case "normalizer":
             files(json["files"], "the answer")
             let status = json["normalization"]?["status"]?.stringValue ?? ""
             if !["full", "partial", "needs_input", "failed"].contains(status) {
-                problems.append("normalization.status is \(status.isEmpty ? "missing" : status.debugDescription), not full, partial, needs_input or failed")
+                problems.append(
+                    "normalization.status is \(status.isEmpty ? "missing" : status.debugDescription), not full, partial, needs_input or failed")
             }
         default:
             if json["delivered"]?.boolValue == nil { problems.append("\"delivered\" is missing or not a boolean") }

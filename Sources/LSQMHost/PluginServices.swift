@@ -39,8 +39,10 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
 
     /// - Parameter secretURLs: URLs that are secrets themselves (a Slack webhook), by name. A plugin asks for
     ///   `secret://NAME` and the host substitutes the URL here, so the secret never enters the plugin.
-    public init(pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?,
-                secretURLs: [String: String] = [:], grants: PluginGrants, accountName: String? = nil) {
+    public init(
+        pluginName: String, logger: Logger, config: JSONValue, cacheDirectory: URL, http: HostHTTPService?,
+        secretURLs: [String: String] = [:], grants: PluginGrants, accountName: String? = nil
+    ) {
         self.accountName = accountName ?? pluginName
         self.secretURLs = secretURLs
         self.grants = grants
@@ -53,13 +55,16 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
     }
 
     public func log(level: Int32, message: String) {
-        let mapped: LogLevel = switch level {
-        case ..<1: .debug
-        case 1: .info
-        case 2: .warning
-        default: .error
-        }
-        logger.log(mapped, stage: "plugin", event: "plugin_log", message: "\(pluginName): \(PluginErrorText.oneLine(message))", fields: ["plugin": .string(pluginName)])
+        let mapped: LogLevel =
+            switch level {
+            case ..<1: .debug
+            case 1: .info
+            case 2: .warning
+            default: .error
+            }
+        logger.log(
+            mapped, stage: "plugin", event: "plugin_log", message: "\(pluginName): \(PluginErrorText.oneLine(message))",
+            fields: ["plugin": .string(pluginName)])
     }
 
     /// Blocking, by the ABI's contract: called on a plugin thread (in-process) or a relay thread (isolated).
@@ -72,14 +77,17 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
             return (1, nil, PluginErrorText.json("failed to read the HTTP request: \(LSQMError.describe(error))"))
         }
         request.method = request.method.uppercased()
-        let shownURL = request.url.hasPrefix(PluginServices.secretScheme) ? request.url : URL(string: request.url).map(HTTPClient.redactedURL) ?? "<url>"
+        let shownURL =
+            request.url.hasPrefix(PluginServices.secretScheme) ? request.url : URL(string: request.url).map(HTTPClient.redactedURL) ?? "<url>"
         if let refusal = grants.refusal(method: request.method, url: shownURL, plugin: pluginName) { return refuse(refusal) }
         // Answers and errors for a secret URL name it as the plugin did: the plugin never learns the secret.
         var hide = SecretRedactor()
         if request.url.hasPrefix(PluginServices.secretScheme) {
             let name = String(request.url.dropFirst(PluginServices.secretScheme.count))
             guard grants.secrets.contains(name) else {
-                return refuse("failed to request secret URL \(name): plugin \(pluginName) is not granted it; grant it in the deployment config (grants: {secrets: [\(name)]})")
+                return refuse(
+                    "failed to request secret URL \(name): plugin \(pluginName) is not granted it; grant it in the deployment config (grants: {secrets: [\(name)]})"
+                )
             }
             guard let resolved = secretURLs[name], !resolved.isEmpty else {
                 return (1, nil, PluginErrorText.json("failed to request secret URL \(name): it is not set", retryable: false))
@@ -105,7 +113,9 @@ public final class PluginServices: HostCallbacks, @unchecked Sendable {
 
     /// A request outside the plugin's grants: logged for the operator, answered to the plugin as an error.
     private func refuse(_ sentence: String) -> (status: Int32, response: String?, error: String?) {
-        logger.log(.warning, stage: "plugin", event: "plugin_request_refused", message: "\(pluginName): \(sentence)", fields: ["plugin": .string(pluginName)])
+        logger.log(
+            .warning, stage: "plugin", event: "plugin_request_refused", message: "\(pluginName): \(sentence)", fields: ["plugin": .string(pluginName)]
+        )
         return (1, nil, PluginErrorText.json(sentence, retryable: false))
     }
 

@@ -73,7 +73,8 @@ public enum PluginWorker {
                 _ = channel.send(WorkerMessage(type: "result", status: 0))
                 return 0
             default:
-                _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json("failed to run '\(message.type)': unknown operation"), status: 1))
+                _ = channel.send(
+                    WorkerMessage(type: "result", error: PluginErrorText.json("failed to run '\(message.type)': unknown operation"), status: 1))
             }
         }
     }

@@ -21,8 +21,10 @@ struct WorkerMessage: Codable, Sendable {
     var cacheDir: String?
     var config: [String: String]?
 
-    init(type: String, id: Int? = nil, function: String? = nil, payload: String? = nil, error: String? = nil, status: Int32? = nil,
-         level: Int32? = nil, info: PluginInfo? = nil, cacheDir: String? = nil, config: [String: String]? = nil) {
+    init(
+        type: String, id: Int? = nil, function: String? = nil, payload: String? = nil, error: String? = nil, status: Int32? = nil,
+        level: Int32? = nil, info: PluginInfo? = nil, cacheDir: String? = nil, config: [String: String]? = nil
+    ) {
         self.type = type; self.id = id; self.function = function; self.payload = payload; self.error = error
         self.status = status; self.level = level; self.info = info; self.cacheDir = cacheDir; self.config = config
     }

@@ -68,8 +68,10 @@ public struct ArchitectureIndexer: Sendable {
     public let saveEvery: Int
     public let now: @Sendable () -> Date
 
-    public init(store: ArtifactStore, normalizer: ArchitectureNormalizer? = nil, logger: Logger = .silent, saveEvery: Int = 50,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: ArtifactStore, normalizer: ArchitectureNormalizer? = nil, logger: Logger = .silent, saveEvery: Int = 50,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store; self.normalizer = normalizer; self.logger = logger
         self.saveEvery = max(1, saveEvery); self.now = now
     }
@@ -94,11 +96,13 @@ public struct ArchitectureIndexer: Sendable {
         for discovered in architectures {
             if Task.isCancelled {
                 try save()
-                throw LSQMError(.cancelled, action: "index architectures", cause: "cancelled after \(summary.added.count) were added; those are saved")
+                throw LSQMError(
+                    .cancelled, action: "index architectures", cause: "cancelled after \(summary.added.count) were added; those are saved")
             }
             if let owner = owners[discovered.sourceURL], owner != discovered.source {
                 let reason = "refused: source \(discovered.source) claims \(discovered.sourceURL), which belongs to source \(owner)"
-                logger.warning("mine", "source_url_refused", reason, fields: ["source": .string(discovered.source), "source_url": .string(discovered.sourceURL)])
+                logger.warning(
+                    "mine", "source_url_refused", reason, fields: ["source": .string(discovered.source), "source_url": .string(discovered.sourceURL)])
                 summary.skipped[discovered.sourceURL] = reason
                 continue
             }
@@ -134,9 +138,13 @@ public struct ArchitectureIndexer: Sendable {
         }
         if unsaved > 0 || !store.isInitialized { try save() }
         summary.durations.totalMs = total.milliseconds
-        logger.info("mine", "indexed", "\(summary.added.count) added, \(summary.alreadyKnown) already known, \(summary.duplicates.count) duplicates, \(summary.skipped.count) skipped",
-                    fields: ["added": .number(Double(summary.added.count)), "skipped": .number(Double(summary.skipped.count)),
-                             "duplicates": .number(Double(summary.duplicates.count)), "already_known": .number(Double(summary.alreadyKnown))])
+        logger.info(
+            "mine", "indexed",
+            "\(summary.added.count) added, \(summary.alreadyKnown) already known, \(summary.duplicates.count) duplicates, \(summary.skipped.count) skipped",
+            fields: [
+                "added": .number(Double(summary.added.count)), "skipped": .number(Double(summary.skipped.count)),
+                "duplicates": .number(Double(summary.duplicates.count)), "already_known": .number(Double(summary.alreadyKnown)),
+            ])
         return summary
     }
 
@@ -164,8 +172,9 @@ public struct ArchitectureIndexer: Sendable {
         summary.durations.inspectMs += inspectWatch.milliseconds
         let kind = inspection.kind
         if let declared = discovered.declaredKind, declared != kind {
-            logger.warning("mine", "kind_mismatch", "\(discovered.name): the source says \(declared.rawValue), the content is \(kind.rawValue)",
-                           fields: ["source_url": .string(discovered.sourceURL)])
+            logger.warning(
+                "mine", "kind_mismatch", "\(discovered.name): the source says \(declared.rawValue), the content is \(kind.rawValue)",
+                fields: ["source_url": .string(discovered.sourceURL)])
         }
 
         var normalization: NormalizationRecord?
@@ -186,25 +195,31 @@ public struct ArchitectureIndexer: Sendable {
             skipReason = TerraformStandalone.problem(discovered.files.map { ($0.path, $0.content) })
         }
         // Counted from the Terraform that will be deployed, so generate tests only what exists.
-        let counted = kind == .terraform ? inspection.terraformResources
+        let counted =
+            kind == .terraform
+            ? inspection.terraformResources
             : ArchitectureInspector.terraformResources(files: terraformFiles.map { ($0.path, $0.content) })
         if skipReason == nil, kind.needsNormalization, counted.isEmpty {
             // Every resource was left out as untranslatable: deploying the empty rest would PASS an architecture
             // lsqm never tried (read from a bench-signal run: a Service Catalog portfolio PASSED on no resource).
             let dropped = Set((normalization?.unsupported ?? []).map(\.type)).sorted()
-            skipReason = "nothing to deploy: lsqm translated none of its resources"
+            skipReason =
+                "nothing to deploy: lsqm translated none of its resources"
                 + (dropped.isEmpty ? "" : " (unsupported: \(dropped.joined(separator: ", ")))")
         }
         let architecture = Architecture(
             id: hash, name: discovered.name, kind: kind, sourceURL: discovered.sourceURL, source: discovered.source,
             services: inspection.services, resourceCount: inspection.resourceCount, files: discovered.files.map(\.path).sorted(),
             discoveredAt: now(), normalization: normalization, skipReason: skipReason, provenance: discovered.provenance,
-            terraformResources: counted.map { ResourceInstances(address: $0.address, type: $0.type, count: $0.count, unknownReason: $0.unknownReason) })
+            terraformResources: counted.map {
+                ResourceInstances(address: $0.address, type: $0.type, count: $0.count, unknownReason: $0.unknownReason)
+            })
         let writeWatch = Stopwatch()
         defer { summary.durations.writeMs += writeWatch.milliseconds }
         do {
-            try store.saveArchitecture(architecture, originalFiles: discovered.files.map { ($0.path, $0.content) },
-                                       terraformFiles: terraformFiles.map { ($0.path, $0.content) })
+            try store.saveArchitecture(
+                architecture, originalFiles: discovered.files.map { ($0.path, $0.content) },
+                terraformFiles: terraformFiles.map { ($0.path, $0.content) })
         } catch let error as LSQMError where error.kind == .invalidInput {
             // A file name that would escape its folder: the architecture is bad, not the store.
             return .skipped(error.message)
@@ -224,7 +239,9 @@ public struct ArchitectureIndexer: Sendable {
             }
             // needs_input is not a failure, but it must never be deployed: the skip reason keeps it out of
             // validate and generate and says what its author has to give.
-            let reason = output.record.status == .failed ? "normalization failed"
+            let reason =
+                output.record.status == .failed
+                ? "normalization failed"
                 : output.record.missingInputs.map { "needs input: \($0)" }
             return (output.terraformFiles, output.record, reason)
         } catch {

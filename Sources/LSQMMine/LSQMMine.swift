@@ -13,7 +13,9 @@ public enum LocalArchitectures {
     /// Scans `root` (see `ArchitectureScanner`) and turns each architecture into a `DiscoveredArchitecture`
     /// whose source URL and name are the ones the LocalDirectorySource plugin gives it. Files the scanner
     /// skipped travel in the provenance (`skipped_files`), so the index keeps the reasons.
-    public static func discover(_ root: URL, options: ArchitectureScanner.Options = .init()) throws -> (architectures: [DiscoveredArchitecture], skipped: [ArchitectureScanner.SkippedFile]) {
+    public static func discover(
+        _ root: URL, options: ArchitectureScanner.Options = .init()
+    ) throws -> (architectures: [DiscoveredArchitecture], skipped: [ArchitectureScanner.SkippedFile]) {
         let result = try ArchitectureScanner.scan(root, options: options)
         let base = URL(fileURLWithPath: root.standardizedFileURL.path, isDirectory: true)
         let architectures = result.architectures.map { scanned -> DiscoveredArchitecture in

@@ -19,8 +19,10 @@ public enum MineStage {
         public var pageLimit: Int
         public var logger: Logger
 
-        public init(store: ArtifactStore, sources: [PluginSelection], normalizers: [PluginSelection], manager: PluginManager,
-                    dryRun: Bool = false, pageLimit: Int = 50, logger: Logger = .silent) {
+        public init(
+            store: ArtifactStore, sources: [PluginSelection], normalizers: [PluginSelection], manager: PluginManager,
+            dryRun: Bool = false, pageLimit: Int = 50, logger: Logger = .silent
+        ) {
             self.store = store; self.sources = sources; self.normalizers = normalizers; self.manager = manager
             self.dryRun = dryRun; self.pageLimit = pageLimit; self.logger = logger
         }
@@ -46,20 +48,24 @@ public enum MineStage {
         public var everySourceFailed: LSQMError? {
             let failed = failedSources
             guard !failed.isEmpty, failed.count == sources.count else { return nil }
-            return LSQMError(.plugin, action: "mine", cause: "every source failed: " + failed.map { "\($0.source): \($0.error ?? "")" }.joined(separator: "; "))
+            return LSQMError(
+                .plugin, action: "mine", cause: "every source failed: " + failed.map { "\($0.source): \($0.error ?? "")" }.joined(separator: "; "))
         }
     }
 
     public static func run(_ input: Input) async throws -> Output {
         let stopwatch = Stopwatch()
         guard !input.sources.isEmpty else {
-            throw LSQMError(.usage, action: "mine", cause: "no sources are configured",
-                            hint: "pass --local DIR, or list sources in the config file (see README \"Configuration\")")
+            throw LSQMError(
+                .usage, action: "mine", cause: "no sources are configured",
+                hint: "pass --local DIR, or list sources in the config file (see README \"Configuration\")")
         }
         let dispatch = NormalizerDispatch(manager: input.manager, selections: input.normalizers, logger: input.logger)
-        let indexer = ArchitectureIndexer(store: input.store, normalizer: { architecture, kind in
-            try await dispatch.normalize(architecture, kind: kind)
-        }, logger: input.logger)
+        let indexer = ArchitectureIndexer(
+            store: input.store,
+            normalizer: { architecture, kind in
+                try await dispatch.normalize(architecture, kind: kind)
+            }, logger: input.logger)
         let totals = Locked(MineSummary())
         let dryRunNew = Locked<(urls: Set<String>, hashes: Set<String>)>(([], []))
         var outcomes: [SourceOutcome] = []
@@ -68,8 +74,10 @@ public enum MineStage {
             let index = try input.store.loadIndex()
             let known = (urls: index.knownSourceURLs.union(dryRunNew.value.urls), hashes: index.knownHashes.union(dryRunNew.value.hashes))
             input.logger.info("mine", "source_start", "running source \(selection.name)", fields: ["source": .string(selection.name)])
-            let outcome = await SourceRunner.run(selection, manager: input.manager, knownSourceURLs: known.urls, knownHashes: known.hashes,
-                                                 dryRun: input.dryRun, pageLimit: input.pageLimit, logger: input.logger) { batch, skipped in
+            let outcome = await SourceRunner.run(
+                selection, manager: input.manager, knownSourceURLs: known.urls, knownHashes: known.hashes,
+                dryRun: input.dryRun, pageLimit: input.pageLimit, logger: input.logger
+            ) { batch, skipped in
                 if input.dryRun {
                     // Nothing is written: count what is new by URL and content.
                     dryRunNew.withLock { seen in
@@ -95,11 +103,15 @@ public enum MineStage {
         // week reads "found 3, 3 already known" rather than "found 0".
         let known = summary.alreadyKnown + outcomes.map(\.alreadyKnown).reduce(0, +)
         let found = outcomes.map { $0.discovered + $0.alreadyKnown }.reduce(0, +)
-        input.logger.info("mine", "summary", input.dryRun
-            ? "dry run: found \(found), \(wouldAdd ?? 0) would be added, \(known) already known"
-            : "found \(found): \(summary.added.count) added\(Self.perKind(summary)), \(known) already known, \(summary.duplicates.count) duplicates, \(summary.skipped.count) skipped",
-            fields: ["added": .number(Double(summary.added.count)), "found": .number(Double(found)), "already_known": .number(Double(known)),
-                     "failed_sources": .number(Double(outcomes.filter { $0.error != nil }.count))])
+        input.logger.info(
+            "mine", "summary",
+            input.dryRun
+                ? "dry run: found \(found), \(wouldAdd ?? 0) would be added, \(known) already known"
+                : "found \(found): \(summary.added.count) added\(Self.perKind(summary)), \(known) already known, \(summary.duplicates.count) duplicates, \(summary.skipped.count) skipped",
+            fields: [
+                "added": .number(Double(summary.added.count)), "found": .number(Double(found)), "already_known": .number(Double(known)),
+                "failed_sources": .number(Double(outcomes.filter { $0.error != nil }.count)),
+            ])
         return Output(sources: outcomes, summary: summary, wouldAdd: wouldAdd, durationMs: stopwatch.milliseconds)
     }
 

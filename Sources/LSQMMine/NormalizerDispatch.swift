@@ -1,9 +1,9 @@
 import Foundation
 import LSQMBasics
-import LSQMTemplates
 import LSQMCore
 import LSQMHost
 import LSQMPluginKit
+import LSQMTemplates
 
 /// Routes each architecture to the configured normalizer plugin for its kind.
 ///
@@ -30,9 +30,11 @@ public actor NormalizerDispatch {
             guard let listing = loaded.first(where: { $0.name == selection.name }) else { continue }
             if listing.kinds?.contains(kind.rawValue) ?? false { return (selection, listing) }
         }
-        throw LSQMError(.plugin, action: "normalize a \(kind.rawValue) architecture",
-                        cause: "no configured normalizer plugin accepts the kind '\(kind.rawValue)' (configured: \(selections.map(\.name).joined(separator: ", ")))",
-                        hint: "build the normalizer plugins (swift build) and list them under 'normalizers' in the config")
+        throw LSQMError(
+            .plugin, action: "normalize a \(kind.rawValue) architecture",
+            cause:
+                "no configured normalizer plugin accepts the kind '\(kind.rawValue)' (configured: \(selections.map(\.name).joined(separator: ", ")))",
+            hint: "build the normalizer plugins (swift build) and list them under 'normalizers' in the config")
     }
 
     public func normalize(_ architecture: DiscoveredArchitecture, kind: ArchitectureKind) async throws -> NormalizedOutput {
@@ -44,8 +46,9 @@ public actor NormalizerDispatch {
             instance = try await manager.instantiate(path: listing.path, config: selection.config)
             instances[selection.name] = instance
         }
-        let request = NormalizeRequest(kind: kind.rawValue, name: architecture.name, sourceURL: architecture.sourceURL,
-                                       files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) })
+        let request = NormalizeRequest(
+            kind: kind.rawValue, name: architecture.name, sourceURL: architecture.sourceURL,
+            files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) })
         let responseText: String
         do {
             responseText = try await instance.call("normalize", request: try JSONCoding.string(request))

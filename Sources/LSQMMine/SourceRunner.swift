@@ -1,9 +1,9 @@
 import Foundation
 import LSQMBasics
-import LSQMTemplates
 import LSQMCore
 import LSQMHost
 import LSQMPluginKit
+import LSQMTemplates
 
 /// What one source did during a mine run.
 public struct SourceOutcome: Codable, Sendable, Equatable {
@@ -32,8 +32,10 @@ public struct SourceOutcome: Codable, Sendable, Equatable {
 public enum SourceRunner {
     public typealias PageHandler = @Sendable ([DiscoveredArchitecture], [SkippedItem]) async throws -> Void
 
-    public static func run(_ selection: PluginSelection, manager: PluginManager, knownSourceURLs: Set<String>, knownHashes: Set<String>,
-                           dryRun: Bool, pageLimit: Int = 50, logger: Logger, onPage: PageHandler) async -> SourceOutcome {
+    public static func run(
+        _ selection: PluginSelection, manager: PluginManager, knownSourceURLs: Set<String>, knownHashes: Set<String>,
+        dryRun: Bool, pageLimit: Int = 50, logger: Logger, onPage: PageHandler
+    ) async -> SourceOutcome {
         var outcome = SourceOutcome(source: selection.name)
         let stopwatch = Stopwatch()
         defer { outcome.durationMs = stopwatch.milliseconds }
@@ -67,15 +69,17 @@ public enum SourceRunner {
                     } catch {
                         // One bad architecture is refused (and remembered as skipped); the rest of the page goes on.
                         let refusal = SkippedItem(sourceURL: item.sourceURL, reason: "refused by the host: \(LSQMError.describe(error))")
-                        logger.warning("mine", "architecture_refused", "\(selection.name): \(refusal.reason)",
-                                       fields: ["source": .string(selection.name), "source_url": .string(item.sourceURL)])
+                        logger.warning(
+                            "mine", "architecture_refused", "\(selection.name): \(refusal.reason)",
+                            fields: ["source": .string(selection.name), "source_url": .string(item.sourceURL)])
                         outcome.warnings.append(refusal.reason)
                         skipped.append(refusal)
                     }
                 }
                 try await onPage(batch, skipped)
-                logger.info("mine", "page", "\(selection.name): page \(outcome.pages), \(outcome.discovered) found so far",
-                            fields: ["source": .string(selection.name), "page": .number(Double(outcome.pages))])
+                logger.info(
+                    "mine", "page", "\(selection.name): page \(outcome.pages), \(outcome.discovered) found so far",
+                    fields: ["source": .string(selection.name), "page": .number(Double(outcome.pages))])
                 // A source that hands back the same cursor would loop forever.
                 if let next = response.nextCursor, next == request.cursor {
                     throw LSQMError(.plugin, action: "page through source \(selection.name)", cause: "it returned the same cursor twice (\(next))")
@@ -84,8 +88,9 @@ public enum SourceRunner {
             } while request.cursor != nil
         } catch {
             outcome.error = LSQMError.describe(error)
-            logger.error("mine", "source_failed", "source \(selection.name) failed after \(outcome.pages) pages; keeping what it found",
-                         error: error as? LSQMError ?? LSQMError.wrap(error, action: "run source \(selection.name)"))
+            logger.error(
+                "mine", "source_failed", "source \(selection.name) failed after \(outcome.pages) pages; keeping what it found",
+                error: error as? LSQMError ?? LSQMError.wrap(error, action: "run source \(selection.name)"))
         }
         await instance.shutdown()
         return outcome
@@ -94,7 +99,8 @@ public enum SourceRunner {
     /// The architecture a source returned; throws why the host refuses it (PluginOutputCheck).
     static func convert(_ item: DiscoveredItem, source: String) throws -> DiscoveredArchitecture {
         let files = try PluginOutputCheck.files(item.files, action: "read architecture \(item.sourceURL) from source \(source)")
-        return DiscoveredArchitecture(sourceURL: item.sourceURL, name: item.name, declaredKind: item.kind.flatMap(ArchitectureKind.init(rawValue:)),
-                                      files: files, source: source, provenance: item.metadata)
+        return DiscoveredArchitecture(
+            sourceURL: item.sourceURL, name: item.name, declaredKind: item.kind.flatMap(ArchitectureKind.init(rawValue:)),
+            files: files, source: source, provenance: item.metadata)
     }
 }

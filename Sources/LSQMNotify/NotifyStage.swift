@@ -44,14 +44,19 @@ public enum NotifyStage {
                     throw error
                 }
                 let response = (try? JSONCoding.decode(NotifyResponse.self, from: Data(text.utf8))) ?? NotifyResponse(delivered: true)
-                outcomes.append(NotifierOutcome(notifier: selection.name, delivered: response.delivered, detail: response.detail, error: nil,
-                                                durationMs: stopwatch.milliseconds))
-                input.logger.info("notify", "notified", "\(selection.name): \(response.detail ?? (response.delivered ? "delivered" : "not delivered"))",
-                                  fields: ["notifier": .string(selection.name)])
+                outcomes.append(
+                    NotifierOutcome(
+                        notifier: selection.name, delivered: response.delivered, detail: response.detail, error: nil,
+                        durationMs: stopwatch.milliseconds))
+                input.logger.info(
+                    "notify", "notified", "\(selection.name): \(response.detail ?? (response.delivered ? "delivered" : "not delivered"))",
+                    fields: ["notifier": .string(selection.name)])
             } catch {
                 let wrapped = error as? LSQMError ?? LSQMError.wrap(error, action: "notify with \(selection.name)", kind: .plugin)
-                outcomes.append(NotifierOutcome(notifier: selection.name, delivered: false, detail: nil, error: wrapped.message,
-                                                durationMs: stopwatch.milliseconds))
+                outcomes.append(
+                    NotifierOutcome(
+                        notifier: selection.name, delivered: false, detail: nil, error: wrapped.message,
+                        durationMs: stopwatch.milliseconds))
                 input.logger.warning("notify", "notifier_failed", "\(selection.name) failed; the run goes on", error: wrapped)
             }
         }

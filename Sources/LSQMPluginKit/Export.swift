@@ -39,8 +39,10 @@ public enum PluginExport {
         }
     }
 
-    private static func register<P: LSQMPlugin>(_ type: P.Type, kind: UInt32, kinds: String? = nil,
-                                                call: @escaping @Sendable (AnyObject, String, Data) throws -> Data) -> UnsafeRawPointer {
+    private static func register<P: LSQMPlugin>(
+        _ type: P.Type, kind: UInt32, kinds: String? = nil,
+        call: @escaping @Sendable (AnyObject, String, Data) throws -> Data
+    ) -> UnsafeRawPointer {
         Registration.lock.lock()
         defer { Registration.lock.unlock() }
         if let existing = Registration.descriptor { return UnsafeRawPointer(existing) }
@@ -57,8 +59,10 @@ public enum PluginExport {
             functions = UnsafeRawPointer(table)
         case LSQM_KIND_NORMALIZER:
             let table = UnsafeMutablePointer<lsqm_normalizer_functions>.allocate(capacity: 1)
-            table.initialize(to: lsqm_normalizer_functions(struct_size: UInt32(MemoryLayout<lsqm_normalizer_functions>.size),
-                                                           kinds: UnsafePointer(strdup(kinds ?? "")), normalize: Thunks.normalize))
+            table.initialize(
+                to: lsqm_normalizer_functions(
+                    struct_size: UInt32(MemoryLayout<lsqm_normalizer_functions>.size),
+                    kinds: UnsafePointer(strdup(kinds ?? "")), normalize: Thunks.normalize))
             functions = UnsafeRawPointer(table)
         default:
             let table = UnsafeMutablePointer<lsqm_notifier_functions>.allocate(capacity: 1)
@@ -66,12 +70,13 @@ public enum PluginExport {
             functions = UnsafeRawPointer(table)
         }
         // Strings and tables live for the life of the process: the library is never unloaded.
-        descriptor.initialize(to: lsqm_plugin_descriptor(
-            magic: LSQM_PLUGIN_MAGIC, abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
-            struct_size: UInt32(MemoryLayout<lsqm_plugin_descriptor>.size), kind: kind,
-            name: UnsafePointer(strdup(P.name)), version: UnsafePointer(strdup(P.version)),
-            description: UnsafePointer(strdup(P.description)),
-            create: Thunks.create, destroy: Thunks.destroy, free_buffer: Thunks.freeBuffer, functions: functions))
+        descriptor.initialize(
+            to: lsqm_plugin_descriptor(
+                magic: LSQM_PLUGIN_MAGIC, abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
+                struct_size: UInt32(MemoryLayout<lsqm_plugin_descriptor>.size), kind: kind,
+                name: UnsafePointer(strdup(P.name)), version: UnsafePointer(strdup(P.version)),
+                description: UnsafePointer(strdup(P.description)),
+                create: Thunks.create, destroy: Thunks.destroy, free_buffer: Thunks.freeBuffer, functions: functions))
         Registration.descriptor = descriptor
         return UnsafeRawPointer(descriptor)
     }
@@ -97,23 +102,27 @@ final class InstanceBox {
 /// The C entry points of every Swift plugin. Buffers they return are malloc'd (strdup) and freed by
 /// `freeBuffer`, as the descriptor promises.
 enum Thunks {
-    static let create: @convention(c) (UnsafePointer<lsqm_host_api>?, OpaquePointer?, UnsafePointer<CChar>?,
-                                       UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = {
-        api, host, configJSON, state, errorOut in
-        guard let api, let factory = Registration.factory else {
-            setError(errorOut, PluginError("failed to create plugin: no host API or plugin type registered"))
-            return LSQM_ERROR
+    static let create:
+        @convention(c) (
+            UnsafePointer<lsqm_host_api>?, OpaquePointer?, UnsafePointer<CChar>?,
+            UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        ) -> Int32 = {
+            api, host, configJSON, state, errorOut in
+            guard let api, let factory = Registration.factory else {
+                setError(errorOut, PluginError("failed to create plugin: no host API or plugin type registered"))
+                return LSQM_ERROR
+            }
+            do {
+                let config: JSONValue =
+                    try configJSON.map { try JSONCoding.decode(JSONValue.self, from: Data(String(cString: $0).utf8)) } ?? .object([:])
+                let plugin = try factory.create(PluginHost(api: api, handle: host), config)
+                state?.pointee = Unmanaged.passRetained(InstanceBox(plugin: plugin)).toOpaque()
+                return LSQM_OK
+            } catch {
+                setError(errorOut, asPluginError(error, action: "create plugin"))
+                return LSQM_ERROR
+            }
         }
-        do {
-            let config: JSONValue = try configJSON.map { try JSONCoding.decode(JSONValue.self, from: Data(String(cString: $0).utf8)) } ?? .object([:])
-            let plugin = try factory.create(PluginHost(api: api, handle: host), config)
-            state?.pointee = Unmanaged.passRetained(InstanceBox(plugin: plugin)).toOpaque()
-            return LSQM_OK
-        } catch {
-            setError(errorOut, asPluginError(error, action: "create plugin"))
-            return LSQM_ERROR
-        }
-    }
 
     static let destroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = { state in
         guard let state else { return }
@@ -122,16 +131,21 @@ enum Thunks {
 
     static let freeBuffer: @convention(c) (UnsafeMutablePointer<CChar>?) -> Void = { buffer in free(buffer) }
 
-    typealias CallThunk = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                                          UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+    typealias CallThunk =
+        @convention(c) (
+            UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+            UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        ) -> Int32
 
     static let discover: CallThunk = { state, request, response, error in call("discover", state, request, response, error) }
     static let normalize: CallThunk = { state, request, response, error in call("normalize", state, request, response, error) }
     static let notify: CallThunk = { state, request, response, error in call("notify", state, request, response, error) }
 
-    private static func call(_ function: String, _ state: UnsafeMutableRawPointer?, _ request: UnsafePointer<CChar>?,
-                             _ response: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                             _ errorOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    private static func call(
+        _ function: String, _ state: UnsafeMutableRawPointer?, _ request: UnsafePointer<CChar>?,
+        _ response: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+        _ errorOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+    ) -> Int32 {
         guard let state, let factory = Registration.factory else {
             setError(errorOut, PluginError("failed to \(function): the plugin instance is missing"))
             return LSQM_ERROR

@@ -31,11 +31,12 @@ public final class HostAPITable: @unchecked Sendable {
         self.callbacks = callbacks
         cacheDirectoryCString = strdup(callbacks.cacheDirectory)
         table = .allocate(capacity: 1)
-        table.initialize(to: lsqm_host_api(
-            struct_size: UInt32(MemoryLayout<lsqm_host_api>.size),
-            abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
-            log: HostAPITable.logThunk, http_request: HostAPITable.httpThunk, config_get: HostAPITable.configThunk,
-            cache_dir: HostAPITable.cacheDirThunk, is_cancelled: HostAPITable.cancelledThunk, free: HostAPITable.freeThunk))
+        table.initialize(
+            to: lsqm_host_api(
+                struct_size: UInt32(MemoryLayout<lsqm_host_api>.size),
+                abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
+                log: HostAPITable.logThunk, http_request: HostAPITable.httpThunk, config_get: HostAPITable.configThunk,
+                cache_dir: HostAPITable.cacheDirThunk, is_cancelled: HostAPITable.cancelledThunk, free: HostAPITable.freeThunk))
         handle = OpaquePointer(Unmanaged.passRetained(self).toOpaque())
     }
 
@@ -63,20 +64,24 @@ public final class HostAPITable: @unchecked Sendable {
         context.callbacks.log(level: level, message: String(cString: message))
     }
 
-    private static let httpThunk: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                                                  UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, request, response, error in
-        guard let context = context(host), let request else { return LSQM_ERROR }
-        let result = context.callbacks.httpRequest(String(cString: request))
-        if let text = result.response { response?.pointee = strdup(text) }
-        if let text = result.error { error?.pointee = strdup(text) }
-        return result.status
-    }
+    private static let httpThunk:
+        @convention(c) (
+            OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+            UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        ) -> Int32 = { host, request, response, error in
+            guard let context = context(host), let request else { return LSQM_ERROR }
+            let result = context.callbacks.httpRequest(String(cString: request))
+            if let text = result.response { response?.pointee = strdup(text) }
+            if let text = result.error { error?.pointee = strdup(text) }
+            return result.status
+        }
 
-    private static let configThunk: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, key, value in
-        guard let context = context(host), let key else { return LSQM_ERROR }
-        value?.pointee = context.callbacks.configValue(String(cString: key)).map { strdup($0) }
-        return LSQM_OK
-    }
+    private static let configThunk:
+        @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { host, key, value in
+            guard let context = context(host), let key else { return LSQM_ERROR }
+            value?.pointee = context.callbacks.configValue(String(cString: key)).map { strdup($0) }
+            return LSQM_OK
+        }
 
     private static let cacheDirThunk: @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>? = { host in
         guard let context = context(host) else { return nil }
@@ -89,4 +94,3 @@ public final class HostAPITable: @unchecked Sendable {
 
     private static let freeThunk: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Void = { _, buffer in free(buffer) }
 }
-

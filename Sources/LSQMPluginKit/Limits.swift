@@ -17,7 +17,9 @@ public enum PluginLimits {
     public static func pathProblem(_ path: String) -> String? {
         if path.isEmpty { return "the path is empty" }
         if path.hasPrefix("/") { return "the path is absolute" }
-        if path.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) { return "the path contains a control character" }
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "the path contains a control character"
+        }
         if path.contains("\\") { return "the path contains a backslash" }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         if parts.contains(where: { $0.isEmpty }) { return "the path has an empty component" }

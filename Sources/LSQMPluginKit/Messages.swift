@@ -46,7 +46,9 @@ public struct PluginError: Error, Codable, Sendable, Equatable, CustomStringConv
         if let convertible = error as? PluginErrorConvertible { return convertible.pluginError.error }
         if let plugin = error as? PluginError { return plugin.error }
         if let decoding = error as? DecodingError {
-            func path(_ codingPath: [any CodingKey]) -> String { codingPath.isEmpty ? "top level" : codingPath.map(\.stringValue).joined(separator: ".") }
+            func path(_ codingPath: [any CodingKey]) -> String {
+                codingPath.isEmpty ? "top level" : codingPath.map(\.stringValue).joined(separator: ".")
+            }
             switch decoding {
             case .dataCorrupted(let context): return "invalid data at \(path(context.codingPath)): \(context.debugDescription)"
             case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)' at \(path(context.codingPath))"
@@ -133,8 +135,10 @@ public struct DiscoverResponse: Codable, Sendable, Equatable {
     /// reports "found N, K already known" instead of a second week that seems to find nothing.
     public var alreadyKnown: Int
 
-    public init(architectures: [DiscoveredItem] = [], skipped: [SkippedItem] = [], warnings: [String] = [], nextCursor: String? = nil,
-                alreadyKnown: Int = 0) {
+    public init(
+        architectures: [DiscoveredItem] = [], skipped: [SkippedItem] = [], warnings: [String] = [], nextCursor: String? = nil,
+        alreadyKnown: Int = 0
+    ) {
         self.architectures = architectures; self.skipped = skipped; self.warnings = warnings; self.nextCursor = nextCursor
         self.alreadyKnown = alreadyKnown
     }
@@ -238,8 +242,10 @@ public struct RunSummary: Codable, Sendable, Equatable {
         public var checked: Bool?
         /// The failing checks with their failure signatures.
         public var signatures: [String]?
-        public init(arch: String, name: String, sourceURL: String, services: [String], previousRunID: String, status: String,
-                    failedStep: String? = nil, logExcerpt: String? = nil, ongoing: Bool? = nil, checked: Bool? = nil, signatures: [String]? = nil) {
+        public init(
+            arch: String, name: String, sourceURL: String, services: [String], previousRunID: String, status: String,
+            failedStep: String? = nil, logExcerpt: String? = nil, ongoing: Bool? = nil, checked: Bool? = nil, signatures: [String]? = nil
+        ) {
             self.arch = arch; self.name = name; self.sourceURL = sourceURL; self.services = services
             self.previousRunID = previousRunID; self.status = status; self.failedStep = failedStep; self.logExcerpt = logExcerpt
             self.ongoing = ongoing; self.checked = checked; self.signatures = signatures
@@ -283,9 +289,11 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var resolved: [Resolved]?
     public var reportURL: String?
 
-    public init(runID: String, startedAt: String? = nil, finishedAt: String? = nil, dryRun: Bool = false, counts: Counts = Counts(),
-                passRate: Double? = nil, previousPassRate: Double? = nil, newArchitectures: [NewArchitecture] = [],
-                regressions: [Regression] = [], resolved: [Resolved]? = nil, reportURL: String? = nil) {
+    public init(
+        runID: String, startedAt: String? = nil, finishedAt: String? = nil, dryRun: Bool = false, counts: Counts = Counts(),
+        passRate: Double? = nil, previousPassRate: Double? = nil, newArchitectures: [NewArchitecture] = [],
+        regressions: [Regression] = [], resolved: [Resolved]? = nil, reportURL: String? = nil
+    ) {
         self.runID = runID; self.startedAt = startedAt; self.finishedAt = finishedAt; self.dryRun = dryRun; self.counts = counts
         self.passRate = passRate; self.previousPassRate = previousPassRate; self.newArchitectures = newArchitectures
         self.regressions = regressions; self.resolved = resolved; self.reportURL = reportURL
@@ -321,7 +329,9 @@ public struct HTTPRequest: Codable, Sendable, Equatable {
     public var cache: Bool?
     public var timeoutSeconds: Double?
 
-    public init(method: String = "GET", url: String, headers: [String: String] = [:], body: String? = nil, cache: Bool? = nil, timeoutSeconds: Double? = nil) {
+    public init(
+        method: String = "GET", url: String, headers: [String: String] = [:], body: String? = nil, cache: Bool? = nil, timeoutSeconds: Double? = nil
+    ) {
         self.method = method; self.url = url; self.headers = headers; self.body = body; self.cache = cache; self.timeoutSeconds = timeoutSeconds
     }
 
@@ -354,7 +364,11 @@ public struct HTTPResponse: Codable, Sendable, Equatable {
 
     public init(status: Int, headers: [String: String] = [:], body: Data = Data(), fromCache: Bool = false, dryRun: Bool = false) {
         self.status = status; self.headers = headers
-        if let text = String(data: body, encoding: .utf8), !body.contains(0) { self.body = text } else { self.bodyBase64 = body.base64EncodedString() }
+        if let text = String(data: body, encoding: .utf8), !body.contains(0) {
+            self.body = text
+        } else {
+            self.bodyBase64 = body.base64EncodedString()
+        }
         self.fromCache = fromCache; self.dryRun = dryRun
     }
 

@@ -63,7 +63,9 @@ public final class TestHost: HostCallbacks, @unchecked Sendable {
     /// Answers `url` with a JSON body.
     public func answer(_ method: String = "GET", url: String, status: Int = 200, json: JSONValue, headers: [String: String] = [:]) {
         let body = (try? JSONCoding.encode(json, pretty: false)) ?? Data()
-        answer(method, url: url, with: HTTPResponse(status: status, headers: headers.merging(["content-type": "application/json"]) { mine, _ in mine }, body: body))
+        answer(
+            method, url: url,
+            with: HTTPResponse(status: status, headers: headers.merging(["content-type": "application/json"]) { mine, _ in mine }, body: body))
     }
 
     public func setConfig(_ key: String, _ value: JSONValue?) { lock.withLock { configValues[key] = value } }

@@ -21,8 +21,10 @@ public enum PushStage {
         public var maxPushAttempts: Int
         public var logger: Logger
 
-        public init(workingCopy: URL, title: String, body: String = "", keepRuns: Int = ArtifactStore.keptRuns, token: String? = nil,
-                    dryRun: Bool = false, maxPushAttempts: Int = 3, logger: Logger = .silent) {
+        public init(
+            workingCopy: URL, title: String, body: String = "", keepRuns: Int = ArtifactStore.keptRuns, token: String? = nil,
+            dryRun: Bool = false, maxPushAttempts: Int = 3, logger: Logger = .silent
+        ) {
             self.workingCopy = workingCopy; self.title = title; self.body = body; self.keepRuns = keepRuns; self.token = token
             self.dryRun = dryRun; self.maxPushAttempts = maxPushAttempts; self.logger = logger
         }
@@ -61,8 +63,10 @@ public enum PushStage {
         // Only lsqm's own paths are staged, listed and committed: anything else in the repository is the user's.
         let owned = ArtifactStore.ownedPaths.filter { Files.exists(input.workingCopy.appendingPathComponent($0)) }
         guard !owned.isEmpty else {
-            throw LSQMError(.usage, action: "push \(input.workingCopy.path)", cause: "it holds none of lsqm's folders (\(ArtifactStore.ownedPaths.joined(separator: ", ")))",
-                            hint: "run 'lsqm sync' first")
+            throw LSQMError(
+                .usage, action: "push \(input.workingCopy.path)",
+                cause: "it holds none of lsqm's folders (\(ArtifactStore.ownedPaths.joined(separator: ", ")))",
+                hint: "run 'lsqm sync' first")
         }
 
         if input.dryRun {
@@ -70,7 +74,9 @@ public enum PushStage {
             let status = try await git.run(["status", "--porcelain", "--untracked-files=all", "--"] + owned)
             let changes = status.stdout.split(separator: "\n").map(String.init)
             input.logger.info("push", "dry_run", "would commit \(changes.count) changed paths and prune \(wouldPrune.count) runs: \(input.title)")
-            return Output(committed: false, commit: nil, pushed: false, pushAttempts: 0, pruned: wouldPrune, changes: changes, message: message, note: "dry run")
+            return Output(
+                committed: false, commit: nil, pushed: false, pushAttempts: 0, pruned: wouldPrune, changes: changes, message: message, note: "dry run"
+            )
         }
 
         let pruned = store.pruneRuns(keep: input.keepRuns)
@@ -90,8 +96,9 @@ public enum PushStage {
 
         guard origin != nil else {
             input.logger.info("push", "local_only", "committed locally; the repository has no remote to push to")
-            return Output(committed: committed, commit: head, pushed: false, pushAttempts: 0, pruned: pruned, changes: changes, message: message,
-                          note: "no remote: committed locally", refused: refused)
+            return Output(
+                committed: committed, commit: head, pushed: false, pushAttempts: 0, pruned: pruned, changes: changes, message: message,
+                note: "no remote: committed locally", refused: refused)
         }
         let branch = await git.currentBranch() ?? "main"
         var attempt = 0
@@ -102,23 +109,28 @@ public enum PushStage {
             if result.succeeded {
                 let pushedHead = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 input.logger.info("push", "pushed", "pushed \(branch) after \(attempt) attempt(s)", fields: ["attempts": .number(Double(attempt))])
-                return Output(committed: committed, commit: pushedHead, pushed: true, pushAttempts: attempt, pruned: pruned, changes: changes, message: message,
-                              note: nil, refused: refused)
+                return Output(
+                    committed: committed, commit: pushedHead, pushed: true, pushAttempts: attempt, pruned: pruned, changes: changes, message: message,
+                    note: nil, refused: refused)
             }
             lastError = LSQMError(.remote, action: "push to origin", cause: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
             let rejected = result.stderr.contains("rejected") || result.stderr.contains("fetch first") || result.stderr.contains("non-fast-forward")
             guard rejected, attempt < input.maxPushAttempts else { break }
-            input.logger.warning("push", "push_rejected", "another run pushed first; rebasing and retrying (attempt \(attempt + 1) of \(input.maxPushAttempts))")
+            input.logger.warning(
+                "push", "push_rejected", "another run pushed first; rebasing and retrying (attempt \(attempt + 1) of \(input.maxPushAttempts))")
             try await git.run(["fetch", "--quiet", "origin", branch])
             let rebase = try await git.run(["rebase", "--quiet", "origin/\(branch)"], allowFailure: true)
             if !rebase.succeeded {
                 _ = try? await git.run(["rebase", "--abort"], allowFailure: true)
-                throw LSQMError(.remote, action: "rebase onto origin/\(branch)", cause: rebase.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
-                                hint: "the local commit is kept; resolve by hand in \(input.workingCopy.path) and run 'lsqm push' again")
+                throw LSQMError(
+                    .remote, action: "rebase onto origin/\(branch)", cause: rebase.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
+                    hint: "the local commit is kept; resolve by hand in \(input.workingCopy.path) and run 'lsqm push' again")
             }
         }
-        throw lastError ?? LSQMError(.remote, action: "push to origin", cause: "gave up after \(attempt) attempts",
-                                     hint: "the commit is kept locally; run 'lsqm push' again")
+        throw lastError
+            ?? LSQMError(
+                .remote, action: "push to origin", cause: "gave up after \(attempt) attempts",
+                hint: "the commit is kept locally; run 'lsqm push' again")
     }
 
     /// Takes staged JSON files that do not parse out of the commit: a stage that failed on a corrupt index
@@ -129,15 +141,18 @@ public enum PushStage {
         var refused: [String] = []
         for path in staged.split(separator: "\0").map(String.init) where !path.isEmpty {
             guard let data = try? Files.read(workingCopy.appendingPathComponent(path)),
-                  (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil else { continue }
+                (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil
+            else { continue }
             try await git.run(["reset", "--quiet", "--", path])
             refused.append(path)
         }
         if !refused.isEmpty {
-            logger.error("push", "refused_unreadable_json",
-                         "not committing \(refused.count) JSON file(s) that do not parse: \(refused.joined(separator: ", ")); the rest is committed",
-                         error: LSQMError(.invalidInput, action: "commit \(refused.joined(separator: ", "))", cause: "not valid JSON",
-                                          hint: "restore with git -C \(workingCopy.path) checkout -- \(refused.joined(separator: " "))"))
+            logger.error(
+                "push", "refused_unreadable_json",
+                "not committing \(refused.count) JSON file(s) that do not parse: \(refused.joined(separator: ", ")); the rest is committed",
+                error: LSQMError(
+                    .invalidInput, action: "commit \(refused.joined(separator: ", "))", cause: "not valid JSON",
+                    hint: "restore with git -C \(workingCopy.path) checkout -- \(refused.joined(separator: " "))"))
         }
         return refused
     }

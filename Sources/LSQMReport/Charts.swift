@@ -69,21 +69,27 @@ enum Charts {
         guard !points.isEmpty else { return nil }
         func y(_ rate: Double) -> Double { top + plotHeight * (1 - rate / 100) }
         let dots = points.enumerated().compactMap { index, point -> Dot? in
-            point.passRate.map { Dot(x: number(slotCentre(index, of: points.count)), y: number(y($0)),
-                                     title: "\(point.runID): \(percent($0)) passed") }
+            point.passRate.map {
+                Dot(
+                    x: number(slotCentre(index, of: points.count)), y: number(y($0)),
+                    title: "\(point.runID): \(percent($0)) passed")
+            }
         }
         let grid = stride(from: 0.0, through: 100.0, by: 25.0).map {
             GridLine(y: number(y($0)), label: "\(Int($0))%", labelY: number(y($0) + 4))
         }
-        let summary = "Overall pass rate over the last \(points.count) runs: "
+        let summary =
+            "Overall pass rate over the last \(points.count) runs: "
             + points.map { point in point.passRate.map(percent) ?? "n/a" }.joined(separator: ", ")
-        return LineChart(polyline: dots.map { "\($0.x),\($0.y)" }.joined(separator: " "), dots: dots,
-                         xLabels: xLabels(points), grid: grid, summary: summary)
+        return LineChart(
+            polyline: dots.map { "\($0.x),\($0.y)" }.joined(separator: " "), dots: dots,
+            xLabels: xLabels(points), grid: grid, summary: summary)
     }
 
     /// The status chart's segments, bottom up: each status, then the verdicts that are not the emulator's fault
     /// (counted apart from PARTIAL/FAILED/TIMEOUT), so a bar's height is every architecture of the run.
-    static let segmentKeys: [(key: String, label: String)] = statuses.map { ($0.rawValue, $0.rawValue) }
+    static let segmentKeys: [(key: String, label: String)] =
+        statuses.map { ($0.rawValue, $0.rawValue) }
         + [(notEmulatorKey, "not the emulator's fault")]
     static let notEmulatorKey = "NOT_EMULATOR"
 
@@ -100,8 +106,9 @@ enum Charts {
                 guard count > 0 else { return nil }
                 let segmentHeight = plotHeight * Double(count) / maximum
                 base -= segmentHeight
-                return Segment(y: number(base), height: number(segmentHeight), status: key,
-                               title: "\(point.runID): \(count) \(label)")
+                return Segment(
+                    y: number(base), height: number(segmentHeight), status: key,
+                    title: "\(point.runID): \(count) \(label)")
             }
             return Bar(x: number(slotCentre(index, of: points.count) - barWidth / 2), width: number(barWidth), segments: segments)
         }
@@ -109,9 +116,11 @@ enum Charts {
             let y = top + plotHeight * (1 - fraction)
             return GridLine(y: number(y), label: "\(Int((maximum * fraction).rounded()))", labelY: number(y + 4))
         }
-        let summary = "Architectures per status over the last \(points.count) runs: " + points.map { point in
-            "\(shortDate(point.startedAt)) " + segmentKeys.map { "\(point.counts.count($0.key)) \($0.label.lowercased())" }.joined(separator: " ")
-        }.joined(separator: "; ")
+        let summary =
+            "Architectures per status over the last \(points.count) runs: "
+            + points.map { point in
+                "\(shortDate(point.startedAt)) " + segmentKeys.map { "\(point.counts.count($0.key)) \($0.label.lowercased())" }.joined(separator: " ")
+            }.joined(separator: "; ")
         return BarChart(bars: bars, xLabels: xLabels(points), grid: grid, summary: summary)
     }
 

@@ -21,8 +21,10 @@ public struct CompareInput: Sendable {
     /// results; another target's verdict goes to `comparison.<slug>.json` and leaves `trends/` alone.
     public var target: String?
 
-    public init(store: ArtifactStore, currentRunID: String? = nil, previousRunID: String? = nil, confirmAttempts: Int = 1,
-                revalidate: @escaping Revalidation, save: Bool = true, target: String? = nil) {
+    public init(
+        store: ArtifactStore, currentRunID: String? = nil, previousRunID: String? = nil, confirmAttempts: Int = 1,
+        revalidate: @escaping Revalidation, save: Bool = true, target: String? = nil
+    ) {
         self.store = store; self.currentRunID = currentRunID; self.previousRunID = previousRunID
         self.confirmAttempts = confirmAttempts; self.revalidate = revalidate; self.save = save; self.target = target
     }
@@ -42,9 +44,10 @@ public enum CompareStage {
         let target = input.target ?? history.current.target
         if let target {
             guard let part = history.current.only(target: target) else {
-                throw LSQMError(.usage, action: "compare target \(target) of run \(history.current.runID)",
-                                cause: "the run validated only \(history.current.targetNames.joined(separator: ", "))",
-                                hint: "name one of those targets")
+                throw LSQMError(
+                    .usage, action: "compare target \(target) of run \(history.current.runID)",
+                    cause: "the run validated only \(history.current.targetNames.joined(separator: ", "))",
+                    hint: "name one of those targets")
             }
             current = part
             previous = history.previous?.only(target: target)
@@ -55,19 +58,25 @@ public enum CompareStage {
         let previousOpen = earlier.last(where: { $0.comparison != nil })?.comparison?.open ?? []
         let diff = ComparisonRules.diff(previous: previous, current: current)
         let candidates = RegressionRules.candidates(current: current, history: earlier, open: previousOpen)
-        logger.info("compare", "diff", "\(candidates.count) regression candidates (\(candidates.map(\.checks.count).reduce(0, +)) checks)",
-                    fields: ["current": .string(diff.currentRunID), "previous": diff.previousRunID.map(JSONValue.string) ?? .null,
-                             "fixes": .number(Double(diff.fixes.count)), "new": .number(Double(diff.new.count)),
-                             "removed": .number(Double(diff.removed.count)), "open_before": .number(Double(previousOpen.count))])
-        let comparison = try await RunComparison.confirm(candidates, diff: diff, current: current, previousOpen: previousOpen,
-                                                         attempts: input.confirmAttempts, revalidate: input.revalidate)
+        logger.info(
+            "compare", "diff", "\(candidates.count) regression candidates (\(candidates.map(\.checks.count).reduce(0, +)) checks)",
+            fields: [
+                "current": .string(diff.currentRunID), "previous": diff.previousRunID.map(JSONValue.string) ?? .null,
+                "fixes": .number(Double(diff.fixes.count)), "new": .number(Double(diff.new.count)),
+                "removed": .number(Double(diff.removed.count)), "open_before": .number(Double(previousOpen.count)),
+            ])
+        let comparison = try await RunComparison.confirm(
+            candidates, diff: diff, current: current, previousOpen: previousOpen,
+            attempts: input.confirmAttempts, revalidate: input.revalidate)
         if input.save {
             try input.store.saveComparison(comparison, targetSlug: slug)
             guard slug == nil else { return comparison }
             // Flakiness as of this run, for people and the dashboard; the rules recompute it from the runs.
             let window = earlier + [RunHistoryEntry(run: current, comparison: comparison)]
-            try input.store.saveFlakiness(FlakinessFile(runID: current.runID, window: RegressionRules.flakinessWindow,
-                                                        checks: RegressionRules.flakiness(history: window).filter { $0.flakes > 0 }))
+            try input.store.saveFlakiness(
+                FlakinessFile(
+                    runID: current.runID, window: RegressionRules.flakinessWindow,
+                    checks: RegressionRules.flakiness(history: window).filter { $0.flakes > 0 }))
         }
         return comparison
     }

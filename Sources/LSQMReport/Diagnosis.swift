@@ -97,8 +97,9 @@ public struct RunDiagnosis: Sendable, Equatable {
         gaps = tallies.map { key, tally in
             let blocked = tally.blocked.values.sorted { byName($0.0.name, $0.0.arch, $1.0.name, $1.0.arch) }
             let api = FailureCause(.emulator, service: key.service, operation: key.operation, message: "").apiName ?? ""
-            return Gap(api: api, service: key.service, operation: key.operation, codes: tally.codes.sorted(), count: blocked.count,
-                       message: blocked.first?.1.message ?? "", architectures: blocked.map(\.0))
+            return Gap(
+                api: api, service: key.service, operation: key.operation, codes: tally.codes.sorted(), count: blocked.count,
+                message: blocked.first?.1.message ?? "", architectures: blocked.map(\.0))
         }.sorted {
             // (service nil, operation X) and (service X, operation nil) share an api text: the tie-break keeps the
             // order the same on every render.

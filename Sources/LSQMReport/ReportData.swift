@@ -1,7 +1,7 @@
 import Foundation
 import LSQMBasics
-import LSQMTemplates
 import LSQMCore
+import LSQMTemplates
 
 /// The architecture table's rows, sent to the page as compact JSON and rendered there (paged), so 5,000
 /// architectures cost one small script block instead of 5,000 table rows of markup.
@@ -104,12 +104,14 @@ struct TableData: Encodable {
                 detail = details.count
                 details.append(Detail(result))
             }
-            rows.append(Row(name: result.name, status: statusIndex[result.status] ?? 0,
-                            previous: previousStatus[result.arch].flatMap { statusIndex[$0] } ?? -1,
-                            services: result.services.map { services.index($0) }, source: sources.index(sourceOf(result)),
-                            kind: kindIndex[result.kind] ?? 0, durationMs: result.durationMs, arch: result.arch,
-                            url: ReportText.safeURL(result.sourceURL) ?? "", detail: detail,
-                            cause: result.status == .passed ? -1 : result.cause.map { causes.index(Cause($0)) } ?? -1))
+            rows.append(
+                Row(
+                    name: result.name, status: statusIndex[result.status] ?? 0,
+                    previous: previousStatus[result.arch].flatMap { statusIndex[$0] } ?? -1,
+                    services: result.services.map { services.index($0) }, source: sources.index(sourceOf(result)),
+                    kind: kindIndex[result.kind] ?? 0, durationMs: result.durationMs, arch: result.arch,
+                    url: ReportText.safeURL(result.sourceURL) ?? "", detail: detail,
+                    cause: result.status == .passed ? -1 : result.cause.map { causes.index(Cause($0)) } ?? -1))
         }
         self.run = current.runID
         self.statuses = statusOrder.map(\.rawValue)
@@ -126,15 +128,18 @@ struct TableData: Encodable {
 
 extension TableData.Detail {
     init(_ result: ValidationResult) {
-        self.init(step: result.failedStep, error: result.error.map { ReportText.head($0, TableData.messageLimit) },
-                  tests: result.tests.filter { $0.outcome != .passed && $0.outcome != .skipped }.map {
-                      [$0.name, $0.outcome.rawValue, ReportText.head($0.message ?? "", TableData.messageLimit),
-                       $0.cause.map { [$0.kind.rawValue, $0.apiName, $0.code].compactMap { $0 }.joined(separator: " ") } ?? ""]
-                  },
-                  terraform: result.terraformOutput.map { ReportText.tail($0, TableData.logTail) },
-                  pytest: result.pytestOutput.map { ReportText.tail($0, TableData.logTail) },
-                  emulator: result.emulatorLogTail.map { ReportText.tail($0, TableData.emulatorLogTail) },
-                  warnings: result.warnings)
+        self.init(
+            step: result.failedStep, error: result.error.map { ReportText.head($0, TableData.messageLimit) },
+            tests: result.tests.filter { $0.outcome != .passed && $0.outcome != .skipped }.map {
+                [
+                    $0.name, $0.outcome.rawValue, ReportText.head($0.message ?? "", TableData.messageLimit),
+                    $0.cause.map { [$0.kind.rawValue, $0.apiName, $0.code].compactMap { $0 }.joined(separator: " ") } ?? "",
+                ]
+            },
+            terraform: result.terraformOutput.map { ReportText.tail($0, TableData.logTail) },
+            pytest: result.pytestOutput.map { ReportText.tail($0, TableData.logTail) },
+            emulator: result.emulatorLogTail.map { ReportText.tail($0, TableData.emulatorLogTail) },
+            warnings: result.warnings)
     }
 }
 
@@ -176,7 +181,8 @@ enum ReportText {
     /// The URL if it is http(s), else nil: a `javascript:` URL from a mined repository must never become a link.
     static func safeURL(_ text: String) -> String? {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              url.host != nil else { return nil }
+            url.host != nil
+        else { return nil }
         return text
     }
 

@@ -14,8 +14,10 @@ public struct ReportInput: Sendable {
     public var generatedAt: Date
     public var version: String
 
-    public init(store: ArtifactStore, runID: String? = nil, output: URL? = nil, writeTrends: Bool = true,
-                generatedAt: Date = Date(), version: String = "dev") {
+    public init(
+        store: ArtifactStore, runID: String? = nil, output: URL? = nil, writeTrends: Bool = true,
+        generatedAt: Date = Date(), version: String = "dev"
+    ) {
         self.store = store; self.runID = runID; self.output = output; self.writeTrends = writeTrends
         self.generatedAt = generatedAt; self.version = version
     }
@@ -52,10 +54,12 @@ public enum ReportStage {
         let data = Data(html.utf8)
         try AtomicFile.write(data, to: output)
         logger.info("report", "written", output.path, fields: ["bytes": .number(Double(data.count)), "run": .string(history.current.runID)])
-        return ReportOutput(path: output, runID: history.current.runID, bytes: data.count, trends: trends,
-                            confirmedRegressions: stored?.regressions.count ?? 0, compared: stored != nil,
-                            summary: ReportSummary(run: history.current, previousRunID: history.previous?.runID, diagnosis: diagnosis,
-                                                   report: output))
+        return ReportOutput(
+            path: output, runID: history.current.runID, bytes: data.count, trends: trends,
+            confirmedRegressions: stored?.regressions.count ?? 0, compared: stored != nil,
+            summary: ReportSummary(
+                run: history.current, previousRunID: history.previous?.runID, diagnosis: diagnosis,
+                report: output))
     }
 
     /// The summary alone, read-only (no HTML, no trends, no tally cache written): for `lsqm report --json --dry-run`.
@@ -64,12 +68,17 @@ public enum ReportStage {
         return ReportSummary(run: history.current, previousRunID: history.previous?.runID)
     }
 
-    static func render(history: RunHistory, trends: TrendSet, comparison stored: RunComparison?, diagnosis: RunDiagnosis,
-                       input: ReportInput, logger: Logger) throws -> String {
+    static func render(
+        history: RunHistory, trends: TrendSet, comparison stored: RunComparison?, diagnosis: RunDiagnosis,
+        input: ReportInput, logger: Logger
+    ) throws -> String {
         let current = history.current
         let counts = current.counts
-        let comparison = stored ?? RunComparison.unconfirmed(ComparisonRules.diff(previous: history.previous, current: current),
-                                                             comparedAt: input.generatedAt)
+        let comparison =
+            stored
+            ?? RunComparison.unconfirmed(
+                ComparisonRules.diff(previous: history.previous, current: current),
+                comparedAt: input.generatedAt)
         let chartPoints = Array(trends.overall.points.suffix(ReportView.chartRuns))
         let chartRunIDs = chartPoints.map(\.runID)
 
@@ -111,8 +120,9 @@ public enum ReportStage {
             generatedAt: timestamp(input.generatedAt),
             previousRunID: history.previous?.runID,
             emulator: current.emulator.map {
-                ReportView.Emulator(name: $0.name, runtime: $0.runtime, version: $0.version ?? "version not recorded",
-                                    digest: $0.imageDigest ?? "not recorded")
+                ReportView.Emulator(
+                    name: $0.name, runtime: $0.runtime, version: $0.version ?? "version not recorded",
+                    digest: $0.imageDigest ?? "not recorded")
             },
             cards: ReportView.cards(current: counts, previous: history.previous?.counts),
             regressions: Array(regressions.prefix(ReportView.bannerLimit)), regressionCount: regressions.count,
@@ -128,7 +138,8 @@ public enum ReportStage {
                 ?? "This run has not been compared yet.",
             decisions: decisions, hasDecisions: !decisions.isEmpty,
             open: open, openCount: open.count, hasOpen: !open.isEmpty,
-            openNone: stored == nil ? "Not known yet: this run has not been compared ('lsqm compare')." : "None.", carriedCount: carried, hasCarried: carried > 0,
+            openNone: stored == nil ? "Not known yet: this run has not been compared ('lsqm compare')." : "None.", carriedCount: carried,
+            hasCarried: carried > 0,
             flakyTests: flakyTests, hasFlakyTests: !flakyTests.isEmpty,
             flakinessNote: flakiness.map { "Over the last \($0.window) runs up to run \($0.runID) (trends/flakiness.json)." }
                 ?? "No run has been compared yet: trends/flakiness.json does not exist.",
@@ -140,8 +151,9 @@ public enum ReportStage {
                 ReportView.changeList(id: "fixes", title: "Fixed (failed before, pass now)", comparison.fixes),
                 ReportView.changeList(id: "new", title: "New architectures", comparison.new),
                 ReportView.changeList(id: "removed", title: "Removed architectures", comparison.removed),
-                ReportView.changeList(id: "excluded", title: "Changed but not regressions (app changed, app unknown or infrastructure error)",
-                                      comparison.excluded.map(\.change)),
+                ReportView.changeList(
+                    id: "excluded", title: "Changed but not regressions (app changed, app unknown or infrastructure error)",
+                    comparison.excluded.map(\.change)),
             ],
             flaky: flaky, hasFlaky: !flaky.isEmpty,
             notEmulatorCount: counts.notEmulator,
@@ -169,8 +181,9 @@ public enum ReportStage {
     static func loadFlakiness(_ store: ArtifactStore, logger: Logger) -> FlakinessFile? {
         guard Files.exists(store.flakinessFile) else { return nil }
         do { return try JSONCoding.decode(FlakinessFile.self, from: try Files.read(store.flakinessFile)) } catch {
-            logger.warning("report", "flakiness", "flaky tests not shown",
-                           error: LSQMError.wrap(error, action: "read \(store.flakinessFile.path)", hint: "the next 'lsqm compare' rewrites it"))
+            logger.warning(
+                "report", "flakiness", "flaky tests not shown",
+                error: LSQMError.wrap(error, action: "read \(store.flakinessFile.path)", hint: "the next 'lsqm compare' rewrites it"))
             return nil
         }
     }
@@ -187,8 +200,9 @@ public enum ReportStage {
     static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }
 
     static func isPathSafe(_ text: String) -> Bool {
-        !text.isEmpty && text != "." && text != ".." && text.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
-        }
+        !text.isEmpty && text != "." && text != ".."
+            && text.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+            }
     }
 }

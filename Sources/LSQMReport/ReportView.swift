@@ -98,7 +98,9 @@ struct ReportView {
             more = max(0, all.count - limit); hasMore = all.count > limit
         }
     }
-    struct Gap { var rank: Int; var api: String; var codes: String?; var count: Int; var countLabel: String; var message: String?; var links: Listing<ArchLink> }
+    struct Gap {
+        var rank: Int; var api: String; var codes: String?; var count: Int; var countLabel: String; var message: String?; var links: Listing<ArchLink>
+    }
     struct CauseItem {
         var link: ArchLink
         var step: String?
@@ -186,8 +188,10 @@ extension ReportView {
         }
         var cards = [card("total", "Total", current.total, previous?.total, upIsGood: true)]
         for status in ValidationStatus.allCases {
-            cards.append(card(status.rawValue.lowercased(), status.rawValue.capitalized, current.count(status), previous?.count(status),
-                              upIsGood: status == .passed))
+            cards.append(
+                card(
+                    status.rawValue.lowercased(), status.rawValue.capitalized, current.count(status), previous?.count(status),
+                    upIsGood: status == .passed))
         }
         let rate = current.passRate.map { $0 * 100 }
         let before = previous?.passRate.map { $0 * 100 }
@@ -206,16 +210,18 @@ extension ReportView {
     }
 
     static func change(_ change: ResultChange, reruns: [ValidationStatus] = []) -> Change {
-        Change(name: change.name, arch: change.arch, archShort: ReportText.short(change.arch),
-               previous: change.previous?.rawValue ?? "—", current: change.current?.rawValue ?? "—",
-               reruns: reruns.isEmpty ? nil : reruns.map(\.rawValue).joined(separator: ", "),
-               services: change.services.isEmpty ? nil : change.services.joined(separator: ", "),
-               url: ReportText.safeURL(change.sourceURL))
+        Change(
+            name: change.name, arch: change.arch, archShort: ReportText.short(change.arch),
+            previous: change.previous?.rawValue ?? "—", current: change.current?.rawValue ?? "—",
+            reruns: reruns.isEmpty ? nil : reruns.map(\.rawValue).joined(separator: ", "),
+            services: change.services.isEmpty ? nil : change.services.joined(separator: ", "),
+            url: ReportText.safeURL(change.sourceURL))
     }
 
     static func changeList(id: String, title: String, _ changes: [ResultChange]) -> ChangeList {
-        ChangeList(id: id, title: title, count: changes.count, items: changes.prefix(listLimit).map { change($0) },
-                   more: max(0, changes.count - listLimit), hasMore: changes.count > listLimit)
+        ChangeList(
+            id: id, title: title, count: changes.count, items: changes.prefix(listLimit).map { change($0) },
+            more: max(0, changes.count - listLimit), hasMore: changes.count > listLimit)
     }
 
     static func matrix(trends: TrendSet, currentRunID: String, chartRunIDs: [String]) -> [MatrixRow] {
@@ -223,10 +229,11 @@ extension ReportView {
             guard let latest = trend.latest, latest.runID == currentRunID else { return nil }
             let rateByRun = Dictionary(trend.points.map { ($0.runID, $0.passRate) }, uniquingKeysWith: { $1 })
             let c = latest.counts
-            return MatrixRow(service: trend.service, total: c.total, passed: c.passed, partial: c.partial, failed: c.failed,
-                             timeout: c.timeout, error: c.error, notEmulator: c.notEmulator, passRate: latest.passRate.map(Charts.percent) ?? "n/a",
-                             spark: Charts.sparkline(chartRunIDs.map { rateByRun[$0] ?? nil }), declining: trend.declining,
-                             baseline: trend.baselinePassRate.map(Charts.percent) ?? "")
+            return MatrixRow(
+                service: trend.service, total: c.total, passed: c.passed, partial: c.partial, failed: c.failed,
+                timeout: c.timeout, error: c.error, notEmulator: c.notEmulator, passRate: latest.passRate.map(Charts.percent) ?? "n/a",
+                spark: Charts.sparkline(chartRunIDs.map { rateByRun[$0] ?? nil }), declining: trend.declining,
+                baseline: trend.baselinePassRate.map(Charts.percent) ?? "")
         }
     }
 
@@ -237,7 +244,8 @@ extension ReportView {
     /// The API gap ranking: every gap, each listing at most `listLimit` architectures in the markup.
     static func gapViews(_ gaps: [RunDiagnosis.Gap]) -> [Gap] {
         gaps.enumerated().map { (index: Int, gap: RunDiagnosis.Gap) -> Gap in
-            Gap(rank: index + 1, api: gap.api, codes: gap.codes.isEmpty ? nil : gap.codes.joined(separator: ", "), count: gap.count,
+            Gap(
+                rank: index + 1, api: gap.api, codes: gap.codes.isEmpty ? nil : gap.codes.joined(separator: ", "), count: gap.count,
                 countLabel: gap.count == 1 ? "architecture" : "architectures", message: gap.message.isEmpty ? nil : gap.message,
                 links: Listing(gap.architectures.lazy.map { link(arch: $0.arch, name: $0.name, status: $0.status) }))
         }
@@ -255,8 +263,9 @@ extension ReportView {
             let members = verdicts.filter { $0.cause.kind == kind }
             guard !members.isEmpty else { return nil }
             let items = members.lazy.map {
-                CauseItem(link: link(arch: $0.arch, name: $0.name, status: $0.status), step: $0.cause.step, api: $0.cause.apiName,
-                          code: $0.cause.code, message: $0.cause.message)
+                CauseItem(
+                    link: link(arch: $0.arch, name: $0.name, status: $0.status), step: $0.cause.step, api: $0.cause.apiName,
+                    code: $0.cause.code, message: $0.cause.message)
             }
             return CauseGroup(kind: kind.rawValue, title: titles[kind] ?? kind.rawValue, listing: Listing(items))
         }
@@ -271,17 +280,20 @@ extension ReportView {
         (comparison.regressions + comparison.flaky + comparison.unconfirmed).map { checked in
             let change = change(checked.change)
             let checks = checked.checks.map { decision in
-                DecisionCheck(signature: decision.signature.description, baselineRunID: decision.baselineRunID,
-                              reruns: decision.reruns.enumerated().map { index, rerun in "re-run \(index + 1): " + describe(rerun) },
-                              hasReruns: !decision.reruns.isEmpty,
-                              state: decision.state.rawValue, decision: "\(decision.state.rawValue): \(decision.reason)")
+                DecisionCheck(
+                    signature: decision.signature.description, baselineRunID: decision.baselineRunID,
+                    reruns: decision.reruns.enumerated().map { index, rerun in "re-run \(index + 1): " + describe(rerun) },
+                    hasReruns: !decision.reruns.isEmpty,
+                    state: decision.state.rawValue, decision: "\(decision.state.rawValue): \(decision.reason)")
             }
-            let legacy = checked.checks.isEmpty
+            let legacy =
+                checked.checks.isEmpty
                 ? "\(checked.state.rawValue) for the whole architecture"
                     + (checked.reruns.isEmpty ? ", not re-validated" : " (re-runs: \(checked.reruns.map(\.rawValue).joined(separator: ", ")))")
                 : nil
-            return Decision(name: change.name, arch: change.arch, archShort: change.archShort, previous: change.previous, current: change.current,
-                            state: checked.state.rawValue, baselineRunID: checked.baselineRunID, checks: checks, legacy: legacy)
+            return Decision(
+                name: change.name, arch: change.arch, archShort: change.archShort, previous: change.previous, current: change.current,
+                state: checked.state.rawValue, baselineRunID: checked.baselineRunID, checks: checks, legacy: legacy)
         }
     }
 
@@ -308,9 +320,10 @@ extension ReportView {
             } else {
                 state = isNew ? "confirmed in this run" : "still failing the same way, open since run \(regression.openedRunID)"
             }
-            return OpenItem(name: regression.name, arch: regression.arch, archShort: ReportText.short(regression.arch), check: regression.check,
-                            signature: regression.signature.description, openedRunID: regression.openedRunID,
-                            baselineRunID: regression.baselineRunID, isNew: isNew, checked: regression.checked, state: state)
+            return OpenItem(
+                name: regression.name, arch: regression.arch, archShort: ReportText.short(regression.arch), check: regression.check,
+                signature: regression.signature.description, openedRunID: regression.openedRunID,
+                baselineRunID: regression.baselineRunID, isNew: isNew, checked: regression.checked, state: state)
         }
     }
 
@@ -320,7 +333,9 @@ extension ReportView {
         var text = result.status.rawValue
         if let cause = result.cause {
             let api = [cause.apiName, cause.code].compactMap { $0 }.joined(separator: " ")
-            text += ": \(cause.kind.rawValue)" + (api.isEmpty ? "" : " \(api)") + (cause.message.isEmpty ? "" : ", " + ReportText.head(cause.message, 160))
+            text +=
+                ": \(cause.kind.rawValue)" + (api.isEmpty ? "" : " \(api)")
+                + (cause.message.isEmpty ? "" : ", " + ReportText.head(cause.message, 160))
         } else if result.status != .error {
             text += ", the check was not reached or not judged"
         }
@@ -333,9 +348,10 @@ extension ReportView {
             .sorted { ($1.score, $0.name, $0.check) < ($0.score, $1.name, $1.check) }
             .map { check in
                 let conclusive = check.outcomes.filter { $0 == "P" || $0 == "F" }.count
-                return FlakyTest(name: check.name, arch: check.arch, archShort: ReportText.short(check.arch), check: check.check,
-                                 rate: Charts.percent(check.score * 100), flakes: check.flakes, conclusive: conclusive,
-                                 outcomes: check.outcomes, signatures: (check.signatures ?? []).map(\.description))
+                return FlakyTest(
+                    name: check.name, arch: check.arch, archShort: ReportText.short(check.arch), check: check.check,
+                    rate: Charts.percent(check.score * 100), flakes: check.flakes, conclusive: conclusive,
+                    outcomes: check.outcomes, signatures: (check.signatures ?? []).map(\.description))
             }
     }
 
@@ -344,8 +360,11 @@ extension ReportView {
         var byArch: [String: Flaky] = [:]
         for comparison in comparisons.sorted(by: { $0.currentRunID < $1.currentRunID }) {
             for checked in comparison.flaky {
-                var entry = byArch[checked.change.arch] ?? Flaky(name: checked.change.name, archShort: ReportText.short(checked.change.arch),
-                                                                 times: 0, lastRun: "", reruns: "")
+                var entry =
+                    byArch[checked.change.arch]
+                    ?? Flaky(
+                        name: checked.change.name, archShort: ReportText.short(checked.change.arch),
+                        times: 0, lastRun: "", reruns: "")
                 entry.times += 1
                 entry.lastRun = comparison.currentRunID
                 entry.reruns = ([checked.change.current?.rawValue].compactMap { $0 } + checked.reruns.map(\.rawValue)).joined(separator: " → ")

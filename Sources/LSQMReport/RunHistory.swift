@@ -22,27 +22,33 @@ public struct RunHistory: Sendable {
     /// - Parameters:
     ///   - runID: the run to look at; nil means the newest.
     ///   - previousRunID: the run to compare with; nil means the one before `runID`.
-    public static func load(_ store: ArtifactStore, runID: String? = nil, previousRunID: String? = nil,
-                            tallies wantTallies: Bool = true, logger: Logger = .silent) throws -> RunHistory {
+    public static func load(
+        _ store: ArtifactStore, runID: String? = nil, previousRunID: String? = nil,
+        tallies wantTallies: Bool = true, logger: Logger = .silent
+    ) throws -> RunHistory {
         // An unreadable old run is left out (with a warning) rather than blocking every report and comparison
         // after it; the run asked for, or named as the one to compare with, must still load.
         let unreadable = Set(store.unreadableRunIDs()).subtracting([runID, previousRunID].compactMap { $0 })
         if !unreadable.isEmpty {
-            logger.warning("report", "unreadable_runs", "skipping \(unreadable.count) unreadable run(s): \(unreadable.sorted().joined(separator: ", "))",
-                           error: store.unreadableRun(unreadable.sorted()[0], cause: "not valid JSON"))
+            logger.warning(
+                "report", "unreadable_runs", "skipping \(unreadable.count) unreadable run(s): \(unreadable.sorted().joined(separator: ", "))",
+                error: store.unreadableRun(unreadable.sorted()[0], cause: "not valid JSON"))
         }
         let ids = store.runIDs().filter { !unreadable.contains($0) }
         guard let currentID = runID ?? ids.last else {
-            throw LSQMError(.usage, action: "find runs in \(store.runsDirectory.path)", cause: "there are no runs yet",
-                            hint: "run 'lsqm validate' first")
+            throw LSQMError(
+                .usage, action: "find runs in \(store.runsDirectory.path)", cause: "there are no runs yet",
+                hint: "run 'lsqm validate' first")
         }
         guard let position = ids.firstIndex(of: currentID) else {
-            throw LSQMError(.usage, action: "find run \(currentID)", cause: "no runs/\(currentID)/results.json",
-                            hint: "'lsqm status' shows the runs there are")
+            throw LSQMError(
+                .usage, action: "find run \(currentID)", cause: "no runs/\(currentID)/results.json",
+                hint: "'lsqm status' shows the runs there are")
         }
         if let previousRunID, !ids.contains(previousRunID) {
-            throw LSQMError(.usage, action: "find run \(previousRunID)", cause: "no runs/\(previousRunID)/results.json",
-                            hint: "'lsqm status' shows the runs there are")
+            throw LSQMError(
+                .usage, action: "find run \(previousRunID)", cause: "no runs/\(previousRunID)/results.json",
+                hint: "'lsqm status' shows the runs there are")
         }
         let previousID = previousRunID ?? (position > 0 ? ids[position - 1] : nil)
         let current = try store.loadRun(currentID)
@@ -76,7 +82,8 @@ public struct RunHistory: Sendable {
         let url = resultsFile(store, runID)
         do {
             let slim = try JSONCoding.decode(SlimRun.self, from: try Files.read(url))
-            let tally = RunTally(runID: slim.runID, startedAt: slim.startedAt, results: slim.results.lazy.map { ($0.status, $0.services, $0.isEmulatorVerdict) })
+            let tally = RunTally(
+                runID: slim.runID, startedAt: slim.startedAt, results: slim.results.lazy.map { ($0.status, $0.services, $0.isEmulatorVerdict) })
             saveTally(store, tally)
             return tally
         } catch {
@@ -110,8 +117,9 @@ public struct RunHistory: Sendable {
     /// The cached counts of a run, if the cache describes the results file as it is now.
     static func cachedTally(_ store: ArtifactStore, _ runID: String) -> RunTally? {
         guard let data = try? Data(contentsOf: tallyFile(store, runID)),
-              let cached = try? JSONCoding.decode(CachedTally.self, from: data),
-              cached.tally.runID == runID, cached.resultsBytes == resultsBytes(store, runID) else { return nil }
+            let cached = try? JSONCoding.decode(CachedTally.self, from: data),
+            cached.tally.runID == runID, cached.resultsBytes == resultsBytes(store, runID)
+        else { return nil }
         return cached.tally
     }
 

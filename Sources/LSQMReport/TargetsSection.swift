@@ -32,26 +32,26 @@ enum TargetsSection {
     }
 
     static let html = #"""
-<section id="targets" aria-labelledby="targets-title">
-  <h2 id="targets-title">Emulator targets: {{targetA}} and {{targetB}}</h2>
-  <p class="muted">A = <code>{{targetA}}</code> ({{emulatorA}}), B = <code>{{targetB}}</code> ({{emulatorB}}): the same architectures and tests on both.</p>
-  <p id="targets-agreement" class="headline">{{agreement}}</p>
-  {{#hasServices}}
-  <div class="scroll"><table id="targets-services">
-    <thead><tr><th scope="col">Service</th><th scope="col" class="num">Passes on A only</th><th scope="col" class="num">Passes on B only</th></tr></thead>
-    <tbody>{{#services}}<tr><td>{{service}}</td><td class="num">{{onlyA}}</td><td class="num">{{onlyB}}</td></tr>{{/services}}</tbody>
-  </table></div>
-  {{/hasServices}}
-  {{#groups}}
-  <details class="targets-difference">
-    <summary>{{title}}: {{count}}</summary>
-    <ul>{{#items}}<li><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code>{{#detail}} <span class="muted">{{detail}}</span>{{/detail}}{{#gate}} [{{gate}}]{{/gate}}</li>{{/items}}</ul>
-    {{#hasMore}}<p class="muted">and {{more}} more: <code>lsqm compare --targets {{targetA}} {{targetB}} --json</code> lists them all.</p>{{/hasMore}}
-  </details>
-  {{/groups}}
-  <p id="targets-gate" class="{{#gateFailed}}banner danger{{/gateFailed}}{{^gateFailed}}muted{{/gateFailed}}">{{gate}}</p>
-</section>
-"""#
+        <section id="targets" aria-labelledby="targets-title">
+          <h2 id="targets-title">Emulator targets: {{targetA}} and {{targetB}}</h2>
+          <p class="muted">A = <code>{{targetA}}</code> ({{emulatorA}}), B = <code>{{targetB}}</code> ({{emulatorB}}): the same architectures and tests on both.</p>
+          <p id="targets-agreement" class="headline">{{agreement}}</p>
+          {{#hasServices}}
+          <div class="scroll"><table id="targets-services">
+            <thead><tr><th scope="col">Service</th><th scope="col" class="num">Passes on A only</th><th scope="col" class="num">Passes on B only</th></tr></thead>
+            <tbody>{{#services}}<tr><td>{{service}}</td><td class="num">{{onlyA}}</td><td class="num">{{onlyB}}</td></tr>{{/services}}</tbody>
+          </table></div>
+          {{/hasServices}}
+          {{#groups}}
+          <details class="targets-difference">
+            <summary>{{title}}: {{count}}</summary>
+            <ul>{{#items}}<li><strong>{{name}}</strong> <code title="{{arch}}">{{archShort}}</code>{{#detail}} <span class="muted">{{detail}}</span>{{/detail}}{{#gate}} [{{gate}}]{{/gate}}</li>{{/items}}</ul>
+            {{#hasMore}}<p class="muted">and {{more}} more: <code>lsqm compare --targets {{targetA}} {{targetB}} --json</code> lists them all.</p>{{/hasMore}}
+          </details>
+          {{/groups}}
+          <p id="targets-gate" class="{{#gateFailed}}banner danger{{/gateFailed}}{{^gateFailed}}muted{{/gateFailed}}">{{gate}}</p>
+        </section>
+        """#
 
     /// The section for a run: its stored difference view, else one computed (unconfirmed) from the first two
     /// targets; empty for a run of one target.
@@ -77,20 +77,25 @@ enum TargetsSection {
             let items = group.architectures.prefix(listLimit).compactMap { arch -> Item? in
                 guard let disagreement = byArch[arch] else { return nil }
                 let failing = group.passesOn == "a" ? disagreement.b : disagreement.a
-                return Item(name: disagreement.name, archShort: String(arch.prefix(12)), arch: arch,
-                            detail: failing.detail.map(FailureCause.oneLine), gate: disagreement.gate.map { "gate: \($0.state.rawValue)" })
+                return Item(
+                    name: disagreement.name, archShort: String(arch.prefix(12)), arch: arch,
+                    detail: failing.detail.map(FailureCause.oneLine), gate: disagreement.gate.map { "gate: \($0.state.rawValue)" })
             }
-            return Group(title: "Passes on \(group.passesOn == "a" ? "A" : "B") only — A: \(group.a); B: \(group.b)", count: group.count,
-                         items: items, more: max(0, group.count - listLimit), hasMore: group.count > listLimit)
+            return Group(
+                title: "Passes on \(group.passesOn == "a" ? "A" : "B") only — A: \(group.a); B: \(group.b)", count: group.count,
+                items: items, more: max(0, group.count - listLimit), hasMore: group.count > listLimit)
         }
         let confirmed = comparison.confirmedRegressions.count
-        let gate = comparison.confirmAttempts == 0
+        let gate =
+            comparison.confirmAttempts == 0
             ? "Gate not run: compare with re-runs (lsqm compare --targets A B) to confirm what fails only on B."
-            : confirmed > 0 ? "Gate: \(confirmed) architecture(s) pass on A and fail on B, confirmed by re-runs on B."
-            : "Gate: B fails nothing A passes that re-runs on B confirm."
-        return View(targetA: comparison.targetA, targetB: comparison.targetB, emulatorA: describe(comparison.emulatorA),
-                    emulatorB: describe(comparison.emulatorB), agreement: comparison.agreement.line,
-                    services: comparison.services.map { Service(service: $0.service, onlyA: $0.passesOnlyOnA, onlyB: $0.passesOnlyOnB) },
-                    hasServices: !comparison.services.isEmpty, groups: groups, gate: gate, gateFailed: confirmed > 0)
+            : confirmed > 0
+                ? "Gate: \(confirmed) architecture(s) pass on A and fail on B, confirmed by re-runs on B."
+                : "Gate: B fails nothing A passes that re-runs on B confirm."
+        return View(
+            targetA: comparison.targetA, targetB: comparison.targetB, emulatorA: describe(comparison.emulatorA),
+            emulatorB: describe(comparison.emulatorB), agreement: comparison.agreement.line,
+            services: comparison.services.map { Service(service: $0.service, onlyA: $0.passesOnlyOnA, onlyB: $0.passesOnlyOnB) },
+            hasServices: !comparison.services.isEmpty, groups: groups, gate: gate, gateFailed: confirmed > 0)
     }
 }

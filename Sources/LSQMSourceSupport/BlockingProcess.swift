@@ -3,7 +3,9 @@ import LSQMBasics
 
 /// Plugin calls are synchronous (the C ABI); these run lsqm's async helpers to completion on a worker thread.
 public enum BlockingProcess {
-    public static func run(_ arguments: [String], environment: [String: String], workingDirectory: URL?, timeout: Duration) throws -> Subprocess.Result {
+    public static func run(
+        _ arguments: [String], environment: [String: String], workingDirectory: URL?, timeout: Duration
+    ) throws -> Subprocess.Result {
         try BlockingTask.run {
             try await Subprocess.run(arguments, environment: environment, workingDirectory: workingDirectory, timeout: timeout)
         }

@@ -11,7 +11,8 @@ public struct GitHubAPI {
         public var fork: Bool
         public var defaultBranch: String
         public var license: License?
-        public struct License: Decodable, Sendable { public var spdxID: String?
+        public struct License: Decodable, Sendable {
+            public var spdxID: String?
             enum CodingKeys: String, CodingKey { case spdxID = "spdx_id" }
         }
 
@@ -69,9 +70,10 @@ public struct GitHubAPI {
 
     /// An organization's public repositories, most recently pushed first, up to `maxPages` pages of 100.
     public func repositories(org: String, maxPages: Int = 100) throws -> [Repository] {
-        try Pagination.allPages(Repository.self, host: host,
-                                url: "\(settings.githubAPI)/orgs/\(escape(org))/repos?type=public&sort=pushed&direction=desc&per_page=100",
-                                headers: GitHubAPI.apiHeaders, maxPages: maxPages)
+        try Pagination.allPages(
+            Repository.self, host: host,
+            url: "\(settings.githubAPI)/orgs/\(escape(org))/repos?type=public&sort=pushed&direction=desc&per_page=100",
+            headers: GitHubAPI.apiHeaders, maxPages: maxPages)
     }
 
     /// One repository.
@@ -82,8 +84,10 @@ public struct GitHubAPI {
     /// The commit a branch points at.
     public func headCommit(_ fullName: String, branch: String) throws -> String {
         struct Branch: Decodable { struct Commit: Decodable { var sha: String }; var commit: Commit }
-        return try SourceHTTP.json(Branch.self, host, url: "\(settings.githubAPI)/repos/\(fullName)/branches/\(escape(branch))",
-                                headers: GitHubAPI.apiHeaders).commit.sha
+        return try SourceHTTP.json(
+            Branch.self, host, url: "\(settings.githubAPI)/repos/\(fullName)/branches/\(escape(branch))",
+            headers: GitHubAPI.apiHeaders
+        ).commit.sha
     }
 
     /// Every blob at `commit`. A truncated recursive answer (over 100,000 entries or 7 MB) is completed by
@@ -103,8 +107,9 @@ public struct GitHubAPI {
     }
 
     func tree(_ fullName: String, sha: String, recursive: Bool) throws -> TreeResponse {
-        try SourceHTTP.json(TreeResponse.self, host, url: "\(settings.githubAPI)/repos/\(fullName)/git/trees/\(sha)\(recursive ? "?recursive=1" : "")",
-                         headers: GitHubAPI.apiHeaders)
+        try SourceHTTP.json(
+            TreeResponse.self, host, url: "\(settings.githubAPI)/repos/\(fullName)/git/trees/\(sha)\(recursive ? "?recursive=1" : "")",
+            headers: GitHubAPI.apiHeaders)
     }
 
     static func blobs(_ items: [TreeResponse.Item], prefix: String) -> [TreeFile] {
@@ -119,8 +124,9 @@ public struct GitHubAPI {
         if fileFetch == "contents" {
             // The raw media type for files over 1 MB, where the JSON form carries no content.
             let raw = file.size > GitHubAPI.contentsInlineLimit
-            request = HTTPRequest(url: "\(settings.githubAPI)/repos/\(fullName)/contents/\(path)?ref=\(commit)",
-                                  headers: GitHubAPI.apiHeaders.merging(raw ? ["Accept": "application/vnd.github.raw+json"] : [:]) { _, new in new })
+            request = HTTPRequest(
+                url: "\(settings.githubAPI)/repos/\(fullName)/contents/\(path)?ref=\(commit)",
+                headers: GitHubAPI.apiHeaders.merging(raw ? ["Accept": "application/vnd.github.raw+json"] : [:]) { _, new in new })
             let response = try fetch(request)
             guard !raw else { return response.data }
             struct Contents: Decodable { var content: String?; var encoding: String? }

@@ -18,7 +18,9 @@ public enum ModuleExamples {
     }
 
     /// Unpacks a (possibly gzipped) tarball as hostile input and returns its examples and what was refused.
-    public static func read(archive: Data, limits: TarArchive.Limits = TarArchive.Limits()) throws -> (examples: [Example], refused: [TarArchive.Refusal]) {
+    public static func read(
+        archive: Data, limits: TarArchive.Limits = TarArchive.Limits()
+    ) throws -> (examples: [Example], refused: [TarArchive.Refusal]) {
         let tar = archive.starts(with: [0x1f, 0x8b]) ? try Gzip.decompress(archive) : archive
         var parsed = try TarArchive.read(tar, limits: limits)
         // GitHub wraps everything in one `owner-repo-sha/` folder; strip it when every entry shares it.

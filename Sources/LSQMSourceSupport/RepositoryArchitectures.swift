@@ -1,7 +1,7 @@
 import Foundation
-import LSQMTemplates
 import LSQMBasics
 import LSQMPluginKit
+import LSQMTemplates
 
 /// A folder of a repository that may hold an architecture, chosen from the tree by file names alone (before
 /// anything is downloaded), with the files that would make it up.
@@ -35,12 +35,16 @@ public enum RepositoryArchitectures {
         "event.json", "requirements.json", ".markdownlint.json", ".prettierrc.json", "launch.json", "settings.json", "swagger.json",
         "openapi.yaml", "openapi.yml", "openapi.json", "serverless.env.yml", "env.yml", "config.json", "secrets.json",
     ]
-    static let ignoredFolders: Set<String> = [".github", ".git", "node_modules", ".terraform", "cdk.out", ".serverless", "__pycache__", "test", "tests"]
+    static let ignoredFolders: Set<String> = [
+        ".github", ".git", "node_modules", ".terraform", "cdk.out", ".serverless", "__pycache__", "test", "tests",
+    ]
     /// Files kept with an architecture: templates and the Terraform files around them.
     static let keptExtensions = [".tf", ".tfvars", ".yaml", ".yml", ".json", ".template", ".tpl"]
 
-    public static func candidates(repository: String, commit: String, files: [GitHubAPI.TreeFile], license: String?,
-                                  folderURL: (String) -> String, maxFileBytes: Int = 10 << 20) -> [ArchitectureCandidate] {
+    public static func candidates(
+        repository: String, commit: String, files: [GitHubAPI.TreeFile], license: String?,
+        folderURL: (String) -> String, maxFileBytes: Int = 10 << 20
+    ) -> [ArchitectureCandidate] {
         var byFolder: [String: [GitHubAPI.TreeFile]] = [:]
         for file in files {
             let parts = file.path.split(separator: "/").map(String.init)
@@ -59,8 +63,10 @@ public enum RepositoryArchitectures {
                 kept += files.filter { $0.path.hasPrefix(modulesPrefix) && $0.path.hasSuffix(".tf") && $0.size <= maxFileBytes }
             }
             guard !kept.isEmpty else { continue }
-            result.append(ArchitectureCandidate(repository: repository, commit: commit, folder: folder, files: kept,
-                                                sourceURL: folderURL(folder), license: license))
+            result.append(
+                ArchitectureCandidate(
+                    repository: repository, commit: commit, folder: folder, files: kept,
+                    sourceURL: folderURL(folder), license: license))
         }
         return result
     }
@@ -89,8 +95,10 @@ public enum RepositoryArchitectures {
     }
 
     /// Downloads a candidate's files and decides by content whether it is an architecture.
-    public static func materialize(_ candidate: ArchitectureCandidate, api: GitHubAPI, source: String,
-                                   accept: (String?) -> Bool = { _ in true }) throws -> CandidateOutcome {
+    public static func materialize(
+        _ candidate: ArchitectureCandidate, api: GitHubAPI, source: String,
+        accept: (String?) -> Bool = { _ in true }
+    ) throws -> CandidateOutcome {
         var files: [PluginFile] = []
         var contents: [(path: String, content: Data)] = []
         let prefix = candidate.folder.isEmpty ? "" : candidate.folder + "/"

@@ -7,7 +7,9 @@ public enum RepositoryWalk {
         let commit = try api.headCommit(repository.fullName, branch: repository.defaultBranch)
         var files = try api.files(repository.fullName, commit: commit)
         if let folder, !folder.isEmpty { files = files.filter { $0.path.hasPrefix(folder + "/") } }
-        return RepositoryArchitectures.candidates(repository: repository.fullName, commit: commit, files: files,
-                                                  license: repository.license?.spdxID) { api.folderURL(repository.fullName, commit: commit, folder: $0) }
+        return RepositoryArchitectures.candidates(
+            repository: repository.fullName, commit: commit, files: files,
+            license: repository.license?.spdxID
+        ) { api.folderURL(repository.fullName, commit: commit, folder: $0) }
     }
 }

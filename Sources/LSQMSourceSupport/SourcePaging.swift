@@ -62,10 +62,12 @@ public final class CandidatePager<Candidate> {
 
     public init() {}
 
-    public func page(_ request: DiscoverRequest, host: PluginHost,
-                     list: () throws -> (candidates: [Candidate], warnings: [String]),
-                     sourceURL: (Candidate) -> String,
-                     materialize: (Candidate, DiscoverRequest) throws -> CandidateOutcome) throws -> DiscoverResponse {
+    public func page(
+        _ request: DiscoverRequest, host: PluginHost,
+        list: () throws -> (candidates: [Candidate], warnings: [String]),
+        sourceURL: (Candidate) -> String,
+        materialize: (Candidate, DiscoverRequest) throws -> CandidateOutcome
+    ) throws -> DiscoverResponse {
         do {
             return try pageOrThrow(request, host: host, list: list, sourceURL: sourceURL, materialize: materialize)
         } catch let dryRun as DryRunReached {
@@ -75,10 +77,12 @@ public final class CandidatePager<Candidate> {
         }
     }
 
-    private func pageOrThrow(_ request: DiscoverRequest, host: PluginHost,
-                             list: () throws -> (candidates: [Candidate], warnings: [String]),
-                             sourceURL: (Candidate) -> String,
-                             materialize: (Candidate, DiscoverRequest) throws -> CandidateOutcome) throws -> DiscoverResponse {
+    private func pageOrThrow(
+        _ request: DiscoverRequest, host: PluginHost,
+        list: () throws -> (candidates: [Candidate], warnings: [String]),
+        sourceURL: (Candidate) -> String,
+        materialize: (Candidate, DiscoverRequest) throws -> CandidateOutcome
+    ) throws -> DiscoverResponse {
         var response = DiscoverResponse()
         if candidates == nil || request.cursor == nil {
             let listed = try list()
@@ -138,8 +142,10 @@ public enum Pagination {
     public static func nextLink(_ header: String?) -> String? { HTTPResponse.nextLink(fromLinkHeader: header) }
 
     /// Follows `Link: rel="next"` from `url`, decoding each page as `[T]`.
-    public static func allPages<T: Decodable>(_ type: T.Type, host: PluginHost, url: String, headers: [String: String] = [:],
-                                              maxPages: Int = 100) throws -> [T] {
+    public static func allPages<T: Decodable>(
+        _ type: T.Type, host: PluginHost, url: String, headers: [String: String] = [:],
+        maxPages: Int = 100
+    ) throws -> [T] {
         var result: [T] = []
         var next: String? = url
         var pages = 0

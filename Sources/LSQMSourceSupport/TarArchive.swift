@@ -98,7 +98,10 @@ public struct TarArchive: Sendable {
             case UInt8(ascii: "1"), UInt8(ascii: "2"):
                 let kind = type == UInt8(ascii: "1") ? "hard link" : "symbolic link"
                 let outside = TarArchive.linkEscapes(from: relative, target: link, hard: type == UInt8(ascii: "1"), stripComponents: stripComponents)
-                archive.refused.append(Refusal(path: relative, reason: outside ? "\(kind) to \(link), which points outside the archive" : "\(kind) to \(link) (links are never extracted)"))
+                archive.refused.append(
+                    Refusal(
+                        path: relative,
+                        reason: outside ? "\(kind) to \(link), which points outside the archive" : "\(kind) to \(link) (links are never extracted)"))
             case UInt8(ascii: "3"), UInt8(ascii: "4"):
                 archive.refused.append(Refusal(path: relative, reason: "device file"))
             case UInt8(ascii: "6"):

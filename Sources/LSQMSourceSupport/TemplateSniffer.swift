@@ -21,4 +21,3 @@ public enum TemplateSniffer {
         return precedence.first(where: kinds.contains)?.rawValue
     }
 }
-

@@ -26,8 +26,10 @@ public enum SyncStage {
         public var dryRun: Bool
         public var logger: Logger
 
-        public init(repository: String, workingCopy: URL, token: String? = nil, githubHosts: Set<String> = Git.defaultGitHubHosts,
-                    initExisting: Bool = false, dryRun: Bool = false, logger: Logger = .silent) {
+        public init(
+            repository: String, workingCopy: URL, token: String? = nil, githubHosts: Set<String> = Git.defaultGitHubHosts,
+            initExisting: Bool = false, dryRun: Bool = false, logger: Logger = .silent
+        ) {
             self.repository = repository; self.workingCopy = workingCopy; self.token = token; self.githubHosts = githubHosts
             self.initExisting = initExisting; self.dryRun = dryRun; self.logger = logger
         }
@@ -69,8 +71,9 @@ public enum SyncStage {
             action = "created"
         } else {
             if !git.isRepository {
-                throw LSQMError(.usage, action: "sync \(input.workingCopy.path)", cause: "the folder exists but is not a git repository",
-                                hint: "point ARTIFACT_REPO at an empty or new path, or run 'git init' there")
+                throw LSQMError(
+                    .usage, action: "sync \(input.workingCopy.path)", cause: "the folder exists but is not a git repository",
+                    hint: "point ARTIFACT_REPO at an empty or new path, or run 'git init' there")
             }
             if await git.originURL() != nil, await git.hasCommits() {
                 try await pull(git)
@@ -83,15 +86,17 @@ public enum SyncStage {
         // Every index file and folder exists after a sync, whatever the repository held before.
         let wasInitialized = store.isInitialized
         if !wasInitialized, !input.initExisting, let content = await foreignContent(git) {
-            throw LSQMError(.usage, action: "sync \(input.repository)", cause: "it is a git repository that lsqm did not create and it holds \(content)",
-                            hint: "point ARTIFACT_REPO at a new path or an lsqm artifact repository, or pass --init-existing to add lsqm's folders "
-                                + "(architectures/, apps/, runs/, reports/, trends/) to this one; lsqm only ever commits those")
+            throw LSQMError(
+                .usage, action: "sync \(input.repository)", cause: "it is a git repository that lsqm did not create and it holds \(content)",
+                hint: "point ARTIFACT_REPO at a new path or an lsqm artifact repository, or pass --init-existing to add lsqm's folders "
+                    + "(architectures/, apps/, runs/, reports/, trends/) to this one; lsqm only ever commits those")
         }
         try store.initializeLayout()
         let hasCommits = await git.hasCommits()
         if !wasInitialized || !hasCommits {
             try await git.run(["add", "-A", "--"] + ArtifactStore.ownedPaths)
-            try await git.run(["commit", "--quiet", "--allow-empty", "-m", "lsqm: initialise artifact repository layout", "--"] + ArtifactStore.ownedPaths)
+            try await git.run(
+                ["commit", "--quiet", "--allow-empty", "-m", "lsqm: initialise artifact repository layout", "--"] + ArtifactStore.ownedPaths)
         }
         let head = try? await git.run(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         input.logger.info("sync", "synced", "\(action) \(input.workingCopy.path)", fields: ["action": .string(action)])

@@ -34,7 +34,9 @@ public enum ArchitectureInspector {
     public static func inspect(files: [(path: String, content: Data)]) throws -> ArchitectureInspection {
         let documents = Documents(files: files)
         guard let kind = documents.kind else {
-            throw LSQMError(.invalidInput, action: "inspect architecture", cause: documents.brokenReason ?? "it holds no Terraform, CloudFormation, SAM or Serverless template")
+            throw LSQMError(
+                .invalidInput, action: "inspect architecture",
+                cause: documents.brokenReason ?? "it holds no Terraform, CloudFormation, SAM or Serverless template")
         }
         var tally = Tally()
         switch kind {
@@ -42,8 +44,9 @@ public enum ArchitectureInspector {
         case .cloudformation, .sam: try inspectCloudFormation(documents, into: &tally)
         case .serverless: try inspectServerless(documents, into: &tally)
         }
-        var inspection = ArchitectureInspection(kind: kind, services: tally.services.sorted(), resourceCount: tally.resourceCount,
-                                                resourceTypes: tally.resourceTypes.sorted(), problems: documents.problems + tally.problems)
+        var inspection = ArchitectureInspection(
+            kind: kind, services: tally.services.sorted(), resourceCount: tally.resourceCount,
+            resourceTypes: tally.resourceTypes.sorted(), problems: documents.problems + tally.problems)
         if kind == .terraform { inspection.terraformResources = terraformResources(files: files) }
         return inspection
     }
@@ -94,7 +97,10 @@ public enum ArchitectureInspector {
             let lower = name.lowercased()
             let isServerless = TemplateClassifier.serverlessNames.contains(lower)
             guard isServerless || TemplateClassifier.templateExtensions.contains((lower as NSString).pathExtension) else { return nil }
-            guard isServerless || TemplateClassifier.contains(file.content, "Resources") || TemplateClassifier.contains(file.content, "AWSTemplateFormatVersion") else {
+            guard
+                isServerless || TemplateClassifier.contains(file.content, "Resources")
+                    || TemplateClassifier.contains(file.content, "AWSTemplateFormatVersion")
+            else {
                 return nil
             }
             let document: JSONValue
@@ -144,14 +150,16 @@ public enum ArchitectureInspector {
         let folders = Set(terraformFiles.map { ($0.path as NSString).deletingLastPathComponent })
         for module in configuration.modules {
             if module.isLocal, let source = module.source,
-               let folder = resolve(source, from: (module.file as NSString).deletingLastPathComponent), folders.contains(folder) {
+                let folder = resolve(source, from: (module.file as NSString).deletingLastPathComponent), folders.contains(folder)
+            {
                 continue  // Its files are part of the architecture and were read above.
             }
             let guessed = AWSServices.moduleServices(source: module.source, name: module.name)
             tally.services.formUnion(guessed)
             let origin = module.isLocal ? "outside the architecture" : "not read (registry or remote)"
-            tally.problems.append("module \"\(module.name)\" (\(module.source ?? "no source")) is \(origin); its resources are not counted"
-                                  + (guessed.isEmpty ? "" : ", services guessed from its name: \(guessed.joined(separator: ", "))"))
+            tally.problems.append(
+                "module \"\(module.name)\" (\(module.source ?? "no source")) is \(origin); its resources are not counted"
+                    + (guessed.isEmpty ? "" : ", services guessed from its name: \(guessed.joined(separator: ", "))"))
         }
     }
 
@@ -197,7 +205,8 @@ public enum ArchitectureInspector {
 
     static func inspectServerless(_ documents: Documents, into tally: inout Tally) throws {
         guard let service = documents.templates.first(where: { $0.kind == .serverless }) else {
-            throw LSQMError(.invalidInput, action: "inspect Serverless service", cause: documents.brokenReason ?? "no serverless.yml with provider aws")
+            throw LSQMError(
+                .invalidInput, action: "inspect Serverless service", cause: documents.brokenReason ?? "no serverless.yml with provider aws")
         }
         let folder = (service.path as NSString).deletingLastPathComponent
         let resolver = FileReferences(documents: documents, folder: folder)
@@ -248,7 +257,8 @@ public enum ArchitectureInspector {
             let path = String(string[string.index(string.startIndex, offsetBy: 7)..<close]).trimmingCharacters(in: .whitespaces)
             let rest = string[string.index(after: close)...]
             let key = rest.hasPrefix(":") ? String(rest.dropFirst().prefix { $0 != "}" }).trimmingCharacters(in: .whitespaces) : nil
-            guard let resolved = ArchitectureInspector.resolve(path, from: folder), let document = documents.parsed[resolved] ?? parseAnyway(resolved) else {
+            guard let resolved = ArchitectureInspector.resolve(path, from: folder), let document = documents.parsed[resolved] ?? parseAnyway(resolved)
+            else {
                 problems.append("\(string) refers to a file that is not in the architecture")
                 return nil
             }

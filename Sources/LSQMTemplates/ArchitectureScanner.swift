@@ -161,8 +161,10 @@ public enum ArchitectureScanner {
 
         func add(_ name: String, path: String, size: Int, to folder: inout Folder) {
             let content: Data
-            switch ArchitectureScanner.readRegularFile(path, expectedSize: size, cap: options.maxFileBytes,
-                                                       allowBinary: !ArchitectureScanner.mustBeText(path)) {
+            switch ArchitectureScanner.readRegularFile(
+                path, expectedSize: size, cap: options.maxFileBytes,
+                allowBinary: !ArchitectureScanner.mustBeText(path))
+            {
             case .failure(let reason):
                 folder.skipped.append(SkippedFile(path: name, reason: reason))
                 return
@@ -252,10 +254,12 @@ public enum ArchitectureScanner {
         let entryCounts = Dictionary(folders.map { ($0.path, $0.entryCount) }, uniquingKeysWith: { first, _ in first })
         let moduleFolders = Set(folders.flatMap(\.moduleFolders))
         for folder in folders where !folder.markers.isEmpty {
-            let isRootConfiguration = folder.markers.contains(.terraform) && !moduleFolders.contains(folder.path)
+            let isRootConfiguration =
+                folder.markers.contains(.terraform) && !moduleFolders.contains(folder.path)
                 && !folder.components.dropLast().contains("modules")
             guard nearestRoot(of: folder.components, in: rootKinds) == nil || isRootConfiguration,
-                  let kind = folder.markers.min(by: { $0.precedence < $1.precedence }) else { continue }
+                let kind = folder.markers.min(by: { $0.precedence < $1.precedence })
+            else { continue }
             // A wrapper folder that holds nothing but this one adds only a name (`x/templates/*.yaml`): the
             // architecture is the wrapper, named after it. Terraform is never lifted: it deploys from the
             // folder its .tf files are in.

@@ -311,7 +311,8 @@ private struct Scanner {
         case UInt8(ascii: "u"), UInt8(ascii: "U"):
             let count = code == UInt8(ascii: "u") ? 4 : 8
             guard offset + count <= bytes.count, let value = UInt32(text(offset..<offset + count), radix: 16),
-                  let scalar = UnicodeScalar(value) else {
+                let scalar = UnicodeScalar(value)
+            else {
                 throw error("invalid \\\(UnicodeScalar(code)) escape", at: start)
             }
             offset += count

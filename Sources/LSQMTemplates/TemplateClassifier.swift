@@ -76,7 +76,8 @@ public enum TemplateClassifier {
         // `.template` files are JSON as often as YAML.
         let looksLikeJSON = json || content.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "{")
         if looksLikeJSON, content.count <= TemplateYAML.Limits.default.maxBytes,
-           let value = try? JSONDecoder().decode(JSONValue.self, from: content) {
+            let value = try? JSONDecoder().decode(JSONValue.self, from: content)
+        {
             return value
         }
         return try TemplateYAML.load(content, format: json ? "JSON" : "YAML")

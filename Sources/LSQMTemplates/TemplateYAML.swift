@@ -89,7 +89,8 @@ public enum TemplateYAML {
     private static func parseError(_ error: any Error, format: String) -> LSQMError {
         let cause = (error as? YamlError).map(describe) ?? LSQMError.describe(error)
         if "\(error)".contains("Maximum nesting level") {  // said on a later line than describe's first
-            return LSQMError(.invalidInput, action: "parse \(format)", cause: "nesting deeper than libyaml's depth limit of 1000 levels", hint: limitHint)
+            return LSQMError(
+                .invalidInput, action: "parse \(format)", cause: "nesting deeper than libyaml's depth limit of 1000 levels", hint: limitHint)
         }
         return LSQMError(.invalidInput, action: "parse \(format)", cause: cause)
     }
@@ -117,7 +118,9 @@ public enum TemplateYAML {
     private static func renameKeys(_ occurrences: [YAMLDuplicateKeys.Occurrence], in text: inout String) -> Bool {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
         // Right to left within a line, so an insertion never moves a mark still to be used.
-        for (number, occurrence) in occurrences.enumerated().sorted(by: { ($0.element.line, -$0.element.column) < ($1.element.line, -$1.element.column) }) {
+        for (number, occurrence) in occurrences.enumerated().sorted(by: {
+            ($0.element.line, -$0.element.column) < ($1.element.line, -$1.element.column)
+        }) {
             guard occurrence.line >= 1, occurrence.line <= lines.count else { return false }
             var line = lines[occurrence.line - 1]
             var start = occurrence.column - 1

@@ -138,7 +138,8 @@ public enum TerraformCounts {
             for call in module.calls where call.source.hasPrefix("./") || call.source.hasPrefix("../") {
                 guard let child = ArchitectureInspector.resolve(call.source, from: folder), child != folder else { continue }
                 var arguments: [String: Outcome] = [:]
-                for attribute in call.body.attributes where !["source", "version", "count", "for_each", "providers", "depends_on"].contains(attribute.name) {
+                for attribute in call.body.attributes
+                where !["source", "version", "count", "for_each", "providers", "depends_on"].contains(attribute.name) {
                     arguments[attribute.name] = evaluator.evaluate(attribute.expression)
                 }
                 let multiplier = scope.multiplier * Self.instances(call.body, evaluator)

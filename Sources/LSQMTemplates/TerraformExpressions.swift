@@ -210,8 +210,10 @@ extension TerraformCounts {
             return known.contains(name) ? .failed("\(name)() cannot take these arguments") : .unknown("\(name)() is not evaluated before planning")
         }
 
-        static let known: Set<String> = ["length", "toset", "distinct", "tolist", "tomap", "tonumber", "tostring", "tobool", "concat", "contains",
-                                         "keys", "values", "merge", "compact", "lower", "upper", "coalesce", "lookup", "flatten", "min", "max"]
+        static let known: Set<String> = [
+            "length", "toset", "distinct", "tolist", "tomap", "tonumber", "tostring", "tobool", "concat", "contains",
+            "keys", "values", "merge", "compact", "lower", "upper", "coalesce", "lookup", "flatten", "min", "max",
+        ]
 
         static func apply(_ name: String, _ values: [Value]) -> Value? {
             switch (name, values.first) {
@@ -243,7 +245,10 @@ extension TerraformCounts {
                 for value in values { guard case .object(let pairs) = value else { return nil }; merged.merge(pairs) { _, later in later } }
                 return .object(merged)
             case ("flatten", .list(let items)?):
-                return .list(items.flatMap { item -> [Value] in if case .list(let inner) = item { return inner }; return [item] })
+                return .list(
+                    items.flatMap { item -> [Value] in
+                        if case .list(let inner) = item { return inner }; return [item]
+                    })
             case ("coalesce", _): return values.first { $0 != .null && $0 != .string("") }
             case ("min", _), ("max", _):
                 let numbers = values.compactMap(\.number)

@@ -45,7 +45,8 @@ enum YAMLDuplicateKeys {
                     _ = stack.popLast()
                     continue
                 }
-                let isNode = type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT
+                let isNode =
+                    type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT || type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT
                 guard isNode else { continue }
                 if let frame = stack.last, frame.isMapping {
                     if frame.expectingKey, type == YAML_SCALAR_EVENT {

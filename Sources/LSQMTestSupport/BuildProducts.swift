@@ -42,8 +42,10 @@ public enum CPluginCompiler {
         let sourceFile = directory.appendingPathComponent("\(name).c")
         try AtomicFile.write(source, to: sourceFile)
         let output = directory.appendingPathComponent("lib\(name).so")
-        let result = try await Subprocess.run(["cc", "-shared", "-fPIC", "-O0", "-I", BuildProducts.pluginABIInclude.path,
-                                               "-o", output.path, sourceFile.path])
+        let result = try await Subprocess.run([
+            "cc", "-shared", "-fPIC", "-O0", "-I", BuildProducts.pluginABIInclude.path,
+            "-o", output.path, sourceFile.path,
+        ])
         guard result.succeeded else {
             throw LSQMError(.environment, action: "compile test plugin \(name)", cause: result.combinedOutput)
         }
@@ -51,10 +53,12 @@ public enum CPluginCompiler {
     }
 
     /// A complete notifier plugin whose notify() body is `body` and whose descriptor fields can be overridden.
-    public static func notifierSource(name: String, notifyBody: String = "*response_json = strdup(\"{\\\"delivered\\\":true}\"); return LSQM_OK;",
-                                      magic: String = "LSQM_PLUGIN_MAGIC", abiMajor: String = "LSQM_ABI_MAJOR",
-                                      structSize: String = "sizeof(lsqm_plugin_descriptor)", kind: String = "LSQM_KIND_NOTIFIER",
-                                      exportName: String = "lsqm_plugin_entry", createBody: String = "*state = NULL; return LSQM_OK;") -> String {
+    public static func notifierSource(
+        name: String, notifyBody: String = "*response_json = strdup(\"{\\\"delivered\\\":true}\"); return LSQM_OK;",
+        magic: String = "LSQM_PLUGIN_MAGIC", abiMajor: String = "LSQM_ABI_MAJOR",
+        structSize: String = "sizeof(lsqm_plugin_descriptor)", kind: String = "LSQM_KIND_NOTIFIER",
+        exportName: String = "lsqm_plugin_entry", createBody: String = "*state = NULL; return LSQM_OK;"
+    ) -> String {
         """
         #include <stdlib.h>
         #include <string.h>

@@ -55,8 +55,10 @@ public final class FakeAnthropicServer: Sendable {
 
     /// - Parameter hangUps: how many messages requests are dropped first: after the request's head the server
     ///   stops reading and never answers (see `HTTPTestServer.HangUp`).
-    public init(script: [Answer], expectedKey: String = "sk-ant-test-key-123456", inputTokens: Int? = nil, outputTokens: Int = 900,
-                hangUps: Int = 0) throws {
+    public init(
+        script: [Answer], expectedKey: String = "sk-ant-test-key-123456", inputTokens: Int? = nil, outputTokens: Int = 900,
+        hangUps: Int = 0
+    ) throws {
         let state = Script(script)
         self.state = state
         self.expectedKey = expectedKey
@@ -64,13 +66,17 @@ public final class FakeAnthropicServer: Sendable {
         self.inputTokens = inputTokens
         let hangUpsLeft = Locked(hangUps)
         self.hangUpsLeft = hangUpsLeft
-        server = try HTTPTestServer(unixSocketPath: nil, hangUp: { method, target in
-            method == "POST" && target.hasPrefix("/v1/messages") && hangUpsLeft.withLock { left in
-                if left == 0 { return false }
-                left -= 1
-                return true
+        server = try HTTPTestServer(
+            unixSocketPath: nil,
+            hangUp: { method, target in
+                method == "POST" && target.hasPrefix("/v1/messages")
+                    && hangUpsLeft.withLock { left in
+                        if left == 0 { return false }
+                        left -= 1
+                        return true
+                    }
             }
-        }) { request in
+        ) { request in
             FakeAnthropicServer.respond(to: request, state: state, expectedKey: expectedKey, tokens: (inputTokens, outputTokens))
         }
     }
@@ -82,7 +88,9 @@ public final class FakeAnthropicServer: Sendable {
     /// Answers not used yet.
     public var remainingAnswers: Int { state.answers.withLock { $0.count } }
 
-    private static func respond(to request: HTTPTestRequest, state: Script, expectedKey: String, tokens: (input: Int?, output: Int)) -> HTTPTestResponse {
+    private static func respond(
+        to request: HTTPTestRequest, state: Script, expectedKey: String, tokens: (input: Int?, output: Int)
+    ) -> HTTPTestResponse {
         guard request.method == "POST", request.path == "/v1/messages" else {
             return error(404, "not_found_error", "no such endpoint \(request.method) \(request.path)")
         }
@@ -91,34 +99,43 @@ public final class FakeAnthropicServer: Sendable {
             return error(400, "invalid_request_error", "anthropic-version header is required")
         }
         guard let body = request.json, body["model"]?.stringValue != nil, body["max_tokens"]?.intValue != nil,
-              let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
+            let messages = body["messages"]?.arrayValue, !messages.isEmpty
+        else {
             return error(400, "invalid_request_error", "model, max_tokens and messages are required")
         }
         guard let answer = state.next() else { return error(500, "api_error", "the fake has no scripted answer left") }
-        let usage: JSONValue = ["input_tokens": .number(Double(tokens.input ?? max(request.body.count / 4, 1))), "output_tokens": .number(Double(tokens.output))]
+        let usage: JSONValue = [
+            "input_tokens": .number(Double(tokens.input ?? max(request.body.count / 4, 1))), "output_tokens": .number(Double(tokens.output)),
+        ]
         let toolName = body["tool_choice"]?["name"]?.stringValue ?? "tool"
         func message(_ content: [JSONValue], stopReason: String) -> HTTPTestResponse {
-            .json(["id": .string("msg_fake_\(UUID().uuidString.prefix(8))"), "type": "message", "role": "assistant",
-                   "model": body["model"] ?? "model", "content": .array(content), "stop_reason": .string(stopReason),
-                   "stop_sequence": nil, "usage": usage])
+            .json([
+                "id": .string("msg_fake_\(UUID().uuidString.prefix(8))"), "type": "message", "role": "assistant",
+                "model": body["model"] ?? "model", "content": .array(content), "stop_reason": .string(stopReason),
+                "stop_sequence": nil, "usage": usage,
+            ])
         }
         func toolUse(_ input: JSONValue) -> HTTPTestResponse {
-            message([["type": "tool_use", "id": .string("toolu_fake_\(UUID().uuidString.prefix(8))"), "name": .string(toolName), "input": input]],
-                    stopReason: "tool_use")
+            message(
+                [["type": "tool_use", "id": .string("toolu_fake_\(UUID().uuidString.prefix(8))"), "name": .string(toolName), "input": input]],
+                stopReason: "tool_use")
         }
         switch answer {
         case .app(let files): return toolUse(.object(files.mapValues(JSONValue.string)))
         case .toolInput(let input): return toolUse(input)
         case .text(let text): return message([["type": "text", "text": .string(text)]], stopReason: "end_turn")
         case .rateLimited(let retryAfter):
-            return error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit",
-                         headers: retryAfter.map { ["retry-after": $0] } ?? [:])
+            return error(
+                429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit",
+                headers: retryAfter.map { ["retry-after": $0] } ?? [:])
         case .overloaded: return error(529, "overloaded_error", "Overloaded")
         case .error(let status, let type, let text): return error(status, type, text)
         }
     }
 
     private static func error(_ status: Int, _ type: String, _ message: String, headers: [String: String] = [:]) -> HTTPTestResponse {
-        .json(["type": "error", "error": ["type": .string(type), "message": .string(message)], "request_id": "req_fake"], status: status, headers: headers)
+        .json(
+            ["type": "error", "error": ["type": .string(type), "message": .string(message)], "request_id": "req_fake"], status: status,
+            headers: headers)
     }
 }

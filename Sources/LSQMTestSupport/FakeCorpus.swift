@@ -29,7 +29,8 @@ public struct FakeRepository: Sendable {
 /// (really synthesizable with aws-cdk-lib) and TypeScript app skeletons.
 public enum FakeCorpus {
     struct Source: Decodable {
-        struct File: Decodable { var file: String; var sourcePath: String
+        struct File: Decodable {
+            var file: String; var sourcePath: String
             enum CodingKeys: String, CodingKey { case file; case sourcePath = "source_path" }
         }
         var repo: String
@@ -48,7 +49,8 @@ public enum FakeCorpus {
             for name in ((try? FileManager.default.contentsOfDirectory(atPath: kindFolder.path)) ?? []).sorted() {
                 let folder = kindFolder.appendingPathComponent(name, isDirectory: true)
                 guard let data = try? Data(contentsOf: folder.appendingPathComponent("SOURCE.json")),
-                      let source = try? JSONCoding.decode(Source.self, from: data) else { continue }
+                    let source = try? JSONCoding.decode(Source.self, from: data)
+                else { continue }
                 if let limit = maxFoldersPerRepo[source.repo], folderCounts[source.repo, default: 0] >= limit { continue }
                 folderCounts[source.repo, default: 0] += 1
                 var repo = repos[source.repo] ?? FakeRepository(fullName: source.repo, commit: source.commit, files: [:], license: source.license)
@@ -87,7 +89,8 @@ public enum FakeCorpus {
                 python += 1
                 files["\(folder)/cdk.json"] = Data(#"{"app": "python3 app.py"}"#.utf8)
                 files["\(folder)/requirements.txt"] = Data("aws-cdk-lib\nconstructs\n".utf8)
-                files["\(folder)/app.py"] = Data(pythonApp(stack: folder.split(separator: "/").last.map(String.init) ?? "App", services: services).utf8)
+                files["\(folder)/app.py"] = Data(
+                    pythonApp(stack: folder.split(separator: "/").last.map(String.init) ?? "App", services: services).utf8)
             case "typescript":
                 files["\(folder)/cdk.json"] = Data(#"{"app": "npx ts-node --prefer-ts-exts bin/app.ts"}"#.utf8)
                 files["\(folder)/package.json"] = Data(#"{"dependencies": {"aws-cdk-lib": "^2", "constructs": "^10"}}"#.utf8)
@@ -96,8 +99,9 @@ public enum FakeCorpus {
                 continue
             }
         }
-        return FakeRepository(fullName: "aws-samples/aws-cdk-examples", commit: SHA256.hex("aws-cdk-examples").prefix(40).description,
-                              files: files, license: "Apache-2.0")
+        return FakeRepository(
+            fullName: "aws-samples/aws-cdk-examples", commit: SHA256.hex("aws-cdk-examples").prefix(40).description,
+            files: files, license: "Apache-2.0")
     }
 
     static func pythonApp(stack: String, services: [String]) -> String {
@@ -109,20 +113,20 @@ public enum FakeCorpus {
             body.append("        dynamodb.Table(self, \"Table\", partition_key=dynamodb.Attribute(name=\"id\", type=dynamodb.AttributeType.STRING))")
         }
         return """
-        import aws_cdk as cdk
-        from aws_cdk import aws_dynamodb as dynamodb, aws_s3 as s3, aws_sns as sns, aws_sqs as sqs
+            import aws_cdk as cdk
+            from aws_cdk import aws_dynamodb as dynamodb, aws_s3 as s3, aws_sns as sns, aws_sqs as sqs
 
 
-        class \(stackName.isEmpty ? "App" : stackName)Stack(cdk.Stack):
-            def __init__(self, scope, construct_id, **kwargs):
-                super().__init__(scope, construct_id, **kwargs)
-        \(body.joined(separator: "\n"))
+            class \(stackName.isEmpty ? "App" : stackName)Stack(cdk.Stack):
+                def __init__(self, scope, construct_id, **kwargs):
+                    super().__init__(scope, construct_id, **kwargs)
+            \(body.joined(separator: "\n"))
 
 
-        app = cdk.App()
-        \(stackName.isEmpty ? "App" : stackName)Stack(app, "\(stackName.isEmpty ? "App" : stackName)")
-        app.synth()
+            app = cdk.App()
+            \(stackName.isEmpty ? "App" : stackName)Stack(app, "\(stackName.isEmpty ? "App" : stackName)")
+            app.synth()
 
-        """
+            """
     }
 }

@@ -109,21 +109,26 @@ public final class FakeDockerEngine: Sendable {
     private func pull(_ request: HTTPTestRequest) -> HTTPTestResponse {
         let reference = "\(request.query("fromImage") ?? ""):\(request.query("tag") ?? "latest")"
         if let error = behaviour.pullError {
-            return HTTPTestResponse(status: 200, headers: ["Content-Type": "application/json"],
-                                    chunks: [Data("{\"status\":\"Pulling from \(reference)\"}\n".utf8), Data("{\"error\":\"\(error)\"}\n".utf8)])
+            return HTTPTestResponse(
+                status: 200, headers: ["Content-Type": "application/json"],
+                chunks: [Data("{\"status\":\"Pulling from \(reference)\"}\n".utf8), Data("{\"error\":\"\(error)\"}\n".utf8)])
         }
         state.withLock { $0.pulled.append(reference) }
-        return HTTPTestResponse(status: 200, headers: ["Content-Type": "application/json"], chunks: [
-            Data("{\"status\":\"Pulling from localstack/localstack\",\"id\":\"\(reference)\"}\n".utf8),
-            Data("{\"status\":\"Digest: sha256:\(String(repeating: "ab", count: 32))\"}\n".utf8),
-            Data("{\"status\":\"Status: Downloaded newer image for \(reference)\"}\n".utf8),
-        ])
+        return HTTPTestResponse(
+            status: 200, headers: ["Content-Type": "application/json"],
+            chunks: [
+                Data("{\"status\":\"Pulling from localstack/localstack\",\"id\":\"\(reference)\"}\n".utf8),
+                Data("{\"status\":\"Digest: sha256:\(String(repeating: "ab", count: 32))\"}\n".utf8),
+                Data("{\"status\":\"Status: Downloaded newer image for \(reference)\"}\n".utf8),
+            ])
     }
 
     private func inspectImage(_ reference: String) -> HTTPTestResponse {
         guard state.withLock({ $0.pulled.contains(reference) }) else { return notFound("No such image: \(reference)") }
-        return .json(["Id": .string("sha256:" + String(repeating: "cd", count: 32)), "RepoTags": [.string(reference)],
-                      "RepoDigests": [.string(FakeDockerEngine.fakeDigest)]])
+        return .json([
+            "Id": .string("sha256:" + String(repeating: "cd", count: 32)), "RepoTags": [.string(reference)],
+            "RepoDigests": [.string(FakeDockerEngine.fakeDigest)],
+        ])
     }
 
     private func create(_ request: HTTPTestRequest) -> HTTPTestResponse {
@@ -153,16 +158,18 @@ public final class FakeDockerEngine: Sendable {
         // A fake LocalStack stands in for the container's gateway, reporting its image's tag as its version.
         let image = state.withLock { $0.containers[id]?.image } ?? ""
         let version = JSONValue.string(image.split(separator: ":").last.map(String.init) ?? "4.14.0")
-        guard let localStack = try? HTTPTestServer(handler: { request in
-            switch request.path {
-            case "/_localstack/health":
-                .json(["services": ["s3": "running", "sqs": "available"], "edition": "community", "version": version])
-            case "/_localstack/info":
-                .json(["version": version, "edition": "community", "is_license_activated": false, "is_docker": true])
-            default:
-                .empty(404)
-            }
-        }) else { return FakeDockerEngine.message("cannot bind a port", status: 500) }
+        guard
+            let localStack = try? HTTPTestServer(handler: { request in
+                switch request.path {
+                case "/_localstack/health":
+                    .json(["services": ["s3": "running", "sqs": "available"], "edition": "community", "version": version])
+                case "/_localstack/info":
+                    .json(["version": version, "edition": "community", "is_license_activated": false, "is_docker": true])
+                default:
+                    .empty(404)
+                }
+            })
+        else { return FakeDockerEngine.message("cannot bind a port", status: 500) }
         state.withLock { state in
             state.containers[id]?.running = true
             state.containers[id]?.hostPort = localStack.port
@@ -209,7 +216,8 @@ public final class FakeDockerEngine: Sendable {
         let frames = lines.enumerated().map { index, line -> Data in
             let payload = Data(line.utf8)
             let size = UInt32(payload.count)
-            return Data([index == 1 ? 2 : 1, 0, 0, 0, UInt8(size >> 24), UInt8((size >> 16) & 0xff), UInt8((size >> 8) & 0xff), UInt8(size & 0xff)]) + payload
+            return Data([index == 1 ? 2 : 1, 0, 0, 0, UInt8(size >> 24), UInt8((size >> 16) & 0xff), UInt8((size >> 8) & 0xff), UInt8(size & 0xff)])
+                + payload
         }
         return HTTPTestResponse(status: 200, headers: ["Content-Type": "application/vnd.docker.multiplexed-stream"], chunks: frames)
     }
@@ -233,11 +241,12 @@ public final class FakeDockerEngine: Sendable {
         }
         let all = request.query("all") == "1" || request.query("all") == "true"
         let matching = containers.filter { container in
-            !container.removed && (all || container.running) && wanted.allSatisfy { label in
-                let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
-                guard let value = container.labels[parts[0]] else { return false }
-                return parts.count == 1 || parts[1] == value
-            }
+            !container.removed && (all || container.running)
+                && wanted.allSatisfy { label in
+                    let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard let value = container.labels[parts[0]] else { return false }
+                    return parts.count == 1 || parts[1] == value
+                }
         }
         return .json(.array(matching.map { ["Id": .string($0.id), "Labels": .object($0.labels.mapValues { .string($0) })] }))
     }

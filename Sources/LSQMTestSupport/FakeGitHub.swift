@@ -78,7 +78,8 @@ public final class FakeGitHub: Sendable {
     static func rawContent(_ state: State, _ request: HTTPTestRequest) -> HTTPTestResponse {
         let parts = request.path.split(separator: "/", maxSplits: 3).map(String.init)
         guard parts.count == 4, let repo = state.repositories["\(parts[0])/\(parts[1])"], parts[2] == repo.commit,
-              let content = repo.files[parts[3]] else { return .text("404: Not Found", status: 404) }
+            let content = repo.files[parts[3]]
+        else { return .text("404: Not Found", status: 404) }
         return HTTPTestResponse(status: 200, headers: ["Content-Type": "text/plain; charset=utf-8"], body: content)
     }
 
@@ -104,8 +105,10 @@ public final class FakeGitHub: Sendable {
             if content.count > GitHubAPI.contentsInlineLimit {
                 return .json(["type": "file", "path": .string(path), "size": .number(Double(content.count)), "content": "", "encoding": "none"])
             }
-            return .json(["type": "file", "path": .string(path), "size": .number(Double(content.count)),
-                          "encoding": "base64", "content": .string(content.base64EncodedString().chunked(60).joined(separator: "\n") + "\n")])
+            return .json([
+                "type": "file", "path": .string(path), "size": .number(Double(content.count)),
+                "encoding": "base64", "content": .string(content.base64EncodedString().chunked(60).joined(separator: "\n") + "\n"),
+            ])
         case "tarball":
             return HTTPTestResponse(status: 200, headers: ["Content-Type": "application/x-gzip"], body: tarball(state, repo))
         default:
@@ -152,8 +155,10 @@ public final class FakeGitHub: Sendable {
             let relative = String(path.dropFirst(prefix.count))
             guard recursive || !relative.contains("/") else { continue }
             let content = repo.files[path] ?? Data()
-            entries.append(["path": .string(relative), "mode": "100644", "type": "blob", "size": .number(Double(content.count)),
-                            "sha": .string(String(SHA256.hex(content).prefix(40)))])
+            entries.append([
+                "path": .string(relative), "mode": "100644", "type": "blob", "size": .number(Double(content.count)),
+                "sha": .string(String(SHA256.hex(content).prefix(40))),
+            ])
         }
         for sub in folders.sorted() where sub.hasPrefix(prefix) && sub != folder {
             let relative = String(sub.dropFirst(prefix.count))
@@ -238,7 +243,8 @@ public final class FakeTerraformRegistry: Sendable {
             return page(matching, request: request)
         }
         guard parts.count == 7, parts[0] == "v1", parts[1] == "modules",
-              let index = modules.firstIndex(where: { $0.namespace == parts[2] && $0.name == parts[3] && $0.version == parts[5] }) else {
+            let index = modules.firstIndex(where: { $0.namespace == parts[2] && $0.name == parts[3] && $0.version == parts[5] })
+        else {
             return .json(["errors": ["Not Found"]], status: 404)
         }
         let module = modules[index]
@@ -254,7 +260,8 @@ public final class FakeTerraformRegistry: Sendable {
         case "archive.tar.gz":
             var writer = TarWriter()
             for (path, content) in module.repository.files.sorted(by: { $0.key < $1.key }) { writer.add(path: path, content: content) }
-            return HTTPTestResponse(status: 200, headers: ["Content-Type": "application/x-gzip"], body: (try? Gzip.compress(writer.archive)) ?? Data())
+            return HTTPTestResponse(
+                status: 200, headers: ["Content-Type": "application/x-gzip"], body: (try? Gzip.compress(writer.archive)) ?? Data())
         default:
             return .json(["errors": ["Not Found"]], status: 404)
         }
@@ -268,9 +275,11 @@ public final class FakeTerraformRegistry: Sendable {
         if offset + limit < modules.count { meta["next_offset"] = .number(Double(offset + limit)) }
         if offset > 0 { meta["prev_offset"] = .number(Double(max(offset - limit, 0))) }
         let items: [JSONValue] = slice.map { module in
-            ["id": .string(module.id), "owner": "", "namespace": .string(module.namespace), "name": .string(module.name),
-             "version": .string(module.version), "provider": "aws", "verified": true,
-             "source": .string("https://github.com/\(module.repository.fullName)")]
+            [
+                "id": .string(module.id), "owner": "", "namespace": .string(module.namespace), "name": .string(module.name),
+                "version": .string(module.version), "provider": "aws", "verified": true,
+                "source": .string("https://github.com/\(module.repository.fullName)"),
+            ]
         }
         return .json(["meta": .object(meta), "modules": .array(items)])
     }

@@ -66,7 +66,8 @@ public final class FakeGitHubIssues: Sendable {
                 let slice = Array(matching.dropFirst((page - 1) * pageSize).prefix(pageSize))
                 var headers: [String: String] = [:]
                 if page * pageSize < matching.count {
-                    headers["link"] = "<http://127.0.0.1:\(request.headers["host"]?.split(separator: ":").last ?? "0")\(prefix)?state=open&labels=\(label ?? "")&per_page=\(pageSize)&page=\(page + 1)>; rel=\"next\""
+                    headers["link"] =
+                        "<http://127.0.0.1:\(request.headers["host"]?.split(separator: ":").last ?? "0")\(prefix)?state=open&labels=\(label ?? "")&per_page=\(pageSize)&page=\(page + 1)>; rel=\"next\""
                 }
                 return .json(.array(slice.map { FakeGitHubIssues.json($0) }), headers: headers)
             }
@@ -74,8 +75,9 @@ public final class FakeGitHubIssues: Sendable {
                 guard let title = body["title"]?.stringValue else { return .json(["message": "Validation Failed"], status: 422) }
                 times.withLock { $0.append(Date()) }
                 let issue = store.withLock { all -> Issue in
-                    let issue = Issue(number: all.count + 1, title: title, body: body["body"]?.stringValue ?? "",
-                                      labels: body["labels"]?.arrayValue?.compactMap(\.stringValue) ?? [], state: "open", comments: [])
+                    let issue = Issue(
+                        number: all.count + 1, title: title, body: body["body"]?.stringValue ?? "",
+                        labels: body["labels"]?.arrayValue?.compactMap(\.stringValue) ?? [], state: "open", comments: [])
                     all.append(issue)
                     return issue
                 }
@@ -83,7 +85,8 @@ public final class FakeGitHubIssues: Sendable {
             }
             // Close (or reopen) an issue: PATCH /repos/{repo}/issues/{number} {"state": "closed"}.
             if request.method == "PATCH", request.path.hasPrefix(prefix + "/"), let number = Int(request.path.dropFirst(prefix.count + 1)),
-               let state = request.json?["state"]?.stringValue {
+                let state = request.json?["state"]?.stringValue
+            {
                 guard state == "open" || state == "closed" else { return .json(["message": "Validation Failed"], status: 422) }
                 times.withLock { $0.append(Date()) }
                 let updated = store.withLock { all -> Issue? in
@@ -94,14 +97,17 @@ public final class FakeGitHubIssues: Sendable {
                 return updated.map { .json(FakeGitHubIssues.json($0)) } ?? .json(["message": "Not Found"], status: 404)
             }
             if request.method == "POST", request.path.hasPrefix(prefix + "/"), request.path.hasSuffix("/comments"),
-               let number = Int(request.path.dropFirst(prefix.count + 1).split(separator: "/").first ?? ""), let body = request.json?["body"]?.stringValue {
+                let number = Int(request.path.dropFirst(prefix.count + 1).split(separator: "/").first ?? ""),
+                let body = request.json?["body"]?.stringValue
+            {
                 times.withLock { $0.append(Date()) }
                 let found = store.withLock { all -> Bool in
                     guard let index = all.firstIndex(where: { $0.number == number }) else { return false }
                     all[index].comments.append(body)
                     return true
                 }
-                return found ? .json(["id": .number(Double(number * 1000)), "body": .string(body)], status: 201) : .json(["message": "Not Found"], status: 404)
+                return found
+                    ? .json(["id": .number(Double(number * 1000)), "body": .string(body)], status: 201) : .json(["message": "Not Found"], status: 404)
             }
             return .json(["message": "Not Found"], status: 404)
         }
@@ -113,7 +119,9 @@ public final class FakeGitHubIssues: Sendable {
     public var mutations: [Date] { mutationTimes.withLock { $0 } }
 
     static func json(_ issue: Issue) -> JSONValue {
-        ["number": .number(Double(issue.number)), "title": .string(issue.title), "body": .string(issue.body), "state": .string(issue.state),
-         "labels": .array(issue.labels.map { ["name": .string($0)] })]
+        [
+            "number": .number(Double(issue.number)), "title": .string(issue.title), "body": .string(issue.body), "state": .string(issue.state),
+            "labels": .array(issue.labels.map { ["name": .string($0)] }),
+        ]
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An HTTP proxy in front of a real emulator that makes it misbehave the way emulators do, for the regression
@@ -29,8 +30,10 @@ public final class FaultInjectingProxy: Sendable {
         /// How long a hung request waits before it is answered (longer than the per-test timeout to matter).
         public var hangDuration: Duration = .seconds(75)
 
-        public init(internalError: Double = 0, unavailable: Double = 0, reset: Double = 0, hang: Double = 0,
-                    transientNotFound: Double = 0, hangDuration: Duration = .seconds(75)) {
+        public init(
+            internalError: Double = 0, unavailable: Double = 0, reset: Double = 0, hang: Double = 0,
+            transientNotFound: Double = 0, hangDuration: Duration = .seconds(75)
+        ) {
             self.internalError = internalError; self.unavailable = unavailable; self.reset = reset; self.hang = hang
             self.transientNotFound = transientNotFound; self.hangDuration = hangDuration
         }
@@ -100,7 +103,9 @@ public final class FaultInjectingProxy: Sendable {
                 state.calls = [:]
             }
             let chosen = decide(state: &state, operation: operation, testPhase: testPhase)
-            if let chosen { state.injections.append(Injection(week: state.week, session: state.session, operation: operation ?? request.path, fault: chosen)) }
+            if let chosen {
+                state.injections.append(Injection(week: state.week, session: state.session, operation: operation ?? request.path, fault: chosen))
+            }
             return chosen
         }
         switch fault {
@@ -126,8 +131,10 @@ public final class FaultInjectingProxy: Sendable {
         let draw = Self.uniform(seed, "\(state.week)/\(state.session)/\(operation)/\(call)")
         let faults = state.faults
         var threshold = 0.0
-        for (probability, fault) in [(faults.internalError, Injected.internalError), (faults.unavailable, .unavailable), (faults.reset, .reset),
-                                     (faults.hang, .hang), (faults.transientNotFound, .transientNotFound)] {
+        for (probability, fault) in [
+            (faults.internalError, Injected.internalError), (faults.unavailable, .unavailable), (faults.reset, .reset),
+            (faults.hang, .hang), (faults.transientNotFound, .transientNotFound),
+        ] {
             threshold += probability
             if draw < threshold { return fault }
         }
@@ -154,8 +161,9 @@ public final class FaultInjectingProxy: Sendable {
     static func operation(of request: HTTPTestRequest) -> String? {
         if let target = request.headers["x-amz-target"], let name = target.split(separator: ".").last { return String(name) }
         if (request.headers["content-type"] ?? "").contains("x-www-form-urlencoded"),
-           let form = String(data: request.body, encoding: .utf8),
-           let action = URLComponents(string: "?" + form)?.queryItems?.first(where: { $0.name == "Action" })?.value {
+            let form = String(data: request.body, encoding: .utf8),
+            let action = URLComponents(string: "?" + form)?.queryItems?.first(where: { $0.name == "Action" })?.value
+        {
             return action
         }
         return nil
@@ -164,17 +172,21 @@ public final class FaultInjectingProxy: Sendable {
     /// An AWS error answer in the request's protocol: JSON for `X-Amz-Target` requests, XML otherwise.
     static func error(_ request: HTTPTestRequest, status: Int, code: String, message: String) -> HTTPTestResponse {
         if request.headers["x-amz-target"] != nil {
-            return HTTPTestResponse(status: status, headers: ["Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code],
-                                    body: Data(#"{"__type": "\#(code)", "message": "\#(message)"}"#.utf8))
+            return HTTPTestResponse(
+                status: status, headers: ["Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code],
+                body: Data(#"{"__type": "\#(code)", "message": "\#(message)"}"#.utf8))
         }
-        let xml = "<ErrorResponse><Error><Type>Receiver</Type><Code>\(code)</Code><Message>\(message)</Message></Error><RequestId>lsqm-proxy</RequestId></ErrorResponse>"
+        let xml =
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>\(code)</Code><Message>\(message)</Message></Error><RequestId>lsqm-proxy</RequestId></ErrorResponse>"
         return HTTPTestResponse(status: status, headers: ["Content-Type": "text/xml"], body: Data(xml.utf8))
     }
 
     // MARK: Forwarding
 
     /// Headers that describe one hop, not the message: the proxy frames its own.
-    private static let hopHeaders: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "te", "upgrade"]
+    private static let hopHeaders: Set<String> = [
+        "connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "te", "upgrade",
+    ]
 
     /// Sends the request to the emulator on a connection of its own and hands back the answer. Blocking is
     /// fine: the test server serves each connection on its own thread.
@@ -190,7 +202,8 @@ public final class FaultInjectingProxy: Sendable {
             let reader = HTTPWireReader(fd: fd)
             guard let (startLine, responseHeaders) = try reader.readHead() else { return .reset }
             let status = startLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 502
-            let body = request.method == "HEAD" || status == 204 || status == 304
+            let body =
+                request.method == "HEAD" || status == 204 || status == 304
                 ? Data() : try reader.readBody(headers: responseHeaders, untilCloseWhenUnframed: true)
             var kept = responseHeaders.filter { !Self.hopHeaders.contains($0.key.lowercased()) }
             if request.method == "HEAD", let length = responseHeaders["content-length"] { kept["Content-Length"] = length }

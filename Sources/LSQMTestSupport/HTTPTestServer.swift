@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A request as a fake service received it.
@@ -63,7 +64,8 @@ public struct HTTPTestResponse: Sendable {
 
     /// A plain-text body.
     public static func text(_ text: String, status: Int = 200, headers: [String: String] = [:]) -> HTTPTestResponse {
-        HTTPTestResponse(status: status, headers: headers.merging(["Content-Type": "text/plain; charset=utf-8"]) { mine, _ in mine }, body: Data(text.utf8))
+        HTTPTestResponse(
+            status: status, headers: headers.merging(["Content-Type": "text/plain; charset=utf-8"]) { mine, _ in mine }, body: Data(text.utf8))
     }
 
     /// No body.
@@ -267,8 +269,9 @@ public final class HTTPTestServer: Sendable {
     static func makeRequest(method: String, target: String, headers: [String: String], body: Data) -> HTTPTestRequest {
         let components = URLComponents(string: target)
         let rawPath = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        return HTTPTestRequest(method: method, path: components?.path ?? rawPath.removingPercentEncoding ?? rawPath, target: target,
-                               queryItems: components?.queryItems ?? [], headers: headers, body: body)
+        return HTTPTestRequest(
+            method: method, path: components?.path ?? rawPath.removingPercentEncoding ?? rawPath, target: target,
+            queryItems: components?.queryItems ?? [], headers: headers, body: body)
     }
 
     private func write(_ response: HTTPTestResponse, to fd: Int32, close: Bool, headOnly: Bool) throws {

@@ -4,16 +4,20 @@ import LSQMBasics
 /// Runs the built `lsqm` binary as a user would, for end-to-end tests of the command line.
 public enum LSQMProcess {
     /// Runs `lsqm ARGS` with `environment` added to a secret-free copy of this process's environment.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], workingDirectory: URL? = nil,
-                           timeout: Duration = .seconds(600)) async throws -> Subprocess.Result {
-        try await Subprocess.run([BuildProducts.lsqm.path] + arguments, environment: lsqmEnvironment(environment), workingDirectory: workingDirectory,
-                                 timeout: timeout, outputLimit: 32 << 20)
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], workingDirectory: URL? = nil,
+        timeout: Duration = .seconds(600)
+    ) async throws -> Subprocess.Result {
+        try await Subprocess.run(
+            [BuildProducts.lsqm.path] + arguments, environment: lsqmEnvironment(environment), workingDirectory: workingDirectory,
+            timeout: timeout, outputLimit: 32 << 20)
     }
 
     /// Starts `lsqm ARGS` without waiting, its output in `log`: for tests that signal or kill it mid-way.
     public static func start(_ arguments: [String], environment: [String: String] = [:], log: URL) throws -> SpawnedProcess {
-        try SpawnedProcess(executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + arguments,
-                           environment: lsqmEnvironment(environment), captureOutput: false, logPath: log)
+        try SpawnedProcess(
+            executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + arguments,
+            environment: lsqmEnvironment(environment), captureOutput: false, logPath: log)
     }
 
     private static func lsqmEnvironment(_ environment: [String: String]) -> [String: String] {

@@ -53,9 +53,11 @@ struct ArchitectureValidation {
     func run() async -> (result: ValidationResult, log: String) {
         let stopwatch = Stopwatch()
         let appHash = appIdentity()
-        let record = Record(ValidationResult(arch: architecture.id, appHash: appHash, sourceURL: architecture.sourceURL,
-                                             name: architecture.name, kind: architecture.kind, services: architecture.services,
-                                             status: .error, deployOnly: appHash == nil))
+        let record = Record(
+            ValidationResult(
+                arch: architecture.id, appHash: appHash, sourceURL: architecture.sourceURL,
+                name: architecture.name, kind: architecture.kind, services: architecture.services,
+                status: .error, deployOnly: appHash == nil))
         // The Terraform this validation copies into its workspace, hashed: results compare only with results
         // that deployed the same normalized Terraform.
         record.result.terraformHash = store.terraformHash(architecture.id)
@@ -83,12 +85,14 @@ struct ArchitectureValidation {
             record.append("emulator", "\(started.endpoint.absoluteString) (\(started.flavor.rawValue))")
             try await record.timed(.health) {
                 try await step(.health, deadline) {
-                    try await HealthCheck.wait(for: started, services: architecture.services, timeout: min(options.healthTimeout, remaining(deadline)))
+                    try await HealthCheck.wait(
+                        for: started, services: architecture.services, timeout: min(options.healthTimeout, remaining(deadline)))
                 }
             }
             await observed.observe(started)
-            let prepared = try TerraformWorkspace.prepare(from: store.terraformDirectory(architecture.id), into: work.appendingPathComponent("terraform"),
-                                                          endpoint: started.endpoint, settings: options.terraform, baseEnvironment: options.environment)
+            let prepared = try TerraformWorkspace.prepare(
+                from: store.terraformDirectory(architecture.id), into: work.appendingPathComponent("terraform"),
+                endpoint: started.endpoint, settings: options.terraform, baseEnvironment: options.environment)
             workspace = prepared
             try await initialize(prepared, record, deadline)
             applyStarted = true
@@ -113,9 +117,11 @@ struct ArchitectureValidation {
             let outputs = try await step(.apply, deadline) { try await deploying.outputs(timeout: remaining(deadline)) }
             guard outputs.result.succeeded else {
                 if outputs.result.timedOut { throw timeoutVerdict(.apply, output: outputs.result.combinedOutput) }
-                throw Verdict(status: .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))",
-                              cause: FailureCause(.lsqm, step: ValidationStep.apply.rawValue, code: "OutputsUnreadable",
-                                                  message: "terraform output -json failed after a successful apply"))
+                throw Verdict(
+                    status: .error, step: .apply, message: "terraform output -json failed: \(Self.lastError(outputs.result))",
+                    cause: FailureCause(
+                        .lsqm, step: ValidationStep.apply.rawValue, code: "OutputsUnreadable",
+                        message: "terraform output -json failed after a successful apply"))
             }
             try await record.timed(.tests) {
                 try await runTests(outputs.values, emulator: started, workspace: deploying, work: work, record, deadline)
@@ -194,9 +200,12 @@ struct ArchitectureValidation {
             cause = FailureCause(.environment, step: step.rawValue, code: "Timeout", message: message)
         case .apply, .tests, .destroy:
             // terraform prints "aws_x.y: Still creating... [4m0s elapsed]" for what it is waiting on.
-            let waiting = output.matches(of: #/((?:module\.[\w-]+\.)*(aws_[a-z0-9_]+)\.[\w-]+(?:\[[^\]]*\])?): Still (?:creating|modifying|destroying)/#).last
-            cause = FailureCause(.emulator, service: waiting.flatMap { AWSServices.terraformService(String($0.2)) }, step: step.rawValue, code: "Timeout",
-                                 message: waiting.map { "\($0.1) was still waiting for the emulator when time ran out" } ?? message)
+            let waiting = output.matches(
+                of: #/((?:module\.[\w-]+\.)*(aws_[a-z0-9_]+)\.[\w-]+(?:\[[^\]]*\])?): Still (?:creating|modifying|destroying)/#
+            ).last
+            cause = FailureCause(
+                .emulator, service: waiting.flatMap { AWSServices.terraformService(String($0.2)) }, step: step.rawValue, code: "Timeout",
+                message: waiting.map { "\($0.1) was still waiting for the emulator when time ran out" } ?? message)
         }
         return Verdict(status: .timeout, step: step, message: message, cause: cause)
     }
@@ -204,13 +213,16 @@ struct ArchitectureValidation {
     /// What the classifier reads besides the failing output: the deployed Terraform (when there is a workspace)
     /// and the emulator's log tail (when there is an emulator).
     private func failureContext(_ workspace: TerraformWorkspace?, _ emulator: (any RunningEmulator)?) async -> FailureContext {
-        FailureContext(normalized: architecture.kind.needsNormalization, terraformText: workspace?.terraformText() ?? "",
-                       emulatorLog: await emulator?.logTail(limit: Self.classifierLogCap) ?? "")
+        FailureContext(
+            normalized: architecture.kind.needsNormalization, terraformText: workspace?.terraformText() ?? "",
+            emulatorLog: await emulator?.logTail(limit: Self.classifierLogCap) ?? "")
     }
 
     /// The FAILED (or ERROR, when the emulator could not be reached) verdict of a terraform command that failed.
-    private func deployFailure(_ result: Subprocess.Result, step: ValidationStep, workspace: TerraformWorkspace,
-                               emulator: (any RunningEmulator)?) async -> Verdict {
+    private func deployFailure(
+        _ result: Subprocess.Result, step: ValidationStep, workspace: TerraformWorkspace,
+        emulator: (any RunningEmulator)?
+    ) async -> Verdict {
         let context = await failureContext(workspace, emulator)
         let cause = FailureClassifier.terraform(output: result.combinedOutput, step: step, context: context)
         let status: ValidationStatus = cause.kind == .environment ? .error : .failed
@@ -229,8 +241,10 @@ struct ArchitectureValidation {
     /// Runs one terraform command within the deadline, logging its output. With `watch`, the provider's
     /// log is read while it runs, and an answer that says the emulator cannot do the operation stops the
     /// command at once: FAILED, cause `emulator`, the operation named (instead of minutes of retries).
-    private func command(_ step: ValidationStep, _ record: Record, _ deadline: ContinuousClock.Instant, watch: ProviderLogWatch? = nil,
-                         _ body: @escaping @Sendable (Duration) async throws -> Subprocess.Result) async throws -> Subprocess.Result {
+    private func command(
+        _ step: ValidationStep, _ record: Record, _ deadline: ContinuousClock.Instant, watch: ProviderLogWatch? = nil,
+        _ body: @escaping @Sendable (Duration) async throws -> Subprocess.Result
+    ) async throws -> Subprocess.Result {
         let left: Duration
         do { left = try remaining(deadline) } catch { throw timeoutVerdict(step) }
         let (result, fatal) = try await self.step(step, deadline) { try await Self.run(body, left: left, watch: watch) }
@@ -241,8 +255,9 @@ struct ArchitectureValidation {
             let api = cause.apiName ?? "an operation"
             if cause.kind == .emulator { cause.message = FailureCause.oneLine("\(api): \(fatal.message)") }
             record.append("stopped terraform \(step.rawValue)", "the provider log shows \(api) failing: \(fatal.message)")
-            throw Verdict(status: cause.kind == .environment ? .error : .failed, step: step,
-                          message: "terraform \(step.rawValue) stopped: \(api) — \(fatal.message)", cause: cause, stoppedEarly: true)
+            throw Verdict(
+                status: cause.kind == .environment ? .error : .failed, step: step,
+                message: "terraform \(step.rawValue) stopped: \(api) — \(fatal.message)", cause: cause, stoppedEarly: true)
         }
         if result.timedOut { throw timeoutVerdict(step, output: result.combinedOutput) }
         return result
@@ -250,8 +265,10 @@ struct ArchitectureValidation {
 
     /// Runs `body`, and `watch` beside it; whichever finishes first decides. A fatal answer cancels the
     /// command (its process group is killed) and is returned with what the command printed until then.
-    private static func run(_ body: @escaping @Sendable (Duration) async throws -> Subprocess.Result, left: Duration,
-                            watch: ProviderLogWatch?) async throws -> (Subprocess.Result, APIFailure?) {
+    private static func run(
+        _ body: @escaping @Sendable (Duration) async throws -> Subprocess.Result, left: Duration,
+        watch: ProviderLogWatch?
+    ) async throws -> (Subprocess.Result, APIFailure?) {
         guard let watch else { return (try await body(left), nil) }
         enum Event: Sendable { case finished(Subprocess.Result), fatal(APIFailure) }
         return try await withThrowingTaskGroup(of: Event?.self) { group in
@@ -290,19 +307,24 @@ struct ArchitectureValidation {
         await initGate.release()
         guard !result.succeeded else { return }
         if let missing = TerraformWorkspace.missingDependency(inInitOutput: result.combinedOutput) {
-            let message = "terraform init could not install \(missing) (an environment problem, not the architecture's: "
+            let message =
+                "terraform init could not install \(missing) (an environment problem, not the architecture's: "
                 + "point LSQM_TF_PLUGIN_MIRROR at a fuller mirror or allow registry access)"
-            throw Verdict(status: .error, step: .initialize, message: message,
-                          cause: FailureCause(.environment, step: ValidationStep.initialize.rawValue, code: "DependencyUnavailable",
-                                              message: "terraform init could not install \(missing)"))
+            throw Verdict(
+                status: .error, step: .initialize, message: message,
+                cause: FailureCause(
+                    .environment, step: ValidationStep.initialize.rawValue, code: "DependencyUnavailable",
+                    message: "terraform init could not install \(missing)"))
         }
         throw await deployFailure(result, step: .initialize, workspace: workspace, emulator: nil)
     }
 
     /// One provider process for apply and destroy when the workspace allows it (see `SharedProvider`);
     /// nil, with the reason in the log, when terraform should launch the provider itself.
-    private func startSharedProvider(for workspace: TerraformWorkspace, work: URL, _ record: Record,
-                                     _ deadline: ContinuousClock.Instant) async -> SharedProvider? {
+    private func startSharedProvider(
+        for workspace: TerraformWorkspace, work: URL, _ record: Record,
+        _ deadline: ContinuousClock.Instant
+    ) async -> SharedProvider? {
         guard options.terraform.shareProvider else { return nil }
         if let reason = SharedProvider.ineligibility(in: workspace.directory) {
             record.append("aws provider", "launched by terraform per command: \(reason)")
@@ -315,9 +337,10 @@ struct ArchitectureValidation {
         let left = deadline - ContinuousClock.now
         guard left > .zero else { return nil }
         do {
-            let provider = try await SharedProvider.start(binary: binary, workspace: workspace.directory, environment: workspace.environment,
-                                                          scratch: work.appendingPathComponent("provider", isDirectory: true),
-                                                          timeout: min(.seconds(30), left))
+            let provider = try await SharedProvider.start(
+                binary: binary, workspace: workspace.directory, environment: workspace.environment,
+                scratch: work.appendingPathComponent("provider", isDirectory: true),
+                timeout: min(.seconds(30), left))
             record.append("aws provider", "one shared process (pid \(provider.process.pid)) for apply and destroy")
             return provider
         } catch {
@@ -326,8 +349,10 @@ struct ArchitectureValidation {
         }
     }
 
-    private func runTests(_ outputs: [String: JSONValue], emulator: any RunningEmulator, workspace: TerraformWorkspace, work: URL,
-                          _ record: Record, _ deadline: ContinuousClock.Instant) async throws {
+    private func runTests(
+        _ outputs: [String: JSONValue], emulator: any RunningEmulator, workspace: TerraformWorkspace, work: URL,
+        _ record: Record, _ deadline: ContinuousClock.Instant
+    ) async throws {
         let endpoint = emulator.endpoint
         let appSource = store.appDirectory(architecture.id)
         guard record.result.appHash != nil else {
@@ -344,17 +369,20 @@ struct ArchitectureValidation {
         }
         let outputsFile = work.appendingPathComponent("outputs.json")
         try AtomicFile.writeJSON(outputs, to: outputsFile)
-        let env = ChildEnvironment.forTests(options.environment, region: options.terraform.region, endpoint: endpoint,
-                                            outputs: outputs, outputsFile: outputsFile)
+        let env = ChildEnvironment.forTests(
+            options.environment, region: options.terraform.region, endpoint: endpoint,
+            outputs: outputs, outputsFile: outputsFile)
         let requirements = (try? String(contentsOf: app.appendingPathComponent("requirements.txt"), encoding: .utf8)) ?? ""
         let python = try await step(.tests, deadline) {
-            try await venvs.python(for: requirements, environment: ChildEnvironment.base(options.environment, region: options.terraform.region),
-                                   timeout: remaining(deadline))
+            try await venvs.python(
+                for: requirements, environment: ChildEnvironment.base(options.environment, region: options.terraform.region),
+                timeout: remaining(deadline))
         }
         let outcome = try await step(.tests, deadline) {
-            try await PytestRun.run(python: python, appDirectory: app, environment: env,
-                                    reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline),
-                                    probeDirectory: work.appendingPathComponent("probe", isDirectory: true))
+            try await PytestRun.run(
+                python: python, appDirectory: app, environment: env,
+                reportPath: work.appendingPathComponent("junit.xml"), timeout: remaining(deadline),
+                probeDirectory: work.appendingPathComponent("probe", isDirectory: true))
         }
         let tests = Self.withCauses(outcome.tests, calls: outcome.calls, context: await failureContext(workspace, emulator))
         record.result.pytestOutput = outcome.output
@@ -364,16 +392,19 @@ struct ArchitectureValidation {
         // 0 all passed, 1 some failed, 2 interrupted (collection errors), 5 nothing collected: a verdict on
         // the app. 3 (internal error) and 4 (usage error) mean pytest itself could not run: infrastructure.
         guard [0, 1, 2, 5].contains(outcome.exitCode) else {
-            throw Verdict(status: .error, step: .tests, message: "pytest could not run (exit \(outcome.exitCode)): \(outcome.output.suffix(500))",
-                          cause: FailureCause(.environment, step: ValidationStep.tests.rawValue, code: "PytestExit\(outcome.exitCode)",
-                                              message: "pytest could not run (exit \(outcome.exitCode))"))
+            throw Verdict(
+                status: .error, step: .tests, message: "pytest could not run (exit \(outcome.exitCode)): \(outcome.output.suffix(500))",
+                cause: FailureCause(
+                    .environment, step: ValidationStep.tests.rawValue, code: "PytestExit\(outcome.exitCode)",
+                    message: "pytest could not run (exit \(outcome.exitCode))"))
         }
         let status = ValidationResult.verdict(forTests: tests, deployOnly: false)
         record.result.status = status
         if status != .passed {
             let failed = tests.filter { $0.outcome == .failed || $0.outcome == .error }
             record.result.failedStep = ValidationStep.tests.rawValue
-            record.result.error = failed.isEmpty ? "no test ran (pytest exit \(outcome.exitCode))" : "failed tests: \(failed.map(\.name).joined(separator: ", "))"
+            record.result.error =
+                failed.isEmpty ? "no test ran (pytest exit \(outcome.exitCode))" : "failed tests: \(failed.map(\.name).joined(separator: ", "))"
             record.result.cause = Self.verdictCause(of: failed, pytestExit: outcome.exitCode, output: outcome.output)
         }
     }

@@ -30,8 +30,9 @@ public final class DockerRuntime: EmulatorRuntime {
     ///   - image: the image repository (`docker:REPOSITORY:TAG` targets name their own).
     public init(socketPath: String, version: String, authToken: String?, image: String = DockerRuntime.image) throws {
         guard !version.isEmpty, version != "latest" else {
-            throw LSQMError(.usage, action: "use LocalStack version '\(version)'", cause: "a pinned version is required so runs are comparable",
-                            hint: "pass --localstack-version \(Configuration.pinnedLocalStackVersion) (or a newer tag with LOCALSTACK_AUTH_TOKEN set)")
+            throw LSQMError(
+                .usage, action: "use LocalStack version '\(version)'", cause: "a pinned version is required so runs are comparable",
+                hint: "pass --localstack-version \(Configuration.pinnedLocalStackVersion) (or a newer tag with LOCALSTACK_AUTH_TOKEN set)")
         }
         self.client = SocketHTTPClient(endpoint: .unix(path: socketPath), timeout: .seconds(60))
         self.image = image
@@ -54,8 +55,9 @@ public final class DockerRuntime: EmulatorRuntime {
 
     public var info: EmulatorInfo {
         get async {
-            EmulatorInfo(runtime: "docker", name: "localstack", version: version, edition: authToken == nil ? "community" : "pro",
-                         imageDigest: digest.withLock { $0 })
+            EmulatorInfo(
+                runtime: "docker", name: "localstack", version: version, edition: authToken == nil ? "community" : "pro",
+                imageDigest: digest.withLock { $0 })
         }
     }
 
@@ -66,8 +68,9 @@ public final class DockerRuntime: EmulatorRuntime {
         // The pull answers 200 and streams progress; a failure arrives as an {"error": …} line in the stream.
         for line in pull.text.split(separator: "\n") {
             if let object = try? JSONCoding.decode(JSONValue.self, from: Data(line.utf8)), let message = object["error"]?.stringValue {
-                throw LSQMError(.environment, action: "pull \(reference)", cause: message,
-                                hint: "check the version exists and the daemon can reach the registry")
+                throw LSQMError(
+                    .environment, action: "pull \(reference)", cause: message,
+                    hint: "check the version exists and the daemon can reach the registry")
             }
         }
         let inspect = try await call("GET", "/images/\(reference)/json", action: "inspect \(reference)")
@@ -90,7 +93,7 @@ public final class DockerRuntime: EmulatorRuntime {
             "ExposedPorts": [.init(stringLiteral: DockerRuntime.containerPort): [:]],
             "HostConfig": [
                 // An empty HostPort lets Docker pick a free port: no race between parallel validations.
-                "PortBindings": [.init(stringLiteral: DockerRuntime.containerPort): [["HostIp": "127.0.0.1", "HostPort": ""]]],
+                "PortBindings": [.init(stringLiteral: DockerRuntime.containerPort): [["HostIp": "127.0.0.1", "HostPort": ""]]]
             ],
         ]
         let name = "lsqm-\(request.runID)-\(request.arch.prefix(12))"
@@ -103,11 +106,13 @@ public final class DockerRuntime: EmulatorRuntime {
             _ = try await call("POST", "/containers/\(id)/start", action: "start container \(name)")
             let inspect = try await call("GET", "/containers/\(id)/json", action: "inspect container \(name)").json()
             guard let port = inspect["NetworkSettings"]?["Ports"]?[DockerRuntime.containerPort]?.arrayValue?.first?["HostPort"]?.stringValue,
-                  let url = URL(string: "http://127.0.0.1:\(port)") else {
+                let url = URL(string: "http://127.0.0.1:\(port)")
+            else {
                 // A container that exited at once has no port. It is handed back anyway: the health wait
                 // reports its exit (code 55 and all) with the container's log tail.
                 if await container.exitDescription() != nil { return container }
-                throw LSQMError(.environment, action: "start container \(name)", cause: "Docker assigned no host port for \(DockerRuntime.containerPort)")
+                throw LSQMError(
+                    .environment, action: "start container \(name)", cause: "Docker assigned no host port for \(DockerRuntime.containerPort)")
             }
             container.setEndpoint(url)
             return container
@@ -128,7 +133,9 @@ public final class DockerRuntime: EmulatorRuntime {
     }
 
     /// One Engine API call; a non-2xx answer becomes an error carrying the daemon's message.
-    func call(_ method: String, _ path: String, json: JSONValue? = nil, action: String, timeout: Duration? = nil) async throws -> SocketHTTPClient.Response {
+    func call(
+        _ method: String, _ path: String, json: JSONValue? = nil, action: String, timeout: Duration? = nil
+    ) async throws -> SocketHTTPClient.Response {
         var client = self.client
         if let timeout { client.timeout = timeout }
         let response: SocketHTTPClient.Response
@@ -167,7 +174,8 @@ final class DockerContainer: RunningEmulator {
 
     func exitDescription() async -> String? {
         guard let state = try? await runtime.call("GET", "/containers/\(id)/json", action: "inspect container").json()["State"],
-              state["Running"]?.boolValue == false, state["Status"]?.stringValue == "exited" else { return nil }
+            state["Running"]?.boolValue == false, state["Status"]?.stringValue == "exited"
+        else { return nil }
         let code = state["ExitCode"]?.intValue ?? -1
         if code == DockerRuntime.licenseExitCode {
             return "LocalStack \(runtime.version) exited with code 55: license activation failed (images after 2026-03-23 need "

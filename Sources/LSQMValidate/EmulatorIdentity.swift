@@ -14,7 +14,8 @@ public enum EmulatorIdentity {
         guard let endpoint = try? HealthCheck.endpoint(of: url) else { return nil }
         let client = SocketHTTPClient(endpoint: endpoint, timeout: timeout)
         guard let response = try? await client.send("GET", "/_localstack/info"), response.status == 200,
-              let info = try? response.json(), info.objectValue != nil else { return nil }
+            let info = try? response.json(), info.objectValue != nil
+        else { return nil }
         var edition = known(info["edition"]?.stringValue)
         if edition == nil, let health = try? await client.send("GET", "/_localstack/health"), health.status == 200 {
             edition = known((try? health.json())?["edition"]?.stringValue)

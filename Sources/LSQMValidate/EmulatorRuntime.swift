@@ -2,8 +2,9 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which API an emulator speaks for its health check.

@@ -19,9 +19,10 @@ public enum EmulatorSelection {
             return await HostRuntime.detect(environment: environment)
         case "docker":
             guard let socket = await DockerRuntime.detectSocket(environment: environment) else {
-                throw LSQMError(.environment, action: "use the Docker emulator runtime",
-                                cause: "no Docker engine answers on \(environment["DOCKER_HOST"] ?? "/var/run/docker.sock")",
-                                hint: "start Docker, set DOCKER_HOST=unix:///path/to/docker.sock, or pass --emulator host")
+                throw LSQMError(
+                    .environment, action: "use the Docker emulator runtime",
+                    cause: "no Docker engine answers on \(environment["DOCKER_HOST"] ?? "/var/run/docker.sock")",
+                    hint: "start Docker, set DOCKER_HOST=unix:///path/to/docker.sock, or pass --emulator host")
             }
             return try DockerRuntime(socketPath: socket, version: configuration.localstackVersion, authToken: configuration.localstackAuthToken)
         case "host":
@@ -34,8 +35,9 @@ public enum EmulatorSelection {
             return try await target(for: normalized, configuration: configuration, environment: environment).runtime
         default:
             guard normalized.hasPrefix("http://"), let url = URL(string: normalized) else {
-                throw LSQMError(.usage, action: "choose emulator '\(choice)'",
-                                cause: "expected docker, docker:IMAGE:TAG (as a target), host, host:moto, host:localstack or http://HOST:PORT")
+                throw LSQMError(
+                    .usage, action: "choose emulator '\(choice)'",
+                    cause: "expected docker, docker:IMAGE:TAG (as a target), host, host:moto, host:localstack or http://HOST:PORT")
             }
             return try URLRuntime(url: url)
         }
@@ -52,17 +54,21 @@ public enum EmulatorSelection {
         }
         let reference = String(normalized.dropFirst("docker:".count))
         let slash = reference.lastIndex(of: "/") ?? reference.startIndex
-        guard let colon = reference[slash...].lastIndex(of: ":"), colon > reference.startIndex, reference.index(after: colon) < reference.endIndex else {
-            throw LSQMError(.usage, action: "use target '\(choice)'", cause: "a Docker target names an image with its tag",
-                            hint: "e.g. docker:localstack/localstack:\(Configuration.pinnedLocalStackVersion)")
+        guard let colon = reference[slash...].lastIndex(of: ":"), colon > reference.startIndex, reference.index(after: colon) < reference.endIndex
+        else {
+            throw LSQMError(
+                .usage, action: "use target '\(choice)'", cause: "a Docker target names an image with its tag",
+                hint: "e.g. docker:localstack/localstack:\(Configuration.pinnedLocalStackVersion)")
         }
         guard let socket = await DockerRuntime.detectSocket(environment: environment) else {
-            throw LSQMError(.environment, action: "use target '\(choice)'",
-                            cause: "no Docker engine answers on \(environment["DOCKER_HOST"] ?? "/var/run/docker.sock")",
-                            hint: "start Docker or set DOCKER_HOST=unix:///path/to/docker.sock")
+            throw LSQMError(
+                .environment, action: "use target '\(choice)'",
+                cause: "no Docker engine answers on \(environment["DOCKER_HOST"] ?? "/var/run/docker.sock")",
+                hint: "start Docker or set DOCKER_HOST=unix:///path/to/docker.sock")
         }
-        let runtime = try DockerRuntime(socketPath: socket, version: String(reference[reference.index(after: colon)...]),
-                                        authToken: configuration.localstackAuthToken, image: String(reference[..<colon]))
+        let runtime = try DockerRuntime(
+            socketPath: socket, version: String(reference[reference.index(after: colon)...]),
+            authToken: configuration.localstackAuthToken, image: String(reference[..<colon]))
         return ValidationTarget(name: "docker:\(reference)", runtime: runtime)
     }
 

@@ -91,9 +91,10 @@ enum FailureClassifier {
         // answered, the failure is lsqm's (such a template must not be deployed).
         if let block = blocks.first(where: { block in inventedMarkers.contains(where: block.contains) }) {
             let failure = apiFailure(inTerraformError: block)
-            return FailureCause(.lsqm, service: failure?.service ?? resourceType(in: block).flatMap(AWSServices.terraformService),
-                                operation: failure?.operation, step: step.rawValue, code: "InventedValueDeployed",
-                                message: "the normalized template deploys a value lsqm invented: \(firstLine(ofError: block))")
+            return FailureCause(
+                .lsqm, service: failure?.service ?? resourceType(in: block).flatMap(AWSServices.terraformService),
+                operation: failure?.operation, step: step.rawValue, code: "InventedValueDeployed",
+                message: "the normalized template deploys a value lsqm invented: \(firstLine(ofError: block))")
         }
         // An API answer is the most specific evidence; the first one is what stopped the deploy.
         for block in blocks {
@@ -107,24 +108,30 @@ enum FailureClassifier {
         let summary = firstLine(ofError: text)
         let lowered = text.lowercased()
         if connectionPhrases.contains(where: lowered.contains) {
-            return FailureCause(.environment, service: service, step: step.rawValue, code: "ConnectionError",
-                                message: "the emulator could not be reached: \(summary)")
+            return FailureCause(
+                .environment, service: service, step: step.rawValue, code: "ConnectionError",
+                message: "the emulator could not be reached: \(summary)")
         }
         if let waiting = waiterFailure(text) {
-            return FailureCause(.emulator, service: service, step: step.rawValue, code: "WaiterFailed",
-                                message: "\(resource ?? "a resource") \(waiting)")
+            return FailureCause(
+                .emulator, service: service, step: step.rawValue, code: "WaiterFailed",
+                message: "\(resource ?? "a resource") \(waiting)")
         }
         if context.normalized {
-            return FailureCause(.lsqm, service: service, step: step.rawValue, code: "InvalidNormalizedTerraform",
-                                message: "the normalized Terraform is invalid: \(summary)")
+            return FailureCause(
+                .lsqm, service: service, step: step.rawValue, code: "InvalidNormalizedTerraform",
+                message: "the normalized Terraform is invalid: \(summary)")
         }
         if text.range(of: #"expected [\w.\[\]]+ to be one of"#, options: .regularExpression) != nil
-            || providerVersionPhrases.contains(where: { text.hasPrefix("Error: \($0)") }) {
-            return FailureCause(.environment, service: service, step: step.rawValue, code: "ProviderTooOld",
-                                message: "the architecture needs another AWS provider version than the mirror's: \(summary)")
+            || providerVersionPhrases.contains(where: { text.hasPrefix("Error: \($0)") })
+        {
+            return FailureCause(
+                .environment, service: service, step: step.rawValue, code: "ProviderTooOld",
+                message: "the architecture needs another AWS provider version than the mirror's: \(summary)")
         }
-        return FailureCause(.architecture, service: service, step: step.rawValue, code: "InvalidConfiguration",
-                            message: "terraform rejected the architecture's configuration: \(summary)")
+        return FailureCause(
+            .architecture, service: service, step: step.rawValue, code: "InvalidConfiguration",
+            message: "terraform rejected the architecture's configuration: \(summary)")
     }
 
     /// The `Error: …` blocks of terraform's output (`-no-color`), each up to the next one.
@@ -153,8 +160,9 @@ enum FailureClassifier {
         let flat = own.replacingOccurrences(of: "\n", with: " ")
         guard let match = flat.firstMatch(of: #/operation error ([^:]+): (\w+), (.*)/#) else { return nil }
         let rest = String(match.3)
-        var failure = APIFailure(service: AWSServiceIDs.byServiceID[match.1.lowercased()], operation: String(match.2),
-                                 httpStatus: nil, code: nil, message: rest)
+        var failure = APIFailure(
+            service: AWSServiceIDs.byServiceID[match.1.lowercased()], operation: String(match.2),
+            httpStatus: nil, code: nil, message: rest)
         if let status = rest.firstMatch(of: #/StatusCode: (\d+)/#) { failure.httpStatus = Int(status.1) }
         if let api = rest.firstMatch(of: #/api error ([A-Za-z][\w.]*): ?(.*)/#) {
             failure.code = String(api.1); failure.message = String(api.2)
@@ -193,43 +201,53 @@ enum FailureClassifier {
         }
         let lowered = message.lowercased()
         if connectionPhrases.contains(where: lowered.contains) {
-            return FailureCause(.environment, service: lastCall?.service, operation: lastCall?.operation, step: step, code: "ConnectionError",
-                                message: "the emulator could not be reached: \(firstSentence(message))")
+            return FailureCause(
+                .environment, service: lastCall?.service, operation: lastCall?.operation, step: step, code: "ConnectionError",
+                message: "the emulator could not be reached: \(firstSentence(message))")
         }
         if lowered.contains("timeout") && (lowered.hasPrefix("failed: timeout") || lowered.contains("+++ timeout +++")) {
-            return FailureCause(.emulator, service: lastCall?.service, operation: lastCall?.operation, step: step, code: "Timeout",
-                                message: lastCall.map { "\($0.apiName) did not answer within the per-test timeout" } ?? "the test timed out")
+            return FailureCause(
+                .emulator, service: lastCall?.service, operation: lastCall?.operation, step: step, code: "Timeout",
+                message: lastCall.map { "\($0.apiName) did not answer within the per-test timeout" } ?? "the test timed out")
         }
         if lowered.contains("paramvalidationerror") || lowered.contains("parameter validation failed") {
-            return FailureCause(.test, service: lastCall?.service, operation: lastCall?.operation, step: step, code: "ParamValidationError",
-                                message: "the test called \(lastCall?.apiName ?? "an API") with invalid parameters: \(firstSentence(message))")
+            return FailureCause(
+                .test, service: lastCall?.service, operation: lastCall?.operation, step: step, code: "ParamValidationError",
+                message: "the test called \(lastCall?.apiName ?? "an API") with invalid parameters: \(firstSentence(message))")
         }
         if message.hasPrefix("AssertionError") || message.hasPrefix("assert ") || lowered.contains("assertionerror") {
             // The test looked at what the emulator answered and found it wrong: blame the last call it made.
             if let lastCall {
-                return FailureCause(.emulator, service: lastCall.service, operation: lastCall.operation, step: step, code: "UnexpectedResponse",
-                                    message: "\(lastCall.apiName) answered what the test did not expect: \(firstSentence(message))")
+                return FailureCause(
+                    .emulator, service: lastCall.service, operation: lastCall.operation, step: step, code: "UnexpectedResponse",
+                    message: "\(lastCall.apiName) answered what the test did not expect: \(firstSentence(message))")
             }
-            return FailureCause(.test, step: step, code: "AssertionError", message: "the test asserted without calling AWS: \(firstSentence(message))")
+            return FailureCause(
+                .test, step: step, code: "AssertionError", message: "the test asserted without calling AWS: \(firstSentence(message))")
         }
         // Anything else is the test's own code failing (a fixture, a KeyError, an import).
-        return FailureCause(.test, service: lastCall?.service, operation: lastCall?.operation, step: step,
-                            code: message.firstMatch(of: #/^([A-Za-z_][\w.]*(?:Error|Exception))/#).map { String($0.1) },
-                            message: "the test app failed: \(firstSentence(message.isEmpty ? "no message" : message))")
+        return FailureCause(
+            .test, service: lastCall?.service, operation: lastCall?.operation, step: step,
+            code: message.firstMatch(of: #/^([A-Za-z_][\w.]*(?:Error|Exception))/#).map { String($0.1) },
+            message: "the test app failed: \(firstSentence(message.isEmpty ? "no message" : message))")
     }
 
     /// botocore's `ClientError: An error occurred (Code) when calling the Op operation (reached max retries:
     /// 4): message`, with the service from the probe's record of that call.
     static func clientError(in message: String, calls: [ProbedCall]) -> APIFailure? {
         let flat = message.replacingOccurrences(of: "\n", with: " ")
-        guard let match = flat.firstMatch(of: #/An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: ?(.*)/#) else {
+        guard
+            let match = flat.firstMatch(
+                of: #/An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: ?(.*)/#)
+        else {
             return nil
         }
         let operation = String(match.2)
         let call = calls.last(where: { $0.operation == operation })
         let code = String(match.1)
-        return APIFailure(service: call?.service, operation: operation, httpStatus: Int(code) ?? call?.status,
-                          code: Int(code) == nil ? code : (call?.code ?? code), message: firstSentence(String(match.3)))
+        return APIFailure(
+            service: call?.service, operation: operation, httpStatus: Int(code) ?? call?.status,
+            code: Int(code) == nil ? code : (call?.code ?? code), message: firstSentence(String(match.3)))
     }
 
     // MARK: One API failure
@@ -246,7 +264,8 @@ enum FailureClassifier {
             return cause(.environment, code: "ConnectionError", "\(api) never got an answer: the emulator could not be reached")
         }
         if failure.httpStatus == 501 || notImplementedPhrases.contains(where: text.contains)
-            || emulatorSaysNotImplemented(failure.operation, log: context.emulatorLog) {
+            || emulatorSaysNotImplemented(failure.operation, log: context.emulatorLog)
+        {
             return cause(.emulator, code: "NotImplemented", "the emulator does not implement \(api.isEmpty ? "the operation" : api)")
         }
         if let status = failure.httpStatus, status >= 500 || failure.code == "RetriesExhausted" {
@@ -254,24 +273,30 @@ enum FailureClassifier {
                 return cause(.environment, code: "DockerUnavailable", "\(api) needs Docker inside the emulator, which this machine does not run")
             }
             if backendUnavailable(context.emulatorLog) {
-                return cause(.environment, code: "EmulatorBackendUnavailable",
-                             "\(api) failed because the emulator could not start its backend for the service here (offline, it cannot download it)")
+                return cause(
+                    .environment, code: "EmulatorBackendUnavailable",
+                    "\(api) failed because the emulator could not start its backend for the service here (offline, it cannot download it)")
             }
             return cause(.emulator, code: failure.code ?? "HTTP\(status)", "\(api) failed in the emulator (HTTP \(status)): \(failure.message)")
         }
         if isMalformed(failure), let literal = authorWrittenIdentifier(in: failure.message, terraform: context.terraformText) {
-            return cause(context.normalized ? .lsqm : .architecture, code: failure.code,
-                         "\(context.normalized ? "the normalized template" : "the architecture") passes \(literal), which is not a valid value: \(failure.message)")
+            return cause(
+                context.normalized ? .lsqm : .architecture, code: failure.code,
+                "\(context.normalized ? "the normalized template" : "the architecture") passes \(literal), which is not a valid value: \(failure.message)"
+            )
         }
         if isNotFound(failure), let literal = authorWrittenIdentifier(in: failure.message, terraform: context.terraformText) {
             if context.normalized {
-                return cause(.lsqm, code: failure.code, "the normalized template deploys a reference to \(literal), which it does not create "
-                             + "(the template needs an input only its author can give)")
+                return cause(
+                    .lsqm, code: failure.code,
+                    "the normalized template deploys a reference to \(literal), which it does not create "
+                        + "(the template needs an input only its author can give)")
             }
             return cause(.architecture, code: failure.code, "the architecture refers to \(literal), which it does not create: \(failure.message)")
         }
-        return cause(.emulator, code: failure.code ?? failure.httpStatus.map { "HTTP\($0)" },
-                     "\(api.isEmpty ? "the emulator" : api) refused what AWS accepts: \(failure.message)")
+        return cause(
+            .emulator, code: failure.code ?? failure.httpStatus.map { "HTTP\($0)" },
+            "\(api.isEmpty ? "the emulator" : api) refused what AWS accepts: \(failure.message)")
     }
 
     /// moto answers an unimplemented action with a bare HTTP 500 and says why only in its log:

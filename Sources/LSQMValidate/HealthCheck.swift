@@ -25,9 +25,10 @@ public enum HealthCheck {
             if healthy { return }
             last = detail
             guard ContinuousClock.now < deadline else {
-                throw LSQMError(.environment, action: "wait for the emulator at \(emulator.endpoint.absoluteString) to become healthy",
-                                cause: "not healthy after \(timeout.components.seconds) s (last check: \(last))",
-                                hint: "see the emulator log tail in the result")
+                throw LSQMError(
+                    .environment, action: "wait for the emulator at \(emulator.endpoint.absoluteString) to become healthy",
+                    cause: "not healthy after \(timeout.components.seconds) s (last check: \(last))",
+                    hint: "see the emulator log tail in the result")
             }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -93,7 +94,8 @@ public enum HealthCheck {
 
     static func endpoint(of url: URL) throws -> SocketHTTPClient.Endpoint {
         guard url.scheme == "http", let host = url.host else {
-            throw LSQMError(.usage, action: "check emulator health at \(url.absoluteString)", cause: "only http:// endpoints on an IPv4 address are supported")
+            throw LSQMError(
+                .usage, action: "check emulator health at \(url.absoluteString)", cause: "only http:// endpoints on an IPv4 address are supported")
         }
         return .tcp(host: host, port: url.port ?? 80)
     }

@@ -26,9 +26,11 @@ public struct HostRuntime: EmulatorRuntime {
     /// LocalStack when the host Python can import it, else moto.
     public static func detect(environment: [String: String]) async -> HostRuntime {
         let localstack = HostRuntime(emulator: .localstack, environment: environment)
-        if let result = try? await Subprocess.run([localstack.python, "-c", "import localstack.runtime.main"],
-                                                  environment: SecretEnvironment.scrubbed(environment), timeout: .seconds(20)),
-           result.succeeded {
+        if let result = try? await Subprocess.run(
+            [localstack.python, "-c", "import localstack.runtime.main"],
+            environment: SecretEnvironment.scrubbed(environment), timeout: .seconds(20)),
+            result.succeeded
+        {
             return localstack
         }
         return HostRuntime(emulator: .moto, environment: environment)
@@ -37,16 +39,18 @@ public struct HostRuntime: EmulatorRuntime {
     public var info: EmulatorInfo {
         get async {
             let licensed = environment["LOCALSTACK_AUTH_TOKEN"].map { !$0.isEmpty } ?? false
-            return EmulatorInfo(runtime: "host", name: emulator.rawValue, version: await versionString(),
-                                edition: emulator == .localstack ? (licensed ? "pro" : "community") : nil)
+            return EmulatorInfo(
+                runtime: "host", name: emulator.rawValue, version: await versionString(),
+                edition: emulator == .localstack ? (licensed ? "pro" : "community") : nil)
         }
     }
 
     public func prepare(logger: Logger) async throws {
         let command = emulator == .moto ? "moto_server" : python
         guard Subprocess.which(command, path: environment["PATH"]) != nil else {
-            throw LSQMError(.environment, action: "start \(emulator.rawValue) on the host", cause: "'\(command)' was not found on PATH",
-                            hint: emulator == .moto ? "pip install 'moto[server]'" : "set LSQM_LOCALSTACK_PYTHON to a Python with localstack-core installed")
+            throw LSQMError(
+                .environment, action: "start \(emulator.rawValue) on the host", cause: "'\(command)' was not found on PATH",
+                hint: emulator == .moto ? "pip install 'moto[server]'" : "set LSQM_LOCALSTACK_PYTHON to a Python with localstack-core installed")
         }
         logger.info("validate", "emulator", "host \(emulator.rawValue)" + ((await versionString()).map { " \($0)" } ?? ""))
     }
@@ -54,8 +58,9 @@ public struct HostRuntime: EmulatorRuntime {
     private func versionString() async -> String? {
         let module = emulator == .moto ? "moto" : "localstack"
         let interpreter = emulator == .moto ? "python3" : python
-        let result = try? await Subprocess.run([interpreter, "-c", "import importlib.metadata as m; print(m.version('\(module == "localstack" ? "localstack-core" : "moto")'))"],
-                                               environment: SecretEnvironment.scrubbed(environment), timeout: .seconds(20))
+        let result = try? await Subprocess.run(
+            [interpreter, "-c", "import importlib.metadata as m; print(m.version('\(module == "localstack" ? "localstack-core" : "moto")'))"],
+            environment: SecretEnvironment.scrubbed(environment), timeout: .seconds(20))
         guard let result, result.succeeded else { return nil }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -89,10 +94,12 @@ public struct HostRuntime: EmulatorRuntime {
         guard let executable = Subprocess.which(arguments[0], path: env["PATH"]) else {
             throw LSQMError(.environment, action: "start \(emulator.rawValue)", cause: "'\(arguments[0])' was not found on PATH")
         }
-        let process = try SpawnedProcess(executable: executable, arguments: arguments, environment: env,
-                                         workingDirectory: request.workDirectory, captureOutput: false, logPath: log)
-        return HostEmulator(process: process, endpoint: URL(string: "http://127.0.0.1:\(port)")!,
-                            flavor: emulator == .moto ? .moto : .localstack, log: log)
+        let process = try SpawnedProcess(
+            executable: executable, arguments: arguments, environment: env,
+            workingDirectory: request.workDirectory, captureOutput: false, logPath: log)
+        return HostEmulator(
+            process: process, endpoint: URL(string: "http://127.0.0.1:\(port)")!,
+            flavor: emulator == .moto ? .moto : .localstack, log: log)
     }
 }
 
@@ -124,8 +131,9 @@ public struct URLRuntime: EmulatorRuntime {
 
     public init(url: URL) throws {
         guard url.scheme == "http", url.host != nil else {
-            throw LSQMError(.usage, action: "use emulator \(url.absoluteString)", cause: "expected http://HOST:PORT",
-                            hint: "pass --emulator docker, --emulator host or --emulator http://127.0.0.1:4566")
+            throw LSQMError(
+                .usage, action: "use emulator \(url.absoluteString)", cause: "expected http://HOST:PORT",
+                hint: "pass --emulator docker, --emulator host or --emulator http://127.0.0.1:4566")
         }
         self.url = url
     }
@@ -158,8 +166,9 @@ public struct URLRuntime: EmulatorRuntime {
                 answers.append("\(path): \(LSQMError.describe(error))")
             }
         }
-        throw LSQMError(.environment, action: "reset the emulator at \(url.absoluteString)", cause: answers.joined(separator: "; "),
-                        hint: "use --emulator host or docker for a fresh emulator per re-run, or an emulator with a reset endpoint")
+        throw LSQMError(
+            .environment, action: "reset the emulator at \(url.absoluteString)", cause: answers.joined(separator: "; "),
+            hint: "use --emulator host or docker for a fresh emulator per re-run, or an emulator with a reset endpoint")
     }
 }
 

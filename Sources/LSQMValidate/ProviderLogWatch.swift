@@ -47,7 +47,8 @@ struct ProviderLogScanner {
         openResponse = nil
         if line.contains("HTTP Response Received") {
             guard let status = Self.field("http.status_code", in: line).flatMap({ Int($0) }), status >= 400,
-                  let service = Self.field("rpc.service", in: line), let operation = Self.field("rpc.method", in: line) else { return nil }
+                let service = Self.field("rpc.service", in: line), let operation = Self.field("rpc.method", in: line)
+            else { return nil }
             let key = "\(service)/\(operation)"
             let body = Self.field("http.response.body", in: line) ?? ""
             lastError[key] = (status, body)
@@ -57,8 +58,9 @@ struct ProviderLogScanner {
         if let retry = line.firstMatch(of: #/retrying request ([^,]+?)/(\w+), attempt (\d+)/#) {
             let key = "\(retry.1)/\(retry.2)"
             guard let attempt = Int(retry.3), attempt > Self.retriesBeforeFatal, let error = lastError[key], error.status >= 500 else { return nil }
-            return failure(key, error.status, body: error.body, code: "RetriesExhausted",
-                           message: "\(attempt - 1) attempts failed with HTTP \(error.status): \(FailureClassifier.firstSentence(Self.readable(error.body)))")
+            return failure(
+                key, error.status, body: error.body, code: "RetriesExhausted",
+                message: "\(attempt - 1) attempts failed with HTTP \(error.status): \(FailureClassifier.firstSentence(Self.readable(error.body)))")
         }
         return nil
     }
@@ -69,17 +71,20 @@ struct ProviderLogScanner {
         let operation = String(key.split(separator: "/").last ?? "")
         let body = error.body.lowercased()
         if error.status == 501 || FailureClassifier.notImplementedPhrases.contains(where: body.contains)
-            || (error.status >= 500 && FailureClassifier.emulatorSaysNotImplemented(operation, log: emulatorLog)) {
-            return failure(key, error.status, body: error.body, code: "NotImplemented",
-                           message: "the emulator does not implement it (HTTP \(error.status))")
+            || (error.status >= 500 && FailureClassifier.emulatorSaysNotImplemented(operation, log: emulatorLog))
+        {
+            return failure(
+                key, error.status, body: error.body, code: "NotImplemented",
+                message: "the emulator does not implement it (HTTP \(error.status))")
         }
         return nil
     }
 
     private func failure(_ key: String, _ status: Int, body: String, code: String, message: String) -> APIFailure {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-        return APIFailure(service: AWSServiceIDs.byServiceID[parts[0].lowercased()], operation: parts.count > 1 ? parts[1] : nil,
-                          httpStatus: status, code: code, message: message)
+        return APIFailure(
+            service: AWSServiceIDs.byServiceID[parts[0].lowercased()], operation: parts.count > 1 ? parts[1] : nil,
+            httpStatus: status, code: code, message: message)
     }
 
     /// Whether a chunk holds a 5xx answer (either log format), for which the emulator's log is worth reading.
@@ -90,13 +95,16 @@ struct ProviderLogScanner {
     /// A field of either log format: `name=value`, `name="quoted value"` or `"name":value` / `"name":"value"`.
     static func field(_ name: String, in line: Substring) -> String? {
         let escaped = NSRegularExpression.escapedPattern(for: name)
-        let patterns = [#"""# + escaped + #"":"((?:[^"\\]|\\.)*)""#, #"""# + escaped + #"":(\d+)"#,
-                        #"\b"# + escaped + #"="((?:[^"\\]|\\.)*)""#, #"\b"# + escaped + #"=([^\s"]+)"#]
+        let patterns = [
+            #"""# + escaped + #"":"((?:[^"\\]|\\.)*)""#, #"""# + escaped + #"":(\d+)"#,
+            #"\b"# + escaped + #"="((?:[^"\\]|\\.)*)""#, #"\b"# + escaped + #"=([^\s"]+)"#,
+        ]
         let text = String(line)
         for pattern in patterns {
             guard let regex = try? NSRegularExpression(pattern: pattern),
-                  let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                  let range = Range(match.range(at: 1), in: text) else { continue }
+                let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                let range = Range(match.range(at: 1), in: text)
+            else { continue }
             return String(text[range]).replacingOccurrences(of: #"\n"#, with: "\n").replacingOccurrences(of: #"\""#, with: "\"")
         }
         return nil
@@ -127,7 +135,8 @@ struct ProviderLogWatch: Sendable {
                     offset += UInt64(data.count)
                     let chunk = String(decoding: data, as: UTF8.self)
                     // The emulator's log is read only when a 5xx answer may need its explanation.
-                    let emulatorLog = ProviderLogScanner.mentionsServerError(chunk) ? await emulator.logTail(limit: ArchitectureValidation.classifierLogCap) : ""
+                    let emulatorLog =
+                        ProviderLogScanner.mentionsServerError(chunk) ? await emulator.logTail(limit: ArchitectureValidation.classifierLogCap) : ""
                     if let fatal = scanner.feed(chunk, emulatorLog: emulatorLog) { return fatal }
                 }
             }

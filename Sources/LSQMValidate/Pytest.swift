@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import LSQMBasics
 import LSQMCore
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Virtual environments for test apps, one per distinct `requirements.txt`, created once and shared.
 ///
@@ -37,22 +38,28 @@ public actor VenvCache {
     }
 
     private static func create(_ venv: URL, requirements: String, environment: [String: String], timeout: Duration) async throws -> URL {
-        let staging = venv.deletingLastPathComponent().appendingPathComponent(".\(venv.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let staging = venv.deletingLastPathComponent().appendingPathComponent(
+            ".\(venv.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try Files.createDirectory(staging.deletingLastPathComponent())
         defer { Files.remove(staging) }
         let action = "create the test venv for requirements \(venv.lastPathComponent)"
-        let made = try await Subprocess.run(["python3", "-m", "venv", "--system-site-packages", staging.path], environment: environment, timeout: timeout)
+        let made = try await Subprocess.run(
+            ["python3", "-m", "venv", "--system-site-packages", staging.path], environment: environment, timeout: timeout)
         guard made.succeeded else {
             throw LSQMError(.environment, action: action, cause: "python3 -m venv failed: \(made.combinedOutput.suffix(2000))")
         }
         let requirementsFile = staging.appendingPathComponent("requirements.txt")
         try AtomicFile.write(requirements, to: requirementsFile)
-        let pip = try await Subprocess.run([staging.appendingPathComponent("bin/python").path, "-m", "pip", "install", "-q",
-                                            "--disable-pip-version-check", "-r", requirementsFile.path] + extraPackages,
-                                           environment: environment, timeout: timeout)
+        let pip = try await Subprocess.run(
+            [
+                staging.appendingPathComponent("bin/python").path, "-m", "pip", "install", "-q",
+                "--disable-pip-version-check", "-r", requirementsFile.path,
+            ] + extraPackages,
+            environment: environment, timeout: timeout)
         guard pip.succeeded else {
-            throw LSQMError(.environment, action: action, cause: "pip install failed: \(pip.combinedOutput.suffix(2000))",
-                            hint: "without internet, install the app's requirements on the host (the venv reuses site-packages)")
+            throw LSQMError(
+                .environment, action: action, cause: "pip install failed: \(pip.combinedOutput.suffix(2000))",
+                hint: "without internet, install the app's requirements on the host (the venv reuses site-packages)")
         }
         try AtomicFile.write("", to: staging.appendingPathComponent(".lsqm-ready"))
         if rename(staging.path, venv.path) != 0 && !Files.exists(venv.appendingPathComponent(".lsqm-ready")) {
@@ -78,8 +85,10 @@ struct PytestRun {
 
     /// - Parameter probeDirectory: where to put the `PytestProbe` plugin (outside the app, so the app's files
     ///   stay what was generated); nil runs pytest without it.
-    static func run(python: URL, appDirectory: URL, environment: [String: String], reportPath: URL, timeout: Duration,
-                    probeDirectory: URL? = nil) async throws -> Outcome {
+    static func run(
+        python: URL, appDirectory: URL, environment: [String: String], reportPath: URL, timeout: Duration,
+        probeDirectory: URL? = nil
+    ) async throws -> Outcome {
         var environment = environment
         var plugins: [String] = []
         let probeOutput = probeDirectory?.appendingPathComponent("calls.json")
@@ -90,12 +99,15 @@ struct PytestRun {
             plugins = ["-p", PytestProbe.moduleName]
         }
         let result = try await Subprocess.run(
-            [python.path, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + plugins + ["--timeout=\(perTestTimeoutSeconds)",
-             "--junitxml=\(reportPath.path)", "-o", "junit_family=xunit2"],
+            [python.path, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + plugins + [
+                "--timeout=\(perTestTimeoutSeconds)",
+                "--junitxml=\(reportPath.path)", "-o", "junit_family=xunit2",
+            ],
             environment: environment, workingDirectory: appDirectory, timeout: timeout)
         let tests = Files.exists(reportPath) ? try JUnitReport.parse(Files.read(reportPath)) : []
-        return Outcome(tests: tests, output: result.combinedOutput, exitCode: result.exitCode, timedOut: result.timedOut,
-                       calls: probeOutput.map(PytestProbe.read) ?? [:])
+        return Outcome(
+            tests: tests, output: result.combinedOutput, exitCode: result.exitCode, timedOut: result.timedOut,
+            calls: probeOutput.map(PytestProbe.read) ?? [:])
     }
 }
 
@@ -106,7 +118,8 @@ enum JUnitReport {
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         guard parser.parse() else {
-            throw LSQMError(.invalidInput, action: "read the pytest JUnit report", cause: parser.parserError.map { LSQMError.describe($0) } ?? "invalid XML")
+            throw LSQMError(
+                .invalidInput, action: "read the pytest JUnit report", cause: parser.parserError.map { LSQMError.describe($0) } ?? "invalid XML")
         }
         return delegate.results
     }
@@ -117,7 +130,9 @@ enum JUnitReport {
         private var messageText = ""
         private var inMessage = false
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]
+        ) {
             switch name {
             case "testcase":
                 let base = [attributes["classname"], attributes["name"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "::")

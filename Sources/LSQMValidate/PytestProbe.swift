@@ -17,65 +17,65 @@ enum PytestProbe {
     static let callsPerTest = 25
 
     static let source = """
-    # Written by lsqm for one validation; records the AWS calls each test makes (see PytestProbe.swift).
-    import json
-    import os
+        # Written by lsqm for one validation; records the AWS calls each test makes (see PytestProbe.swift).
+        import json
+        import os
 
-    import pytest
+        import pytest
 
-    _calls = []
-    _by_test = {}
+        _calls = []
+        _by_test = {}
 
-    try:
-        import botocore.client
-        import botocore.exceptions
+        try:
+            import botocore.client
+            import botocore.exceptions
 
-        _original = botocore.client.BaseClient._make_api_call
+            _original = botocore.client.BaseClient._make_api_call
 
-        def _make_api_call(self, operation_name, api_params):
-            entry = {"service": self.meta.service_model.service_name, "operation": operation_name}
-            _calls.append(entry)
-            try:
-                result = _original(self, operation_name, api_params)
-                entry["status"] = (result or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
-                return result
-            except botocore.exceptions.ClientError as error:
-                response = getattr(error, "response", {}) or {}
-                entry["status"] = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                entry["code"] = str(response.get("Error", {}).get("Code", ""))
-                entry["message"] = str(response.get("Error", {}).get("Message", ""))[:300]
-                raise
-            except Exception as error:
-                entry["exception"] = type(error).__name__
-                entry["message"] = str(error)[:300]
-                raise
+            def _make_api_call(self, operation_name, api_params):
+                entry = {"service": self.meta.service_model.service_name, "operation": operation_name}
+                _calls.append(entry)
+                try:
+                    result = _original(self, operation_name, api_params)
+                    entry["status"] = (result or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+                    return result
+                except botocore.exceptions.ClientError as error:
+                    response = getattr(error, "response", {}) or {}
+                    entry["status"] = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                    entry["code"] = str(response.get("Error", {}).get("Code", ""))
+                    entry["message"] = str(response.get("Error", {}).get("Message", ""))[:300]
+                    raise
+                except Exception as error:
+                    entry["exception"] = type(error).__name__
+                    entry["message"] = str(error)[:300]
+                    raise
 
-        botocore.client.BaseClient._make_api_call = _make_api_call
-    except ImportError:
-        pass
-
-
-    def _junit_id(nodeid):
-        parts = nodeid.split("::")
-        module = parts[0][:-3] if parts[0].endswith(".py") else parts[0]
-        classname = ".".join([module.replace("/", ".")] + parts[1:-1])
-        return classname + "::" + parts[-1]
+            botocore.client.BaseClient._make_api_call = _make_api_call
+        except ImportError:
+            pass
 
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(item, nextitem):
-        del _calls[:]
-        yield
-        _by_test[_junit_id(item.nodeid)] = _calls[-\(callsPerTest):]
+        def _junit_id(nodeid):
+            parts = nodeid.split("::")
+            module = parts[0][:-3] if parts[0].endswith(".py") else parts[0]
+            classname = ".".join([module.replace("/", ".")] + parts[1:-1])
+            return classname + "::" + parts[-1]
 
 
-    def pytest_sessionfinish(session, exitstatus):
-        path = os.environ.get("LSQM_PROBE_OUT")
-        if path:
-            with open(path, "w") as handle:
-                json.dump(_by_test, handle)
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_protocol(item, nextitem):
+            del _calls[:]
+            yield
+            _by_test[_junit_id(item.nodeid)] = _calls[-\(callsPerTest):]
 
-    """
+
+        def pytest_sessionfinish(session, exitstatus):
+            path = os.environ.get("LSQM_PROBE_OUT")
+            if path:
+                with open(path, "w") as handle:
+                    json.dump(_by_test, handle)
+
+        """
 
     /// Writes the plugin into `directory` (which then goes on `PYTHONPATH`).
     static func install(in directory: URL) throws {

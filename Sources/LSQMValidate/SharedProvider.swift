@@ -72,8 +72,9 @@ final class SharedProvider: Sendable {
         env["AWS_CA_BUNDLE"] = nil
         // In debug mode the provider logs to its stderr (this log), which ProviderLogWatch reads.
         env["TF_LOG_PATH"] = nil
-        let process = try SpawnedProcess(executable: binary.path, arguments: [binary.path, "-debug"], environment: env,
-                                         workingDirectory: workspace, captureOutput: false, logPath: log)
+        let process = try SpawnedProcess(
+            executable: binary.path, arguments: [binary.path, "-debug"], environment: env,
+            workingDirectory: workspace, captureOutput: false, logPath: log)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let configuration = reattachConfiguration(in: LogFile.tail(log, limit: 64 * 1024)) {
@@ -85,15 +86,18 @@ final class SharedProvider: Sendable {
         let reason = process.hasExited ? "it exited" : "it timed out"
         process.killGroup()
         _ = await process.wait()
-        throw LSQMError(.environment, action: "start a shared aws provider", cause: "\(reason) before printing TF_REATTACH_PROVIDERS: "
-                        + LogFile.tail(log, limit: 500).trimmingCharacters(in: .whitespacesAndNewlines))
+        throw LSQMError(
+            .environment, action: "start a shared aws provider",
+            cause: "\(reason) before printing TF_REATTACH_PROVIDERS: "
+                + LogFile.tail(log, limit: 500).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The JSON of a `TF_REATTACH_PROVIDERS='…'` line naming the aws provider, if the output has one.
     static func reattachConfiguration(in output: String) -> String? {
         guard let line = output.split(separator: "\n").first(where: { $0.contains("TF_REATTACH_PROVIDERS='") }),
-              let start = line.range(of: "TF_REATTACH_PROVIDERS='"),
-              let end = line.range(of: "'", options: .backwards), end.lowerBound > start.upperBound else { return nil }
+            let start = line.range(of: "TF_REATTACH_PROVIDERS='"),
+            let end = line.range(of: "'", options: .backwards), end.lowerBound > start.upperBound
+        else { return nil }
         let json = String(line[start.upperBound..<end.lowerBound])
         guard let parsed = try? JSONCoding.decode([String: JSONValue].self, from: Data(json.utf8)), parsed[address] != nil else { return nil }
         return json

@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny HTTP/1.1 client over a unix socket or a loopback TCP port.
@@ -49,9 +50,10 @@ public struct SocketHTTPClient: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
                 let thread = Thread {
-                    continuation.resume(with: Result {
-                        try sendBlocking(method, target, headers: headers, body: body, connection: connection)
-                    })
+                    continuation.resume(
+                        with: Result {
+                            try sendBlocking(method, target, headers: headers, body: body, connection: connection)
+                        })
                 }
                 thread.name = "SocketHTTPClient"
                 thread.start()

@@ -49,17 +49,17 @@ public struct TerraformSettings: Sendable {
         guard let mirror, !mirrored.isEmpty else { return "" }
         let list = mirrored.map { "\"\($0)\"" }.joined(separator: ", ")
         return """
-        provider_installation {
-          filesystem_mirror {
-            path    = "\(mirror.path)"
-            include = [\(list)]
-          }
-          direct {
-            exclude = [\(list)]
-          }
-        }
+            provider_installation {
+              filesystem_mirror {
+                path    = "\(mirror.path)"
+                include = [\(list)]
+              }
+              direct {
+                exclude = [\(list)]
+              }
+            }
 
-        """
+            """
     }
 }
 
@@ -70,8 +70,10 @@ struct TerraformWorkspace {
     let settings: TerraformSettings
 
     /// Copies the architecture's files into `directory` and adds the provider override.
-    static func prepare(from source: URL, into directory: URL, endpoint: URL, settings: TerraformSettings,
-                        baseEnvironment: [String: String]) throws -> TerraformWorkspace {
+    static func prepare(
+        from source: URL, into directory: URL, endpoint: URL, settings: TerraformSettings,
+        baseEnvironment: [String: String]
+    ) throws -> TerraformWorkspace {
         try Files.createDirectory(directory)
         for path in Files.regularFiles(under: source) {
             let target = try ArtifactStore.safeJoin(directory, path)
@@ -84,8 +86,9 @@ struct TerraformWorkspace {
         func read(_ paths: [String]) -> [String] {
             paths.compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
         }
-        let plan = ProviderOverride.plan(rootSources: read(sources.filter { !$0.contains("/") }),
-                                         moduleSources: read(sources.filter { $0.contains("/") }))
+        let plan = ProviderOverride.plan(
+            rootSources: read(sources.filter { !$0.contains("/") }),
+            moduleSources: read(sources.filter { $0.contains("/") }))
         for (name, content) in plan.files(endpoint: endpoint, region: settings.region) {
             try AtomicFile.write(content, to: directory.appendingPathComponent(name))
         }
@@ -121,7 +124,10 @@ struct TerraformWorkspace {
 
     /// Where the AWS provider's debug log goes while `provider` (or terraform's own) serves this workspace.
     func providerLog(sharedProvider provider: SharedProvider?) -> URL {
-        provider?.log ?? URL(fileURLWithPath: environment["TF_LOG_PATH"] ?? directory.deletingLastPathComponent().appendingPathComponent(Self.providerLogName).path)
+        provider?.log
+            ?? URL(
+                fileURLWithPath: environment["TF_LOG_PATH"] ?? directory.deletingLastPathComponent().appendingPathComponent(Self.providerLogName).path
+            )
     }
 
     /// Every `.tf` file of the workspace, for the classifier to tell literals the author wrote from
@@ -139,8 +145,9 @@ struct TerraformWorkspace {
     }
 
     func run(_ arguments: [String], timeout: Duration) async throws -> Subprocess.Result {
-        try await Subprocess.run([settings.executable] + arguments + ["-no-color"], environment: environment,
-                                 workingDirectory: directory, timeout: timeout)
+        try await Subprocess.run(
+            [settings.executable] + arguments + ["-no-color"], environment: environment,
+            workingDirectory: directory, timeout: timeout)
     }
 
     func initialize(timeout: Duration) async throws -> Subprocess.Result { try await run(["init", "-input=false"], timeout: timeout) }
@@ -154,8 +161,9 @@ struct TerraformWorkspace {
 
     /// `terraform output -json` with the values unwrapped: `{name: value}`.
     func outputs(timeout: Duration) async throws -> (result: Subprocess.Result, values: [String: JSONValue]) {
-        let result = try await Subprocess.run([settings.executable, "output", "-json"], environment: environment,
-                                              workingDirectory: directory, timeout: timeout)
+        let result = try await Subprocess.run(
+            [settings.executable, "output", "-json"], environment: environment,
+            workingDirectory: directory, timeout: timeout)
         guard result.succeeded else { return (result, [:]) }
         let parsed = try? JSONCoding.decode([String: JSONValue].self, from: Data(result.stdout.utf8))
         return (result, (parsed ?? [:]).compactMapValues { $0["value"] })
@@ -187,8 +195,9 @@ struct TerraformWorkspace {
         ]
         for (pattern, label) in patterns {
             guard let regex = try? NSRegularExpression(pattern: pattern),
-                  let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                  let range = Range(match.range(at: 1), in: text) else { continue }
+                let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                let range = Range(match.range(at: 1), in: text)
+            else { continue }
             var found = "\(label) \(text[range])"
             // Say why when terraform does: a version constraint the mirror cannot meet reads very differently
             // from a provider that is not there at all.
@@ -249,8 +258,9 @@ struct ProviderOverride {
         let usesUnreachedService = (rootSources + moduleSources).contains { source in
             servicesIgnoringEndpointVariable.contains { source.contains("\"\($0)") }
         }
-        return ProviderOverride(aliases: Array(Set(aliases)).sorted(), hasDefaultBlock: hasDefault, hasBackend: hasBackend,
-                                needsEndpointsBlock: hasOwnEndpoints || usesUnreachedService)
+        return ProviderOverride(
+            aliases: Array(Set(aliases)).sorted(), hasDefaultBlock: hasDefault, hasBackend: hasBackend,
+            needsEndpointsBlock: hasOwnEndpoints || usesUnreachedService)
     }
 
     /// The file that amends the architecture's own blocks (terraform's `_override.tf` merge).
@@ -289,7 +299,8 @@ struct ProviderOverride {
         if hasDefaultBlock { overrides.append(defaultBlock) } else { plain.append(defaultBlock) }
         if hasBackend { overrides.append("terraform {\n  backend \"local\" {}\n}\n") }
         var files: [(String, String)] = []
-        let header = needsEndpointsBlock
+        let header =
+            needsEndpointsBlock
             ? "# Written by lsqm: every AWS endpoint points at the emulator under test.\n\n"
             : "# Written by lsqm: dummy credentials; AWS_ENDPOINT_URL points every service at the emulator under test.\n\n"
         if !overrides.isEmpty { files.append((ProviderOverride.overrideFileName, header + overrides.joined(separator: "\n"))) }
@@ -342,8 +353,10 @@ enum ChildEnvironment {
 
     /// What a test app gets (Examples/apps/README.md): the base environment, the emulator endpoint, and
     /// the terraform outputs as a JSON file (`LSQM_TF_OUTPUTS`) and as `TF_OUTPUT_<NAME>` variables.
-    static func forTests(_ environment: [String: String], region: String, endpoint: URL, outputs: [String: JSONValue],
-                         outputsFile: URL) -> [String: String] {
+    static func forTests(
+        _ environment: [String: String], region: String, endpoint: URL, outputs: [String: JSONValue],
+        outputsFile: URL
+    ) -> [String: String] {
         var env = base(environment, region: region)
         env["AWS_ENDPOINT_URL"] = endpoint.absoluteString
         env["LSQM_TF_OUTPUTS"] = outputsFile.path

@@ -24,10 +24,12 @@ public struct ValidateOptions: Sendable {
     /// Called after each validation finishes (progress display).
     public var progress: (@Sendable (ValidationProgress) -> Void)?
 
-    public init(runID: String = RunID.make(), parallel: Int = 4, timeout: Duration = .seconds(300), healthTimeout: Duration = .seconds(90),
-                cleanupTimeout: Duration = .seconds(180), terraform: TerraformSettings, venvDirectory: URL,
-                environment: [String: String] = ProcessInfo.processInfo.environment, shard: Shard? = nil,
-                progress: (@Sendable (ValidationProgress) -> Void)? = nil) {
+    public init(
+        runID: String = RunID.make(), parallel: Int = 4, timeout: Duration = .seconds(300), healthTimeout: Duration = .seconds(90),
+        cleanupTimeout: Duration = .seconds(180), terraform: TerraformSettings, venvDirectory: URL,
+        environment: [String: String] = ProcessInfo.processInfo.environment, shard: Shard? = nil,
+        progress: (@Sendable (ValidationProgress) -> Void)? = nil
+    ) {
         self.runID = runID; self.parallel = max(1, parallel); self.timeout = timeout; self.healthTimeout = healthTimeout
         self.cleanupTimeout = cleanupTimeout; self.terraform = terraform; self.venvDirectory = venvDirectory
         self.environment = environment; self.shard = shard; self.progress = progress
@@ -36,16 +38,20 @@ public struct ValidateOptions: Sendable {
     /// The usual settings under a cache directory: `<cache>/terraform-plugins` and `<cache>/venvs`.
     /// `LSQM_HEALTH_TIMEOUT` (seconds, default 90) bounds the wait for an emulator to become healthy;
     /// `LSQM_TF_SHARE_PROVIDER=0` makes terraform launch the provider for every command.
-    public static func standard(configuration: Configuration, cacheDirectory: URL, environment: [String: String],
-                                runID: String = RunID.make(), shard: Shard? = nil) -> ValidateOptions {
+    public static func standard(
+        configuration: Configuration, cacheDirectory: URL, environment: [String: String],
+        runID: String = RunID.make(), shard: Shard? = nil
+    ) -> ValidateOptions {
         let health = environment["LSQM_HEALTH_TIMEOUT"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 90
-        let terraform = TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: configuration.terraformMirror),
-                                          pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true),
-                                          shareProvider: environment["LSQM_TF_SHARE_PROVIDER"] != "0")
-        return ValidateOptions(runID: runID, parallel: configuration.parallel, timeout: .seconds(configuration.timeoutSeconds),
-                               healthTimeout: .seconds(health), terraform: terraform,
-                               venvDirectory: cacheDirectory.appendingPathComponent("venvs", isDirectory: true),
-                               environment: environment, shard: shard)
+        let terraform = TerraformSettings(
+            mirror: TerraformSettings.defaultMirror(configured: configuration.terraformMirror),
+            pluginCache: cacheDirectory.appendingPathComponent("terraform-plugins", isDirectory: true),
+            shareProvider: environment["LSQM_TF_SHARE_PROVIDER"] != "0")
+        return ValidateOptions(
+            runID: runID, parallel: configuration.parallel, timeout: .seconds(configuration.timeoutSeconds),
+            healthTimeout: .seconds(health), terraform: terraform,
+            venvDirectory: cacheDirectory.appendingPathComponent("venvs", isDirectory: true),
+            environment: environment, shard: shard)
     }
 }
 
@@ -116,15 +122,17 @@ public enum ValidateStage {
             chosen = try hashes.map { prefix in
                 let matches = index.sorted.filter { $0.id.hasPrefix(prefix.lowercased()) }
                 guard matches.count == 1, prefix.count >= 6 else {
-                    throw LSQMError(.usage, action: "select architecture '\(prefix)'",
-                                    cause: matches.isEmpty ? "no indexed architecture has that hash" : "the prefix matches \(matches.count) architectures",
-                                    hint: "use at least 6 characters of a hash from 'lsqm status --json' or architectures/index.json")
+                    throw LSQMError(
+                        .usage, action: "select architecture '\(prefix)'",
+                        cause: matches.isEmpty ? "no indexed architecture has that hash" : "the prefix matches \(matches.count) architectures",
+                        hint: "use at least 6 characters of a hash from 'lsqm status --json' or architectures/index.json")
                 }
                 // Named or not, a template that needs its author's input is never deployed: it would fail for want
                 // of a value, and that failure would be lsqm's, not the emulator's.
                 if let missing = matches[0].normalization?.missingInputs {
-                    throw LSQMError(.usage, action: "select architecture '\(prefix)'", cause: "its template needs input only its author can give: \(missing)",
-                                    hint: "validate it once the template gives those values (normalize it again)")
+                    throw LSQMError(
+                        .usage, action: "select architecture '\(prefix)'", cause: "its template needs input only its author can give: \(missing)",
+                        hint: "validate it once the template gives those values (normalize it again)")
                 }
                 return matches[0]
             }
@@ -140,8 +148,10 @@ public enum ValidateStage {
     /// task is cancelled (Ctrl-C), running validations are torn down (their processes killed, emulators
     /// stopped), no new ones start, the run is written with the finished results and every interrupted or
     /// unstarted architecture in `not_run` (never as a verdict), and a cancellation error is thrown.
-    public static func run(architectures: [Architecture], store: ArtifactStore, runtime: any EmulatorRuntime,
-                           options: ValidateOptions, logger: Logger) async throws -> RunRecord {
+    public static func run(
+        architectures: [Architecture], store: ArtifactStore, runtime: any EmulatorRuntime,
+        options: ValidateOptions, logger: Logger
+    ) async throws -> RunRecord {
         try await run(architectures: architectures, store: store, targets: [ValidationTarget(runtime: runtime)], options: options, logger: logger)
     }
 
@@ -149,8 +159,10 @@ public enum ValidateStage {
     /// target, into one run: the first target is the run's primary (`results.json` as before targets, logs in
     /// `logs/`), the others' results are kept beside it (logs in `logs/<target slug>/`). The run is written
     /// after every target, so a run stopped in its second target keeps the first.
-    public static func run(architectures: [Architecture], store: ArtifactStore, targets: [ValidationTarget],
-                           options: ValidateOptions, logger: Logger) async throws -> RunRecord {
+    public static func run(
+        architectures: [Architecture], store: ArtifactStore, targets: [ValidationTarget],
+        options: ValidateOptions, logger: Logger
+    ) async throws -> RunRecord {
         guard !targets.isEmpty else {
             throw LSQMError(.usage, action: "validate", cause: "no emulator target was given", hint: "pass --emulator or --target")
         }
@@ -167,23 +179,29 @@ public enum ValidateStage {
         var record = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: nil, targets: [], shard: options.shard?.description)
         for (position, target) in named.enumerated() {
             let logs = position == 0 ? "logs" : "logs/\(EmulatorTarget.slug(target.name))"
-            let outcome = try await validate(architectures, store: store, target: target.name, runtime: target.runtime,
-                                             logFolder: logs, options: options, logger: logger)
+            let outcome = try await validate(
+                architectures, store: store, target: target.name, runtime: target.runtime,
+                logFolder: logs, options: options, logger: logger)
             done.append(outcome.results)
             record = RunRecord(runID: options.runID, startedAt: startedAt, finishedAt: Date(), targets: done, shard: options.shard?.description)
             try store.saveRun(record)
             if Task.isCancelled {
-                throw LSQMError(.cancelled, action: "validate", cause: "cancelled after \(outcome.validated) of \(outcome.selected) validations on \(target.name)",
-                                hint: "partial results are in \(store.runDirectory(options.runID).path)")
+                throw LSQMError(
+                    .cancelled, action: "validate",
+                    cause: "cancelled after \(outcome.validated) of \(outcome.selected) validations on \(target.name)",
+                    hint: "partial results are in \(store.runDirectory(options.runID).path)")
             }
         }
         return record
     }
 
     /// One target's validations, their logs written into `runs/<run_id>/<logFolder>/`.
-    private static func validate(_ selected: [Architecture], store: ArtifactStore, target: String, runtime: any EmulatorRuntime,
-                                 logFolder: String, options: ValidateOptions, logger: Logger) async throws
-        -> (results: TargetResults, validated: Int, selected: Int) {
+    private static func validate(
+        _ selected: [Architecture], store: ArtifactStore, target: String, runtime: any EmulatorRuntime,
+        logFolder: String, options: ValidateOptions, logger: Logger
+    ) async throws
+        -> (results: TargetResults, validated: Int, selected: Int)
+    {
         let logDirectory = store.runDirectory(options.runID).appendingPathComponent(logFolder, isDirectory: true)
         try Files.createDirectory(logDirectory)
         try await runtime.prepare(logger: logger)
@@ -193,8 +211,9 @@ public enum ValidateStage {
         let venvs = VenvCache(directory: options.venvDirectory)
         let initGate = AsyncGate(permits: 1)
         let observed = ObservedEmulator()
-        logger.info("validate", "start", "validating \(architectures.count) architecture(s) on \(target), \(options.parallel) at a time",
-                    fields: ["run_id": .string(options.runID), "count": .number(Double(architectures.count)), "target": .string(target)])
+        logger.info(
+            "validate", "start", "validating \(architectures.count) architecture(s) on \(target), \(options.parallel) at a time",
+            fields: ["run_id": .string(options.runID), "count": .number(Double(architectures.count)), "target": .string(target)])
 
         var results: [ValidationResult] = []
         var interrupted: [NotRun] = []
@@ -203,8 +222,9 @@ public enum ValidateStage {
         await withTaskGroup(of: (ValidationResult, String, Bool).self) { group in
             func startNext() -> Bool {
                 guard !Task.isCancelled, let next = pending.popFirst() else { return false }
-                var validation = ArchitectureValidation(architecture: next, store: store, runtime: runtime, options: options,
-                                                        venvs: venvs, initGate: initGate)
+                var validation = ArchitectureValidation(
+                    architecture: next, store: store, runtime: runtime, options: options,
+                    venvs: venvs, initGate: initGate)
                 validation.observed = observed
                 group.addTask {
                     let (result, log) = await validation.run()
@@ -221,25 +241,28 @@ public enum ValidateStage {
                 }
                 if wasInterrupted {
                     interrupted.append(NotRun(arch: result.arch, name: result.name, reason: Self.interruptedReason))
-                    logger.warning("validate", "interrupted", "\(result.name) \(result.arch.prefix(12)): interrupted, recorded as not run",
-                                   fields: ["arch": .string(result.arch)])
+                    logger.warning(
+                        "validate", "interrupted", "\(result.name) \(result.arch.prefix(12)): interrupted, recorded as not run",
+                        fields: ["arch": .string(result.arch)])
                     continue
                 }
                 results.append(result)
                 counts.add(result)
-                logger.log(result.status == .passed ? .info : .warning, stage: "validate", event: "validated",
-                           message: "\(result.name) \(result.arch.prefix(12)): \(result.status.rawValue)" + (result.error.map { " — \($0)" } ?? ""),
-                           durationMs: result.durationMs,
-                           fields: ["arch": .string(result.arch), "status": .string(result.status.rawValue), "target": .string(target)])
+                logger.log(
+                    result.status == .passed ? .info : .warning, stage: "validate", event: "validated",
+                    message: "\(result.name) \(result.arch.prefix(12)): \(result.status.rawValue)" + (result.error.map { " — \($0)" } ?? ""),
+                    durationMs: result.durationMs,
+                    fields: ["arch": .string(result.arch), "status": .string(result.status.rawValue), "target": .string(target)])
                 options.progress?(ValidationProgress(done: results.count, total: architectures.count, counts: counts, latest: result))
                 _ = startNext()
             }
         }
         // Never started because the run was stopped: not run either.
         interrupted += pending.map { NotRun(arch: $0.id, name: $0.name, reason: Self.interruptedReason) }
-        let part = TargetResults(target: target, emulator: observed.info(merging: emulator),
-                                 results: redact(results.sorted { $0.arch < $1.arch }, redactor),
-                                 notRun: (notRun + interrupted).sorted { $0.arch < $1.arch })
+        let part = TargetResults(
+            target: target, emulator: observed.info(merging: emulator),
+            results: redact(results.sorted { $0.arch < $1.arch }, redactor),
+            notRun: (notRun + interrupted).sorted { $0.arch < $1.arch })
         return (part, results.count, architectures.count)
     }
 
@@ -260,8 +283,10 @@ public enum ValidateStage {
             }
         }
         if !notRun.isEmpty {
-            logger.info("validate", "not_run", "\(notRun.count) architecture(s) not run: they use services \(EmulatorSelection.describe(emulator)) does not offer",
-                        fields: ["count": .number(Double(notRun.count))])
+            logger.info(
+                "validate", "not_run",
+                "\(notRun.count) architecture(s) not run: they use services \(EmulatorSelection.describe(emulator)) does not offer",
+                fields: ["count": .number(Double(notRun.count))])
         }
         return (run, notRun)
     }

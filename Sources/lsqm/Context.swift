@@ -94,7 +94,9 @@ struct CommandContext {
     /// lsqm's local cache: venvs, terraform plugin cache, HTTP ETag cache, clones.
     var cacheDirectory: URL {
         if let dir = configuration.cacheDirectory { return URL(fileURLWithPath: dir, isDirectory: true) }
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("lsqm", isDirectory: true) }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("lsqm", isDirectory: true)
+        }
         let home = environment["HOME"] ?? NSTemporaryDirectory()
         return URL(fileURLWithPath: home).appendingPathComponent(".cache/lsqm", isDirectory: true)
     }
@@ -127,8 +129,9 @@ extension CommandContext {
     /// ETag cache under the cache directory, and dry-run (requests listed, not sent).
     /// Budgets per source come from each source's config (`request_budget`, `rate_limit_wait_seconds`).
     func httpService(sources: [PluginSelection] = []) throws -> HTTPService {
-        var http = HTTPService.Options(endpoints: try discoveryEndpoints(), githubToken: configuration.githubToken,
-                                       cacheDirectory: cacheDirectory.appendingPathComponent("http", isDirectory: true), dryRun: options.dryRun)
+        var http = HTTPService.Options(
+            endpoints: try discoveryEndpoints(), githubToken: configuration.githubToken,
+            cacheDirectory: cacheDirectory.appendingPathComponent("http", isDirectory: true), dryRun: options.dryRun)
         http.sourceLimits = SourceLimits.from(configs: sources.map { ($0.name, $0.config) })
         return HTTPService(options: http, logger: logger)
     }
@@ -159,8 +162,11 @@ extension CommandContext {
     /// spelling of the path takes the same lock.
     var repositoryLockFile: URL {
         // The parent exists more often than the repository (a first sync creates it): resolve that.
-        let path = localRepositoryPath.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(localRepositoryPath.lastPathComponent).path
+        let path = localRepositoryPath.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(
+            localRepositoryPath.lastPathComponent
+        ).path
         let key = SHA256.hex(Data(path.utf8)).prefix(16)
-        return cacheDirectory.appendingPathComponent("locks", isDirectory: true).appendingPathComponent("\(localRepositoryPath.lastPathComponent)-\(key).lock")
+        return cacheDirectory.appendingPathComponent("locks", isDirectory: true).appendingPathComponent(
+            "\(localRepositoryPath.lastPathComponent)-\(key).lock")
     }
 }

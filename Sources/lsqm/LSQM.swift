@@ -11,14 +11,18 @@ struct LSQM: AsyncParsableCommand {
         abstract: "LocalStack Quality Monitor: mines real AWS architectures and measures how LocalStack runs them.",
         version: version,
         groupedSubcommands: [
-            CommandGroup(name: "Pipeline stages", subcommands: [
-                SyncCommand.self, MineCommand.self, NormalizeCommand.self, GenerateCommand.self, ValidateCommand.self,
-                CompareCommand.self, ReportCommand.self, PushCommand.self, NotifyCommand.self,
-            ]),
+            CommandGroup(
+                name: "Pipeline stages",
+                subcommands: [
+                    SyncCommand.self, MineCommand.self, NormalizeCommand.self, GenerateCommand.self, ValidateCommand.self,
+                    CompareCommand.self, ReportCommand.self, PushCommand.self, NotifyCommand.self,
+                ]),
             CommandGroup(name: "Whole runs", subcommands: [RunCommand.self, MergeCommand.self]),
-            CommandGroup(name: "Inspection and upkeep", subcommands: [
-                StatusCommand.self, CleanCommand.self, PluginsCommand.self, ConfigCommand.self,
-            ]),
+            CommandGroup(
+                name: "Inspection and upkeep",
+                subcommands: [
+                    StatusCommand.self, CleanCommand.self, PluginsCommand.self, ConfigCommand.self,
+                ]),
         ] + [CommandGroup(name: "Internal", subcommands: [PluginWorkerCommand.self])]
     )
 
@@ -33,8 +37,10 @@ struct LSQM: AsyncParsableCommand {
             command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
-            fail(LSQMError(.usage, action: "read the command line", cause: firstLine(message(for: error)),
-                           hint: "see 'lsqm --help' (or 'lsqm COMMAND --help')"))
+            fail(
+                LSQMError(
+                    .usage, action: "read the command line", cause: firstLine(message(for: error)),
+                    hint: "see 'lsqm --help' (or 'lsqm COMMAND --help')"))
         }
         // A worker is stopped by its host (its group killed, or PR_SET_PDEATHSIG); it keeps default signals.
         if command is PluginWorkerCommand {

@@ -14,15 +14,17 @@ extension CommandLineTests {
         let hang = "FILE *f = fopen(\"\(marker.path)\", \"w\"); if (f) fclose(f); for (;;) pause(); return LSQM_OK;"
         let plugins = scratch.appendingPathComponent("plugins")
         try Files.createDirectory(plugins)
-        _ = try await CPluginCompiler.compile("#include <stdio.h>\n" + CPluginCompiler.notifierSource(name: "Hanger", notifyBody: hang, kind: "LSQM_KIND_SOURCE"),
-                                              name: "hanger", into: plugins)
+        _ = try await CPluginCompiler.compile(
+            "#include <stdio.h>\n" + CPluginCompiler.notifierSource(name: "Hanger", notifyBody: hang, kind: "LSQM_KIND_SOURCE"),
+            name: "hanger", into: plugins)
         let config = scratch.appendingPathComponent("config.yaml")
         // A long call timeout, so only the stop can end the call.
         try AtomicFile.write("plugin_timeout: 600\nsources:\n  - name: Hanger\n", to: config)
         let cache = scratch.appendingPathComponent("cache")
         let log = scratch.appendingPathComponent("lsqm.log")
-        let lsqm = try LSQMProcess.start(["mine", "--config", config.path, "--plugin-dir", plugins.path],
-                                         environment: ["ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": cache.path], log: log)
+        let lsqm = try LSQMProcess.start(
+            ["mine", "--config", config.path, "--plugin-dir", plugins.path],
+            environment: ["ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": cache.path], log: log)
         for _ in 0..<600 where !Files.exists(marker) && !lsqm.hasExited { try await Task.sleep(for: .milliseconds(100)) }
         XCTAssertTrue(Files.exists(marker), "the plugin never got to discover: \(LogFile.read(log))")
         let tree = ProcessTree.descendants(of: lsqm.pid)
@@ -61,8 +63,10 @@ extension CommandLineTests {
         let leftover = try SpawnedProcess(executable: "/bin/sleep", arguments: ["sleep", "603"], environment: [:], captureOutput: false)
         defer { leftover.killGroup() }
         let entry = try XCTUnwrap(ProcessTree.all().first { $0.pid == leftover.pid })
-        let record: JSONValue = ["owner": .number(Double(owner.pid)), "owner_start": 1,
-                                 "children": [["pgid": .number(Double(leftover.pid)), "start": .number(Double(entry.start)), "command": "sleep"]]]
+        let record: JSONValue = [
+            "owner": .number(Double(owner.pid)), "owner_start": 1,
+            "children": [["pgid": .number(Double(leftover.pid)), "start": .number(Double(entry.start)), "command": "sleep"]],
+        ]
         try AtomicFile.write(try JSONCoding.encode(record), to: cache.appendingPathComponent("processes/\(owner.pid).json"))
         let dead = tmp.appendingPathComponent("lsqm-validate-\(owner.pid)-abcdef")
         let live = tmp.appendingPathComponent("lsqm-check-\(getpid())-abcdef")
@@ -95,7 +99,8 @@ extension CommandLineTests {
         let accepted = try await LSQMProcess.run(["sync", "--init-existing"], environment: environment)
         XCTAssertEqual(accepted.exitCode, 0, accepted.stderr)
         XCTAssertTrue(ArtifactStore(root: repo).isInitialized)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["cache", "data"], "a stray lock file beside the repository")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(), ["cache", "data"], "a stray lock file beside the repository")
         XCTAssertEqual(Files.regularFiles(under: cache.appendingPathComponent("locks")).count, 1, "sync takes the repository lock")
     }
 }

@@ -34,13 +34,16 @@ final class CommandLineTests: XCTestCase {
     /// only reads them after it, so lsqm moves them there. Every global option is used here, each in the form that
     /// could trip the move (`--opt value`, `--opt=value`, flags).
     func testGlobalOptionsWorkBeforeTheSubcommand() async throws {
-        let extra = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Extra", notifyBody: "return LSQM_OK;"),
-                                                      name: "extra", into: scratch)
+        let extra = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: "Extra", notifyBody: "return LSQM_OK;"),
+            name: "extra", into: scratch)
         let config = scratch.appendingPathComponent("lsqm.yaml")
         try Data("parallel: 2\n".utf8).write(to: config)
-        let result = try await LSQMProcess.run(["--plugin-dir", extra.deletingLastPathComponent().path, "--config=\(config.path)",
-                                                "-v", "--dry-run", "--parallel", "3", "--localstack-version", "4.14.0",
-                                                "--log-format", "json", "plugins", "list", "--json"])
+        let result = try await LSQMProcess.run([
+            "--plugin-dir", extra.deletingLastPathComponent().path, "--config=\(config.path)",
+            "-v", "--dry-run", "--parallel", "3", "--localstack-version", "4.14.0",
+            "--log-format", "json", "plugins", "list", "--json",
+        ])
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         let listings = try XCTUnwrap(try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8)).arrayValue)
         XCTAssertTrue(listings.contains { $0["name"]?.stringValue == "Extra" && $0["loaded"]?.boolValue == true }, result.stdout)
@@ -50,12 +53,15 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testPluginsCheckPassesAGoodPluginAndFailsACrashingOne() async throws {
-        let good = try await LSQMProcess.run(["plugins", "check", BuildProducts.plugin("FileNotifier").path,
-                                              "--plugin-config", #"{"path":"\#(scratch.path)/s.json"}"#])
+        let good = try await LSQMProcess.run([
+            "plugins", "check", BuildProducts.plugin("FileNotifier").path,
+            "--plugin-config", #"{"path":"\#(scratch.path)/s.json"}"#,
+        ])
         XCTAssertEqual(good.exitCode, 0, good.stdout + good.stderr)
         XCTAssertTrue(good.stdout.contains("PASS  round-trip"), good.stdout)
-        let crasher = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Crash", notifyBody: "abort(); return LSQM_OK;"),
-                                                        name: "crash", into: scratch)
+        let crasher = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: "Crash", notifyBody: "abort(); return LSQM_OK;"),
+            name: "crash", into: scratch)
         let bad = try await LSQMProcess.run(["plugins", "check", crasher.path])
         XCTAssertEqual(bad.exitCode, 1, bad.stdout + bad.stderr)
         XCTAssertTrue(bad.stdout.contains("FAIL  round-trip"), bad.stdout)
@@ -66,21 +72,23 @@ final class CommandLineTests: XCTestCase {
     /// needs_input is no failure, and says what only the author can give.
     func testNormalizeExitCodeFollowsTheStatus() async throws {
         let failed = scratch.appendingPathComponent("failed")
-        try AtomicFile.write("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n",
-                             to: failed.appendingPathComponent("template.yaml"))
+        try AtomicFile.write(
+            "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n",
+            to: failed.appendingPathComponent("template.yaml"))
         let failure = try await LSQMProcess.run(["normalize", failed.path, "--out", scratch.appendingPathComponent("out-failed").path, "--json"])
         XCTAssertEqual(failure.exitCode, 2, failure.stdout + failure.stderr)
         XCTAssertTrue(failure.stderr.contains("lsqm: failed to normalize \(failed.path): no CloudFormation template"), failure.stderr)
         XCTAssertEqual(try JSONCoding.decode(JSONValue.self, from: Data(failure.stdout.utf8))["status"]?.stringValue, "failed")
 
         let needs = scratch.appendingPathComponent("needs")
-        try AtomicFile.write("""
-        Parameters:
-          KeyName: {Type: "AWS::EC2::KeyPair::KeyName"}
-          ExistingRoleArn: {Type: String}
-        Resources:
-          Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: role, Value: !Ref ExistingRoleArn}, {Key: key, Value: !Ref KeyName}]}}
-        """, to: needs.appendingPathComponent("template.yaml"))
+        try AtomicFile.write(
+            """
+            Parameters:
+              KeyName: {Type: "AWS::EC2::KeyPair::KeyName"}
+              ExistingRoleArn: {Type: String}
+            Resources:
+              Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: role, Value: !Ref ExistingRoleArn}, {Key: key, Value: !Ref KeyName}]}}
+            """, to: needs.appendingPathComponent("template.yaml"))
         let out = scratch.appendingPathComponent("out-needs")
         let result = try await LSQMProcess.run(["normalize", needs.path, "--out", out.path])
         XCTAssertEqual(result.exitCode, 0, result.stdout + result.stderr)
@@ -108,8 +116,10 @@ final class CommandLineTests: XCTestCase {
         let config = scratch.appendingPathComponent("lsqm.yml")
         try AtomicFile.write("sources:\n  - name: GitHubOrgSource\n    config: {orgs: [aws-samples]}\n", to: config)
         // Nothing listens on port 1: the one source cannot list anything.
-        let env = ["ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
-                   "LSQM_GITHUB_API_URL": "http://127.0.0.1:1", "LSQM_GITHUB_RAW_URL": "http://127.0.0.1:1"]
+        let env = [
+            "ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
+            "LSQM_GITHUB_API_URL": "http://127.0.0.1:1", "LSQM_GITHUB_RAW_URL": "http://127.0.0.1:1",
+        ]
         let result = try await LSQMProcess.run(["mine", "--config", config.path], environment: env)
         XCTAssertEqual(result.exitCode, 2, result.stderr)
         XCTAssertTrue(result.stderr.contains("failed to mine: every source failed: GitHubOrgSource: "), String(result.stderr.suffix(1500)))
@@ -164,11 +174,13 @@ final class CommandLineTests: XCTestCase {
         let refused = gone.baseURL.absoluteString + FakeSlack.webhookPath
         for (arguments, webhook) in [(["notify"], slack.webhookURL), (["notify", "--json"], refused + "\n")] {
             do {
-                let result = try await LSQMProcess.run(arguments + ["--config", config.path, "--log-format", "human"],
-                                                       environment: ["ARTIFACT_REPO": repo.path, "SLACK_WEBHOOK_URL": webhook])
+                let result = try await LSQMProcess.run(
+                    arguments + ["--config", config.path, "--log-format", "human"],
+                    environment: ["ARTIFACT_REPO": repo.path, "SLACK_WEBHOOK_URL": webhook])
                 XCTAssertEqual(result.exitCode, 0, result.stderr)
                 XCTAssertTrue(result.stdout.contains("SlackNotifier"), result.stdout)
-                XCTAssertTrue(result.stdout.contains(webhook == slack.webhookURL ? "HTTP 500" : "failed to POST"), "the failure is reported: \(result.stdout)")
+                XCTAssertTrue(
+                    result.stdout.contains(webhook == slack.webhookURL ? "HTTP 500" : "failed to POST"), "the failure is reported: \(result.stdout)")
                 for output in [result.stdout, result.stderr] {
                     for form in [secretPart, FakeSlack.webhookPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!] {
                         XCTAssertFalse(output.contains(form), "\(arguments) leaked \(form):\n\(output)")
@@ -176,22 +188,28 @@ final class CommandLineTests: XCTestCase {
                 }
             }
         }
-        XCTAssertGreaterThanOrEqual(slack.server.requests.filter { $0.path == FakeSlack.webhookPath }.count, 1, "the notifier did post (and was answered 500)")
+        XCTAssertGreaterThanOrEqual(
+            slack.server.requests.filter { $0.path == FakeSlack.webhookPath }.count, 1, "the notifier did post (and was answered 500)")
     }
 
     func testRedactionCoversEncodedAndTrimmedFormsAndRepositoryCredentials() {
-        let redactor = SecretRedactor.fromEnvironment(["SLACK_WEBHOOK_URL": "https://hooks.example/services/T1/B2/s3cr3tTokenXYZ\n",
-                                                       "ARTIFACT_REPO": "https://x-access-token:ghs_repoToken123@git.example/a/b.git"])
-        for leak in ["post to https://hooks.example/services/T1/B2/s3cr3tTokenXYZ failed",
-                     "url=https%3A%2F%2Fhooks.example%2Fservices%2FT1%2FB2%2Fs3cr3tTokenXYZ",
-                     "url=https%3a%2f%2fhooks.example%2fservices%2ft1%2fb2%2fs3cr3tTokenXYZ",
-                     "HTTP 500 from /services/T1/B2/s3cr3tTokenXYZ", "clone https://x-access-token:ghs_repoToken123@git.example/a/b.git"] {
+        let redactor = SecretRedactor.fromEnvironment([
+            "SLACK_WEBHOOK_URL": "https://hooks.example/services/T1/B2/s3cr3tTokenXYZ\n",
+            "ARTIFACT_REPO": "https://x-access-token:ghs_repoToken123@git.example/a/b.git",
+        ])
+        for leak in [
+            "post to https://hooks.example/services/T1/B2/s3cr3tTokenXYZ failed",
+            "url=https%3A%2F%2Fhooks.example%2Fservices%2FT1%2FB2%2Fs3cr3tTokenXYZ",
+            "url=https%3a%2f%2fhooks.example%2fservices%2ft1%2fb2%2fs3cr3tTokenXYZ",
+            "HTTP 500 from /services/T1/B2/s3cr3tTokenXYZ", "clone https://x-access-token:ghs_repoToken123@git.example/a/b.git",
+        ] {
             let redacted = redactor.redact(leak)
             XCTAssertFalse(redacted.contains("s3cr3tTokenXYZ") || redacted.contains("ghs_repoToken123"), redacted)
             XCTAssertTrue(redacted.contains("[REDACTED]"), redacted)
         }
-        XCTAssertEqual(SecretRedactor.withoutCredentials("https://x-access-token:ghs_repoToken123@git.example/a/b.git"),
-                       "https://[REDACTED]@git.example/a/b.git")
+        XCTAssertEqual(
+            SecretRedactor.withoutCredentials("https://x-access-token:ghs_repoToken123@git.example/a/b.git"),
+            "https://[REDACTED]@git.example/a/b.git")
     }
 
     /// A corrupt index in the working copy: mine, generate and validate fail on it, and `lsqm run` still pushes
@@ -214,11 +232,13 @@ final class CommandLineTests: XCTestCase {
         try Files.createDirectory(empty)
         let run = try await LSQMProcess.run(["run", "--local", empty.path, "--generator", "rules", "--json"], environment: environment)
         XCTAssertEqual(run.exitCode, 2, String(run.stderr.suffix(3000)))
-        XCTAssertTrue(run.stderr.contains("not committing 1 JSON file(s) that do not parse: architectures/index.json"), String(run.stderr.suffix(3000)))
+        XCTAssertTrue(
+            run.stderr.contains("not committing 1 JSON file(s) that do not parse: architectures/index.json"), String(run.stderr.suffix(3000)))
         let remoteIndex = try await Subprocess.run(["git", "-C", remote.path, "show", "main:architectures/index.json"]).stdout
         XCTAssertEqual(remoteIndex, goodIndex, "the remote's index is unchanged")
-        XCTAssertEqual(String(decoding: try Files.read(index), as: UTF8.self), String(goodIndex.prefix(goodIndex.count / 2)),
-                       "the stages that failed on it left it as it was")
+        XCTAssertEqual(
+            String(decoding: try Files.read(index), as: UTF8.self), String(goodIndex.prefix(goodIndex.count / 2)),
+            "the stages that failed on it left it as it was")
     }
 
     /// A truncated old run names its file and a fix, does not block report or compare, and status lists it.
@@ -250,8 +270,9 @@ final class CommandLineTests: XCTestCase {
     func testConfigShowRedactsSecrets() async throws {
         let config = scratch.appendingPathComponent("lsqm.yml")
         try AtomicFile.write("parallel: 3\nnotifiers:\n  - name: FileNotifier\n    config: {path: /tmp/x.json}\n", to: config)
-        let result = try await LSQMProcess.run(["config", "show", "--config", config.path],
-                                               environment: ["GITHUB_TOKEN": "ghp_abcdefghijklmnop", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/secret123"])
+        let result = try await LSQMProcess.run(
+            ["config", "show", "--config", config.path],
+            environment: ["GITHUB_TOKEN": "ghp_abcdefghijklmnop", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/secret123"])
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertFalse(result.stdout.contains("ghp_abcdefghijklmnop"))
         XCTAssertFalse(result.stdout.contains("secret123"))
@@ -329,8 +350,11 @@ extension CommandLineTests {
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertFalse(Files.exists(cache))
         XCTAssertTrue(result.stdout.contains("stale emulator container"), result.stdout)
-        XCTAssertTrue(engine.requests.contains { $0.method == "GET" && $0.path.hasSuffix("/containers/json") && ($0.query("filters") ?? "").contains("lsqm.run_id") },
-                      "\(engine.requests.map(\.target))")
+        XCTAssertTrue(
+            engine.requests.contains {
+                $0.method == "GET" && $0.path.hasSuffix("/containers/json") && ($0.query("filters") ?? "").contains("lsqm.run_id")
+            },
+            "\(engine.requests.map(\.target))")
     }
 }
 
@@ -338,8 +362,9 @@ extension CommandLineTests {
     /// A dry run of the whole pipeline reads and reports but writes nothing: no repository, no lock, no cache.
     func testRunDryRunWritesNothing() async throws {
         let repo = scratch.appendingPathComponent("repo")
-        let result = try await LSQMProcess.run(["run", "--dry-run", "--local", BuildProducts.packageRoot.appendingPathComponent("Examples/architectures").path, "--json"],
-                                               environment: ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path])
+        let result = try await LSQMProcess.run(
+            ["run", "--dry-run", "--local", BuildProducts.packageRoot.appendingPathComponent("Examples/architectures").path, "--json"],
+            environment: ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path])
         XCTAssertEqual(result.exitCode, 0, String(result.stderr.suffix(2000)))
         let names = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
         XCTAssertFalse(names.contains("repo"), "\(names)")

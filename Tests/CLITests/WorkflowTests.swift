@@ -57,14 +57,16 @@ final class WorkflowTests: XCTestCase {
     func testEverySecretTheCodeReadsIsWired() throws {
         let text = try String(contentsOf: root.appendingPathComponent(".github/workflows/weekly.yml"), encoding: .utf8)
         var read: Set<String> = []
-        let sources = Files.regularFiles(under: root.appendingPathComponent("Sources")) + Files.regularFiles(under: root.appendingPathComponent("Plugins")).map { "../Plugins/\($0)" }
+        let sources =
+            Files.regularFiles(under: root.appendingPathComponent("Sources"))
+            + Files.regularFiles(under: root.appendingPathComponent("Plugins")).map { "../Plugins/\($0)" }
         for path in sources where path.hasSuffix(".swift") {
             let code = try String(contentsOf: root.appendingPathComponent("Sources").appendingPathComponent(path), encoding: .utf8)
             for name in SecretEnvironment.names where code.contains("\"\(name)\"") { read.insert(name) }
         }
         XCTAssertTrue(read.isSuperset(of: ["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "LOCALSTACK_AUTH_TOKEN"]), "\(read)")
         for name in read where name != "GH_TOKEN" {
-            XCTAssertTrue(text.contains("\(name): ${{ secrets.") , "\(name) is read by the code but not wired from secrets in weekly.yml")
+            XCTAssertTrue(text.contains("\(name): ${{ secrets."), "\(name) is read by the code but not wired from secrets in weekly.yml")
         }
     }
 

@@ -23,8 +23,9 @@ final class ArtifactStoreTests: XCTestCase {
     func testIndexRoundTripsWithSortedKeys() throws {
         let store = ArtifactStore(root: root)
         var index = ArchitectureIndex()
-        let arch = Architecture(id: String(repeating: "a", count: 64), name: "x", kind: .sam, sourceURL: "file:///x", source: "LocalDirectorySource",
-                                services: ["lambda", "s3"], resourceCount: 2, files: ["template.yaml"], discoveredAt: Date(timeIntervalSince1970: 0))
+        let arch = Architecture(
+            id: String(repeating: "a", count: 64), name: "x", kind: .sam, sourceURL: "file:///x", source: "LocalDirectorySource",
+            services: ["lambda", "s3"], resourceCount: 2, files: ["template.yaml"], discoveredAt: Date(timeIntervalSince1970: 0))
         index.architectures[arch.id] = arch
         index.skipped["file:///bad"] = "invalid YAML"
         try store.saveIndex(index)
@@ -36,11 +37,14 @@ final class ArtifactStoreTests: XCTestCase {
     /// The resource counts are an optional key: written sorted with the rest, and an index from before them loads.
     func testIndexWithResourceCountsRoundTripsAndAnOldIndexStillLoads() throws {
         let store = ArtifactStore(root: root)
-        let resources = [ResourceInstances(address: "aws_s3_bucket.b", type: "aws_s3_bucket", count: 0),
-                         ResourceInstances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", count: nil, unknownReason: "count: var.n has no default")]
-        let arch = Architecture(id: String(repeating: "b", count: 64), name: "x", kind: .terraform, sourceURL: "file:///x", source: "test",
-                                services: ["s3", "sqs"], resourceCount: 2, files: ["main.tf"], discoveredAt: Date(timeIntervalSince1970: 0),
-                                terraformResources: resources)
+        let resources = [
+            ResourceInstances(address: "aws_s3_bucket.b", type: "aws_s3_bucket", count: 0),
+            ResourceInstances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", count: nil, unknownReason: "count: var.n has no default"),
+        ]
+        let arch = Architecture(
+            id: String(repeating: "b", count: 64), name: "x", kind: .terraform, sourceURL: "file:///x", source: "test",
+            services: ["s3", "sqs"], resourceCount: 2, files: ["main.tf"], discoveredAt: Date(timeIntervalSince1970: 0),
+            terraformResources: resources)
         try store.saveIndex(ArchitectureIndex(architectures: [arch.id: arch]))
         XCTAssertEqual(try store.loadIndex().architectures[arch.id]?.terraformResources, resources)
         let text = try String(contentsOf: store.indexFile, encoding: .utf8)
@@ -49,7 +53,8 @@ final class ArtifactStoreTests: XCTestCase {
 
         // An index written before the key existed.
         var old = try JSONCoding.decode(JSONValue.self, from: Data(text.utf8))
-        guard case .object(var top) = old, case .object(var architectures)? = top["architectures"], case .object(var entry)? = architectures[arch.id] else {
+        guard case .object(var top) = old, case .object(var architectures)? = top["architectures"], case .object(var entry)? = architectures[arch.id]
+        else {
             return XCTFail("unexpected index shape")
         }
         entry["terraform_resources"] = nil

@@ -7,10 +7,12 @@ final class HashingTests: XCTestCase {
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        XCTAssertEqual(SHA256.hex(Data(repeating: 0x61, count: 1_000_000)),
-                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(
+            SHA256.hex(Data(repeating: 0x61, count: 1_000_000)),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     func testIncrementalUpdateMatchesOneShot() {
@@ -31,8 +33,9 @@ final class HashingTests: XCTestCase {
         let c = ContentHash.architecture(files: [("ab", Data("c".utf8))])
         let d = ContentHash.architecture(files: [("a", Data("bc".utf8))])
         XCTAssertNotEqual(c, d)
-        XCTAssertNotEqual(ContentHash.app(files: [("t.py", Data())], generatorVersion: "1"),
-                          ContentHash.app(files: [("t.py", Data())], generatorVersion: "2"))
+        XCTAssertNotEqual(
+            ContentHash.app(files: [("t.py", Data())], generatorVersion: "1"),
+            ContentHash.app(files: [("t.py", Data())], generatorVersion: "2"))
     }
 
     func testRunIDsAreUniqueAndSortable() {

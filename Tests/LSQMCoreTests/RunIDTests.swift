@@ -42,8 +42,10 @@ final class RunIDTests: XCTestCase {
         let first = RunID.make()
         let second = RunID.make()
         let started = Date()
-        let tallies = [RunTally(runID: second, startedAt: started, results: [(.failed, ["s3"])]),
-                       RunTally(runID: first, startedAt: started.addingTimeInterval(30), results: [(.passed, ["s3"])])]
+        let tallies = [
+            RunTally(runID: second, startedAt: started, results: [(.failed, ["s3"])]),
+            RunTally(runID: first, startedAt: started.addingTimeInterval(30), results: [(.passed, ["s3"])]),
+        ]
         XCTAssertEqual(TrendRules.trends(tallies).overall.points.map(\.runID), [first, second])
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
 import LSQMBasics
-import LSQMTemplates
 import LSQMCore
 import LSQMHost
 import LSQMPluginKit
 import LSQMSourceSupport
+import LSQMTemplates
 import LSQMTestSupport
 import XCTest
 
@@ -46,22 +46,29 @@ class DiscoveryTestCase: XCTestCase {
         repos["serverless/examples"]?.truncatedTree = true
         // Over the contents API's 1 MB inline limit: fetched with the raw media type.
         let padding = String(repeating: "# padding line to push this service past one megabyte of YAML\n", count: 18_000)
-        repos["serverless/examples"]?.files["aws-large-service/serverless.yml"] = Data("service: large\nprovider:\n  name: aws\n  runtime: python3.12\n\(padding)functions:\n  hello:\n    handler: handler.hello\n".utf8)
+        repos["serverless/examples"]?.files["aws-large-service/serverless.yml"] = Data(
+            "service: large\nprovider:\n  name: aws\n  runtime: python3.12\n\(padding)functions:\n  hello:\n    handler: handler.hello\n".utf8)
         repos["terraform-aws-modules/terraform-aws-sqs"]?.hostileTarball = true
         repos["terraform-aws-modules/terraform-aws-kms"]?.hostileTarball = true
         let tf = Data("resource \"aws_s3_bucket\" \"b\" {}\n".utf8)
-        for filler in [FakeRepository(fullName: "aws-solutions/archived-solution", commit: String(repeating: "a", count: 40), files: ["main.tf": tf], archived: true),
-                       FakeRepository(fullName: "aws-solutions/forked-solution", commit: String(repeating: "b", count: 40), files: ["main.tf": tf], fork: true),
-                       FakeRepository(fullName: "aws-solutions/docs-only", commit: String(repeating: "c", count: 40), files: ["README.md": Data("docs\n".utf8)])] {
+        for filler in [
+            FakeRepository(
+                fullName: "aws-solutions/archived-solution", commit: String(repeating: "a", count: 40), files: ["main.tf": tf], archived: true),
+            FakeRepository(fullName: "aws-solutions/forked-solution", commit: String(repeating: "b", count: 40), files: ["main.tf": tf], fork: true),
+            FakeRepository(fullName: "aws-solutions/docs-only", commit: String(repeating: "c", count: 40), files: ["README.md": Data("docs\n".utf8)]),
+        ] {
             repos[filler.fullName] = filler
         }
         func members(_ owner: String) -> [String] { repos.keys.filter { $0.hasPrefix(owner + "/") }.sorted() }
-        let orgs = ["aws-quickstart": members("aws-quickstart"), "aws-samples": members("aws-samples"),
-                    "aws-solutions": members("aws-solutions"), "aws-cloudformation": members("aws-cloudformation")]
+        let orgs = [
+            "aws-quickstart": members("aws-quickstart"), "aws-samples": members("aws-samples"),
+            "aws-solutions": members("aws-solutions"), "aws-cloudformation": members("aws-cloudformation"),
+        ]
         let github = try FakeGitHub(repositories: Array(repos.values), orgs: orgs, maxPerPage: 2)
         let registry = try FakeTerraformRegistry(repositories: Array(repos.values), githubAPI: github.api.baseURL)
-        return Fakes(github: github, registry: registry,
-                     endpoints: DiscoveryEndpoints(githubAPI: github.api.baseURL, githubRaw: github.raw.baseURL, terraformRegistry: registry.server.baseURL))
+        return Fakes(
+            github: github, registry: registry,
+            endpoints: DiscoveryEndpoints(githubAPI: github.api.baseURL, githubRaw: github.raw.baseURL, terraformRegistry: registry.server.baseURL))
     }
 
     func sourceConfig(_ name: String) -> JSONValue {
@@ -74,21 +81,25 @@ class DiscoveryTestCase: XCTestCase {
     }
 
     func makeService(_ endpoints: DiscoveryEndpoints) -> HTTPService {
-        HTTPService(options: .init(endpoints: endpoints, githubToken: token, cacheDirectory: scratch.appendingPathComponent("http-cache"),
-                                   rateLimitWaitBudget: .seconds(60),
-                                   backoff: Backoff(base: .milliseconds(50), cap: .seconds(1), maxAttempts: 4)))
+        HTTPService(
+            options: .init(
+                endpoints: endpoints, githubToken: token, cacheDirectory: scratch.appendingPathComponent("http-cache"),
+                rateLimitWaitBudget: .seconds(60),
+                backoff: Backoff(base: .milliseconds(50), cap: .seconds(1), maxAttempts: 4)))
     }
 
     /// One discovery of every source, paging until `next_cursor` is null, as the mine stage does.
     func discoverAll(endpoints: DiscoveryEndpoints, http: HTTPService, known: Set<String>, knownHashes: Set<String>) async -> [String: SourceRun] {
-        let manager = PluginManager(directories: [], isolation: .isolated, workerExecutable: BuildProducts.lsqm,
-                                    cacheRoot: scratch.appendingPathComponent("plugin-cache"), callTimeout: .seconds(600), http: http)
+        let manager = PluginManager(
+            directories: [], isolation: .isolated, workerExecutable: BuildProducts.lsqm,
+            cacheRoot: scratch.appendingPathComponent("plugin-cache"), callTimeout: .seconds(600), http: http)
         var runs: [String: SourceRun] = [:]
         for name in Self.sourceNames {
             var run = SourceRun()
             do {
-                let instance = try await manager.instantiate(path: BuildProducts.plugin(name).path,
-                                                             config: endpoints.pluginConfig(merging: sourceConfig(name)))
+                let instance = try await manager.instantiate(
+                    path: BuildProducts.plugin(name).path,
+                    config: endpoints.pluginConfig(merging: sourceConfig(name)))
                 var request = DiscoverRequest(knownSourceURLs: known.sorted(), knownHashes: knownHashes.sorted(), limit: 25)
                 do {
                     repeat {
@@ -97,9 +108,10 @@ class DiscoveryTestCase: XCTestCase {
                         run.pages += 1
                         XCTAssertLessThanOrEqual(response.architectures.count, 25, "\(name) page \(run.pages) exceeds the limit")
                         run.architectures += response.architectures.map { item in
-                            DiscoveredArchitecture(sourceURL: item.sourceURL, name: item.name, declaredKind: item.kind.flatMap(ArchitectureKind.init(rawValue:)),
-                                                   files: item.files.map { ArchitectureFile(path: $0.path, content: $0.data ?? Data()) }, source: name,
-                                                   provenance: item.metadata)
+                            DiscoveredArchitecture(
+                                sourceURL: item.sourceURL, name: item.name, declaredKind: item.kind.flatMap(ArchitectureKind.init(rawValue:)),
+                                files: item.files.map { ArchitectureFile(path: $0.path, content: $0.data ?? Data()) }, source: name,
+                                provenance: item.metadata)
                         }
                         run.skipped += response.skipped
                         run.warnings += response.warnings
@@ -119,13 +131,19 @@ class DiscoveryTestCase: XCTestCase {
 
     func report(_ label: String, _ http: HTTPService, _ runs: [String: SourceRun]) {
         for (name, counters) in http.counters.sorted(by: { $0.key < $1.key }) {
-            let found = runs[name].map { "architectures=\($0.architectures.count) skipped=\($0.skipped.count) pages=\($0.pages) error=\($0.error ?? "none") " } ?? ""
-            print("\(label) \(name) HTTP: \(found)"
-                  + "requests=\(counters.requests) sent=\(counters.sent) full=\(counters.fullDownloads) 304=\(counters.notModified) "
-                  + "retries=\(counters.retries) waited=\(String(format: "%.1f", counters.waitedSeconds))s")
+            let found =
+                runs[name].map {
+                    "architectures=\($0.architectures.count) skipped=\($0.skipped.count) pages=\($0.pages) error=\($0.error ?? "none") "
+                } ?? ""
+            print(
+                "\(label) \(name) HTTP: \(found)"
+                    + "requests=\(counters.requests) sent=\(counters.sent) full=\(counters.fullDownloads) 304=\(counters.notModified) "
+                    + "retries=\(counters.retries) waited=\(String(format: "%.1f", counters.waitedSeconds))s")
         }
         let t = http.totals
-        print("\(label) TOTAL: requests=\(t.requests) sent=\(t.sent) full=\(t.fullDownloads) 304=\(t.notModified) retries=\(t.retries) bytes=\(t.bytesReceived)")
+        print(
+            "\(label) TOTAL: requests=\(t.requests) sent=\(t.sent) full=\(t.fullDownloads) 304=\(t.notModified) retries=\(t.retries) bytes=\(t.bytesReceived)"
+        )
     }
 
 }
@@ -138,8 +156,9 @@ final class DiscoveryEndToEndTests: DiscoveryTestCase {
         defer { fakes.stop() }
         // Rate limits and a flaky server, once each, on the way.
         let reset = String(Int(Date().timeIntervalSince1970) + 1)
-        fakes.github.inject([.json(["message": "API rate limit exceeded"], status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": reset])],
-                            at: "/orgs/aws-quickstart/repos")
+        fakes.github.inject(
+            [.json(["message": "API rate limit exceeded"], status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": reset])],
+            at: "/orgs/aws-quickstart/repos")
         fakes.github.inject([.json(["message": "slow down"], status: 429, headers: ["retry-after": "1"])], at: "/repos/serverless/examples")
         fakes.github.inject([.text("oops", status: 500)], at: "/repos/aws-samples/aws-cdk-examples/branches/main")
 
@@ -164,23 +183,31 @@ final class DiscoveryEndToEndTests: DiscoveryTestCase {
         XCTAssertFalse(registry.architectures.contains { $0.files.contains { $0.path.contains("escaped") || $0.path.hasSuffix("leak.tf") } })
         // Serverless: only AWS services; the truncated tree was walked level by level.
         XCTAssertTrue(run1["ServerlessExamplesSource"]?.architectures.allSatisfy { $0.declaredKind == .serverless } ?? false)
-        XCTAssertTrue(fakes.github.api.requests.contains { $0.path.hasPrefix("/repos/serverless/examples/git/trees/") && $0.query("recursive") == nil })
+        XCTAssertTrue(
+            fakes.github.api.requests.contains { $0.path.hasPrefix("/repos/serverless/examples/git/trees/") && $0.query("recursive") == nil })
         XCTAssertTrue(fakes.github.api.requests.contains { $0.path.hasPrefix("/repos/serverless/examples/contents/") })
         let large = try XCTUnwrap(run1["ServerlessExamplesSource"]?.architectures.first { $0.sourceURL.hasSuffix("/aws-large-service") })
         XCTAssertGreaterThan(large.files.first?.content.count ?? 0, GitHubAPI.contentsInlineLimit)
-        XCTAssertTrue(fakes.github.api.requests.contains { $0.path.hasSuffix("aws-large-service/serverless.yml") && $0.headers["accept"] == "application/vnd.github.raw+json" })
+        XCTAssertTrue(
+            fakes.github.api.requests.contains {
+                $0.path.hasSuffix("aws-large-service/serverless.yml") && $0.headers["accept"] == "application/vnd.github.raw+json"
+            })
         // GitHub orgs: archived and forked repositories are not looked into; source URLs carry the commit.
         let org = try XCTUnwrap(run1["GitHubOrgSource"])
         XCTAssertFalse(fakes.github.api.requests.contains { $0.path.contains("archived-solution") || $0.path.contains("forked-solution") })
         XCTAssertTrue(org.architectures.allSatisfy { $0.sourceURL.contains("/tree/") && $0.provenance?["commit"]?.stringValue?.count == 40 })
-        XCTAssertTrue(fakes.github.api.requests.contains { $0.path == "/orgs/aws-quickstart/repos" && $0.query("page") == "2" }, "org listing paged via Link")
+        XCTAssertTrue(
+            fakes.github.api.requests.contains { $0.path == "/orgs/aws-quickstart/repos" && $0.query("page") == "2" }, "org listing paged via Link")
         // CDK: Python apps synthesized where aws-cdk-lib is installed, TypeScript apps skipped with the reason.
         let cdk = try XCTUnwrap(run1["CDKExamplesSource"])
         XCTAssertTrue(cdk.skipped.contains { $0.sourceURL.contains("/typescript/") && $0.reason.contains("npm") })
         if cdk.architectures.isEmpty {
-            XCTAssertTrue(cdk.skipped.contains { $0.reason.contains("aws-cdk-lib") || $0.reason.contains("node") }, "no synthesis and no reason: \(cdk.skipped)")
+            XCTAssertTrue(
+                cdk.skipped.contains { $0.reason.contains("aws-cdk-lib") || $0.reason.contains("node") }, "no synthesis and no reason: \(cdk.skipped)"
+            )
         } else {
-            XCTAssertTrue(cdk.architectures.allSatisfy { $0.declaredKind == .cloudformation && $0.files.allSatisfy { $0.path.hasSuffix(".template.json") } })
+            XCTAssertTrue(
+                cdk.architectures.allSatisfy { $0.declaredKind == .cloudformation && $0.files.allSatisfy { $0.path.hasSuffix(".template.json") } })
         }
         // The token went to the API host only.
         XCTAssertTrue(fakes.github.api.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(token)" })
@@ -196,8 +223,9 @@ final class DiscoveryEndToEndTests: DiscoveryTestCase {
         for name in Self.sourceNames { XCTAssertNil(run2[name]?.error, "\(name) failed: \(run2[name]?.error ?? "")") }
         let added = run2.values.flatMap(\.architectures).filter { !hashes1.contains($0.contentHash) }
         XCTAssertEqual(added.count, 0, "a second run over unchanged upstreams adds nothing: \(added.map(\.sourceURL).prefix(5))")
-        XCTAssertLessThanOrEqual(Double(second.totals.fullDownloads), 0.1 * Double(first.totals.sent),
-                                 "full downloads \(second.totals.fullDownloads) vs first run's \(first.totals.sent) requests")
+        XCTAssertLessThanOrEqual(
+            Double(second.totals.fullDownloads), 0.1 * Double(first.totals.sent),
+            "full downloads \(second.totals.fullDownloads) vs first run's \(first.totals.sent) requests")
         XCTAssertGreaterThan(second.totals.notModified, 0)
     }
 }

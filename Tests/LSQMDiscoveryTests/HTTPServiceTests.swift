@@ -14,13 +14,17 @@ final class HTTPServiceTests: XCTestCase {
     override func setUpWithError() throws { scratch = try Files.makeTemporaryDirectory(prefix: "lsqm-http-test") }
     override func tearDown() { Files.remove(scratch) }
 
-    func service(api: HTTPTestServer, raw: HTTPTestServer? = nil, budget: Int? = nil, waitBudget: Duration = .seconds(30),
-                 dryRun: Bool = false, logger: Logger = .silent) -> HTTPService {
+    func service(
+        api: HTTPTestServer, raw: HTTPTestServer? = nil, budget: Int? = nil, waitBudget: Duration = .seconds(30),
+        dryRun: Bool = false, logger: Logger = .silent
+    ) -> HTTPService {
         let endpoints = DiscoveryEndpoints(githubAPI: api.baseURL, githubRaw: (raw ?? api).baseURL, terraformRegistry: (raw ?? api).baseURL)
-        return HTTPService(options: .init(endpoints: endpoints, githubToken: token, cacheDirectory: scratch.appendingPathComponent("http"),
-                                          dryRun: dryRun, requestBudget: budget, rateLimitWaitBudget: waitBudget,
-                                          backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4)),
-                           logger: logger)
+        return HTTPService(
+            options: .init(
+                endpoints: endpoints, githubToken: token, cacheDirectory: scratch.appendingPathComponent("http"),
+                dryRun: dryRun, requestBudget: budget, rateLimitWaitBudget: waitBudget,
+                backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4)),
+            logger: logger)
     }
 
     func testTokenGoesOnlyToTheAPIHostNeverAcrossARedirectAndIsNeverLogged() async throws {
@@ -85,8 +89,11 @@ final class HTTPServiceTests: XCTestCase {
 
     func testPrimaryRateLimitWaitsForTheReset() async throws {
         let reset = Int(Date().timeIntervalSince1970) + 1
-        let server = try scripted([.json(["message": "API rate limit exceeded"], status: 403,
-                                         headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset)])])
+        let server = try scripted([
+            .json(
+                ["message": "API rate limit exceeded"], status: 403,
+                headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset)])
+        ])
         defer { server.stop() }
         let http = service(api: server)
         let response = try await http.perform(HTTPRequest(url: "\(server.baseURL.absoluteString)/x"), plugin: "S")
@@ -102,7 +109,8 @@ final class HTTPServiceTests: XCTestCase {
         let reset = Int(Date().timeIntervalSince1970) + 3600
         let server = try HTTPTestServer { request in
             request.path == "/limited"
-                ? .json(["message": "API rate limit exceeded"], status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset)])
+                ? .json(
+                    ["message": "API rate limit exceeded"], status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset)])
                 : .json(["ok": true])
         }
         defer { server.stop() }
@@ -146,7 +154,9 @@ final class HTTPServiceTests: XCTestCase {
     }
 
     func testSecondaryLimitWithoutHeadersWaitsAtLeastAMinuteSoAShortBudgetStops() async throws {
-        let server = try scripted([.json(["message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."], status: 403)])
+        let server = try scripted([
+            .json(["message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."], status: 403)
+        ])
         defer { server.stop() }
         let http = service(api: server, waitBudget: .seconds(10))
         do {

@@ -12,16 +12,19 @@ final class MineCommandDiscoveryTests: DiscoveryTestCase {
         let fakes = try startFakes(corpus: corpus)
         defer { fakes.stop() }
         let config = scratch.appendingPathComponent("lsqm.yaml")
-        try AtomicFile.write("""
-        sources:
-          - name: ServerlessExamplesSource
-            config: { request_budget: 5000 }
-        normalizers: [ServerlessNormalizer]
-        """, to: config)
+        try AtomicFile.write(
+            """
+            sources:
+              - name: ServerlessExamplesSource
+                config: { request_budget: 5000 }
+            normalizers: [ServerlessNormalizer]
+            """, to: config)
         let repo = scratch.appendingPathComponent("repo")
         try Files.createDirectory(repo)
-        let env = ["ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path, "GITHUB_TOKEN": token,
-                   "LSQM_GITHUB_API_URL": fakes.endpoints.githubAPI.absoluteString, "LSQM_GITHUB_RAW_URL": fakes.endpoints.githubRaw.absoluteString]
+        let env = [
+            "ARTIFACT_REPO": repo.path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path, "GITHUB_TOKEN": token,
+            "LSQM_GITHUB_API_URL": fakes.endpoints.githubAPI.absoluteString, "LSQM_GITHUB_RAW_URL": fakes.endpoints.githubRaw.absoluteString,
+        ]
 
         let first = try await LSQMProcess.run(["mine", "--config", config.path, "--json"], environment: env)
         XCTAssertEqual(first.exitCode, 0, String(first.stderr.suffix(2000)))
@@ -51,7 +54,9 @@ final class MineCommandDiscoveryTests: DiscoveryTestCase {
         // Without a `sources` key or --local, the four default remote sources run, and the log says so.
         let defaults = try await LSQMProcess.run(["mine", "--dry-run", "--json"], environment: env)
         XCTAssertTrue(LSQMProcess.logLines(defaults).contains { $0["event"]?.stringValue == "default_sources" }, String(defaults.stderr.suffix(2000)))
-        let ran = try JSONCoding.decode(JSONValue.self, from: Data(defaults.stdout.utf8))["sources"]?.arrayValue?.compactMap { $0["source"]?.stringValue }
+        let ran = try JSONCoding.decode(JSONValue.self, from: Data(defaults.stdout.utf8))["sources"]?.arrayValue?.compactMap {
+            $0["source"]?.stringValue
+        }
         XCTAssertEqual(ran, ["TerraformRegistrySource", "GitHubOrgSource", "ServerlessExamplesSource", "CDKExamplesSource"])
 
         // A dry run sends nothing and lists what it would have sent.

@@ -12,9 +12,10 @@ import XCTest
 /// unchanged upstreams, and one with the registry down.
 final class MineStageDiscoveryTests: DiscoveryTestCase {
     func mine(_ store: ArtifactStore, fakes: Fakes, http: HTTPService, dryRun: Bool = false) async throws -> MineStage.Output {
-        let manager = PluginManager(directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)], isolation: .isolated,
-                                    workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("plugin-cache"),
-                                    callTimeout: .seconds(600), http: http)
+        let manager = PluginManager(
+            directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)], isolation: .isolated,
+            workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("plugin-cache"),
+            callTimeout: .seconds(600), http: http)
         let sources = Self.sourceNames.map { PluginSelection(name: $0, config: fakes.endpoints.pluginConfig(merging: sourceConfig($0))) }
         let normalizers = [PluginSelection(name: "CloudFormationNormalizer"), PluginSelection(name: "ServerlessNormalizer")]
         return try await MineStage.run(.init(store: store, sources: sources, normalizers: normalizers, manager: manager, dryRun: dryRun))
@@ -22,10 +23,13 @@ final class MineStageDiscoveryTests: DiscoveryTestCase {
 
     func printOutcome(_ label: String, _ output: MineStage.Output, _ http: HTTPService) {
         for outcome in output.sources {
-            print("\(label) \(outcome.source): discovered=\(outcome.discovered) skipped=\(outcome.skipped) pages=\(outcome.pages) error=\(outcome.error ?? "none")")
+            print(
+                "\(label) \(outcome.source): discovered=\(outcome.discovered) skipped=\(outcome.skipped) pages=\(outcome.pages) error=\(outcome.error ?? "none")"
+            )
         }
-        print("\(label) index: added=\(output.summary.added.count) already_known=\(output.summary.alreadyKnown) duplicates=\(output.summary.duplicates.count) "
-              + "skipped=\(output.summary.skipped.count) per_kind=\(output.summary.perKind)")
+        print(
+            "\(label) index: added=\(output.summary.added.count) already_known=\(output.summary.alreadyKnown) duplicates=\(output.summary.duplicates.count) "
+                + "skipped=\(output.summary.skipped.count) per_kind=\(output.summary.perKind)")
         report(label, http, [:])
     }
 

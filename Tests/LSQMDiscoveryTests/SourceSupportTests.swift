@@ -26,7 +26,8 @@ final class SourceSupportTests: XCTestCase {
         XCTAssertEqual(try Gzip.decompress(gzipped), writer.archive)
 
         let archive = try TarArchive.read(try Gzip.decompress(gzipped), stripComponents: 1, limits: .init(maxFileBytes: 1024))
-        XCTAssertEqual(archive.files.map(\.path).sorted(), ["examples/complete/main.tf", String(repeating: "long-name-", count: 12) + ".tf", "main.tf"])
+        XCTAssertEqual(
+            archive.files.map(\.path).sorted(), ["examples/complete/main.tf", String(repeating: "long-name-", count: 12) + ".tf", "main.tf"])
         let reasons = Dictionary(archive.refused.map { ($0.path, $0.reason) }) { first, _ in first }
         XCTAssertEqual(reasons["top/../escape.tf"], "path contains '..'")
         XCTAssertEqual(reasons["/etc/cron.d/evil"], "absolute path")
@@ -54,8 +55,11 @@ final class SourceSupportTests: XCTestCase {
         writer.add(path: "repo-abc/main.tf", content: Data("variable \"name\" {\n  default = \"x\"\n}\n".utf8))
         writer.add(path: "repo-abc/modules/inner/main.tf", content: Data("# inner\n".utf8))
         writer.add(path: "repo-abc/README.md", content: Data("# module\n".utf8))
-        writer.add(path: "repo-abc/examples/complete/main.tf",
-                   content: Data("module \"a\" {\n  source = \"../../\"\n}\nmodule \"b\" {\n  source = \"../../modules/inner\"\n}\nmodule \"c\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n}\n".utf8))
+        writer.add(
+            path: "repo-abc/examples/complete/main.tf",
+            content: Data(
+                "module \"a\" {\n  source = \"../../\"\n}\nmodule \"b\" {\n  source = \"../../modules/inner\"\n}\nmodule \"c\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n}\n"
+                    .utf8))
         writer.add(path: "repo-abc/examples/notes/README.md", content: Data("no terraform here\n".utf8))
         let (examples, refused) = try ModuleExamples.read(archive: try Gzip.compress(writer.archive))
         XCTAssertTrue(refused.isEmpty)
@@ -72,22 +76,32 @@ final class SourceSupportTests: XCTestCase {
     func testXTerraformGetForms() throws {
         let download = try XCTUnwrap(URL(string: "https://registry.example/v1/modules/ns/vpc/aws/1.0.0/download"))
         let api = "https://api.example"
-        XCTAssertEqual(TerraformGetLocation.resolve("git::https://github.com/ns/terraform-aws-vpc?ref=v1.0.0", downloadURL: download, githubAPI: api)?.absoluteString,
-                       "https://api.example/repos/ns/terraform-aws-vpc/tarball/v1.0.0")
-        XCTAssertEqual(TerraformGetLocation.resolve("git::https://github.com/ns/terraform-aws-vpc.git//modules/x?ref=v2", downloadURL: download, githubAPI: api)?.absoluteString,
-                       "https://api.example/repos/ns/terraform-aws-vpc/tarball/v2")
-        XCTAssertEqual(TerraformGetLocation.resolve("https://api.github.com/repos/hashicorp/terraform-aws-consul/tarball/v0.0.1//*?archive=tar.gz",
-                                                    downloadURL: download, githubAPI: api)?.absoluteString,
-                       "https://api.github.com/repos/hashicorp/terraform-aws-consul/tarball/v0.0.1")
-        XCTAssertEqual(TerraformGetLocation.resolve("./archive.tar.gz", downloadURL: download, githubAPI: api)?.absoluteString,
-                       "https://registry.example/v1/modules/ns/vpc/aws/1.0.0/archive.tar.gz")
-        XCTAssertEqual(TerraformGetLocation.resolve("/files/vpc.tgz", downloadURL: download, githubAPI: api)?.absoluteString, "https://registry.example/files/vpc.tgz")
+        XCTAssertEqual(
+            TerraformGetLocation.resolve("git::https://github.com/ns/terraform-aws-vpc?ref=v1.0.0", downloadURL: download, githubAPI: api)?
+                .absoluteString,
+            "https://api.example/repos/ns/terraform-aws-vpc/tarball/v1.0.0")
+        XCTAssertEqual(
+            TerraformGetLocation.resolve("git::https://github.com/ns/terraform-aws-vpc.git//modules/x?ref=v2", downloadURL: download, githubAPI: api)?
+                .absoluteString,
+            "https://api.example/repos/ns/terraform-aws-vpc/tarball/v2")
+        XCTAssertEqual(
+            TerraformGetLocation.resolve(
+                "https://api.github.com/repos/hashicorp/terraform-aws-consul/tarball/v0.0.1//*?archive=tar.gz",
+                downloadURL: download, githubAPI: api)?.absoluteString,
+            "https://api.github.com/repos/hashicorp/terraform-aws-consul/tarball/v0.0.1")
+        XCTAssertEqual(
+            TerraformGetLocation.resolve("./archive.tar.gz", downloadURL: download, githubAPI: api)?.absoluteString,
+            "https://registry.example/v1/modules/ns/vpc/aws/1.0.0/archive.tar.gz")
+        XCTAssertEqual(
+            TerraformGetLocation.resolve("/files/vpc.tgz", downloadURL: download, githubAPI: api)?.absoluteString,
+            "https://registry.example/files/vpc.tgz")
         XCTAssertNil(TerraformGetLocation.resolve("s3::https://bucket/x.zip", downloadURL: download, githubAPI: api))
         XCTAssertNil(TerraformGetLocation.resolve("git::ssh://git@gitlab.example/x.git", downloadURL: download, githubAPI: api))
     }
 
     func testLinkHeaderNext() {
-        let header = #"<https://api.github.com/organizations/1/repos?page=2>; rel="next", <https://api.github.com/organizations/1/repos?page=5>; rel="last""#
+        let header =
+            #"<https://api.github.com/organizations/1/repos?page=2>; rel="next", <https://api.github.com/organizations/1/repos?page=5>; rel="last""#
         XCTAssertEqual(Pagination.nextLink(header), "https://api.github.com/organizations/1/repos?page=2")
         XCTAssertNil(Pagination.nextLink(#"<https://x?page=1>; rel="prev""#))
         XCTAssertNil(Pagination.nextLink(nil))
@@ -114,7 +128,9 @@ final class SourceSupportTests: XCTestCase {
         XCTAssertEqual(TemplateSniffer.kind(files(("serverless.yml", "service: x\nprovider:\n  name: aws\n  runtime: nodejs18.x\n"))), "serverless")
         XCTAssertEqual(TemplateSniffer.kind(files(("serverless.yml", "service: x\nprovider: aws\n"))), "serverless")
         XCTAssertNil(TemplateSniffer.kind(files(("serverless.yml", "service: x\nprovider:\n  name: azure\n"))))
-        XCTAssertEqual(TemplateSniffer.kind(files(("template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"))), "sam")
+        XCTAssertEqual(
+            TemplateSniffer.kind(
+                files(("template.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"))), "sam")
         XCTAssertEqual(TemplateSniffer.kind(files(("t.json", "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {}}"))), "cloudformation")
         XCTAssertNil(TemplateSniffer.kind(files(("config.yaml", "key: value\n"))))
     }
@@ -122,8 +138,9 @@ final class SourceSupportTests: XCTestCase {
     func testStandaloneFilter() {
         func problem(_ text: String) -> String? { TerraformStandalone.problem([("main.tf", Data(text.utf8))]) }
         XCTAssertNil(problem("variable \"region\" {\n  type    = string\n  default = \"us-east-1\"\n}\n"))
-        XCTAssertEqual(problem("variable \"vpc_id\" {\n  type = string\n  description = \"{ not a brace }\"\n}\n"),
-                       "not standalone: variable \"vpc_id\" has no default")
+        XCTAssertEqual(
+            problem("variable \"vpc_id\" {\n  type = string\n  description = \"{ not a brace }\"\n}\n"),
+            "not standalone: variable \"vpc_id\" has no default")
         XCTAssertNotNil(problem("data \"terraform_remote_state\" \"net\" {\n  backend = \"s3\"\n}\n"))
         XCTAssertNotNil(problem("module \"m\" {\n  source = \"s3::https://s3.amazonaws.com/bucket/m.zip\"\n}\n"))
         XCTAssertNil(problem("module \"m\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n  version = \"5.0.0\"\n}\n"))

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+
 @testable import LSQMGenerate
 
 /// Test architectures and artifact stores.
@@ -20,8 +21,9 @@ enum Fixture {
         var ids: [String] = []
         for (name, files) in architectures {
             let id = ContentHash.architecture(files: files)
-            let architecture = Architecture(id: id, name: name, kind: .terraform, sourceURL: "test://\(name)", source: "test",
-                                            services: ["s3"], resourceCount: 1, files: files.map(\.path), discoveredAt: Date())
+            let architecture = Architecture(
+                id: id, name: name, kind: .terraform, sourceURL: "test://\(name)", source: "test",
+                services: ["s3"], resourceCount: 1, files: files.map(\.path), discoveredAt: Date())
             try store.saveArchitecture(architecture, originalFiles: files, terraformFiles: files)
             index.architectures[id] = architecture
             ids.append(id)
@@ -33,7 +35,17 @@ enum Fixture {
     /// One small Terraform architecture per name, each different.
     static func simpleArchitectures(_ names: [String]) -> [(name: String, files: [(path: String, content: Data)])] {
         names.map { name in
-            (name, [("main.tf", Data("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"\(name)\"\n}\n\noutput \"bucket\" {\n  value = aws_s3_bucket.b.bucket\n}\n".utf8))])
+            (
+                name,
+                [
+                    (
+                        "main.tf",
+                        Data(
+                            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"\(name)\"\n}\n\noutput \"bucket\" {\n  value = aws_s3_bucket.b.bucket\n}\n"
+                                .utf8)
+                    )
+                ]
+            )
         }
     }
 
@@ -42,7 +54,8 @@ enum Fixture {
         [
             "conftest_py": RulePython.conftest,
             "app_py": "def bucket_names(s3):\n    return [b[\"Name\"] for b in s3.list_buckets().get(\"Buckets\", [])]\n",
-            "test_app_py": "from app import bucket_names\n\n\ndef test_bucket_is_listed(client, outputs):\n    buckets = bucket_names(client(\"s3\"))\n    \(bucketCheck)\n    assert outputs[\"bucket\"] in buckets\n",
+            "test_app_py":
+                "from app import bucket_names\n\n\ndef test_bucket_is_listed(client, outputs):\n    buckets = bucket_names(client(\"s3\"))\n    \(bucketCheck)\n    assert outputs[\"bucket\"] in buckets\n",
             "requirements_txt": "boto3\npytest\n",
         ]
     }

@@ -3,6 +3,7 @@ import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
 import XCTest
+
 @testable import LSQMGenerate
 
 /// `lsqm generate` run as a process: configuration from the environment, the default generator, JSON output.
@@ -20,10 +21,12 @@ final class GenerateCommandTests: XCTestCase {
         let (store, ids) = try Fixture.store(Fixture.simpleArchitectures(["cli"]))
         defer { Files.remove(store.root) }
         let fake = try FakeAnthropicServer(script: [.rateLimited(retryAfter: "0"), .app(Fixture.goodApp())], expectedKey: key)
-        let result = try await lsqm(["generate", "--json", "--log-format", "json"], environment: [
-            "ARTIFACT_REPO": store.root.path, "ANTHROPIC_API_KEY": key, "LSQM_ANTHROPIC_URL": fake.baseURL.absoluteString,
-            "LSQM_MODEL": "claude-cli-model", "ANTHROPIC_TOKEN_BUDGET": "100000",
-        ])
+        let result = try await lsqm(
+            ["generate", "--json", "--log-format", "json"],
+            environment: [
+                "ARTIFACT_REPO": store.root.path, "ANTHROPIC_API_KEY": key, "LSQM_ANTHROPIC_URL": fake.baseURL.absoluteString,
+                "LSQM_MODEL": "claude-cli-model", "ANTHROPIC_TOKEN_BUDGET": "100000",
+            ])
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         let output = try JSONCoding.decode(GenerateStage.Output.self, from: Data(result.stdout.utf8))
         XCTAssertEqual(output.generator, .claude)

@@ -4,6 +4,7 @@ import LSQMCore
 import LSQMTestSupport
 import Synchronization
 import XCTest
+
 @testable import LSQMGenerate
 
 /// Collects log lines so tests can check what was (and was not) logged.
@@ -18,12 +19,16 @@ final class LogCapture: Sendable {
 final class GenerateStageTests: XCTestCase {
     let key = "sk-ant-test-key-123456"
 
-    func input(_ store: ArtifactStore, _ fake: FakeAnthropicServer, budget: Int = 500_000, maxTokens: Int = 4000,
-               logger: Logger = .silent, architectures: [String] = []) -> GenerateStage.Input {
-        GenerateStage.Input(store: store, architectures: architectures, generator: .claude,
-                            claude: .init(apiKey: key, model: "claude-test-model", baseURL: fake.baseURL, maxTokens: maxTokens,
-                                          backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4)),
-                            tokenBudget: budget, logger: logger)
+    func input(
+        _ store: ArtifactStore, _ fake: FakeAnthropicServer, budget: Int = 500_000, maxTokens: Int = 4000,
+        logger: Logger = .silent, architectures: [String] = []
+    ) -> GenerateStage.Input {
+        GenerateStage.Input(
+            store: store, architectures: architectures, generator: .claude,
+            claude: .init(
+                apiKey: key, model: "claude-test-model", baseURL: fake.baseURL, maxTokens: maxTokens,
+                backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4)),
+            tokenBudget: budget, logger: logger)
     }
 
     func testGoodAppIsSavedWithMetadataAndThenKeptWhileCurrent() async throws {
@@ -67,7 +72,8 @@ final class GenerateStageTests: XCTestCase {
         let names = try store.loadIndex().sorted.map(\.name)
         var script: [FakeAnthropicServer.Answer] = []
         for name in names {
-            script += name == "repaired" ? [.app(Fixture.brokenApp()), .app(Fixture.goodApp())] : [.app(Fixture.brokenApp()), .app(Fixture.brokenApp())]
+            script +=
+                name == "repaired" ? [.app(Fixture.brokenApp()), .app(Fixture.goodApp())] : [.app(Fixture.brokenApp()), .app(Fixture.brokenApp())]
         }
         let fake = try FakeAnthropicServer(script: script, expectedKey: key)
         let output = try await GenerateStage.run(input(store, fake))
@@ -111,9 +117,11 @@ final class GenerateStageTests: XCTestCase {
             files["app_py"] = code
             return try AppFiles.parse(.object(files.mapValues(JSONValue.string)))
         }
-        for code in ["import os\nIS_LS = os.environ.get('LOCALSTACK_HOST')\n", "URL = 'http://127.0.0.1:4566'\n",
-                     "import boto3\nc = boto3.client('s3', endpoint_url=URL)\n", "URL = 'https://s3.us-east-1.amazonaws.com'\n",
-                     "HOST = 'edge:4566'\n"] {
+        for code in [
+            "import os\nIS_LS = os.environ.get('LOCALSTACK_HOST')\n", "URL = 'http://127.0.0.1:4566'\n",
+            "import boto3\nc = boto3.client('s3', endpoint_url=URL)\n", "URL = 'https://s3.us-east-1.amazonaws.com'\n",
+            "HOST = 'edge:4566'\n",
+        ] {
             XCTAssertNotNil(AppChecks.lint(try app(code)), code)
         }
         XCTAssertNil(AppChecks.lint(try app("import boto3\n")))
@@ -148,23 +156,26 @@ final class GenerateStageTests: XCTestCase {
     func testRetryAfterIsHonouredAsTheWait() async throws {
         let fake = try FakeAnthropicServer(script: [.rateLimited(retryAfter: "7"), .overloaded, .app(Fixture.goodApp())], expectedKey: key)
         let waits = Mutex<[Duration]>([])
-        let client = ClaudeClient(apiKey: key, model: "m", baseURL: fake.baseURL,
-                                  backoff: Backoff(base: .milliseconds(100), cap: .seconds(10), maxAttempts: 3),
-                                  sleep: { duration in waits.withLock { $0.append(duration) } })
+        let client = ClaudeClient(
+            apiKey: key, model: "m", baseURL: fake.baseURL,
+            backoff: Backoff(base: .milliseconds(100), cap: .seconds(10), maxAttempts: 3),
+            sleep: { duration in waits.withLock { $0.append(duration) } })
         let reply = try await client.call(system: "s", messages: [["role": "user", "content": "hi"]], tool: TestAppPrompt.tool)
         XCTAssertNotNil(reply.toolUse)
         let recorded = waits.withLock { $0 }
         XCTAssertEqual(recorded.count, 2)
         XCTAssertEqual(recorded.first, .seconds(7), "retry-after wins over the backoff")
-        XCTAssertLessThanOrEqual(recorded.last ?? .zero, .milliseconds(200), "without retry-after: jittered backoff, at most base × 2 on the second retry")
+        XCTAssertLessThanOrEqual(
+            recorded.last ?? .zero, .milliseconds(200), "without retry-after: jittered backoff, at most base × 2 on the second retry")
     }
 
     /// A server that closes the connection after the request's head, never reading the prompt: the attempt
     /// ends within the client's timeout (it hung until an outer timeout before) and is retried like a 5xx.
     func testARequestWhoseBodyTheServerNeverReadIsRetried() async throws {
         let fake = try FakeAnthropicServer(script: [.app(Fixture.goodApp())], expectedKey: key, hangUps: 2)
-        let client = ClaudeClient(apiKey: key, model: "m", baseURL: fake.baseURL,
-                                  backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4), timeout: 2)
+        let client = ClaudeClient(
+            apiKey: key, model: "m", baseURL: fake.baseURL,
+            backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), maxAttempts: 4), timeout: 2)
         let big = String(repeating: "resource \"aws_sqs_queue\" \"q\" {}\n", count: 20_000)  // ~700 KB: more than socket buffers hold
         let started = ContinuousClock.now
         let reply = try await client.call(system: "s", messages: [["role": "user", "content": .string(big)]], tool: TestAppPrompt.tool)
@@ -204,8 +215,11 @@ final class GenerateStageTests: XCTestCase {
     func testARefusedRequestSkipsThatArchitectureOnly() async throws {
         let (store, _) = try Fixture.store(Fixture.simpleArchitectures(["first", "second"]))
         defer { Files.remove(store.root) }
-        let fake = try FakeAnthropicServer(script: [.error(status: 400, type: "invalid_request_error", message: "prompt is too long"),
-                                                    .app(Fixture.goodApp())], expectedKey: key)
+        let fake = try FakeAnthropicServer(
+            script: [
+                .error(status: 400, type: "invalid_request_error", message: "prompt is too long"),
+                .app(Fixture.goodApp()),
+            ], expectedKey: key)
         let output = try await GenerateStage.run(input(store, fake))
         XCTAssertEqual(output.apps.map(\.status), [.skipped, .generated])
         XCTAssertTrue(output.apps[0].reason?.contains("HTTP 400: invalid_request_error: prompt is too long") == true, output.apps[0].reason ?? "")
@@ -218,8 +232,10 @@ final class GenerateStageTests: XCTestCase {
         let fake = try FakeAnthropicServer(script: Array(repeating: .app(Fixture.goodApp()), count: 4), expectedKey: key, inputTokens: 1000)
         // Each call is estimated at its prompt plus max_tokens; leave room for two calls but not a third.
         let architecture = try XCTUnwrap(store.loadIndex().sorted.first)
-        let messages = try XCTUnwrap(GenerateStage.Run.firstMessages(architecture, TerraformFacts.scan(directory: store.terraformDirectory(architecture.id)),
-                                                                     directory: store.terraformDirectory(architecture.id)))
+        let messages = try XCTUnwrap(
+            GenerateStage.Run.firstMessages(
+                architecture, TerraformFacts.scan(directory: store.terraformDirectory(architecture.id)),
+                directory: store.terraformDirectory(architecture.id)))
         let estimate = GenerateStage.Run.estimateTokens(messages: messages) + 4000
         let capture = LogCapture()
         let output = try await GenerateStage.run(input(store, fake, budget: estimate + perCallUsage + perCallUsage / 2, logger: capture.logger))
@@ -259,8 +275,9 @@ final class GenerateStageTests: XCTestCase {
         XCTAssertEqual(store.loadAppMetadata(ids[0])?.terraformHash, store.terraformHash(ids[0]))
         XCTAssertNotNil(store.terraformHash(ids[0]))
         // A normalizer change rewrites the stored Terraform of the same architecture (same original files).
-        try AtomicFile.write(Data("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"renamed\"\n}\n\noutput \"bucket\" {\n  value = aws_s3_bucket.b.bucket\n}\n".utf8),
-                             to: store.terraformDirectory(ids[0]).appendingPathComponent("main.tf"))
+        try AtomicFile.write(
+            Data("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"renamed\"\n}\n\noutput \"bucket\" {\n  value = aws_s3_bucket.b.bucket\n}\n".utf8),
+            to: store.terraformDirectory(ids[0]).appendingPathComponent("main.tf"))
         let again = try await GenerateStage.run(GenerateStage.Input(store: store, generator: .rules))
         XCTAssertEqual(again.apps.map(\.status), [.generated])
         XCTAssertEqual(store.loadAppMetadata(ids[0])?.terraformHash, store.terraformHash(ids[0]))

@@ -4,6 +4,7 @@ import LSQMCore
 import LSQMTestSupport
 import LSQMValidate
 import XCTest
+
 @testable import LSQMGenerate
 
 final class RuleGeneratorTests: XCTestCase {
@@ -25,20 +26,20 @@ final class RuleGeneratorTests: XCTestCase {
 
     func testScannerHandlesHeredocsCommentsAndOneLineBlocks() throws {
         let text = """
-        /* leading
-           comment */
-        resource "aws_iam_policy" "p" { name = "inline" }
-        resource "aws_sns_topic" "t" {
-          name   = "a-${local.env}" // trailing
-          policy = <<EOF
-        { "Statement": [ { "Effect": "Allow" } ] }
-        EOF
-          tags = { team = "x" }
-        }
-        locals {
-          env = "prod"
-        }
-        """
+            /* leading
+               comment */
+            resource "aws_iam_policy" "p" { name = "inline" }
+            resource "aws_sns_topic" "t" {
+              name   = "a-${local.env}" // trailing
+              policy = <<EOF
+            { "Statement": [ { "Effect": "Allow" } ] }
+            EOF
+              tags = { team = "x" }
+            }
+            locals {
+              env = "prod"
+            }
+            """
         let facts = TerraformFacts.scan(files: [("main.tf", text)])
         XCTAssertEqual(facts.problems, [])
         XCTAssertEqual(facts.resources.map(\.address), ["aws_iam_policy.p", "aws_sns_topic.t"])
@@ -47,8 +48,10 @@ final class RuleGeneratorTests: XCTestCase {
     }
 
     func testScannerReportsBrokenFilesAndKeepsTheRest() {
-        let facts = TerraformFacts.scan(files: [("a.tf", "resource \"aws_sqs_queue\" \"q\" {\n  name = \"unterminated\n}\n"),
-                                                ("b.tf", "resource \"aws_sns_topic\" \"t\" {}\n")])
+        let facts = TerraformFacts.scan(files: [
+            ("a.tf", "resource \"aws_sqs_queue\" \"q\" {\n  name = \"unterminated\n}\n"),
+            ("b.tf", "resource \"aws_sns_topic\" \"t\" {}\n"),
+        ])
         XCTAssertEqual(facts.resources.map(\.address), ["aws_sns_topic.t"])
         XCTAssertEqual(facts.problems.count, 1)
         XCTAssertTrue(facts.problems[0].hasPrefix("a.tf"), facts.problems[0])
@@ -57,22 +60,25 @@ final class RuleGeneratorTests: XCTestCase {
     func testRuleAppCoversEverySupportedResourceAndPassesItsChecks() async throws {
         let app = RuleGenerator.generate(Fixture.facts("fanout"))
         let collected = try await AppChecks().run(app)
-        XCTAssertEqual(collected.tests.map { $0.replacingOccurrences(of: "test_app.py::", with: "") }.sorted(), [
-            "test_cloudwatch_event_bus_orders_accepts_events",
-            "test_cloudwatch_event_rule_created_exists_and_its_bus_accepts_events",
-            "test_dynamodb_table_orders_puts_gets_and_queries_items",
-            "test_iam_role_policy_worker_is_attached",
-            "test_iam_role_worker_exists",
-            "test_kms_key_data_encrypts_and_decrypts",
-            "test_s3_bucket_archive_stores_and_lists_objects",
-            "test_secretsmanager_secret_api_can_be_read",
-            "test_sns_topic_orders_accepts_a_publish",
-            "test_sns_topic_subscription_audit_delivers_to_the_queue",
-            "test_sqs_queue_audit_sends_and_receives",
-            "test_ssm_parameter_mode_can_be_read",
-        ])
+        XCTAssertEqual(
+            collected.tests.map { $0.replacingOccurrences(of: "test_app.py::", with: "") }.sorted(),
+            [
+                "test_cloudwatch_event_bus_orders_accepts_events",
+                "test_cloudwatch_event_rule_created_exists_and_its_bus_accepts_events",
+                "test_dynamodb_table_orders_puts_gets_and_queries_items",
+                "test_iam_role_policy_worker_is_attached",
+                "test_iam_role_worker_exists",
+                "test_kms_key_data_encrypts_and_decrypts",
+                "test_s3_bucket_archive_stores_and_lists_objects",
+                "test_secretsmanager_secret_api_can_be_read",
+                "test_sns_topic_orders_accepts_a_publish",
+                "test_sns_topic_subscription_audit_delivers_to_the_queue",
+                "test_sqs_queue_audit_sends_and_receives",
+                "test_ssm_parameter_mode_can_be_read",
+            ])
         // Located through outputs where they exist, literal names otherwise; literal values are asserted.
-        XCTAssertTrue(app.testApp.contains(#"AWS_S3_BUCKET_ARCHIVE = {"outputs": [["bucket", "bucket"]], "name": "lsqm-gen-fixture-archive"}"#), app.testApp)
+        XCTAssertTrue(
+            app.testApp.contains(#"AWS_S3_BUCKET_ARCHIVE = {"outputs": [["bucket", "bucket"]], "name": "lsqm-gen-fixture-archive"}"#), app.testApp)
         XCTAssertTrue(app.testApp.contains(#"[["customer", "S"], ["order_number", "N"]]"#))
         XCTAssertTrue(app.testApp.contains(#"assert value["SecretString"] == "not-a-real-secret""#))
         XCTAssertTrue(app.testApp.contains(#""name": "alias/lsqm-gen-fixture-data""#))
@@ -84,9 +90,11 @@ final class RuleGeneratorTests: XCTestCase {
         let app = RuleGenerator.generate(Fixture.facts("catalog"))
         let collected = try await AppChecks().run(app)
         let names = collected.tests.joined(separator: "\n")
-        for expected in ["lambda_function_api_is_configured_and_invocable", "sfn_state_machine_flow_starts_and_describes_an_execution",
-                         "api_gateway_rest_api_shop_serves_its_resources", "kinesis_stream_clicks_puts_and_gets_a_record",
-                         "iam_policy_read_exists", "sqs_queue_jobs_sends_and_receives"] {
+        for expected in [
+            "lambda_function_api_is_configured_and_invocable", "sfn_state_machine_flow_starts_and_describes_an_execution",
+            "api_gateway_rest_api_shop_serves_its_resources", "kinesis_stream_clicks_puts_and_gets_a_record",
+            "iam_policy_read_exists", "sqs_queue_jobs_sends_and_receives",
+        ] {
             XCTAssertTrue(names.contains(expected), "\(expected) missing from\n\(names)")
         }
         XCTAssertTrue(app.testApp.contains(#"assert configuration["Runtime"] == "python3.12""#))
@@ -136,8 +144,12 @@ final class RuleGeneratorTests: XCTestCase {
         guard let mirror = TerraformSettings.defaultMirror(configured: ProcessInfo.processInfo.environment["LSQM_TF_PLUGIN_MIRROR"]) else {
             throw XCTSkip("no terraform provider mirror (/opt/tf-plugins or LSQM_TF_PLUGIN_MIRROR)")
         }
-        let fanout = try Files.regularFiles(under: Fixture.architecture("fanout")).map { ($0, try Files.read(Fixture.architecture("fanout").appendingPathComponent($0))) }
-        let nothing = [("main.tf", Data("# Deploys nothing: every resource the app expects is missing.\nvariable \"unused\" {\n  default = \"\"\n}\n".utf8))]
+        let fanout = try Files.regularFiles(under: Fixture.architecture("fanout")).map {
+            ($0, try Files.read(Fixture.architecture("fanout").appendingPathComponent($0)))
+        }
+        let nothing = [
+            ("main.tf", Data("# Deploys nothing: every resource the app expects is missing.\nvariable \"unused\" {\n  default = \"\"\n}\n".utf8))
+        ]
         let (store, _) = try Fixture.store([("fanout", fanout), ("broken", nothing)])
         defer { Files.remove(store.root) }
         let index = try store.loadIndex()
@@ -153,12 +165,14 @@ final class RuleGeneratorTests: XCTestCase {
 
         // Shared with the validate tests: a warm provider cache and venv.
         let cache = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lsqm-validate-test-cache", isDirectory: true)
-        var options = ValidateOptions(parallel: 2, timeout: .seconds(400), healthTimeout: .seconds(30), cleanupTimeout: .seconds(300),
-                                      terraform: TerraformSettings(mirror: mirror, pluginCache: cache.appendingPathComponent("terraform-plugins")),
-                                      venvDirectory: cache.appendingPathComponent("venvs"))
+        var options = ValidateOptions(
+            parallel: 2, timeout: .seconds(400), healthTimeout: .seconds(30), cleanupTimeout: .seconds(300),
+            terraform: TerraformSettings(mirror: mirror, pluginCache: cache.appendingPathComponent("terraform-plugins")),
+            venvDirectory: cache.appendingPathComponent("venvs"))
         options.environment = ProcessInfo.processInfo.environment
-        let run = try await ValidateStage.run(architectures: [good, broken], store: store, runtime: HostRuntime(emulator: .moto),
-                                              options: options, logger: .silent)
+        let run = try await ValidateStage.run(
+            architectures: [good, broken], store: store, runtime: HostRuntime(emulator: .moto),
+            options: options, logger: .silent)
         let results = Dictionary(uniqueKeysWithValues: run.results.map { ($0.name, $0) })
         let passed = try XCTUnwrap(results["fanout"])
         XCTAssertEqual(passed.status, .passed, "\(passed.error ?? "") \(passed.pytestOutput ?? "")")
@@ -176,11 +190,17 @@ final class RuleGeneratorTests: XCTestCase {
 final class ExampleAppCheckTests: XCTestCase {
     func testExampleAppsPassTheChecks() async throws {
         let apps = BuildProducts.packageRoot.appendingPathComponent("Examples/apps", isDirectory: true)
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: apps.path)) ?? []).filter { Files.isDirectory(apps.appendingPathComponent($0)) }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: apps.path)) ?? []).filter {
+            Files.isDirectory(apps.appendingPathComponent($0))
+        }.sorted()
         guard !names.isEmpty else { throw XCTSkip("no Examples/apps in this checkout") }
         for name in names {
-            func text(_ file: String) throws -> String { String(decoding: try Files.read(apps.appendingPathComponent("\(name)/\(file)")), as: UTF8.self) }
-            let app = AppFiles(conftest: try text("conftest.py"), app: try text("app.py"), testApp: try text("test_app.py"), requirements: try text("requirements.txt"))
+            func text(_ file: String) throws -> String {
+                String(decoding: try Files.read(apps.appendingPathComponent("\(name)/\(file)")), as: UTF8.self)
+            }
+            let app = AppFiles(
+                conftest: try text("conftest.py"), app: try text("app.py"), testApp: try text("test_app.py"),
+                requirements: try text("requirements.txt"))
             let collected = try await AppChecks().run(app)
             XCTAssertFalse(collected.tests.isEmpty, name)
         }

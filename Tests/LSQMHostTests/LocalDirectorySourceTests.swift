@@ -23,9 +23,11 @@ final class LocalDirectorySourceTests: XCTestCase {
 
     func testDiscoverPagesThroughFoldersAndSkipsKnownURLs() async throws {
         for isolation in [PluginIsolation.isolated, .inProcess] {
-            let manager = PluginManager(directories: [], isolation: isolation, workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
-            let instance = try await manager.instantiate(path: BuildProducts.plugin("LocalDirectorySource").path,
-                                                         config: ["path": .string(scratch.appendingPathComponent("tree").path)])
+            let manager = PluginManager(
+                directories: [], isolation: isolation, workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
+            let instance = try await manager.instantiate(
+                path: BuildProducts.plugin("LocalDirectorySource").path,
+                config: ["path": .string(scratch.appendingPathComponent("tree").path)])
             var request = DiscoverRequest(limit: 2)
             var found: [DiscoveredItem] = []
             var pages = 0
@@ -40,7 +42,8 @@ final class LocalDirectorySourceTests: XCTestCase {
             XCTAssertEqual(pages, 2)
             XCTAssertEqual(found[0].files.first?.content, "resource \"aws_s3_bucket\" \"b\" {}\n")
             // A second discovery that knows "a" returns only the others.
-            let againText = try await instance.call("discover", request: try JSONCoding.string(DiscoverRequest(knownSourceURLs: [found[0].sourceURL], limit: 10)))
+            let againText = try await instance.call(
+                "discover", request: try JSONCoding.string(DiscoverRequest(knownSourceURLs: [found[0].sourceURL], limit: 10)))
             let again = try JSONCoding.decode(DiscoverResponse.self, from: Data(againText.utf8))
             XCTAssertEqual(again.architectures.map(\.name), ["b", "c"])
             await instance.shutdown()

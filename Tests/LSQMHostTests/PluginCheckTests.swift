@@ -17,11 +17,14 @@ final class PluginCheckTests: XCTestCase {
 
     func check(_ name: String, kind: String = "LSQM_KIND_SOURCE", body: String, destroy: String = "(void)state;") async throws -> PluginCheckReport {
         let source = CPluginCompiler.notifierSource(name: name, notifyBody: body, kind: kind)
-            .replacingOccurrences(of: "static void c_destroy(void *state) { (void)state; }", with: "static void c_destroy(void *state) { \(destroy) }")
+            .replacingOccurrences(
+                of: "static void c_destroy(void *state) { (void)state; }", with: "static void c_destroy(void *state) { \(destroy) }"
+            )
             .replacingOccurrences(of: "#include \"lsqm_plugin.h\"", with: "#include <stdio.h>\n#include \"lsqm_plugin.h\"")
         let library = try await CPluginCompiler.compile(source, name: name.lowercased(), into: scratch)
-        let manager = PluginManager(directories: [], workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"),
-                                    callTimeout: .seconds(30))
+        let manager = PluginManager(
+            directories: [], workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"),
+            callTimeout: .seconds(30))
         return await manager.check(path: library.path)
     }
 
@@ -37,19 +40,26 @@ final class PluginCheckTests: XCTestCase {
         XCTAssertTrue(step(null, "round-trip")?.detail.contains("without a response") ?? false, "\(null.steps)")
 
         let item = #"{\"source_url\":\"x://%d\",\"name\":\"n\",\"files\":[{\"path\":\"main.tf\",\"content\":\"\"}]}"#
-        let tooMany = try await check("TooMany", body: """
-            char buf[1024]; snprintf(buf, sizeof buf, "{\\"architectures\\":[\(item),\(item),\(item)]}", 1, 2, 3);
-            *response_json = strdup(buf); return LSQM_OK;
-            """)
+        let tooMany = try await check(
+            "TooMany",
+            body: """
+                char buf[1024]; snprintf(buf, sizeof buf, "{\\"architectures\\":[\(item),\(item),\(item)]}", 1, 2, 3);
+                *response_json = strdup(buf); return LSQM_OK;
+                """)
         XCTAssertTrue(step(tooMany, "round-trip")?.detail.contains("3 architectures for a request with limit 1") ?? false, "\(tooMany.steps)")
 
-        let badPath = try await check("BadPath", body: #"*response_json = strdup("{\"architectures\":[{\"source_url\":\"x://1\",\"name\":\"n\",\"files\":[{\"path\":\"../up\",\"content\":\"\"}]}]}"); return LSQM_OK;"#)
+        let badPath = try await check(
+            "BadPath",
+            body:
+                #"*response_json = strdup("{\"architectures\":[{\"source_url\":\"x://1\",\"name\":\"n\",\"files\":[{\"path\":\"../up\",\"content\":\"\"}]}]}"); return LSQM_OK;"#
+        )
         XCTAssertTrue(step(badPath, "round-trip")?.detail.contains("'..'") ?? false, "\(badPath.steps)")
     }
 
     func testACrashInDestroyFailsTheDestroyStep() async throws {
-        let report = try await check("BadDestroy", kind: "LSQM_KIND_NOTIFIER", body: #"*response_json = strdup("{\"delivered\":true}"); return LSQM_OK;"#,
-                                     destroy: "(void)state; volatile int *p = NULL; *p = 1;")
+        let report = try await check(
+            "BadDestroy", kind: "LSQM_KIND_NOTIFIER", body: #"*response_json = strdup("{\"delivered\":true}"); return LSQM_OK;"#,
+            destroy: "(void)state; volatile int *p = NULL; *p = 1;")
         XCTAssertEqual(step(report, "round-trip")?.passed, true, "\(report.steps)")
         XCTAssertEqual(step(report, "destroy")?.passed, false)
         XCTAssertTrue(step(report, "destroy")?.detail.contains("SIGSEGV") ?? false, "\(report.steps)")

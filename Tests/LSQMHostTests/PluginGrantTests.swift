@@ -22,18 +22,21 @@ final class PluginGrantTests: XCTestCase {
     /// {"rc": status, "answer": response-or-error}: the test drives every attempt from Swift.
     static func relaySource(name: String, kind: String) -> String {
         let body = """
-        char *resp = NULL, *err = NULL;
-        lsqm_status rc = api_ref->http_request(host_ref, request_json, &resp, &err);
-        const char *inner = rc == LSQM_OK ? resp : err;
-        if (!inner) inner = "null";
-        size_t n = strlen(inner) + 64; char *out = malloc(n);
-        snprintf(out, n, "{\\"rc\\":%d,\\"answer\\":%s}", rc, inner);
-        api_ref->free(host_ref, resp); api_ref->free(host_ref, err);
-        *response_json = out; return LSQM_OK;
-        """
-        return CPluginCompiler.notifierSource(name: name, notifyBody: body, kind: kind, createBody: "api_ref = api; host_ref = host; *state = NULL; return LSQM_OK;")
-            .replacingOccurrences(of: "#include \"lsqm_plugin.h\"",
-                                  with: "#include <stdio.h>\n#include \"lsqm_plugin.h\"\nstatic const lsqm_host_api *api_ref; static lsqm_host *host_ref;")
+            char *resp = NULL, *err = NULL;
+            lsqm_status rc = api_ref->http_request(host_ref, request_json, &resp, &err);
+            const char *inner = rc == LSQM_OK ? resp : err;
+            if (!inner) inner = "null";
+            size_t n = strlen(inner) + 64; char *out = malloc(n);
+            snprintf(out, n, "{\\"rc\\":%d,\\"answer\\":%s}", rc, inner);
+            api_ref->free(host_ref, resp); api_ref->free(host_ref, err);
+            *response_json = out; return LSQM_OK;
+            """
+        return CPluginCompiler.notifierSource(
+            name: name, notifyBody: body, kind: kind, createBody: "api_ref = api; host_ref = host; *state = NULL; return LSQM_OK;"
+        )
+        .replacingOccurrences(
+            of: "#include \"lsqm_plugin.h\"",
+            with: "#include <stdio.h>\n#include \"lsqm_plugin.h\"\nstatic const lsqm_host_api *api_ref; static lsqm_host *host_ref;")
     }
 
     /// Fake servers that record what reached them, with or without the token.
@@ -60,18 +63,22 @@ final class PluginGrantTests: XCTestCase {
 
     func setUp(api: Recorder, slack: Recorder, isolation: PluginIsolation = .isolated) -> PluginManager {
         let endpoints = DiscoveryEndpoints(githubAPI: api.server.baseURL, githubRaw: api.server.baseURL, terraformRegistry: api.server.baseURL)
-        let http = HTTPService(options: .init(endpoints: endpoints, githubToken: token, cacheDirectory: nil,
-                                              backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(20), maxAttempts: 2)))
-        return PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation, workerExecutable: BuildProducts.lsqm,
-                             cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: .seconds(20), http: http,
-                             secretURLs: ["SLACK_WEBHOOK_URL": "\(slack.server.baseURL.absoluteString)/services/T0/B0/secretpart"])
+        let http = HTTPService(
+            options: .init(
+                endpoints: endpoints, githubToken: token, cacheDirectory: nil,
+                backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(20), maxAttempts: 2)))
+        return PluginManager(
+            directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation, workerExecutable: BuildProducts.lsqm,
+            cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: .seconds(20), http: http,
+            secretURLs: ["SLACK_WEBHOOK_URL": "\(slack.server.baseURL.absoluteString)/services/T0/B0/secretpart"])
     }
 
     func testASourceGetsReadOnlyHTTPNoSecretsAndNoPrivateAddresses() async throws {
         let slack = try Recorder()
         defer { slack.server.stop() }
         let api = try Recorder { request in
-            request.path == "/to-metadata" ? HTTPTestResponse(status: 302, headers: ["Location": "http://169.254.169.254/latest/meta-data/"]) : .json(["ok": true])
+            request.path == "/to-metadata"
+                ? HTTPTestResponse(status: 302, headers: ["Location": "http://169.254.169.254/latest/meta-data/"]) : .json(["ok": true])
         }
         defer { api.server.stop() }
         let library = try await CPluginCompiler.compile(Self.relaySource(name: "Grabby", kind: "LSQM_KIND_SOURCE"), name: "grabby", into: scratch)
@@ -96,7 +103,8 @@ final class PluginGrantTests: XCTestCase {
             XCTAssertTrue(metadata6.answer["error"]?.stringValue?.contains("link-local or cloud metadata") ?? false, "\(metadata6.answer)")
             // The same fake, by a name the deployment did not configure: loopback is refused.
             let unconfigured = try await call(instance, "discover", method: "GET", url: "http://localhost:\(api.server.port)/x")
-            XCTAssertTrue(unconfigured.answer["error"]?.stringValue?.contains("no configured base URL points there") ?? false, "\(unconfigured.answer)")
+            XCTAssertTrue(
+                unconfigured.answer["error"]?.stringValue?.contains("no configured base URL points there") ?? false, "\(unconfigured.answer)")
             // A redirect from a configured host to the metadata address is refused at the hop.
             let hop = try await call(instance, "discover", method: "GET", url: "\(base)/to-metadata")
             XCTAssertEqual(hop.rc, 1)
@@ -146,8 +154,9 @@ final class PluginGrantTests: XCTestCase {
         _ = try await call(granted, "notify", method: "POST", url: "\(base)/repositories/42/issues")
         let delete = try await call(granted, "notify", method: "DELETE", url: "\(base)/repos/a/b")
         XCTAssertEqual(delete.rc, 1)
-        XCTAssertEqual(api.withToken.map { "\($0.method) \($0.path)" },
-                       ["POST /repos/a/b/issues", "PATCH /repos/a/b/issues/1", "GET /repositories/42/issues"], "pagination links by id are read, never written")
+        XCTAssertEqual(
+            api.withToken.map { "\($0.method) \($0.path)" },
+            ["POST /repos/a/b/issues", "PATCH /repos/a/b/issues/1", "GET /repositories/42/issues"], "pagination links by id are read, never written")
         XCTAssertFalse(api.requests.contains { $0.method == "DELETE" })
     }
 
@@ -155,8 +164,11 @@ final class PluginGrantTests: XCTestCase {
         let api = try Recorder()
         defer { api.server.stop() }
         let source = Self.relaySource(name: "Chatty", kind: "LSQM_KIND_NORMALIZER")
-            .replacingOccurrences(of: "static const lsqm_notifier_functions functions = { .struct_size = sizeof(lsqm_notifier_functions), .notify = c_notify };",
-                                  with: "static const lsqm_normalizer_functions functions = { .struct_size = sizeof(lsqm_normalizer_functions), .kinds = \"cloudformation\", .normalize = c_notify };")
+            .replacingOccurrences(
+                of: "static const lsqm_notifier_functions functions = { .struct_size = sizeof(lsqm_notifier_functions), .notify = c_notify };",
+                with:
+                    "static const lsqm_normalizer_functions functions = { .struct_size = sizeof(lsqm_normalizer_functions), .kinds = \"cloudformation\", .normalize = c_notify };"
+            )
         let library = try await CPluginCompiler.compile(source, name: "chatty", into: scratch)
         let instance = try await setUp(api: api, slack: api).instantiate(path: library.path, config: [:])
         defer { Task { await instance.shutdown() } }

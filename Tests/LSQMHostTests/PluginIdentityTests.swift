@@ -22,8 +22,10 @@ final class PluginIdentityTests: XCTestCase {
         let api = try HTTPTestServer { _ in .json(["ok": true]) }
         defer { api.stop() }
         let relay = PluginGrantTests.relaySource(name: "Bar", kind: "LSQM_KIND_SOURCE")
-            .replacingOccurrences(of: #"snprintf(out, n, "{\"rc\":%d,\"answer\":%s}", rc, inner);"#,
-                                  with: #"snprintf(out, n + 4096, "{\"rc\":%d,\"cache\":\"%s\",\"answer\":%s}", rc, api_ref->cache_dir(host_ref), inner);"#)
+            .replacingOccurrences(
+                of: #"snprintf(out, n, "{\"rc\":%d,\"answer\":%s}", rc, inner);"#,
+                with: #"snprintf(out, n + 4096, "{\"rc\":%d,\"cache\":\"%s\",\"answer\":%s}", rc, api_ref->cache_dir(host_ref), inner);"#
+            )
             .replacingOccurrences(of: "char *out = malloc(n);", with: "char *out = malloc(n + 4096);")
         let library = try await CPluginCompiler.compile(relay, name: "foo", into: scratch)
         for isolation in [PluginIsolation.isolated, .inProcess] {
@@ -31,8 +33,9 @@ final class PluginIdentityTests: XCTestCase {
             var options = HTTPService.Options(endpoints: endpoints, cacheDirectory: nil)
             options.sourceLimits = SourceLimits.from(configs: [("Bar", ["request_budget": 1])])
             let cache = scratch.appendingPathComponent("cache-\(isolation.rawValue)")
-            let manager = PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation, workerExecutable: BuildProducts.lsqm,
-                                        cacheRoot: cache, http: HTTPService(options: options))
+            let manager = PluginManager(
+                directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation, workerExecutable: BuildProducts.lsqm,
+                cacheRoot: cache, http: HTTPService(options: options))
             let instance = try await manager.instantiate(name: "Bar", kind: "source", config: [:])
             defer { Task { await instance.shutdown() } }
             let request = try JSONCoding.string(HTTPRequest(url: "\(api.baseURL.absoluteString)/x", cache: false))
@@ -46,8 +49,9 @@ final class PluginIdentityTests: XCTestCase {
             // Selected by path, its budget is the one the config keys by that path.
             var byPathOptions = options
             byPathOptions.sourceLimits = SourceLimits.from(configs: [(library.path, ["request_budget": 1])])
-            let byPathManager = PluginManager(directories: [], isolation: isolation, workerExecutable: BuildProducts.lsqm, cacheRoot: cache,
-                                              http: HTTPService(options: byPathOptions))
+            let byPathManager = PluginManager(
+                directories: [], isolation: isolation, workerExecutable: BuildProducts.lsqm, cacheRoot: cache,
+                http: HTTPService(options: byPathOptions))
             let byPath = try await byPathManager.instantiate(name: library.path, kind: "source", config: [:])
             _ = try await byPath.call("discover", request: request)
             let over = try JSONCoding.decode(JSONValue.self, from: Data(try await byPath.call("discover", request: request).utf8))
@@ -60,8 +64,9 @@ final class PluginIdentityTests: XCTestCase {
     func countingLibrary(name: String, marks: URL, then: String) async throws -> URL {
         let source = CPluginCompiler.notifierSource(name: name)
             .replacingOccurrences(of: "#include \"lsqm_plugin.h\"", with: "#include <stdio.h>\n#include \"lsqm_plugin.h\"")
-            .replacingOccurrences(of: "(void) { return &descriptor; }",
-                                  with: "(void) { FILE *f = fopen(\"\(marks.path)\", \"a\"); if (f) { fputs(\"run\\n\", f); fclose(f); } \(then) return &descriptor; }")
+            .replacingOccurrences(
+                of: "(void) { return &descriptor; }",
+                with: "(void) { FILE *f = fopen(\"\(marks.path)\", \"a\"); if (f) { fputs(\"run\\n\", f); fclose(f); } \(then) return &descriptor; }")
         return try await CPluginCompiler.compile(source, name: name.lowercased(), into: scratch)
     }
 
@@ -78,8 +83,9 @@ final class PluginIdentityTests: XCTestCase {
         for isolation in [PluginIsolation.inProcess, .isolated, .inProcess] {
             let lines = Mutex<[String]>([])
             let logger = Logger(format: .human, minimumLevel: .info, redactor: SecretRedactor()) { line in lines.withLock { $0.append(line) } }
-            let manager = PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation,
-                                        workerExecutable: BuildProducts.lsqm, cacheRoot: cache, logger: logger)
+            let manager = PluginManager(
+                directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation,
+                workerExecutable: BuildProducts.lsqm, cacheRoot: cache, logger: logger)
             let fine = try await manager.instantiate(name: "Fine", kind: "notifier", config: [:])
             let answer = try await fine.call("notify", request: "{}")
             await fine.shutdown()
@@ -97,7 +103,8 @@ final class PluginIdentityTests: XCTestCase {
 
         // A changed file is described again.
         _ = try await countingLibrary(name: "Crasher", marks: crashMarks, then: "")
-        let manager = PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], workerExecutable: BuildProducts.lsqm, cacheRoot: cache)
+        let manager = PluginManager(
+            directories: [PluginDirectory(url: scratch, origin: .flag)], workerExecutable: BuildProducts.lsqm, cacheRoot: cache)
         let fresh = await manager.list().first { $0.path.hasSuffix("libcrasher.so") }
         XCTAssertEqual(fresh?.loaded, true)
         XCTAssertEqual(runs(crashMarks), 2)
@@ -105,8 +112,10 @@ final class PluginIdentityTests: XCTestCase {
 
     /// A plugin's error text reaches human logs as one line with control characters escaped.
     func testPluginErrorTextIsOneEscapedLine() async throws {
-        let body = #"*error_json = strdup("{\"error\":\"failed to post: line one\\nFAKE LOG LINE\\u001b[31m red\\ttab\",\"retryable\":false}"); return LSQM_ERROR;"#
-        let library = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Multiline", notifyBody: body), name: "multiline", into: scratch)
+        let body =
+            #"*error_json = strdup("{\"error\":\"failed to post: line one\\nFAKE LOG LINE\\u001b[31m red\\ttab\",\"retryable\":false}"); return LSQM_ERROR;"#
+        let library = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: "Multiline", notifyBody: body), name: "multiline", into: scratch)
         let manager = PluginManager(directories: [], workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
         let instance = try await manager.instantiate(path: library.path, config: [:])
         defer { Task { await instance.shutdown() } }

@@ -17,12 +17,14 @@ final class PluginIsolationTests: XCTestCase {
     override func tearDown() { Files.remove(scratch) }
 
     func manager(timeout: Duration = .seconds(20), http: HostHTTPService? = nil) -> PluginManager {
-        PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: .isolated,
-                      workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: timeout, http: http)
+        PluginManager(
+            directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: .isolated,
+            workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: timeout, http: http)
     }
 
     func callFailure(_ body: String, name: String, timeout: Duration = .seconds(20)) async throws -> LSQMError {
-        let library = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: name, notifyBody: body), name: name.lowercased(), into: scratch)
+        let library = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: name, notifyBody: body), name: name.lowercased(), into: scratch)
         let instance = try await manager(timeout: timeout).instantiate(path: library.path, config: [:])
         defer { Task { await instance.shutdown() } }
         do {
@@ -74,19 +76,22 @@ final class PluginIsolationTests: XCTestCase {
     func testWorkerEnvironmentHoldsNoSecretsAndHTTPGoesThroughTheHost() async throws {
         // The plugin reports whether it can see GITHUB_TOKEN, then asks the host for an HTTP request.
         let body = """
-        static const lsqm_host_api *saved_api; static lsqm_host *saved_host;
-        (void)saved_api;
-        const char *token = getenv("GITHUB_TOKEN");
-        char *resp = NULL, *err = NULL;
-        if (!api_ref) return LSQM_ERROR;
-        if (api_ref->http_request(host_ref, "{\\"url\\":\\"http://example.invalid/x\\"}", &resp, &err) != LSQM_OK) { *error_json = err; return LSQM_ERROR; }
-        size_t n = strlen(resp) + 64; char *out = malloc(n);
-        snprintf(out, n, "{\\"token_visible\\":%s,\\"http\\":%s}", token ? "true" : "false", resp);
-        api_ref->free(host_ref, resp);
-        *response_json = out; return LSQM_OK;
-        """
-        var source = CPluginCompiler.notifierSource(name: "Snoop", notifyBody: body, createBody: "api_ref = api; host_ref = host; *state = NULL; return LSQM_OK;")
-        source = source.replacingOccurrences(of: "#include \"lsqm_plugin.h\"", with: "#include <stdio.h>\n#include \"lsqm_plugin.h\"\nstatic const lsqm_host_api *api_ref; static lsqm_host *host_ref;")
+            static const lsqm_host_api *saved_api; static lsqm_host *saved_host;
+            (void)saved_api;
+            const char *token = getenv("GITHUB_TOKEN");
+            char *resp = NULL, *err = NULL;
+            if (!api_ref) return LSQM_ERROR;
+            if (api_ref->http_request(host_ref, "{\\"url\\":\\"http://example.invalid/x\\"}", &resp, &err) != LSQM_OK) { *error_json = err; return LSQM_ERROR; }
+            size_t n = strlen(resp) + 64; char *out = malloc(n);
+            snprintf(out, n, "{\\"token_visible\\":%s,\\"http\\":%s}", token ? "true" : "false", resp);
+            api_ref->free(host_ref, resp);
+            *response_json = out; return LSQM_OK;
+            """
+        var source = CPluginCompiler.notifierSource(
+            name: "Snoop", notifyBody: body, createBody: "api_ref = api; host_ref = host; *state = NULL; return LSQM_OK;")
+        source = source.replacingOccurrences(
+            of: "#include \"lsqm_plugin.h\"",
+            with: "#include <stdio.h>\n#include \"lsqm_plugin.h\"\nstatic const lsqm_host_api *api_ref; static lsqm_host *host_ref;")
         let library = try await CPluginCompiler.compile(source, name: "snoop", into: scratch)
         setenv("GITHUB_TOKEN", "ghp_must_not_leak_123456", 1)
         defer { unsetenv("GITHUB_TOKEN") }

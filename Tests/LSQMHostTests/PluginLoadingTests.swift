@@ -16,13 +16,15 @@ final class PluginLoadingTests: XCTestCase {
     override func tearDown() { Files.remove(scratch) }
 
     func manager(_ isolation: PluginIsolation = .isolated, timeout: Duration = .seconds(20), http: HostHTTPService? = nil) -> PluginManager {
-        PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation,
-                      workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: timeout, http: http)
+        PluginManager(
+            directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation,
+            workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: timeout, http: http)
     }
 
     func testBuiltInPluginsLoadFromSharedLibrariesInBothLanguages() async throws {
-        let builtIn = PluginManager(directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)],
-                                    workerExecutable: BuildProducts.lsqm, cacheRoot: scratch)
+        let builtIn = PluginManager(
+            directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)],
+            workerExecutable: BuildProducts.lsqm, cacheRoot: scratch)
         let listings = await builtIn.list()
         let c = try XCTUnwrap(listings.first { $0.name == "FileNotifier" })
         XCTAssertTrue(c.loaded)
@@ -39,7 +41,8 @@ final class PluginLoadingTests: XCTestCase {
 
     func testBadLibrariesAreRefusedWithTheirReason() async throws {
         try AtomicFile.write("not a library", to: scratch.appendingPathComponent("libtext.so"))
-        _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "NoEntry", exportName: "something_else"), name: "noentry", into: scratch)
+        _ = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: "NoEntry", exportName: "something_else"), name: "noentry", into: scratch)
         _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "BadMagic", magic: "0xDEADBEEF"), name: "badmagic", into: scratch)
         _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Future", abiMajor: "2"), name: "future", into: scratch)
         _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Tiny", structSize: "8"), name: "tiny", into: scratch)
@@ -64,8 +67,9 @@ final class PluginLoadingTests: XCTestCase {
         try Files.createDirectory(other)
         _ = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Same"), name: "same1", into: scratch)
         let second = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Same"), name: "same2", into: other)
-        let manager = PluginManager(directories: [PluginDirectory(url: scratch, origin: .environment), PluginDirectory(url: other, origin: .flag)],
-                                    workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
+        let manager = PluginManager(
+            directories: [PluginDirectory(url: scratch, origin: .environment), PluginDirectory(url: other, origin: .flag)],
+            workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
         let listings = await manager.list()
         let first = scratch.appendingPathComponent("libsame1.so").standardizedFileURL.path
         XCTAssertEqual(listings.filter(\.loaded).map(\.path), [first])
@@ -82,12 +86,14 @@ final class PluginLoadingTests: XCTestCase {
     /// A plugin named like a built-in is refused, and the built-in is what a selection by that name gets.
     func testAPluginNamedLikeABuiltInIsRefusedAndTheBuiltInUsed() async throws {
         let impostor = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "SlackNotifier"), name: "impostor", into: scratch)
-        let manager = PluginManager(directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn), PluginDirectory(url: scratch, origin: .flag)],
-                                    workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
+        let manager = PluginManager(
+            directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn), PluginDirectory(url: scratch, origin: .flag)],
+            workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"))
         let listings = await manager.list()
         let refused = listings.first { $0.path == impostor.standardizedFileURL.path }
         XCTAssertEqual(refused?.loaded, false)
-        XCTAssertTrue(refused?.error?.contains(BuildProducts.plugin("SlackNotifier").standardizedFileURL.path) ?? false, "\(String(describing: refused))")
+        XCTAssertTrue(
+            refused?.error?.contains(BuildProducts.plugin("SlackNotifier").standardizedFileURL.path) ?? false, "\(String(describing: refused))")
         let slack = try await manager.instantiate(name: "SlackNotifier", kind: "notifier", config: [:])
         XCTAssertEqual(slack.info.path, BuildProducts.plugin("SlackNotifier").standardizedFileURL.path)
         await slack.shutdown()

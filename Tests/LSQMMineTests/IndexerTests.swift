@@ -11,14 +11,16 @@ import XCTest
 let sketchNormalizer: ArchitectureNormalizer = { architecture, kind in
     if kind == .serverless { throw LSQMError(.plugin, action: "normalize \(architecture.name)", cause: "refused by the test normalizer") }
     let terraform = "# normalized from \(kind.rawValue)\nresource \"aws_s3_bucket\" \"b\" {}\n"
-    return NormalizedOutput(terraformFiles: [ArchitectureFile(path: "main.tf", content: Data(terraform.utf8))],
-                            record: NormalizationRecord(status: .partial, normalizer: "sketch", normalizerVersion: "1"))
+    return NormalizedOutput(
+        terraformFiles: [ArchitectureFile(path: "main.tf", content: Data(terraform.utf8))],
+        record: NormalizationRecord(status: .partial, normalizer: "sketch", normalizerVersion: "1"))
 }
 
 func discovered(_ url: String, _ pairs: [String: String]) -> DiscoveredArchitecture {
-    DiscoveredArchitecture(sourceURL: url, name: (url as NSString).lastPathComponent,
-                           files: pairs.sorted { $0.key < $1.key }.map { ArchitectureFile(path: $0.key, content: Data($0.value.utf8)) },
-                           source: "test")
+    DiscoveredArchitecture(
+        sourceURL: url, name: (url as NSString).lastPathComponent,
+        files: pairs.sorted { $0.key < $1.key }.map { ArchitectureFile(path: $0.key, content: Data($0.value.utf8)) },
+        source: "test")
 }
 
 final class ArchitectureIndexerTests: XCTestCase {
@@ -28,16 +30,20 @@ final class ArchitectureIndexerTests: XCTestCase {
         let scratch = try Scratch()
         let store = ArtifactStore(root: scratch.root)
         let nothingLeft: ArchitectureNormalizer = { _, _ in
-            NormalizedOutput(terraformFiles: [ArchitectureFile(path: "main.tf", content: Data("# normalized\n".utf8))],
-                             record: NormalizationRecord(status: .partial, unsupported: [
-                                 .init(resource: "Portfolio", type: "AWS::ServiceCatalog::Portfolio", reason: "no Terraform mapping"),
-                             ]))
+            NormalizedOutput(
+                terraformFiles: [ArchitectureFile(path: "main.tf", content: Data("# normalized\n".utf8))],
+                record: NormalizationRecord(
+                    status: .partial,
+                    unsupported: [
+                        .init(resource: "Portfolio", type: "AWS::ServiceCatalog::Portfolio", reason: "no Terraform mapping")
+                    ]))
         }
         let batch = [discovered("https://x/catalog", ["template.yaml": "Resources:\n  Portfolio: {Type: AWS::ServiceCatalog::Portfolio}\n"])]
         let summary = try await ArchitectureIndexer(store: store, normalizer: nothingLeft).index(batch)
         XCTAssertEqual(summary.added.count, 1)
-        XCTAssertEqual(try store.loadIndex().architectures[batch[0].contentHash]?.skipReason,
-                       "nothing to deploy: lsqm translated none of its resources (unsupported: AWS::ServiceCatalog::Portfolio)")
+        XCTAssertEqual(
+            try store.loadIndex().architectures[batch[0].contentHash]?.skipReason,
+            "nothing to deploy: lsqm translated none of its resources (unsupported: AWS::ServiceCatalog::Portfolio)")
         // The sketch normalizer's one bucket is something to deploy.
         let deployable = try await ArchitectureIndexer(store: store, normalizer: sketchNormalizer)
             .index([discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])])
@@ -71,11 +77,14 @@ final class ArchitectureIndexerTests: XCTestCase {
         let scratch = try Scratch()
         let store = ArtifactStore(root: scratch.root)
         let needsInput: ArchitectureNormalizer = { _, _ in
-            NormalizedOutput(terraformFiles: [ArchitectureFile(path: "main.tf", content: Data("variable \"RoleArn\" {\n  type = string\n}\n".utf8))],
-                             record: NormalizationRecord(status: .needsInput, inputs: [
-                                .init(parameter: "KeyName", value: "aws_key_pair.prerequisite_key_name.key_name", how: "created a key pair"),
-                                .init(parameter: "RoleArn", value: nil, how: "the ARN of an existing resource"),
-                             ], normalizer: "sketch", normalizerVersion: "1"))
+            NormalizedOutput(
+                terraformFiles: [ArchitectureFile(path: "main.tf", content: Data("variable \"RoleArn\" {\n  type = string\n}\n".utf8))],
+                record: NormalizationRecord(
+                    status: .needsInput,
+                    inputs: [
+                        .init(parameter: "KeyName", value: "aws_key_pair.prerequisite_key_name.key_name", how: "created a key pair"),
+                        .init(parameter: "RoleArn", value: nil, how: "the ARN of an existing resource"),
+                    ], normalizer: "sketch", normalizerVersion: "1"))
         }
         let indexer = ArchitectureIndexer(store: store, normalizer: needsInput)
         let batch = [discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])]
@@ -126,7 +135,8 @@ final class ArchitectureIndexerTests: XCTestCase {
         XCTAssertEqual(store.terraformFiles(cloudformation.id), ["main.tf"])
         XCTAssertTrue(Files.exists(store.architectureDirectory(cloudformation.id).appendingPathComponent("metadata.json")))
 
-        let again = try await indexer.index(batch + [discovered("https://x/new-copy-of-cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])])
+        let again = try await indexer.index(
+            batch + [discovered("https://x/new-copy-of-cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])])
         XCTAssertEqual(again.added, [])
         XCTAssertEqual(again.alreadyKnown, batch.count)
         XCTAssertEqual(again.duplicates, ["https://x/new-copy-of-cfn": cloudformation.id])
@@ -141,7 +151,9 @@ final class ArchitectureIndexerTests: XCTestCase {
         XCTAssertEqual(architectures.count, 621)
         let indexer = ArchitectureIndexer(store: store, normalizer: sketchNormalizer)
         let first = try await indexer.index(architectures)
-        print("corpus index: \(first.added.count) added, \(first.duplicates.count) duplicates, \(first.skipped.count) skipped, per kind \(first.perKind), durations \(first.durations)")
+        print(
+            "corpus index: \(first.added.count) added, \(first.duplicates.count) duplicates, \(first.skipped.count) skipped, per kind \(first.perKind), durations \(first.durations)"
+        )
         XCTAssertEqual(first.added.count + first.duplicates.count + first.skipped.count, 621)
         XCTAssertLessThanOrEqual(first.skipped.count, 2, "\(first.skipped)")
         XCTAssertGreaterThanOrEqual(first.added.count, 610)
@@ -163,8 +175,9 @@ final class ArchitectureIndexerTests: XCTestCase {
         let mine = ["mine", "--local", root.path, "--ignore", "SOURCE.json", "--ignore", "_support"]
         var env = SecretEnvironment.scrubbed().merging(environment) { $1 }
         env["LSQM_LOG_FORMAT"] = "json"
-        let child = try SpawnedProcess(executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + mine, environment: env,
-                                       logPath: scratch.root.appendingPathComponent("mine.log"))
+        let child = try SpawnedProcess(
+            executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + mine, environment: env,
+            logPath: scratch.root.appendingPathComponent("mine.log"))
         var seen = 0
         // The index is saved every 50 architectures. Up to five minutes: on a loaded machine the scan alone takes a while.
         for _ in 0..<6000 where !child.hasExited {
@@ -172,8 +185,10 @@ final class ArchitectureIndexerTests: XCTestCase {
             if seen >= 50 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        XCTAssertFalse(child.hasExited, "mine finished before it could be killed (saw \(seen)): "
-                       + ((try? String(contentsOf: scratch.root.appendingPathComponent("mine.log"), encoding: .utf8)) ?? ""))
+        XCTAssertFalse(
+            child.hasExited,
+            "mine finished before it could be killed (saw \(seen)): "
+                + ((try? String(contentsOf: scratch.root.appendingPathComponent("mine.log"), encoding: .utf8)) ?? ""))
         kill(child.pid, SIGKILL)
         _ = await child.wait()
 

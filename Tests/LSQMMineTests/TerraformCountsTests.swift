@@ -13,57 +13,59 @@ final class TerraformCountsTests: XCTestCase {
     }
 
     func testCountAndForEachFromLiteralsVariablesLocalsAndFunctions() {
-        let counts = Self.counts(["main.tf": """
-        variable "enabled" {
-          default = false
-        }
-        variable "zones" {
-          default = ["a", "b", "c"]
-        }
-        variable "settings" {
-          default = { replicas = 2, extra = { on = true } }
-        }
-        variable "no_default" {}
-        locals {
-          on      = !var.enabled && length(var.zones) > 2
-          regions = toset(concat(var.zones, ["a"]))
-          env     = "prod-${var.settings.replicas}"
-        }
-        resource "aws_sqs_queue" "plain" {}
-        resource "aws_sqs_queue" "off" {
-          count = var.enabled ? 1 : 0
-        }
-        resource "aws_sqs_queue" "on" {
-          count = local.on ? 1 : 0
-        }
-        resource "aws_sqs_queue" "arithmetic" {
-          count = var.settings.replicas * 2 - 1
-        }
-        resource "aws_sqs_queue" "set" {
-          for_each = local.regions
-        }
-        resource "aws_sqs_queue" "map" {
-          for_each = { for_x = 1, y = 2 }
-        }
-        resource "aws_sqs_queue" "tried" {
-          count = try(var.settings.missing, var.settings.extra.on) ? 1 : 0
-        }
-        resource "aws_sqs_queue" "template" {
-          count = local.env == "prod-2" ? 1 : 0
-        }
-        resource "aws_sqs_queue" "needs_input" {
-          count = var.no_default ? 1 : 0
-        }
-        resource "aws_sqs_queue" "from_data" {
-          count = length(data.aws_subnets.all.ids)
-        }
-        resource "aws_sqs_queue" "short_circuit" {
-          count = var.enabled && data.aws_subnets.all.ids != [] ? 1 : 0
-        }
-        resource "aws_sqs_queue" "for_expression" {
-          for_each = { for zone in var.zones : zone => zone }
-        }
-        """])
+        let counts = Self.counts([
+            "main.tf": """
+            variable "enabled" {
+              default = false
+            }
+            variable "zones" {
+              default = ["a", "b", "c"]
+            }
+            variable "settings" {
+              default = { replicas = 2, extra = { on = true } }
+            }
+            variable "no_default" {}
+            locals {
+              on      = !var.enabled && length(var.zones) > 2
+              regions = toset(concat(var.zones, ["a"]))
+              env     = "prod-${var.settings.replicas}"
+            }
+            resource "aws_sqs_queue" "plain" {}
+            resource "aws_sqs_queue" "off" {
+              count = var.enabled ? 1 : 0
+            }
+            resource "aws_sqs_queue" "on" {
+              count = local.on ? 1 : 0
+            }
+            resource "aws_sqs_queue" "arithmetic" {
+              count = var.settings.replicas * 2 - 1
+            }
+            resource "aws_sqs_queue" "set" {
+              for_each = local.regions
+            }
+            resource "aws_sqs_queue" "map" {
+              for_each = { for_x = 1, y = 2 }
+            }
+            resource "aws_sqs_queue" "tried" {
+              count = try(var.settings.missing, var.settings.extra.on) ? 1 : 0
+            }
+            resource "aws_sqs_queue" "template" {
+              count = local.env == "prod-2" ? 1 : 0
+            }
+            resource "aws_sqs_queue" "needs_input" {
+              count = var.no_default ? 1 : 0
+            }
+            resource "aws_sqs_queue" "from_data" {
+              count = length(data.aws_subnets.all.ids)
+            }
+            resource "aws_sqs_queue" "short_circuit" {
+              count = var.enabled && data.aws_subnets.all.ids != [] ? 1 : 0
+            }
+            resource "aws_sqs_queue" "for_expression" {
+              for_each = { for zone in var.zones : zone => zone }
+            }
+            """
+        ])
         XCTAssertEqual(counts["aws_sqs_queue.plain"], 1)
         XCTAssertEqual(counts["aws_sqs_queue.off"], 0)
         XCTAssertEqual(counts["aws_sqs_queue.on"], 1)
@@ -76,7 +78,10 @@ final class TerraformCountsTests: XCTestCase {
         for unknown in ["needs_input", "from_data", "for_expression"] {
             XCTAssertEqual(counts["aws_sqs_queue.\(unknown)"], .some(nil), unknown)
         }
-        let reasons = Dictionary(uniqueKeysWithValues: TerraformCounts.evaluate(files: [("main.tf", "variable \"x\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  count = var.x\n}\n")])
+        let reasons = Dictionary(
+            uniqueKeysWithValues: TerraformCounts.evaluate(files: [
+                ("main.tf", "variable \"x\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  count = var.x\n}\n")
+            ])
             .map { ($0.address, $0.unknownReason) })
         XCTAssertEqual(reasons["aws_s3_bucket.b"], "count: var.x has no default")
     }
@@ -85,14 +90,14 @@ final class TerraformCountsTests: XCTestCase {
     /// call reaches deploys nothing; terraform.tfvars overrides the root's defaults.
     func testModulesArgumentsAndVariableFiles() {
         let module = """
-        variable "create" {
-          default = true
-        }
-        resource "aws_sns_topic" "t" {
-          count = var.create ? 1 : 0
-        }
-        resource "aws_sns_topic" "always" {}
-        """
+            variable "create" {
+              default = true
+            }
+            resource "aws_sns_topic" "t" {
+              count = var.create ? 1 : 0
+            }
+            resource "aws_sns_topic" "always" {}
+            """
         let counts = Self.counts([
             "main.tf": """
             variable "copies" {
@@ -130,20 +135,30 @@ final class TerraformCountsTests: XCTestCase {
     func testInspectorAndIndexerRecordTheCounts() async throws {
         let terraform = "resource \"aws_sqs_queue\" \"q\" {\n  count = 0\n}\nresource \"aws_sns_topic\" \"t\" {}\n"
         let inspection = try ArchitectureInspector.inspect(files: [("main.tf", Data(terraform.utf8))])
-        XCTAssertEqual(inspection.terraformResources, [TerraformCounts.Instances(address: "aws_sns_topic.t", type: "aws_sns_topic", total: .known(1)),
-                                                       TerraformCounts.Instances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", total: .known(0))])
+        XCTAssertEqual(
+            inspection.terraformResources,
+            [
+                TerraformCounts.Instances(address: "aws_sns_topic.t", type: "aws_sns_topic", total: .known(1)),
+                TerraformCounts.Instances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", total: .known(0)),
+            ])
 
         let scratch = try Scratch()
         let store = ArtifactStore(root: scratch.root)
-        let batch = [discovered("https://x/tf", ["main.tf": terraform]),
-                     discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"])]
+        let batch = [
+            discovered("https://x/tf", ["main.tf": terraform]),
+            discovered("https://x/cfn", ["template.yaml": "Resources:\n  T: {Type: AWS::DynamoDB::Table}\n"]),
+        ]
         _ = try await ArchitectureIndexer(store: store, normalizer: sketchNormalizer).index(batch)
         let index = try store.loadIndex()
-        XCTAssertEqual(index.architectures[batch[0].contentHash]?.terraformResources,
-                       [ResourceInstances(address: "aws_sns_topic.t", type: "aws_sns_topic", count: 1),
-                        ResourceInstances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", count: 0)])
+        XCTAssertEqual(
+            index.architectures[batch[0].contentHash]?.terraformResources,
+            [
+                ResourceInstances(address: "aws_sns_topic.t", type: "aws_sns_topic", count: 1),
+                ResourceInstances(address: "aws_sqs_queue.q", type: "aws_sqs_queue", count: 0),
+            ])
         // The CloudFormation template's DynamoDB table became the sketch normalizer's bucket: counted from the Terraform.
-        XCTAssertEqual(index.architectures[batch[1].contentHash]?.terraformResources,
-                       [ResourceInstances(address: "aws_s3_bucket.b", type: "aws_s3_bucket", count: 1)])
+        XCTAssertEqual(
+            index.architectures[batch[1].contentHash]?.terraformResources,
+            [ResourceInstances(address: "aws_s3_bucket.b", type: "aws_s3_bucket", count: 1)])
     }
 }

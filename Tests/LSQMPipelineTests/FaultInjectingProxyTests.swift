@@ -8,10 +8,13 @@ import XCTest
 final class FaultInjectingProxyTests: XCTestCase {
     /// A DynamoDB-style JSON request for `operation`, as boto3 (test phase) or terraform (deploy) sends it.
     func call(_ proxy: FaultInjectingProxy, _ operation: String, testPhase: Bool = true) async throws -> HTTPClient.Response {
-        try await HTTPClient().send(method: "POST", url: proxy.url,
-                                    headers: ["X-Amz-Target": "DynamoDB_20120810.\(operation)", "Content-Type": "application/x-amz-json-1.0",
-                                              "User-Agent": testPhase ? "Boto3/1.43.0 md/Botocore#1.43.0" : "APN/1.0 HashiCorp/1.0 Terraform/1.9"],
-                                    body: Data("{}".utf8), timeout: 10)
+        try await HTTPClient().send(
+            method: "POST", url: proxy.url,
+            headers: [
+                "X-Amz-Target": "DynamoDB_20120810.\(operation)", "Content-Type": "application/x-amz-json-1.0",
+                "User-Agent": testPhase ? "Boto3/1.43.0 md/Botocore#1.43.0" : "APN/1.0 HashiCorp/1.0 Terraform/1.9",
+            ],
+            body: Data("{}".utf8), timeout: 10)
     }
 
     func testForwardsBreaksFromItsWeekAndIsUnreachableInItsWeek() async throws {

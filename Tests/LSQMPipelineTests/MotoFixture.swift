@@ -9,10 +9,11 @@ enum MotoFixture {
     /// The caller kills the returned process group when its test ends.
     static func start(logDirectory: URL) async throws -> (process: SpawnedProcess, url: URL) {
         let port = try FreePort.next()
-        let process = try SpawnedProcess(executable: try XCTUnwrap(Subprocess.which("moto_server")),
-                                         arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-                                         environment: SecretEnvironment.scrubbed(), captureOutput: false,
-                                         logPath: logDirectory.appendingPathComponent("moto.log"))
+        let process = try SpawnedProcess(
+            executable: try XCTUnwrap(Subprocess.which("moto_server")),
+            arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
+            environment: SecretEnvironment.scrubbed(), captureOutput: false,
+            logPath: logDirectory.appendingPathComponent("moto.log"))
         let url = URL(string: "http://127.0.0.1:\(port)")!
         for _ in 0..<100 {
             if let response = try? await HTTPClient().send(url: url.appendingPathComponent("moto-api/"), timeout: 2), response.status == 200 {

@@ -19,28 +19,33 @@ final class NotifierPluginTests: XCTestCase {
     override func tearDown() { Files.remove(scratch) }
 
     func manager(http: HostHTTPService, secrets: [String: String] = [:]) -> PluginManager {
-        PluginManager(directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)], workerExecutable: BuildProducts.lsqm,
-                      cacheRoot: scratch, callTimeout: .seconds(60), http: http, secretURLs: secrets)
+        PluginManager(
+            directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)], workerExecutable: BuildProducts.lsqm,
+            cacheRoot: scratch, callTimeout: .seconds(60), http: http, secretURLs: secrets)
     }
 
     func summary(regressions: [RunSummary.Regression]) -> RunSummary {
         var counts = RunSummary.Counts()
         counts.total = 10; counts.passed = 8; counts.failed = 2
-        return RunSummary(runID: "20261122T000000Z-0000abcd", counts: counts, passRate: 0.8, previousPassRate: 0.9,
-                          newArchitectures: [.init(arch: "ab", name: "new-one", sourceURL: "file:///x")], regressions: regressions,
-                          reportURL: "https://example.com/report.html")
+        return RunSummary(
+            runID: "20261122T000000Z-0000abcd", counts: counts, passRate: 0.8, previousPassRate: 0.9,
+            newArchitectures: [.init(arch: "ab", name: "new-one", sourceURL: "file:///x")], regressions: regressions,
+            reportURL: "https://example.com/report.html")
     }
 
-    let regression = RunSummary.Regression(arch: String(repeating: "c", count: 64), name: "sns-to-sqs", sourceURL: "https://github.com/x/y",
-                                           services: ["sns", "sqs"], previousRunID: "20261115T000000Z-00000001", status: "FAILED",
-                                           failedStep: "tests", logExcerpt: "AssertionError: no message")
+    let regression = RunSummary.Regression(
+        arch: String(repeating: "c", count: 64), name: "sns-to-sqs", sourceURL: "https://github.com/x/y",
+        services: ["sns", "sqs"], previousRunID: "20261115T000000Z-00000001", status: "FAILED",
+        failedStep: "tests", logExcerpt: "AssertionError: no message")
 
     func testSlackGetsBlockKitWithFallbackAndTheSecretURLNeverReachesThePlugin() async throws {
         let slack = try FakeSlack(failuresBeforeSuccess: 1)
         defer { slack.server.stop() }
         let http = ForwardingHTTPService(retries: 2)
-        let outcomes = await NotifyStage.run(.init(summary: summary(regressions: [regression]), notifiers: [.init(name: "SlackNotifier")],
-                                                   manager: manager(http: http, secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])))
+        let outcomes = await NotifyStage.run(
+            .init(
+                summary: summary(regressions: [regression]), notifiers: [.init(name: "SlackNotifier")],
+                manager: manager(http: http, secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])))
         XCTAssertEqual(outcomes.map(\.delivered), [true], "\(outcomes)")
         let payload = try XCTUnwrap(slack.payloads.last)
         let text = try XCTUnwrap(payload["text"]?.stringValue)
@@ -60,8 +65,10 @@ final class NotifierPluginTests: XCTestCase {
         var unchecked = regression
         unchecked.status = "ERROR"; unchecked.ongoing = true; unchecked.checked = false
         unchecked.signatures = ["test test_app::test_publish: emulator sns:Publish InternalError"]
-        let outcomes = await NotifyStage.run(.init(summary: summary(regressions: [unchecked]), notifiers: [.init(name: "SlackNotifier")],
-                                                   manager: manager(http: ForwardingHTTPService(), secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])))
+        let outcomes = await NotifyStage.run(
+            .init(
+                summary: summary(regressions: [unchecked]), notifiers: [.init(name: "SlackNotifier")],
+                manager: manager(http: ForwardingHTTPService(), secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])))
         XCTAssertEqual(outcomes.map(\.delivered), [true], "\(outcomes)")
         let payload = try XCTUnwrap(slack.payloads.last)
         XCTAssertTrue(payload["text"]?.stringValue?.contains("1 regression: sns-to-sqs") ?? false, "\(payload)")
@@ -70,8 +77,10 @@ final class NotifierPluginTests: XCTestCase {
     }
 
     func testAMissingWebhookIsARecordedFailureNotACrash() async throws {
-        let outcomes = await NotifyStage.run(.init(summary: summary(regressions: []), notifiers: [.init(name: "SlackNotifier"), .init(name: "NoSuchNotifier")],
-                                                   manager: manager(http: ForwardingHTTPService())))
+        let outcomes = await NotifyStage.run(
+            .init(
+                summary: summary(regressions: []), notifiers: [.init(name: "SlackNotifier"), .init(name: "NoSuchNotifier")],
+                manager: manager(http: ForwardingHTTPService())))
         XCTAssertEqual(outcomes.count, 2)
         XCTAssertTrue(outcomes[0].error?.contains("SLACK_WEBHOOK_URL") ?? false, "\(outcomes[0])")
         XCTAssertTrue(outcomes[1].error?.contains("no plugin of that name") ?? false, "\(outcomes[1])")
@@ -85,10 +94,13 @@ final class NotifierPluginTests: XCTestCase {
         defer { github.server.stop() }
         let http = ForwardingHTTPService(authorization: "token test-token")
         let config: JSONValue = ["repo": "localstack/localstack", "api_url": .string(github.apiURL)]
-        let second = RunSummary.Regression(arch: String(repeating: "d", count: 64), name: "s3-sqs", sourceURL: "file:///s3", services: ["s3"],
-                                           previousRunID: "p", status: "PARTIAL")
-        let first = await NotifyStage.run(.init(summary: summary(regressions: [regression, second]),
-                                                notifiers: [.init(name: "GitHubIssuesNotifier", config: config)], manager: manager(http: http)))
+        let second = RunSummary.Regression(
+            arch: String(repeating: "d", count: 64), name: "s3-sqs", sourceURL: "file:///s3", services: ["s3"],
+            previousRunID: "p", status: "PARTIAL")
+        let first = await NotifyStage.run(
+            .init(
+                summary: summary(regressions: [regression, second]),
+                notifiers: [.init(name: "GitHubIssuesNotifier", config: config)], manager: manager(http: http)))
         XCTAssertEqual(first.map(\.delivered), [true], "\(first)")
         XCTAssertEqual(github.all.count, 4)
         let created = github.all[2]
@@ -103,8 +115,10 @@ final class NotifierPluginTests: XCTestCase {
 
         // The next week the same regression is still there: a comment, not a second issue. The list is
         // paginated (two per page), so the notifier must follow Link headers to find it.
-        let again = await NotifyStage.run(.init(summary: summary(regressions: [regression]),
-                                                notifiers: [.init(name: "GitHubIssuesNotifier", config: config)], manager: manager(http: http)))
+        let again = await NotifyStage.run(
+            .init(
+                summary: summary(regressions: [regression]),
+                notifiers: [.init(name: "GitHubIssuesNotifier", config: config)], manager: manager(http: http)))
         XCTAssertEqual(again.map(\.delivered), [true], "\(again)")
         XCTAssertEqual(github.all.count, 4)
         XCTAssertEqual(github.all[2].comments.count, 1)
@@ -117,15 +131,19 @@ final class NotifierPluginTests: XCTestCase {
         let slack = try FakeSlack()
         defer { github.server.stop(); slack.server.stop() }
         let config: JSONValue = ["repo": "localstack/localstack", "api_url": .string(github.apiURL), "min_interval_ms": 0]
-        let other = RunSummary.Regression(arch: String(repeating: "d", count: 64), name: "s3-sqs", sourceURL: "file:///s3", services: ["s3"],
-                                          previousRunID: "p", status: "PARTIAL")
+        let other = RunSummary.Regression(
+            arch: String(repeating: "d", count: 64), name: "s3-sqs", sourceURL: "file:///s3", services: ["s3"],
+            previousRunID: "p", status: "PARTIAL")
         let manager = manager(http: ForwardingHTTPService(authorization: "token test-token"), secrets: ["SLACK_WEBHOOK_URL": slack.webhookURL])
         let notifiers = [PluginSelection(name: "GitHubIssuesNotifier", config: config), PluginSelection(name: "SlackNotifier")]
         _ = await NotifyStage.run(.init(summary: summary(regressions: [regression, other]), notifiers: notifiers, manager: manager))
         XCTAssertEqual(github.all.map(\.state), ["open", "open"])
         var fixed = summary(regressions: [other])
-        fixed.resolved = [.init(arch: regression.arch, name: regression.name,
-                                signatures: ["test test_app.py::test_publish: emulator sns:Publish InternalError"], openedRunID: "20261115T000000Z-00000001")]
+        fixed.resolved = [
+            .init(
+                arch: regression.arch, name: regression.name,
+                signatures: ["test test_app.py::test_publish: emulator sns:Publish InternalError"], openedRunID: "20261115T000000Z-00000001")
+        ]
         let outcomes = await NotifyStage.run(.init(summary: fixed, notifiers: notifiers, manager: manager))
         XCTAssertEqual(outcomes.map(\.delivered), [true, true], "\(outcomes)")
         XCTAssertEqual(outcomes.first?.detail, "0 issue(s) opened, 1 comment(s) added, 1 closed in localstack/localstack")

@@ -23,7 +23,8 @@ final class PluginOutputCheckTests: XCTestCase {
 
     /// `text` as a C string literal.
     static func cLiteral(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        "\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
@@ -48,25 +49,31 @@ final class PluginOutputCheckTests: XCTestCase {
         // Another source already owns file:///owned.
         let tf = "resource \"aws_s3_bucket\" \"b\" {}\n"
         _ = try await ArchitectureIndexer(store: store).index([
-            DiscoveredArchitecture(sourceURL: "file:///owned", name: "owned", files: [ArchitectureFile(path: "main.tf", content: Data(tf.utf8))], source: "Honest"),
+            DiscoveredArchitecture(
+                sourceURL: "file:///owned", name: "owned", files: [ArchitectureFile(path: "main.tf", content: Data(tf.utf8))], source: "Honest")
         ])
 
         func item(_ url: String, _ files: [(String, String)]) -> JSONValue {
-            ["source_url": .string(url), "name": .string(url), "kind": "terraform",
-             "files": .array(files.map { ["path": .string($0.0), "content": .string($0.1)] })]
+            [
+                "source_url": .string(url), "name": .string(url), "kind": "terraform",
+                "files": .array(files.map { ["path": .string($0.0), "content": .string($0.1)] }),
+            ]
         }
         let evil = "[core]\n\thooksPath = /tmp/evil\n"
-        let response: JSONValue = ["architectures": [
-            item("hostile://good", [("main.tf", tf.replacingOccurrences(of: "\"b\"", with: "\"good\""))]),
-            item("hostile://git-config", [("main.tf", tf), (".git/config", evil)]),
-            item("hostile://nested-git", [("main.tf", tf), ("modules/.GIT/hooks/post-checkout", "#!/bin/sh\n")]),
-            item("hostile://duplicate", [("main.tf", tf), ("main.tf", tf + "# again\n")]),
-            item("hostile://control", [("main\u{1b}[2J.tf", tf)]),
-            item("file:///owned", [("main.tf", tf.replacingOccurrences(of: "\"b\"", with: "\"replaced\""))]),
-        ], "next_cursor": .null]
+        let response: JSONValue = [
+            "architectures": [
+                item("hostile://good", [("main.tf", tf.replacingOccurrences(of: "\"b\"", with: "\"good\""))]),
+                item("hostile://git-config", [("main.tf", tf), (".git/config", evil)]),
+                item("hostile://nested-git", [("main.tf", tf), ("modules/.GIT/hooks/post-checkout", "#!/bin/sh\n")]),
+                item("hostile://duplicate", [("main.tf", tf), ("main.tf", tf + "# again\n")]),
+                item("hostile://control", [("main\u{1b}[2J.tf", tf)]),
+                item("file:///owned", [("main.tf", tf.replacingOccurrences(of: "\"b\"", with: "\"replaced\""))]),
+            ], "next_cursor": .null,
+        ]
         _ = try await fixedSource(name: "Hostile", response: try JSONCoding.string(response))
-        let manager = PluginManager(directories: [PluginDirectory(url: scratch, origin: .flag)], workerExecutable: BuildProducts.lsqm,
-                                    cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: .seconds(30))
+        let manager = PluginManager(
+            directories: [PluginDirectory(url: scratch, origin: .flag)], workerExecutable: BuildProducts.lsqm,
+            cacheRoot: scratch.appendingPathComponent("cache"), callTimeout: .seconds(30))
         let output = try await MineStage.run(.init(store: store, sources: [PluginSelection(name: "Hostile")], normalizers: [], manager: manager))
 
         XCTAssertNil(output.sources.first?.error, "one bad architecture does not fail the source")
@@ -91,12 +98,13 @@ final class PluginOutputCheckTests: XCTestCase {
     func testAnOversizedAnswerIsAClearErrorAtOnce() async throws {
         // 2 MB of JSON against a 1 MB message limit, with a call timeout far above the 5 s this may take.
         let body = """
-        size_t n = 2u << 20; char *out = malloc(n + 32); strcpy(out, "{\\"delivered\\":true,\\"detail\\":\\"");
-        size_t head = strlen(out); memset(out + head, 'x', n); strcpy(out + head + n, "\\"}"); *response_json = out; return LSQM_OK;
-        """
+            size_t n = 2u << 20; char *out = malloc(n + 32); strcpy(out, "{\\"delivered\\":true,\\"detail\\":\\"");
+            size_t head = strlen(out); memset(out + head, 'x', n); strcpy(out + head + n, "\\"}"); *response_json = out; return LSQM_OK;
+            """
         let library = try await CPluginCompiler.compile(CPluginCompiler.notifierSource(name: "Flood", notifyBody: body), name: "flood", into: scratch)
-        let manager = PluginManager(directories: [], workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"),
-                                    callTimeout: .seconds(60), maxFrameBytes: 1 << 20)
+        let manager = PluginManager(
+            directories: [], workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("cache"),
+            callTimeout: .seconds(60), maxFrameBytes: 1 << 20)
         let instance = try await manager.instantiate(path: library.path, config: [:])
         let clock = ContinuousClock()
         let started = clock.now

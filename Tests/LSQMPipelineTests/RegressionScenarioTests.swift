@@ -110,13 +110,20 @@ final class RegressionScenarioTests: XCTestCase {
         init(cacheRoot: URL) throws {
             slack = try FakeSlack()
             github = try FakeGitHubIssues()
-            manager = PluginManager(directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)], workerExecutable: BuildProducts.lsqm,
-                                    cacheRoot: cacheRoot, callTimeout: .seconds(60), http: ForwardingHTTPService(authorization: "token scenario-token"),
-                                    secretURLs: ["SLACK_WEBHOOK_URL": slack.webhookURL])
+            manager = PluginManager(
+                directories: [PluginDirectory(url: BuildProducts.directory, origin: .builtIn)], workerExecutable: BuildProducts.lsqm,
+                cacheRoot: cacheRoot, callTimeout: .seconds(60), http: ForwardingHTTPService(authorization: "token scenario-token"),
+                secretURLs: ["SLACK_WEBHOOK_URL": slack.webhookURL])
             // No pause between GitHub mutations: the fake has no secondary rate limit, and the weeks are long enough.
-            selections = [PluginSelection(name: "SlackNotifier"),
-                          PluginSelection(name: "GitHubIssuesNotifier", config: ["repo": "localstack/localstack", "api_url": .string(github.apiURL),
-                                                                               "min_interval_ms": 0])]
+            selections = [
+                PluginSelection(name: "SlackNotifier"),
+                PluginSelection(
+                    name: "GitHubIssuesNotifier",
+                    config: [
+                        "repo": "localstack/localstack", "api_url": .string(github.apiURL),
+                        "min_interval_ms": 0,
+                    ]),
+            ]
         }
 
         func stop() { slack.server.stop(); github.server.stop() }
@@ -143,8 +150,9 @@ final class RegressionScenarioTests: XCTestCase {
         var total = Tally()
         for seed in seeds {
             let tally = try await runWeeks(seed: seed, weeks: weeks, faults: faults, upstream: upstream)
-            print("regression scenario: seed \(seed), \(weeks) weeks: false \(tally.falseRegressions), missed \(tally.missedRegressions), "
-                  + "wrong alerts \(tally.wrongAlerts), flaky \(tally.flaky), re-runs \(tally.reruns)")
+            print(
+                "regression scenario: seed \(seed), \(weeks) weeks: false \(tally.falseRegressions), missed \(tally.missedRegressions), "
+                    + "wrong alerts \(tally.wrongAlerts), flaky \(tally.flaky), re-runs \(tally.reruns)")
             // One line per seed, one false/missed cell per week: scripts/regression-sweep.sh tabulates these.
             print("regression scenario table: seed \(seed): " + tally.weeks.joined(separator: " "))
             total.falseRegressions += tally.falseRegressions
@@ -172,18 +180,23 @@ final class RegressionScenarioTests: XCTestCase {
         var tally = Tally()
         for week in 1...weeks {
             proxy.startWeek(week, faults: week == 1 ? .none : faults)
-            let options = ValidateOptions(runID: RunID.make(date: start.addingTimeInterval(Double(week) * 7 * 86_400)), parallel: 1,
-                                          timeout: .seconds(300), healthTimeout: .seconds(5), cleanupTimeout: .seconds(120),
-                                          terraform: TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: nil),
-                                                                       pluginCache: cache.appendingPathComponent("terraform-plugins")),
-                                          venvDirectory: cache.appendingPathComponent("venvs"))
+            let options = ValidateOptions(
+                runID: RunID.make(date: start.addingTimeInterval(Double(week) * 7 * 86_400)), parallel: 1,
+                timeout: .seconds(300), healthTimeout: .seconds(5), cleanupTimeout: .seconds(120),
+                terraform: TerraformSettings(
+                    mirror: TerraformSettings.defaultMirror(configured: nil),
+                    pluginCache: cache.appendingPathComponent("terraform-plugins")),
+                venvDirectory: cache.appendingPathComponent("venvs"))
             let run = try await ValidateStage.run(architectures: [architecture], store: store, runtime: runtime, options: options, logger: .silent)
             let result = try XCTUnwrap(run.results.first)
             XCTAssertEqual(result.terraformHash, store.terraformHash(architecture.id), "the deployed Terraform is recorded")
             if week == 3 { XCTAssertEqual(result.status, .error, "week 3: the emulator is unreachable") }
-            let comparison = try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 2, revalidate: { candidate in
-                try await ValidateStage.revalidate(arch: candidate.arch, store: store, runtime: runtime, options: options, logger: .silent)
-            }))
+            let comparison = try await CompareStage.run(
+                CompareInput(
+                    store: store, currentRunID: run.runID, confirmAttempts: 2,
+                    revalidate: { candidate in
+                        try await ValidateStage.revalidate(arch: candidate.arch, store: store, runtime: runtime, options: options, logger: .silent)
+                    }))
             // The truth: each broken operation's test is regressed from its week on, and stays open (not checked
             // in week 3).
             let expected = Set(Self.broken.filter { week >= $0.value }.compactMap { Self.brokenChecks[$0.key] })
@@ -195,7 +208,8 @@ final class RegressionScenarioTests: XCTestCase {
             tally.weeks.append("\(wrong.count)/\(missing.count)")
             tally.flaky += (comparison.regressions + comparison.flaky).flatMap(\.checks).filter { $0.state == .flaky }.count
             tally.reruns += (comparison.regressions + comparison.flaky + comparison.unconfirmed).map(\.reruns.count).reduce(0, +)
-            let detail = "seed \(seed) week \(week): \(result.status.rawValue) \(result.failureSignatures.map(\.description)); "
+            let detail =
+                "seed \(seed) week \(week): \(result.status.rawValue) \(result.failureSignatures.map(\.description)); "
                 + "open \(open.sorted()); decisions \((comparison.regressions + comparison.flaky + comparison.unconfirmed).flatMap(\.checks).map { "\($0.signature): \($0.state.rawValue), \($0.reason)" })"
             print("regression scenario: " + detail)
             XCTAssertTrue(wrong.isEmpty && missing.isEmpty, detail)
@@ -222,8 +236,10 @@ final class RegressionScenarioTests: XCTestCase {
         let overview = try RunOverview.load(store: store, runID: runID)
         // What the exit code of `lsqm run` and the Slack summary follow: every open regression, not only new ones.
         let summarized = Set(overview.regressions.flatMap(\.signatures).compactMap(Self.check(of:)))
-        let outcomes = await NotifyStage.run(.init(summary: RunSummary(overview, dryRun: false, reportURL: nil), notifiers: notifiers.selections,
-                                                   manager: notifiers.manager))
+        let outcomes = await NotifyStage.run(
+            .init(
+                summary: RunSummary(overview, dryRun: false, reportURL: nil), notifiers: notifiers.selections,
+                manager: notifiers.manager))
         var problems: [String] = []
         func expect(_ condition: Bool, _ problem: @autoclosure () -> String) { if !condition { problems.append(problem()) } }
         expect(summarized == expected, "the run summary lists \(summarized.sorted()), the truth is \(expected.sorted())")
@@ -253,9 +269,10 @@ final class RegressionScenarioTests: XCTestCase {
 
     func addArchitecture(to store: ArtifactStore) throws -> Architecture {
         let terraform = [(path: "main.tf", content: Data(Self.terraform.utf8))]
-        let architecture = Architecture(id: ContentHash.architecture(files: terraform), name: "scenario-items", kind: .terraform,
-                                        sourceURL: "file://scenario/items", source: "test", services: ["dynamodb"], resourceCount: 1,
-                                        files: ["main.tf"], discoveredAt: Date())
+        let architecture = Architecture(
+            id: ContentHash.architecture(files: terraform), name: "scenario-items", kind: .terraform,
+            sourceURL: "file://scenario/items", source: "test", services: ["dynamodb"], resourceCount: 1,
+            files: ["main.tf"], discoveredAt: Date())
         try store.saveArchitecture(architecture, originalFiles: terraform, terraformFiles: terraform)
         for (path, content) in [("test_app.py", Self.tests), ("requirements.txt", "boto3\npytest\n"), ("conftest.py", "")] {
             try AtomicFile.write(Data(content.utf8), to: store.appDirectory(architecture.id).appendingPathComponent(path))

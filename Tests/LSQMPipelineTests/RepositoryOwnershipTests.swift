@@ -71,8 +71,10 @@ extension PushStageTests {
         defer { server.stop() }
         let remote = server.baseURL.appendingPathComponent("org/artifacts.git").absoluteString
         do {
-            _ = try await SyncStage.run(.init(repository: remote, workingCopy: scratch.appendingPathComponent("clone"), token: "ghp_secret",
-                                              githubHosts: ["127.0.0.1", "github.com"]))
+            _ = try await SyncStage.run(
+                .init(
+                    repository: remote, workingCopy: scratch.appendingPathComponent("clone"), token: "ghp_secret",
+                    githubHosts: ["127.0.0.1", "github.com"]))
             XCTFail("the clone of a missing repository should fail")
         } catch is LSQMError {}
         XCTAssertFalse(server.requests.isEmpty, "git asked the server")

@@ -37,7 +37,8 @@ final class WholeRunTests: XCTestCase {
 
     func testThreeWeeklyRunsOneRegressionOneIssueThenAComment() async throws {
         let architectures = scratch.appendingPathComponent("architectures")
-        try AtomicFile.write(MotoFixture.dynamoDBTable(resource: "orders", name: Self.tableName), to: architectures.appendingPathComponent("orders/main.tf"))
+        try AtomicFile.write(
+            MotoFixture.dynamoDBTable(resource: "orders", name: Self.tableName), to: architectures.appendingPathComponent("orders/main.tf"))
         // The remote artifact repository: a bare repo seeded with the layout.
         let seed = scratch.appendingPathComponent("seed")
         _ = try await SyncStage.run(.init(repository: seed.path, workingCopy: seed))
@@ -49,7 +50,8 @@ final class WholeRunTests: XCTestCase {
         defer { slack.server.stop(); github.server.stop() }
         let summaryFile = scratch.appendingPathComponent("summary.json")
         let config = scratch.appendingPathComponent("lsqm.yml")
-        try AtomicFile.write("""
+        try AtomicFile.write(
+            """
             parallel: 2
             notifiers:
               - SlackNotifier
@@ -66,8 +68,10 @@ final class WholeRunTests: XCTestCase {
             "SLACK_WEBHOOK_URL": slack.webhookURL, "GITHUB_TOKEN": "ghp_pipelineTestToken123", "LSQM_GITHUB_API_URL": github.apiURL,
             "ISSUE_REPO": "localstack/localstack", "LSQM_TIMEOUT": "240",
         ]
-        let arguments = ["run", "--config", config.path, "--local", architectures.path, "--emulator", endpoint.absoluteString,
-                         "--generator", "rules", "--json"]
+        let arguments = [
+            "run", "--config", config.path, "--local", architectures.path, "--emulator", endpoint.absoluteString,
+            "--generator", "rules", "--json",
+        ]
 
         // Week 1: everything passes.
         let first = try await LSQMProcess.run(arguments, environment: env)

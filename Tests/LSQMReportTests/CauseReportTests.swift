@@ -1,9 +1,10 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMReport
 import LSQMTestSupport
 import XCTest
+
+@testable import LSQMReport
 
 /// A run whose verdicts carry every cause class, failed tests with their own causes, an ERROR, a verdict recorded
 /// without a cause and a not-run architecture, after a run recorded before causes existed.
@@ -31,19 +32,32 @@ enum CauseFixture {
             failing("gap-a", .failed, putRestApi("BadRequestException")),
             failing("gap-b", .failed, putRestApi("NotImplemented")),
             // Its own cause is sns:Publish; its tests add PutRestApi once (two tests) and Publish again (counted once).
-            failing("gap-c", .partial, publish, tests: [failedTest("test_api", putRestApi("BadRequestException")),
-                                                       failedTest("test_api_again", putRestApi("BadRequestException")),
-                                                       failedTest("test_publish", publish)]),
+            failing(
+                "gap-c", .partial, publish,
+                tests: [
+                    failedTest("test_api", putRestApi("BadRequestException")),
+                    failedTest("test_api_again", putRestApi("BadRequestException")),
+                    failedTest("test_publish", publish),
+                ]),
             failing("gap-d", .failed, publish),
             // Not the emulator's fault as a verdict, yet one of its tests met an emulator gap.
-            failing("test-cause", .failed, FailureCause(.test, step: "tests", message: "asserts a queue the Terraform never created"),
-                    tests: [failedTest("test_receive", FailureCause(.emulator, service: "sqs", operation: "ReceiveMessage", code: "501",
-                                                                    message: "not yet implemented"))]),
+            failing(
+                "test-cause", .failed, FailureCause(.test, step: "tests", message: "asserts a queue the Terraform never created"),
+                tests: [
+                    failedTest(
+                        "test_receive",
+                        FailureCause(
+                            .emulator, service: "sqs", operation: "ReceiveMessage", code: "501",
+                            message: "not yet implemented"))
+                ]),
             failing("no-operation", .timeout, FailureCause(.emulator, service: "stepfunctions", step: "apply", message: "hung on the state machine")),
             failing("lsqm-cause", .failed, FailureCause(.lsqm, step: "init", message: "the normalizer wrote invalid Terraform")),
             failing("env-cause", .failed, FailureCause(.environment, step: "init", code: "provider", message: "provider download failed")),
-            failing("arch-cause", .failed, FailureCause(.architecture, service: "s3", operation: "CreateBucket", step: "apply",
-                                                         code: "InvalidBucketName", message: "needs var.bucket_name from its author")),
+            failing(
+                "arch-cause", .failed,
+                FailureCause(
+                    .architecture, service: "s3", operation: "CreateBucket", step: "apply",
+                    code: "InvalidBucketName", message: "needs var.bucket_name from its author")),
             failing("docker-error", .error, FailureCause(.environment, step: "emulator_start", message: "docker is not running")),
             failing("legacy", .failed, nil),
         ]
@@ -58,7 +72,9 @@ enum CauseFixture {
     }
 
     /// The expected ranking: architectures blocked, most first, then by name.
-    static let gaps: [(api: String, count: Int)] = [("apigateway:PutRestApi", 3), ("sns:Publish", 2), ("sqs:ReceiveMessage", 1), ("stepfunctions", 1)]
+    static let gaps: [(api: String, count: Int)] = [
+        ("apigateway:PutRestApi", 3), ("sns:Publish", 2), ("sqs:ReceiveMessage", 1), ("stepfunctions", 1),
+    ]
 }
 
 final class CauseReportTests: XCTestCase {
@@ -85,10 +101,14 @@ final class CauseReportTests: XCTestCase {
 
         // The headline and the summary card.
         XCTAssertTrue(html.contains("Not the emulator's fault: <strong>4</strong>"), "headline")
-        XCTAssertTrue(html.contains(#"<li class="card card-not-emulator"><span class="label">Not the emulator&#39;s fault</span><span class="value">4</span><span class="delta bad""#),
-                      "card, 4 more than the run before causes")
-        XCTAssertTrue(html.contains(#"<li class="card card-rate"><span class="label">Pass rate</span><span class="value">25.0%</span>"#),
-                      "2 passed of 8 judged (13 less 1 ERROR less 4 not the emulator's)")
+        XCTAssertTrue(
+            html.contains(
+                #"<li class="card card-not-emulator"><span class="label">Not the emulator&#39;s fault</span><span class="value">4</span><span class="delta bad""#
+            ),
+            "card, 4 more than the run before causes")
+        XCTAssertTrue(
+            html.contains(#"<li class="card card-rate"><span class="label">Pass rate</span><span class="value">25.0%</span>"#),
+            "2 passed of 8 judged (13 less 1 ERROR less 4 not the emulator's)")
 
         // The API gap list: in order, with counts, codes and links to each blocked architecture.
         let gapList = try XCTUnwrap(Self.between(html, #"<ol class="gaps" id="gap-list">"#, "</ol>"))
@@ -99,13 +119,17 @@ final class CauseReportTests: XCTestCase {
         XCTAssertTrue(first.contains("3</strong> architectures"), first)
         XCTAssertEqual(Self.matches(##"href="#arch-([0-9a-f]+)""##, in: first), ["gap-a", "gap-b", "gap-c"].map(Fixture.hash))
         XCTAssertTrue(html.contains(#"id="gaps-unattributed">1 of the emulator"#))
-        XCTAssertLessThan(try XCTUnwrap(html.range(of: #"id="api-gaps""#)).lowerBound, try XCTUnwrap(html.range(of: #"id="trends-title""#)).lowerBound,
-                          "the gap list sits near the top")
+        XCTAssertLessThan(
+            try XCTUnwrap(html.range(of: #"id="api-gaps""#)).lowerBound, try XCTUnwrap(html.range(of: #"id="trends-title""#)).lowerBound,
+            "the gap list sits near the top")
 
         // Not the emulator's fault: grouped by class, each with step, API, code, message and a link.
         let section = try XCTUnwrap(Self.between(html, #"<section id="not-emulator""#, "</section>"))
         XCTAssertEqual(Self.matches(#"<details id="cause-([a-z]+)""#, in: section), ["architecture", "test", "environment", "lsqm"])
-        XCTAssertTrue(section.contains(##"<a href="#arch-\##(Fixture.hash("arch-cause"))">arch-cause</a> <span class="badge s-FAILED">FAILED</span> at apply <code>s3:CreateBucket</code> <code>InvalidBucketName</code>: needs var.bucket_name from its author"##), section)
+        XCTAssertTrue(
+            section.contains(
+                ##"<a href="#arch-\##(Fixture.hash("arch-cause"))">arch-cause</a> <span class="badge s-FAILED">FAILED</span> at apply <code>s3:CreateBucket</code> <code>InvalidBucketName</code>: needs var.bucket_name from its author"##
+            ), section)
         XCTAssertTrue(section.contains("the normalizer wrote invalid Terraform"))
         XCTAssertFalse(section.contains("docker-error"), "ERROR is counted as ERROR, not here")
         XCTAssertFalse(section.contains("gap-a"))
@@ -117,8 +141,9 @@ final class CauseReportTests: XCTestCase {
         // The service matrix counts them apart per service: s3 holds the passes, arch-, lsqm-, env- and test-cause,
         // docker-error and legacy.
         let s3Row = try XCTUnwrap(Self.between(html, #"data-service="s3""#, "</tr>"))
-        XCTAssertEqual(Self.matches(#"<td class="num">([0-9]+)</td>"#, in: s3Row), ["8", "2", "0", "1", "0", "1", "4"],
-                       "archs, passed, partial, failed, timeout, error, not emulator")
+        XCTAssertEqual(
+            Self.matches(#"<td class="num">([0-9]+)</td>"#, in: s3Row), ["8", "2", "0", "1", "0", "1", "4"],
+            "archs, passed, partial, failed, timeout, error, not emulator")
 
         // Each row carries its cause for the table.
         let data = try XCTUnwrap(ReportRenderingTests.scriptBlock(html, id: "lsqm-data"))
@@ -139,12 +164,15 @@ final class CauseReportTests: XCTestCase {
     /// The same repository renders to the same page in two processes (each hashes with its own random seed, so
     /// an order taken from a dictionary would show): only the generation time differs.
     func testRenderingIsDeterministic() async throws {
-        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else {
+            throw XCTSkip("build lsqm first (swift build --build-tests)")
+        }
         let store = try makeStore([CauseFixture.previous(), CauseFixture.current()])
         var pages: [String] = []
         for name in ["one.html", "two.html"] {
             let output = store.root.appendingPathComponent(name)
-            let result = try await LSQMProcess.run(["report", "--out", output.path], environment: ["ARTIFACT_REPO": store.root.path], timeout: .seconds(60))
+            let result = try await LSQMProcess.run(
+                ["report", "--out", output.path], environment: ["ARTIFACT_REPO": store.root.path], timeout: .seconds(60))
             XCTAssertEqual(result.exitCode, 0, result.combinedOutput)
             let html = try String(contentsOf: output, encoding: .utf8)
             pages.append(html.replacingOccurrences(of: #"Generated [^ ]+ by"#, with: "Generated … by", options: .regularExpression))
@@ -169,17 +197,24 @@ final class CauseReportTests: XCTestCase {
 
     /// `lsqm report --json` prints the document, keys sorted; with `--dry-run` the same figures and no file.
     func testReportCommandPrintsJSON() async throws {
-        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else {
+            throw XCTSkip("build lsqm first (swift build --build-tests)")
+        }
         let store = try makeStore([CauseFixture.previous(), CauseFixture.current()])
         let out = store.root.appendingPathComponent("dash.html")
         let environment = ["ARTIFACT_REPO": store.root.path]
-        let result = try await LSQMProcess.run(["report", "--json", "--out", out.path, "--log-format", "json"], environment: environment, timeout: .seconds(60))
+        let result = try await LSQMProcess.run(
+            ["report", "--json", "--out", out.path, "--log-format", "json"], environment: environment, timeout: .seconds(60))
         XCTAssertEqual(result.exitCode, 0, result.combinedOutput)
         XCTAssertTrue(Files.exists(out))
         Self.assertSummary(try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8)), report: out.path)
         let keys = Self.matches(#"(?m)^  "([a-z_]+)" ?:"#, in: result.stdout)
-        XCTAssertEqual(keys, ["api_gaps", "api_gaps_unattributed", "counts", "emulator", "not_emulator", "not_run", "pass_rate", "previous_run_id",
-                              "report", "run_id"], "every key, sorted")
+        XCTAssertEqual(
+            keys,
+            [
+                "api_gaps", "api_gaps_unattributed", "counts", "emulator", "not_emulator", "not_run", "pass_rate", "previous_run_id",
+                "report", "run_id",
+            ], "every key, sorted")
 
         let dry = store.root.appendingPathComponent("dry.html")
         let dryRun = try await LSQMProcess.run(["report", "--json", "--dry-run", "--out", dry.path], environment: environment, timeout: .seconds(60))
@@ -205,13 +240,16 @@ final class CauseReportTests: XCTestCase {
         let gaps = summary["api_gaps"]?.arrayValue ?? []
         XCTAssertEqual(gaps.compactMap { $0["api"]?.stringValue }, CauseFixture.gaps.map(\.api), file: file, line: line)
         XCTAssertEqual(gaps.compactMap { $0["count"]?.intValue }, CauseFixture.gaps.map(\.count), file: file, line: line)
-        XCTAssertEqual(gaps.first?["architectures"]?.arrayValue?.compactMap { $0["arch"]?.stringValue }, ["gap-a", "gap-b", "gap-c"].map(Fixture.hash),
-                       file: file, line: line)
-        XCTAssertEqual(gaps.first?["architectures"]?.arrayValue?.compactMap { $0["name"]?.stringValue }, ["gap-a", "gap-b", "gap-c"], file: file, line: line)
+        XCTAssertEqual(
+            gaps.first?["architectures"]?.arrayValue?.compactMap { $0["arch"]?.stringValue }, ["gap-a", "gap-b", "gap-c"].map(Fixture.hash),
+            file: file, line: line)
+        XCTAssertEqual(
+            gaps.first?["architectures"]?.arrayValue?.compactMap { $0["name"]?.stringValue }, ["gap-a", "gap-b", "gap-c"], file: file, line: line)
         XCTAssertEqual(gaps.last?["operation"], .null, "always there, null when unknown", file: file, line: line)
         XCTAssertEqual(summary["api_gaps_unattributed"]?.intValue, 1, file: file, line: line)
         let notEmulator = summary["not_emulator"]?.arrayValue ?? []
-        XCTAssertEqual(notEmulator.compactMap { $0["name"]?.stringValue }, ["arch-cause", "test-cause", "env-cause", "lsqm-cause"], file: file, line: line)
+        XCTAssertEqual(
+            notEmulator.compactMap { $0["name"]?.stringValue }, ["arch-cause", "test-cause", "env-cause", "lsqm-cause"], file: file, line: line)
         XCTAssertEqual(notEmulator.first?["cause"]?["class"]?.stringValue, "architecture", file: file, line: line)
         XCTAssertEqual(notEmulator.first?["cause"]?["operation"]?.stringValue, "CreateBucket", file: file, line: line)
         XCTAssertEqual(summary["not_run"]?.arrayValue?.compactMap { $0["reason"]?.stringValue }, [CauseFixture.notRun.reason], file: file, line: line)

@@ -8,13 +8,17 @@ import XCTest
 /// Runs the built `lsqm` binary (from `swift build --build-tests`) against constructed repositories.
 final class CompareCommandTests: XCTestCase {
     private func lsqm(_ arguments: [String], repo: ArtifactStore) async throws -> Subprocess.Result {
-        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else {
+            throw XCTSkip("build lsqm first (swift build --build-tests)")
+        }
         return try await LSQMProcess.run(arguments + ["--log-format", "json"], environment: ["ARTIFACT_REPO": repo.root.path], timeout: .seconds(60))
     }
 
     private func regressedStore() throws -> ArtifactStore {
-        try makeStore([Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .failed)]),
-                           Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .passed)])])
+        try makeStore([
+            Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .failed)]),
+            Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .passed)]),
+        ])
     }
 
     func testConfirmZeroReportsCandidatesAsUnconfirmedAndExitsZero() async throws {

@@ -7,8 +7,9 @@ import XCTest
 final class ComparisonRulesTests: XCTestCase {
     func testSameHashPassedThenFailedIsACandidateForEveryJudgedFailure() {
         for status in [ValidationStatus.failed, .partial, .timeout] {
-            let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]),
-                                            current: Fixture.run(2, [Fixture.result("a", status)]))
+            let diff = ComparisonRules.diff(
+                previous: Fixture.run(1, [Fixture.result("a", .passed)]),
+                current: Fixture.run(2, [Fixture.result("a", status)]))
             XCTAssertEqual(diff.candidates.map(\.name), ["a"], "\(status)")
             XCTAssertEqual(diff.candidates.first?.previous, .passed)
             XCTAssertEqual(diff.candidates.first?.current, status)
@@ -17,41 +18,54 @@ final class ComparisonRulesTests: XCTestCase {
     }
 
     func testChangedAppIsNotARegression() {
-        let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed, app: "v1")]),
-                                        current: Fixture.run(2, [Fixture.result("a", .failed, app: "v2")]))
+        let diff = ComparisonRules.diff(
+            previous: Fixture.run(1, [Fixture.result("a", .passed, app: "v1")]),
+            current: Fixture.run(2, [Fixture.result("a", .failed, app: "v2")]))
         XCTAssertTrue(diff.candidates.isEmpty)
         XCTAssertEqual(diff.excluded.map(\.reason), [.appChanged])
     }
 
     func testAppAppearingOrDisappearingIsAnAppChange() {
-        let gained = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed, app: nil, deployOnly: true)]),
-                                          current: Fixture.run(2, [Fixture.result("a", .failed, app: "v1")]))
+        let gained = ComparisonRules.diff(
+            previous: Fixture.run(1, [Fixture.result("a", .passed, app: nil, deployOnly: true)]),
+            current: Fixture.run(2, [Fixture.result("a", .failed, app: "v1")]))
         XCTAssertTrue(gained.candidates.isEmpty)
         XCTAssertEqual(gained.excluded.map(\.reason), [.appChanged])
     }
 
     func testErrorIsNeverARegression() {
-        let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]),
-                                        current: Fixture.run(2, [Fixture.result("a", .error)]))
+        let diff = ComparisonRules.diff(
+            previous: Fixture.run(1, [Fixture.result("a", .passed)]),
+            current: Fixture.run(2, [Fixture.result("a", .error)]))
         XCTAssertTrue(diff.candidates.isEmpty)
         XCTAssertEqual(diff.excluded.map(\.reason), [.infrastructureError])
     }
 
     func testNoAppHashCountsAsSameOnlyWhenBothRunsWereDeployOnly() {
-        let deployOnly = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed, app: nil, deployOnly: true)]),
-                                              current: Fixture.run(2, [Fixture.result("a", .failed, app: nil, deployOnly: true)]))
+        let deployOnly = ComparisonRules.diff(
+            previous: Fixture.run(1, [Fixture.result("a", .passed, app: nil, deployOnly: true)]),
+            current: Fixture.run(2, [Fixture.result("a", .failed, app: nil, deployOnly: true)]))
         XCTAssertEqual(deployOnly.candidates.map(\.name), ["a"])
-        let unknown = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed, app: nil)]),
-                                           current: Fixture.run(2, [Fixture.result("a", .failed, app: nil)]))
+        let unknown = ComparisonRules.diff(
+            previous: Fixture.run(1, [Fixture.result("a", .passed, app: nil)]),
+            current: Fixture.run(2, [Fixture.result("a", .failed, app: nil)]))
         XCTAssertTrue(unknown.candidates.isEmpty)
         XCTAssertEqual(unknown.excluded.map(\.reason), [.appUnknown])
     }
 
     func testFixesNewAndRemoved() {
-        let previous = Fixture.run(1, [Fixture.result("fixed", .failed), Fixture.result("gone", .passed),
-                                       Fixture.result("was-error", .error), Fixture.result("steady", .failed)])
-        let current = Fixture.run(2, [Fixture.result("fixed", .passed), Fixture.result("fresh", .failed),
-                                      Fixture.result("was-error", .passed), Fixture.result("steady", .partial)])
+        let previous = Fixture.run(
+            1,
+            [
+                Fixture.result("fixed", .failed), Fixture.result("gone", .passed),
+                Fixture.result("was-error", .error), Fixture.result("steady", .failed),
+            ])
+        let current = Fixture.run(
+            2,
+            [
+                Fixture.result("fixed", .passed), Fixture.result("fresh", .failed),
+                Fixture.result("was-error", .passed), Fixture.result("steady", .partial),
+            ])
         let diff = ComparisonRules.diff(previous: previous, current: current)
         XCTAssertEqual(diff.fixes.map(\.name), ["fixed"], "ERROR → PASSED is not a fix: nothing was known before")
         XCTAssertEqual(diff.new.map(\.name), ["fresh"])
@@ -68,19 +82,23 @@ final class ComparisonRulesTests: XCTestCase {
     }
 
     func testDuplicateResultsKeepTheWorstVerdict() {
-        let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]),
-                                        current: Fixture.run(2, [Fixture.result("a", .passed), Fixture.result("a", .failed)]))
+        let diff = ComparisonRules.diff(
+            previous: Fixture.run(1, [Fixture.result("a", .passed)]),
+            current: Fixture.run(2, [Fixture.result("a", .passed), Fixture.result("a", .failed)]))
         XCTAssertEqual(diff.candidates.map(\.name), ["a"])
     }
 
     // MARK: Confirmation
 
     /// Confirms the candidates the check-by-check rules find in `current` with `previous` as the only history.
-    private func confirm(_ diff: RunDiff, previous: RunRecord, current: RunRecord, attempts: Int,
-                         revalidate: Revalidation) async throws -> RunComparison {
+    private func confirm(
+        _ diff: RunDiff, previous: RunRecord, current: RunRecord, attempts: Int,
+        revalidate: Revalidation
+    ) async throws -> RunComparison {
         let history = [RunHistoryEntry(run: previous, comparison: nil)]
-        return try await RunComparison.confirm(RegressionRules.candidates(current: current, history: history), diff: diff, current: current,
-                                               previousOpen: [], attempts: attempts, revalidate: revalidate)
+        return try await RunComparison.confirm(
+            RegressionRules.candidates(current: current, history: history), diff: diff, current: current,
+            previousOpen: [], attempts: attempts, revalidate: revalidate)
     }
 
     /// Architecture "a" passed in run 1 and has `now` in run 2; re-validation answers `answers`.
@@ -88,8 +106,9 @@ final class ComparisonRulesTests: XCTestCase {
         let revalidation = ScriptedRevalidation(["a": answers])
         let current = Fixture.run(2, [Fixture.result("a", now)])
         let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current)
-        let comparison = try await confirm(diff, previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current, attempts: attempts,
-                                           revalidate: revalidation.closure)
+        let comparison = try await confirm(
+            diff, previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current, attempts: attempts,
+            revalidate: revalidation.closure)
         return (comparison, revalidation)
     }
 
@@ -123,10 +142,18 @@ final class ComparisonRulesTests: XCTestCase {
 
     func testOnlyCandidatesAreRevalidated() async throws {
         let revalidation = ScriptedRevalidation(["regressed": [.failed, .timeout]])
-        let previous = Fixture.run(1, [Fixture.result("regressed", .passed), Fixture.result("app-changed", .passed, app: "v1"),
-                                       Fixture.result("errored", .passed), Fixture.result("fine", .passed)])
-        let current = Fixture.run(2, [Fixture.result("regressed", .failed), Fixture.result("app-changed", .failed, app: "v2"),
-                                      Fixture.result("errored", .error), Fixture.result("fine", .passed)])
+        let previous = Fixture.run(
+            1,
+            [
+                Fixture.result("regressed", .passed), Fixture.result("app-changed", .passed, app: "v1"),
+                Fixture.result("errored", .passed), Fixture.result("fine", .passed),
+            ])
+        let current = Fixture.run(
+            2,
+            [
+                Fixture.result("regressed", .failed), Fixture.result("app-changed", .failed, app: "v2"),
+                Fixture.result("errored", .error), Fixture.result("fine", .passed),
+            ])
         let diff = ComparisonRules.diff(previous: previous, current: current)
         let comparison = try await confirm(diff, previous: previous, current: current, attempts: 2, revalidate: revalidation.closure)
         // Every attempt runs unless one passes: more attempts are more chances to expose flakiness.
@@ -140,8 +167,9 @@ final class ComparisonRulesTests: XCTestCase {
         let current = Fixture.run(2, [Fixture.result("a", .failed)])
         let diff = ComparisonRules.diff(previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current)
         do {
-            _ = try await confirm(diff, previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current, attempts: 1,
-                                  revalidate: { _ in throw LSQMError.notImplemented("compare --confirm") })
+            _ = try await confirm(
+                diff, previous: Fixture.run(1, [Fixture.result("a", .passed)]), current: current, attempts: 1,
+                revalidate: { _ in throw LSQMError.notImplemented("compare --confirm") })
             XCTFail("expected the re-validation error")
         } catch let error as LSQMError {
             XCTAssertEqual(error.kind, .notImplemented)
@@ -151,8 +179,10 @@ final class ComparisonRulesTests: XCTestCase {
     // MARK: Stage
 
     func testCompareStageSavesTheComparisonForReportAndNotify() async throws {
-        let store = try makeStore([Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .passed)]),
-                                       Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .timeout)])])
+        let store = try makeStore([
+            Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .passed)]),
+            Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .timeout)]),
+        ])
         let revalidation = ScriptedRevalidation(["a": [.failed], "b": [.passed]])
         let comparison = try await CompareStage.run(CompareInput(store: store, confirmAttempts: 1, revalidate: revalidation.closure))
         let saved = try XCTUnwrap(try store.loadComparison(comparison.currentRunID))

@@ -1,7 +1,8 @@
 import Foundation
 import LSQMBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Drives a real headless Chromium over the DevTools protocol on a pipe (`--remote-debugging-pipe`: the browser
@@ -49,10 +50,12 @@ final class HeadlessChromium {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start. The page is our own file.
-        let arguments = [executable, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                         "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check",
-                         "--disable-extensions", "--disable-background-networking", "--disable-component-update",
-                         "--disable-sync", "--mute-audio", "--hide-scrollbars", "about:blank"]
+        let arguments = [
+            executable, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+            "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check",
+            "--disable-extensions", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--mute-audio", "--hide-scrollbars", "about:blank",
+        ]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var environment = SecretEnvironment.scrubbed()
@@ -166,7 +169,9 @@ final class HeadlessChromium {
         var found: [String] = []
         for event in events(named: "Runtime.consoleAPICalled") {
             let params = event["params"] as? [String: Any] ?? [:]
-            if let type = params["type"] as? String, ["error", "warning", "assert"].contains(type) { found.append("console.\(type): \(params["args"] ?? "")") }
+            if let type = params["type"] as? String, ["error", "warning", "assert"].contains(type) {
+                found.append("console.\(type): \(params["args"] ?? "")")
+            }
         }
         for event in events(named: "Runtime.exceptionThrown") { found.append("exception: \(event["params"] ?? "")") }
         for event in events(named: "Log.entryAdded") {

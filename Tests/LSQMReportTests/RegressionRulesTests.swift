@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMReport
 import XCTest
+
+@testable import LSQMReport
 
 /// The check-by-check regression rules of issue 14, week by week through the compare stage and one store.
 final class RegressionRulesTests: XCTestCase {
@@ -10,13 +11,18 @@ final class RegressionRulesTests: XCTestCase {
 
     /// A result of architecture `name` whose tests ran: `failing` maps a test to the operation the emulator
     /// failed with (code InternalError); `passing` tests passed.
-    static func tested(_ name: String, passing: [String] = [], failing: [String: String] = [:], terraform: String = "tf-1",
-                       app: String = "app-v1") -> ValidationResult {
-        let tests = passing.map { TestCaseResult(name: "test_app.py::\($0)", outcome: .passed, durationMs: 10) }
+    static func tested(
+        _ name: String, passing: [String] = [], failing: [String: String] = [:], terraform: String = "tf-1",
+        app: String = "app-v1"
+    ) -> ValidationResult {
+        let tests =
+            passing.map { TestCaseResult(name: "test_app.py::\($0)", outcome: .passed, durationMs: 10) }
             + failing.sorted { $0.key < $1.key }.map { test, operation in
-                TestCaseResult(name: "test_app.py::\(test)", outcome: .failed, durationMs: 10, message: "\(operation) failed",
-                               cause: FailureCause(.emulator, service: "sqs", operation: operation, step: "tests", code: "InternalError",
-                                                   message: "\(operation) answered 500"))
+                TestCaseResult(
+                    name: "test_app.py::\(test)", outcome: .failed, durationMs: 10, message: "\(operation) failed",
+                    cause: FailureCause(
+                        .emulator, service: "sqs", operation: operation, step: "tests", code: "InternalError",
+                        message: "\(operation) answered 500"))
             }
         var result = Fixture.result(name, ValidationResult.verdict(forTests: tests, deployOnly: false), app: app)
         result.tests = tests
@@ -36,15 +42,20 @@ final class RegressionRulesTests: XCTestCase {
     }
 
     /// Runs `weeks` into one store, comparing each week as `lsqm run` does, re-validating from `reruns`.
-    func compareWeeks(_ weeks: [[ValidationResult]], reruns: ScriptedRevalidation = ScriptedRevalidation([:]),
-                      attempts: Int = 2) async throws -> (store: ArtifactStore, comparisons: [RunComparison]) {
+    func compareWeeks(
+        _ weeks: [[ValidationResult]], reruns: ScriptedRevalidation = ScriptedRevalidation([:]),
+        attempts: Int = 2
+    ) async throws -> (store: ArtifactStore, comparisons: [RunComparison]) {
         let store = try makeStore([])
         var comparisons: [RunComparison] = []
         for (index, results) in weeks.enumerated() {
             let run = Fixture.run(index + 1, results)
             try store.saveRun(run)
-            comparisons.append(try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: attempts,
-                                                                       revalidate: reruns.closure)))
+            comparisons.append(
+                try await CompareStage.run(
+                    CompareInput(
+                        store: store, currentRunID: run.runID, confirmAttempts: attempts,
+                        revalidate: reruns.closure)))
         }
         return (store, comparisons)
     }
@@ -69,11 +80,12 @@ final class RegressionRulesTests: XCTestCase {
 
     func testBaselineSkipsErrorWeeks() async throws {
         let reruns = ScriptedRevalidation(["a": [.failed, .failed]])
-        let (_, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send", "test_read"])],
-            [Self.errored("a")],
-            [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
-        ], reruns: reruns)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send", "test_read"])],
+                [Self.errored("a")],
+                [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
+            ], reruns: reruns)
         XCTAssertTrue(comparisons[1].regressions.isEmpty && comparisons[1].unconfirmed.isEmpty, "an ERROR week opens nothing")
         let regression = try XCTUnwrap(comparisons[2].regressions.first, "ERROR → PARTIAL after an outage is judged against week 1")
         XCTAssertEqual(regression.baselineRunID, Self.week1)
@@ -86,8 +98,10 @@ final class RegressionRulesTests: XCTestCase {
         let (_, comparisons) = try await compareWeeks([
             [Self.tested("a", passing: ["test_send"]), Self.tested("b", passing: ["test_send"])],
             // A normalizer change rewrote a's Terraform; b's app was regenerated.
-            [Self.tested("a", failing: ["test_send": "SendMessage"], terraform: "tf-2"),
-             Self.tested("b", failing: ["test_send": "SendMessage"], app: "app-v2")],
+            [
+                Self.tested("a", failing: ["test_send": "SendMessage"], terraform: "tf-2"),
+                Self.tested("b", failing: ["test_send": "SendMessage"], app: "app-v2"),
+            ],
         ])
         XCTAssertTrue(comparisons[1].regressions.isEmpty)
         XCTAssertTrue(comparisons[1].unconfirmed.isEmpty && comparisons[1].flaky.isEmpty, "nothing to confirm: no baseline of the same identity")
@@ -95,11 +109,12 @@ final class RegressionRulesTests: XCTestCase {
 
     func testBaselineIsTheLastResultOfTheSameTerraformNotThePreviousRun() async throws {
         let reruns = ScriptedRevalidation(["a": [.failed]])
-        let (_, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send"])],
-            [Self.tested("a", failing: ["test_send": "SendMessage"], terraform: "tf-2")],
-            [Self.tested("a", failing: ["test_send": "SendMessage"])],
-        ], reruns: reruns, attempts: 1)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send"])],
+                [Self.tested("a", failing: ["test_send": "SendMessage"], terraform: "tf-2")],
+                [Self.tested("a", failing: ["test_send": "SendMessage"])],
+            ], reruns: reruns, attempts: 1)
         XCTAssertEqual(comparisons[2].regressions.first?.baselineRunID, Self.week1, "week 2 deployed other Terraform")
     }
 
@@ -109,10 +124,11 @@ final class RegressionRulesTests: XCTestCase {
         var legacy = Self.tested("a", passing: ["test_send", "test_read"])
         legacy.terraformHash = nil
         let reruns = ScriptedRevalidation(["a": [.failed, .failed]])
-        let (_, comparisons) = try await compareWeeks([
-            [legacy],
-            [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
-        ], reruns: reruns)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [legacy],
+                [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
+            ], reruns: reruns)
         let decision = try XCTUnwrap(comparisons[1].regressions.first?.checks.first, "no silent week of blindness after an upgrade")
         XCTAssertEqual(decision.baselineRunID, Self.week1)
         XCTAssertEqual(decision.baselineTerraformUnrecorded, true)
@@ -134,8 +150,9 @@ final class RegressionRulesTests: XCTestCase {
             [Self.tested("a", passing: ["test_send"], terraform: "tf-2"), Self.errored("b")],
             [Self.tested("a", failing: ["test_send": "SendMessage"]), Self.tested("b", failing: ["test_send": "SendMessage"], app: "app-v2")],
         ])
-        XCTAssertTrue(comparisons[2].regressions.isEmpty && comparisons[2].unconfirmed.isEmpty && comparisons[2].flaky.isEmpty,
-                      "nothing to confirm: \(comparisons[2])")
+        XCTAssertTrue(
+            comparisons[2].regressions.isEmpty && comparisons[2].unconfirmed.isEmpty && comparisons[2].flaky.isEmpty,
+            "nothing to confirm: \(comparisons[2])")
         // Unit level: the same architecture and app with an unrecorded Terraform match, marked as such.
         let now = Self.tested("a", passing: ["test_send"])
         XCTAssertEqual(RegressionRules.identityMatch(legacy, now, newerTerraformDiffers: false), .terraformUnrecorded)
@@ -149,10 +166,11 @@ final class RegressionRulesTests: XCTestCase {
     func testDifferentSignatureOnReRunIsFlakyWithBothSignatures() async throws {
         let differently = Self.tested("a", failing: ["test_send": "ReceiveMessage"])
         let reruns = ScriptedRevalidation(results: ["a": [.result(differently)]])
-        let (_, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send"])],
-            [Self.tested("a", failing: ["test_send": "SendMessage"])],
-        ], reruns: reruns)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send"])],
+                [Self.tested("a", failing: ["test_send": "SendMessage"])],
+            ], reruns: reruns)
         XCTAssertTrue(comparisons[1].regressions.isEmpty)
         let decision = try XCTUnwrap(comparisons[1].flaky.first?.checks.first)
         XCTAssertEqual(decision.state, .flaky)
@@ -167,20 +185,26 @@ final class RegressionRulesTests: XCTestCase {
     func testAnotherTestFailingOnReRunDoesNotConfirm() async throws {
         let other = Self.tested("a", passing: ["test_send"], failing: ["test_read": "ReceiveMessage"])
         let reruns = ScriptedRevalidation(results: ["a": [.result(other)]])
-        let (_, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send", "test_read"])],
-            [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
-        ], reruns: reruns)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send", "test_read"])],
+                [Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])],
+            ], reruns: reruns)
         XCTAssertTrue(comparisons[1].regressions.isEmpty)
         XCTAssertEqual(comparisons[1].flaky.first?.checks.first?.reruns.map(\.outcome), [.passed])
     }
 
     func testConfirmationRefusedLeavesTheCandidateUnconfirmedWithTheReason() async throws {
-        let store = try makeStore([Fixture.run(1, [Self.tested("a", passing: ["test_send"])]),
-                                   Fixture.run(2, [Self.tested("a", failing: ["test_send": "SendMessage"])])])
-        let comparison = try await CompareStage.run(CompareInput(store: store, confirmAttempts: 2, revalidate: { _ in
-            throw ConfirmationRefused(reason: "the emulator at http://x could not be reset")
-        }))
+        let store = try makeStore([
+            Fixture.run(1, [Self.tested("a", passing: ["test_send"])]),
+            Fixture.run(2, [Self.tested("a", failing: ["test_send": "SendMessage"])]),
+        ])
+        let comparison = try await CompareStage.run(
+            CompareInput(
+                store: store, confirmAttempts: 2,
+                revalidate: { _ in
+                    throw ConfirmationRefused(reason: "the emulator at http://x could not be reset")
+                }))
         XCTAssertTrue(comparison.regressions.isEmpty)
         XCTAssertEqual(comparison.unconfirmed.first?.checks.first?.reason, "not re-validated: the emulator at http://x could not be reset")
     }
@@ -189,10 +213,11 @@ final class RegressionRulesTests: XCTestCase {
 
     func testPartialToPartialWithANewFailingTestIsARegression() async throws {
         let reruns = ScriptedRevalidation(["a": [.partial, .partial]])
-        let (_, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send", "test_list"], failing: ["test_read": "ReceiveMessage"])],
-            [Self.tested("a", passing: ["test_list"], failing: ["test_read": "ReceiveMessage", "test_send": "SendMessage"])],
-        ], reruns: reruns)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send", "test_list"], failing: ["test_read": "ReceiveMessage"])],
+                [Self.tested("a", passing: ["test_list"], failing: ["test_read": "ReceiveMessage", "test_send": "SendMessage"])],
+            ], reruns: reruns)
         let regression = try XCTUnwrap(comparisons[1].regressions.first)
         XCTAssertEqual(regression.change.previous, .partial)
         XCTAssertEqual(regression.change.current, .partial)
@@ -201,11 +226,12 @@ final class RegressionRulesTests: XCTestCase {
 
     func testAFlakyFailureDoesNotMaskARealRegressionTheWeekAfter() async throws {
         let reruns = ScriptedRevalidation(["a": [.passed, .failed, .failed]])
-        let (_, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send"])],
-            [Self.tested("a", failing: ["test_send": "SendMessage"])],
-            [Self.tested("a", failing: ["test_send": "SendMessage"])],
-        ], reruns: reruns)
+        let (_, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send"])],
+                [Self.tested("a", failing: ["test_send": "SendMessage"])],
+                [Self.tested("a", failing: ["test_send": "SendMessage"])],
+            ], reruns: reruns)
         XCTAssertEqual(comparisons[1].flaky.count, 1)
         let regression = try XCTUnwrap(comparisons[2].regressions.first, "week 2's unconfirmed failure is no baseline")
         XCTAssertEqual(regression.baselineRunID, Self.week1)
@@ -214,7 +240,7 @@ final class RegressionRulesTests: XCTestCase {
     func testARecentlyFlakyTestNeedsEveryConfirmation() async throws {
         let history: [[ValidationResult]] = [
             [Self.tested("a", passing: ["test_send"])],
-            [Self.tested("a", failing: ["test_send": "SendMessage"])], // flaky: passes on re-run
+            [Self.tested("a", failing: ["test_send": "SendMessage"])],  // flaky: passes on re-run
             [Self.tested("a", passing: ["test_send"])],
             [Self.tested("a", failing: ["test_send": "SendMessage"])],
         ]
@@ -244,13 +270,14 @@ final class RegressionRulesTests: XCTestCase {
     func testErrorWeekCarriesOpenRegressionsForwardUntilTheTestPasses() async throws {
         let reruns = ScriptedRevalidation(["a": [.failed, .failed]])
         let failing = Self.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"])
-        let (store, comparisons) = try await compareWeeks([
-            [Self.tested("a", passing: ["test_send", "test_read"])],
-            [failing],
-            [Self.errored("a")],
-            [failing],
-            [Self.tested("a", passing: ["test_send", "test_read"])],
-        ], reruns: reruns)
+        let (store, comparisons) = try await compareWeeks(
+            [
+                [Self.tested("a", passing: ["test_send", "test_read"])],
+                [failing],
+                [Self.errored("a")],
+                [failing],
+                [Self.tested("a", passing: ["test_send", "test_read"])],
+            ], reruns: reruns)
         XCTAssertEqual(comparisons[1].open.map(\.check), ["test test_app.py::test_send"])
         XCTAssertEqual(comparisons[2].open.map(\.checked), [false], "an outage carries it, not checked")
         let outage = try RunOverview.load(store: store, runID: comparisons[2].currentRunID)
@@ -282,8 +309,10 @@ final class RegressionDashboardTests: XCTestCase {
         let weeks: [[ValidationResult]] = [
             [Rules.tested("a", passing: both), Rules.tested("b", passing: both)],
             // a: test_send broken for real; b: test_read fails once, and its re-run fails another way.
-            [Rules.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"]),
-             Rules.tested("b", passing: ["test_send"], failing: ["test_read": "ReceiveMessage"])],
+            [
+                Rules.tested("a", passing: ["test_read"], failing: ["test_send": "SendMessage"]),
+                Rules.tested("b", passing: ["test_send"], failing: ["test_read": "ReceiveMessage"]),
+            ],
             // The emulator is unreachable for a; b passes again.
             [Rules.errored("a"), Rules.tested("b", passing: both)],
         ]
@@ -296,8 +325,12 @@ final class RegressionDashboardTests: XCTestCase {
         let ids = store.runIDs()
 
         // Week 2: each candidate with its baseline, signatures, each re-run and the decision with its reason.
-        let week2 = try String(contentsOf: try ReportStage.run(ReportInput(store: store, runID: ids[1], output: store.root.appendingPathComponent("w2.html"),
-                                                                           writeTrends: false)).path, encoding: .utf8)
+        let week2 = try String(
+            contentsOf: try ReportStage.run(
+                ReportInput(
+                    store: store, runID: ids[1], output: store.root.appendingPathComponent("w2.html"),
+                    writeTrends: false)
+            ).path, encoding: .utf8)
         let send = "test test_app.py::test_send: emulator sqs:SendMessage InternalError"
         XCTAssertTrue(week2.contains(#"id="decision-list""#))
         XCTAssertTrue(week2.contains("<code>\(send)</code> <span class=\"muted\">passed in run \(ids[0])</span>"), week2)
@@ -305,8 +338,10 @@ final class RegressionDashboardTests: XCTestCase {
         XCTAssertTrue(week2.contains("re-run 2: the same failure (\(send))"))
         XCTAssertTrue(week2.contains("confirmed: the same failure reproduced 2/2 times in a fresh emulator state"))
         XCTAssertTrue(week2.contains("re-run 1: failed differently: test test_app.py::test_read: emulator sqs:ReceiveMessageBatch InternalError"))
-        XCTAssertTrue(week2.contains("flaky: re-run 1 failed differently: test test_app.py::test_read: emulator sqs:ReceiveMessageBatch InternalError "
-                                     + "instead of test test_app.py::test_read: emulator sqs:ReceiveMessage InternalError"))
+        XCTAssertTrue(
+            week2.contains(
+                "flaky: re-run 1 failed differently: test test_app.py::test_read: emulator sqs:ReceiveMessageBatch InternalError "
+                    + "instead of test test_app.py::test_read: emulator sqs:ReceiveMessage InternalError"))
         XCTAssertTrue(week2.contains("test test_app.py::test_send: <code>\(send)</code> — confirmed in this run"))
         XCTAssertFalse(week2.contains(#"id="still-open""#), "nothing carried from earlier runs yet")
 
@@ -314,11 +349,14 @@ final class RegressionDashboardTests: XCTestCase {
         let week3 = try String(contentsOf: try ReportStage.run(ReportInput(store: store)).path, encoding: .utf8)
         XCTAssertTrue(week3.contains(#"id="still-open""#))
         XCTAssertFalse(week3.contains(#"id="no-regressions""#), "an open regression is not 'no regressions'")
-        XCTAssertTrue(week3.contains("not checked this week (ERROR: environment Unreachable, connection refused), still open since run \(ids[1])"), week3)
+        XCTAssertTrue(
+            week3.contains("not checked this week (ERROR: environment Unreachable, connection refused), still open since run \(ids[1])"), week3)
         XCTAssertTrue(week3.contains("No check failed that passed at its baseline."))
         // b flaked once in three conclusive runs: listed with its rate, outcomes and the signature it failed with.
         XCTAssertTrue(week3.contains(#"<table id="flaky-tests">"#), "the report keeps compare's trends/flakiness.json")
-        XCTAssertTrue(week3.contains("<td>test test_app.py::test_read</td><td class=\"num\">33.3%</td><td class=\"num\">1 / 3</td><td><code>PFP</code></td>"), week3)
+        XCTAssertTrue(
+            week3.contains("<td>test test_app.py::test_read</td><td class=\"num\">33.3%</td><td class=\"num\">1 / 3</td><td><code>PFP</code></td>"),
+            week3)
         XCTAssertTrue(week3.contains("<code>test test_app.py::test_read: emulator sqs:ReceiveMessage InternalError</code>"))
         XCTAssertFalse(week3.contains("<td>test test_app.py::test_send</td>"), "a confirmed regression is no flake")
     }

@@ -21,8 +21,9 @@ final class ReportBrowserTests: XCTestCase {
         try browser.openTab()
         try browser.setViewport(width: 1280, height: 900)
         try browser.load(report.path)
-        XCTAssertEqual(try browser.evaluate("document.documentElement.dataset.ready") as? String, "true",
-                       "the page script ran (a wrong CSP hash would have blocked it)")
+        XCTAssertEqual(
+            try browser.evaluate("document.documentElement.dataset.ready") as? String, "true",
+            "the page script ran (a wrong CSP hash would have blocked it)")
 
         // The red banner names the confirmed regression.
         let banner = try browser.evaluate("(() => { const b = document.getElementById('regressions'); return b ? b.innerText : null })()") as? String
@@ -56,11 +57,14 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(try browser.evaluate("document.querySelectorAll('#arch-rows tr[data-row]').length") as? Int, 33)
 
         // Filtering by status.
-        _ = try browser.evaluate("""
+        _ = try browser.evaluate(
+            """
             (() => { const s = document.getElementById('f-status'); s.value = String(\(ValidationStatus.allCases.firstIndex(of: .failed)!));
                      s.dispatchEvent(new Event('change')); })()
             """)
-        let statuses = try XCTUnwrap(try browser.evaluate("Array.from(document.querySelectorAll('#arch-rows tr[data-row] td:nth-child(2)')).map(td => td.textContent)") as? [String])
+        let statuses = try XCTUnwrap(
+            try browser.evaluate("Array.from(document.querySelectorAll('#arch-rows tr[data-row] td:nth-child(2)')).map(td => td.textContent)")
+                as? [String])
         XCTAssertEqual(Set(statuses), ["FAILED"])
         XCTAssertEqual(statuses.count, 6 + 1 + 1, "6 steady failures, the regression and the hostile one")
 
@@ -81,9 +85,11 @@ final class ReportBrowserTests: XCTestCase {
         try browser.screenshot().write(to: Self.screenshotDirectory.appendingPathComponent("report-narrow.png"))
 
         // The API gap list links to each blocked architecture: the link opens just that row, expanded, with its cause.
-        let gaps = try XCTUnwrap(try browser.evaluate("Array.from(document.querySelectorAll('#gap-list > li > details > summary')).map(s => s.textContent)") as? [String])
+        let gaps = try XCTUnwrap(
+            try browser.evaluate("Array.from(document.querySelectorAll('#gap-list > li > details > summary')).map(s => s.textContent)") as? [String])
         XCTAssertEqual(gaps, ["s3:PutBucketPolicy (MalformedPolicy) — 1 architecture", "s3:PutObject (InternalError) — 1 architecture"])
-        _ = try browser.evaluate("""
+        _ = try browser.evaluate(
+            """
             new Promise(done => {
               window.addEventListener('hashchange', () => setTimeout(done, 0), { once: true });
               const details = document.querySelector('#gap-1 details'); details.open = true;
@@ -100,7 +106,8 @@ final class ReportBrowserTests: XCTestCase {
         _ = try browser.evaluate("(\(pick))('f-text', ''); document.getElementById('f-text').dispatchEvent(new Event('input'))")
         _ = try browser.evaluate("(\(pick))('f-cause', '-2')")
         XCTAssertEqual(try browser.evaluate(names) as? [String], ["steady-25"])
-        XCTAssertEqual(try browser.evaluate("document.querySelector('#arch-rows tr[data-row] td:nth-child(3) .c-kind').textContent") as? String, "test")
+        XCTAssertEqual(
+            try browser.evaluate("document.querySelector('#arch-rows tr[data-row] td:nth-child(3) .c-kind').textContent") as? String, "test")
 
         XCTAssertEqual(browser.problems, [], "no console errors, exceptions, CSP violations or dialogs")
         XCTAssertEqual(browser.requestedURLs.filter { $0 != report.path.absoluteString }, [], "nothing but the file itself is requested")

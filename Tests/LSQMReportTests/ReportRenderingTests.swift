@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMReport
 import XCTest
+
+@testable import LSQMReport
 
 /// A history with a confirmed regression, a flaky architecture, hostile text in names and logs, and trends.
 enum ReportFixture {
@@ -10,8 +11,9 @@ enum ReportFixture {
     static let hostileName = "<img src=x onerror=alert(3)>"
 
     static func history() -> [RunRecord] {
-        let emulator = EmulatorInfo(runtime: "docker", name: "LocalStack", version: "4.14.0",
-                                    imageDigest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+        let emulator = EmulatorInfo(
+            runtime: "docker", name: "LocalStack", version: "4.14.0",
+            imageDigest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
         var runs: [RunRecord] = []
         for index in 1...6 {
             var results = (0..<30).map { i in
@@ -25,8 +27,9 @@ enum ReportFixture {
             if index == 6 {
                 // The newest run records causes: two emulator gaps (one with a hostile message) and a test's fault.
                 hostile.cause = FailureCause(.emulator, service: "s3", operation: "PutObject", code: "InternalError", message: hostileName)
-                results[24].cause = FailureCause(.emulator, service: "s3", operation: "PutBucketPolicy", step: "apply", code: "MalformedPolicy",
-                                                 message: "policy rejected")
+                results[24].cause = FailureCause(
+                    .emulator, service: "s3", operation: "PutBucketPolicy", step: "apply", code: "MalformedPolicy",
+                    message: "policy rejected")
                 results[25].cause = FailureCause(.test, step: "tests", message: "asserts a topic the Terraform never created")
             }
             results.append(hostile)
@@ -121,8 +124,10 @@ final class ReportRenderingTests: XCTestCase {
 
     func testDecliningServiceIsFlaggedAndLogsAreLinked() throws {
         let runs = (1...6).map { index in
-            Fixture.run(index, (0..<10).map { Fixture.result("arch-\($0)", index < 6 || $0 < 5 ? .passed : .failed, services: ["s3"]) }
-                + [Fixture.result("steady", .passed, services: ["sqs"])])
+            Fixture.run(
+                index,
+                (0..<10).map { Fixture.result("arch-\($0)", index < 6 || $0 < 5 ? .passed : .failed, services: ["s3"]) }
+                    + [Fixture.result("steady", .passed, services: ["sqs"])])
         }
         let store = try makeStore(runs)
         try Files.createDirectory(store.runDirectory(runs[5].runID).appendingPathComponent("logs"))
@@ -154,7 +159,8 @@ final class ReportRenderingTests: XCTestCase {
     /// The text of `<script type="application/json" id="ID">…</script>`.
     static func scriptBlock(_ html: String, id: String) -> String? {
         guard let start = html.range(of: #"<script type="application/json" id="\#(id)">"#),
-              let end = html.range(of: "</script>", range: start.upperBound..<html.endIndex) else { return nil }
+            let end = html.range(of: "</script>", range: start.upperBound..<html.endIndex)
+        else { return nil }
         return String(html[start.upperBound..<end.lowerBound])
     }
 }

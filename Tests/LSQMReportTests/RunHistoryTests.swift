@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMReport
 import XCTest
+
+@testable import LSQMReport
 
 final class RunHistoryTests: XCTestCase {
     func testTalliesAreCachedAndRecountedWhenARunIsRewritten() throws {
@@ -44,7 +45,9 @@ final class RunHistoryTests: XCTestCase {
         XCTAssertTrue(warnings.contains("skipping 1 unreadable run(s): \(runs[0].runID)"), warnings)
         XCTAssertTrue(warnings.contains("runs/\(runs[0].runID)/results.json"), warnings)
         XCTAssertThrowsError(try RunHistory.load(store, runID: runs[0].runID)) { error in
-            XCTAssertTrue((error as? LSQMError)?.message.hasPrefix("failed to load run \(runs[0].runID): runs/\(runs[0].runID)/results.json is unreadable") ?? false, "\(error)")
+            XCTAssertTrue(
+                (error as? LSQMError)?.message.hasPrefix("failed to load run \(runs[0].runID): runs/\(runs[0].runID)/results.json is unreadable")
+                    ?? false, "\(error)")
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMReport
 import LSQMTestSupport
 import XCTest
+
+@testable import LSQMReport
 
 /// Runs of several emulator targets (issue 17): per-target baselines week by week through the compare stage,
 /// the on-disk shape (old runs are one target), and the difference view with its pre-release gate.
@@ -15,13 +16,17 @@ final class TargetTests: XCTestCase {
     /// A week's run: the release's results as the primary target, the candidate's as the second.
     static func week(_ index: Int, release: [ValidationResult], candidate: [ValidationResult]) -> RunRecord {
         let shell = Fixture.run(index, [])
-        return RunRecord(runID: shell.runID, startedAt: shell.startedAt, finishedAt: shell.finishedAt,
-                         targets: [TargetResults(target: releaseName, emulator: Self.release, results: release),
-                                   TargetResults(target: candidateName, emulator: Self.candidate, results: candidate)], shard: nil)
+        return RunRecord(
+            runID: shell.runID, startedAt: shell.startedAt, finishedAt: shell.finishedAt,
+            targets: [
+                TargetResults(target: releaseName, emulator: Self.release, results: release),
+                TargetResults(target: candidateName, emulator: Self.candidate, results: candidate),
+            ], shard: nil)
     }
 
     private func compare(_ store: ArtifactStore, _ run: RunRecord, target: String?, reruns: ScriptedRevalidation) async throws -> RunComparison {
-        try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 1, revalidate: reruns.closure, target: target))
+        try await CompareStage.run(
+            CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 1, revalidate: reruns.closure, target: target))
     }
 
     /// Two weeks. Week 1: `queue` passes on the release and fails on the candidate; `topic` passes on both.
@@ -63,7 +68,8 @@ final class TargetTests: XCTestCase {
     /// A run written before targets existed loads as one target named after its emulator, and stays written
     /// the old way; a run of two targets reads back whole.
     func testOldRunsAreOneTargetAndTwoTargetRunsRoundTrip() throws {
-        let old = #"{"run_id":"20250101T000000Z-old","started_at":"2025-01-01T00:00:00Z","emulator":{"runtime":"host","name":"moto","version":"5.1.0"},"results":[]}"#
+        let old =
+            #"{"run_id":"20250101T000000Z-old","started_at":"2025-01-01T00:00:00Z","emulator":{"runtime":"host","name":"moto","version":"5.1.0"},"results":[]}"#
         let decoded = try JSONCoding.decode(RunRecord.self, from: Data(old.utf8))
         XCTAssertEqual(decoded.targetNames, ["host:moto"])
         XCTAssertNotNil(decoded.only(target: "host:moto"))
@@ -85,8 +91,9 @@ final class TargetTests: XCTestCase {
         defer { Files.remove(shardsRoot) }
         var folders: [URL] = []
         for (index, name) in ["a", "b"].enumerated() {
-            var shard = Self.week(index + 1, release: [RegressionRulesTests.tested(name, passing: ["t"])],
-                                  candidate: [RegressionRulesTests.tested(name, failing: ["t": "SendMessage"])])
+            var shard = Self.week(
+                index + 1, release: [RegressionRulesTests.tested(name, passing: ["t"])],
+                candidate: [RegressionRulesTests.tested(name, failing: ["t": "SendMessage"])])
             shard.shard = "\(index + 1)/2"
             let folder = shardsRoot.appendingPathComponent(shard.runID)
             try AtomicFile.writeJSON(shard, to: folder.appendingPathComponent("results.json"))
@@ -98,8 +105,12 @@ final class TargetTests: XCTestCase {
         }
         let merged = try RunMerge.merge(folders, into: store)
         XCTAssertEqual(merged.targetNames, [Self.releaseName, Self.candidateName])
-        XCTAssertEqual(merged.allTargets.map { $0.results.map(\.name) }, [["b", "a"].sorted { Fixture.hash($0) < Fixture.hash($1) },
-                                                                           ["b", "a"].sorted { Fixture.hash($0) < Fixture.hash($1) }])
+        XCTAssertEqual(
+            merged.allTargets.map { $0.results.map(\.name) },
+            [
+                ["b", "a"].sorted { Fixture.hash($0) < Fixture.hash($1) },
+                ["b", "a"].sorted { Fixture.hash($0) < Fixture.hash($1) },
+            ])
         XCTAssertEqual(merged.only(target: Self.candidateName)?.results.map(\.status), [.failed, .failed])
         XCTAssertEqual(merged.only(target: Self.candidateName)?.emulator, Self.candidate)
         let logs = store.runDirectory(merged.runID).appendingPathComponent("logs")
@@ -112,24 +123,31 @@ final class TargetTests: XCTestCase {
         let otherFolder = shardsRoot.appendingPathComponent(other.runID)
         try AtomicFile.writeJSON(other, to: otherFolder.appendingPathComponent("results.json"))
         XCTAssertThrowsError(try RunMerge.merge([folders[0], otherFolder], into: store)) { error in
-            XCTAssertTrue("\(error)".contains("it validated the targets docker, the first shard \(Self.releaseName), \(Self.candidateName)"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("it validated the targets docker, the first shard \(Self.releaseName), \(Self.candidateName)"), "\(error)")
         }
     }
 
     /// `lsqm compare --targets A B` on a stored run: the text view and `--json`, exit 0 when nothing is
     /// confirmed (here: --confirm 0), a usage error for a target the run lacks or a lone target.
     func testCompareTargetsCommand() async throws {
-        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else { throw XCTSkip("build lsqm first (swift build --build-tests)") }
-        let run = Self.week(1, release: [RegressionRulesTests.tested("a", passing: ["t"]), RegressionRulesTests.tested("b", passing: ["t"])],
-                            candidate: [RegressionRulesTests.tested("a", failing: ["t": "SendMessage"]), RegressionRulesTests.tested("b", passing: ["t"])])
+        guard FileManager.default.isExecutableFile(atPath: BuildProducts.lsqm.path) else {
+            throw XCTSkip("build lsqm first (swift build --build-tests)")
+        }
+        let run = Self.week(
+            1, release: [RegressionRulesTests.tested("a", passing: ["t"]), RegressionRulesTests.tested("b", passing: ["t"])],
+            candidate: [RegressionRulesTests.tested("a", failing: ["t": "SendMessage"]), RegressionRulesTests.tested("b", passing: ["t"])])
         let store = try makeStore([run])
         func lsqm(_ arguments: [String]) async throws -> Subprocess.Result {
             try await LSQMProcess.run(arguments + ["--log-format", "json"], environment: ["ARTIFACT_REPO": store.root.path], timeout: .seconds(60))
         }
         let text = try await lsqm(["compare", "--targets", Self.releaseName, Self.candidateName, "--confirm", "0"])
         XCTAssertEqual(text.exitCode, 0, text.combinedOutput)
-        XCTAssertTrue(text.stdout.contains("agree on 1 of 2 (1 pass on both, 0 fail on both); 0 judged on neither (an error or not run); 1 differ"), text.stdout)
-        XCTAssertTrue(text.stdout.contains("passes on A only — A: PASSED; B: FAILED emulator sqs:SendMessage (InternalError) — 1 architecture(s)"), text.stdout)
+        XCTAssertTrue(
+            text.stdout.contains("agree on 1 of 2 (1 pass on both, 0 fail on both); 0 judged on neither (an error or not run); 1 differ"), text.stdout
+        )
+        XCTAssertTrue(
+            text.stdout.contains("passes on A only — A: PASSED; B: FAILED emulator sqs:SendMessage (InternalError) — 1 architecture(s)"), text.stdout)
         XCTAssertTrue(text.stdout.contains("gate: pass"), text.stdout)
         XCTAssertTrue(text.stdout.contains("localstack 4.15.0rc1 community"), text.stdout)
 
@@ -157,10 +175,13 @@ final class TargetTests: XCTestCase {
     func testDifferenceViewAndTheGate() async throws {
         let sqsFail = { (name: String) in RegressionRulesTests.tested(name, failing: ["test_send": "SendMessage"]) }
         let unreachable = RegressionRulesTests.errored("machine")
-        let release = ["q1", "q2", "flaky", "machine", "both", "gone"].map { RegressionRulesTests.tested($0, passing: ["test_send"]) }
+        let release =
+            ["q1", "q2", "flaky", "machine", "both", "gone"].map { RegressionRulesTests.tested($0, passing: ["test_send"]) }
             + [sqsFail("fixed"), sqsFail("broken")]
-        let candidate = [sqsFail("q1"), sqsFail("q2"), sqsFail("flaky"), unreachable, RegressionRulesTests.tested("both", passing: ["test_send"]),
-                         RegressionRulesTests.tested("fixed", passing: ["test_send"]), sqsFail("broken")]
+        let candidate = [
+            sqsFail("q1"), sqsFail("q2"), sqsFail("flaky"), unreachable, RegressionRulesTests.tested("both", passing: ["test_send"]),
+            RegressionRulesTests.tested("fixed", passing: ["test_send"]), sqsFail("broken"),
+        ]
         var run = Self.week(1, release: release, candidate: candidate)
         run.otherTargets[0].notRun = [NotRun(arch: Fixture.hash("gone"), name: "gone", reason: "uses cognito-idp, which LocalStack community lacks")]
 
@@ -209,7 +230,8 @@ final class TargetTests: XCTestCase {
         XCTAssertTrue(section.contains("[gate: flaky]"))
         // A run of one target has no such section.
         let single = try makeStore([Fixture.run(1, release)])
-        let plain = try String(contentsOf: try ReportStage.run(ReportInput(store: single, generatedAt: Fixture.epoch, version: "test")).path, encoding: .utf8)
+        let plain = try String(
+            contentsOf: try ReportStage.run(ReportInput(store: single, generatedAt: Fixture.epoch, version: "test")).path, encoding: .utf8)
         XCTAssertFalse(plain.contains(#"id="targets""#))
 
         XCTAssertThrowsError(try TargetComparison.compare(run, a: Self.releaseName, b: "host:moto")) { error in

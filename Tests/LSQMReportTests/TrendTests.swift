@@ -6,7 +6,8 @@ import XCTest
 final class TrendTests: XCTestCase {
     /// One run in which `passed` of 10 architectures using `service` passed.
     private func tally(_ index: Int, service: String = "s3", passed: Int, errors: Int = 0) -> RunTally {
-        let statuses = Array(repeating: ValidationStatus.passed, count: passed)
+        let statuses =
+            Array(repeating: ValidationStatus.passed, count: passed)
             + Array(repeating: ValidationStatus.failed, count: 10 - passed - errors)
             + Array(repeating: ValidationStatus.error, count: errors)
         let run = Fixture.run(index, [])
@@ -14,9 +15,13 @@ final class TrendTests: XCTestCase {
     }
 
     func testAnArchitectureCountsForEveryServiceItUses() {
-        let run = Fixture.run(1, [Fixture.result("a", .passed, services: ["s3", "lambda"]),
-                                  Fixture.result("b", .failed, services: ["lambda", "lambda"]),
-                                  Fixture.result("c", .error, services: ["sqs"])])
+        let run = Fixture.run(
+            1,
+            [
+                Fixture.result("a", .passed, services: ["s3", "lambda"]),
+                Fixture.result("b", .failed, services: ["lambda", "lambda"]),
+                Fixture.result("c", .error, services: ["sqs"]),
+            ])
         let trends = TrendRules.trends([RunTally(run)])
         XCTAssertEqual(trends.services.map(\.service), ["lambda", "s3", "sqs"])
         let lambda = trends.services[0].points[0]
@@ -74,8 +79,9 @@ final class TrendTests: XCTestCase {
         XCTAssertEqual(try store.loadTrend("lambda")?.points.first?.passRate, 30)
         let text = try String(contentsOf: store.trendsDirectory.appendingPathComponent("s3.json"), encoding: .utf8)
         XCTAssertTrue(text.contains("\"pass_rate\" : 100"), text)
-        XCTAssertLessThan(try XCTUnwrap(text.range(of: "\"declining\"")).lowerBound, try XCTUnwrap(text.range(of: "\"points\"")).lowerBound,
-                          "keys are sorted")
+        XCTAssertLessThan(
+            try XCTUnwrap(text.range(of: "\"declining\"")).lowerBound, try XCTUnwrap(text.range(of: "\"points\"")).lowerBound,
+            "keys are sorted")
     }
 
     func testServiceFileNamesAreSanitised() {

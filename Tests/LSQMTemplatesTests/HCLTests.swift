@@ -3,35 +3,37 @@ import XCTest
 
 final class HCLTokenizerTests: XCTestCase {
     func testCommentsOfAllThreeKindsAreNotTokens() throws {
-        let body = try HCLReader.parse("""
-        # resource "aws_sqs_queue" "hash" {}
-        // resource "aws_sqs_queue" "slashes" {}
-        /* resource "aws_sqs_queue" "block"
-           { } */
-        resource "aws_s3_bucket" "real" { # trailing comment with a brace {
-          bucket = "b" // another
-        }
-        """)
+        let body = try HCLReader.parse(
+            """
+            # resource "aws_sqs_queue" "hash" {}
+            // resource "aws_sqs_queue" "slashes" {}
+            /* resource "aws_sqs_queue" "block"
+               { } */
+            resource "aws_s3_bucket" "real" { # trailing comment with a brace {
+              bucket = "b" // another
+            }
+            """)
         XCTAssertEqual(body.blocks.map(\.labels), [["aws_s3_bucket", "real"]])
         XCTAssertEqual(body.blocks.first?.body.attribute("bucket")?.stringValue, "b")
     }
 
     func testHeredocsHideBlocksAndKeepTheirText() throws {
-        let body = try HCLReader.parse("""
-        resource "aws_iam_policy" "p" {
-          policy = <<EOF
-        resource "aws_sqs_queue" "inside_heredoc" {
-          "Statement": [{"Effect": "Allow", "Resource": "${aws_s3_bucket.b.arn}"}]
-        }
-        EOF
-        }
-        locals {
-          script = <<-EOT
-            echo one
-              echo two
-            EOT
-        }
-        """)
+        let body = try HCLReader.parse(
+            """
+            resource "aws_iam_policy" "p" {
+              policy = <<EOF
+            resource "aws_sqs_queue" "inside_heredoc" {
+              "Statement": [{"Effect": "Allow", "Resource": "${aws_s3_bucket.b.arn}"}]
+            }
+            EOF
+            }
+            locals {
+              script = <<-EOT
+                echo one
+                  echo two
+                EOT
+            }
+            """)
         XCTAssertEqual(body.blocks.map(\.type), ["resource", "locals"])
         let policy = try XCTUnwrap(body.blocks[0].body.attribute("policy")?.expression.first)
         guard case .template(let template) = policy.kind else { return XCTFail("expected a template, got \(policy.kind)") }
@@ -64,22 +66,23 @@ final class HCLTokenizerTests: XCTestCase {
     }
 
     func testNestedBlocksAndOneLineBlocks() throws {
-        let body = try HCLReader.parse("""
-        resource "aws_lambda_function" "f" {
-          environment {
-            variables = {
-              A = "1"
+        let body = try HCLReader.parse(
+            """
+            resource "aws_lambda_function" "f" {
+              environment {
+                variables = {
+                  A = "1"
+                }
+              }
+              lifecycle { ignore_changes = [tags] }
+              dynamic "vpc_config" {
+                for_each = var.subnets
+                content {
+                  subnet_ids = vpc_config.value
+                }
+              }
             }
-          }
-          lifecycle { ignore_changes = [tags] }
-          dynamic "vpc_config" {
-            for_each = var.subnets
-            content {
-              subnet_ids = vpc_config.value
-            }
-          }
-        }
-        """)
+            """)
         let function = try XCTUnwrap(body.blocks.first)
         XCTAssertEqual(function.body.blocks.map(\.type), ["environment", "lifecycle", "dynamic"])
         XCTAssertEqual(function.body.blocks[2].labels, ["vpc_config"])
@@ -108,33 +111,35 @@ final class HCLTokenizerTests: XCTestCase {
 
     func testTerraformConfigurationTopLevelBlocks() throws {
         let main = """
-        terraform {
-          required_providers {
-            aws = { source = "hashicorp/aws", version = ">= 5.0" }
-            random = "~> 3.0"
-          }
-          backend "s3" {
-            bucket = "state"
-          }
-        }
-        provider "aws" { region = "us-east-1" }
-        variable "name" {}
-        variable "size" {
-          default = 3
-        }
-        resource "aws_s3_bucket" "b" { bucket = "${var.name}-bucket" }
-        data "aws_iam_policy_document" "d" {}
-        module "queue" {
-          source = "./modules/sqs"
-        }
-        module "vpc" {
-          source  = "terraform-aws-modules/vpc/aws"
-          version = "5.0.0"
-        }
-        """
+            terraform {
+              required_providers {
+                aws = { source = "hashicorp/aws", version = ">= 5.0" }
+                random = "~> 3.0"
+              }
+              backend "s3" {
+                bucket = "state"
+              }
+            }
+            provider "aws" { region = "us-east-1" }
+            variable "name" {}
+            variable "size" {
+              default = 3
+            }
+            resource "aws_s3_bucket" "b" { bucket = "${var.name}-bucket" }
+            data "aws_iam_policy_document" "d" {}
+            module "queue" {
+              source = "./modules/sqs"
+            }
+            module "vpc" {
+              source  = "terraform-aws-modules/vpc/aws"
+              version = "5.0.0"
+            }
+            """
         let json = #"{"resource": {"aws_sqs_queue": {"q": {}}}, "variable": {"v": {"default": 1}}}"#
-        let config = TerraformConfiguration.read(files: [("main.tf", Data(main.utf8)), ("extra.tf.json", Data(json.utf8)),
-                                                         ("broken.tf", Data("resource \"x\" {".utf8)), ("README.md", Data("#".utf8))])
+        let config = TerraformConfiguration.read(files: [
+            ("main.tf", Data(main.utf8)), ("extra.tf.json", Data(json.utf8)),
+            ("broken.tf", Data("resource \"x\" {".utf8)), ("README.md", Data("#".utf8)),
+        ])
         XCTAssertEqual(config.resources.map(\.type), ["aws_sqs_queue", "aws_s3_bucket"])
         XCTAssertEqual(config.dataSources.map(\.type), ["aws_iam_policy_document"])
         XCTAssertEqual(config.modules.map(\.name), ["queue", "vpc"])
@@ -166,11 +171,14 @@ final class HCLCorpusTests: XCTestCase {
             do {
                 let body = try HCLReader.parse(text)
                 let found = Set(body.blocks.filter { $0.type == "resource" }.map(\.position.line))
-                let lines = Set(text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-                    .filter { $0.element.drop { $0 == " " }.hasPrefix("resource \"") }.map { $0.offset + 1 })
+                let lines = Set(
+                    text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                        .filter { $0.element.drop { $0 == " " }.hasPrefix("resource \"") }.map { $0.offset + 1 })
                 // This file comments a resource out with /* */: the line is there, the block is not.
                 let commentedOut = path.hasSuffix("sfn-manage-batch-job-tf/main.tf") ? Set([174]) : []
-                if found != lines.subtracting(commentedOut) { failures.append("\(path): resource blocks at lines \(found.symmetricDifference(lines).sorted()) disagree") }
+                if found != lines.subtracting(commentedOut) {
+                    failures.append("\(path): resource blocks at lines \(found.symmetricDifference(lines).sorted()) disagree")
+                }
                 resources += found.count
             } catch {
                 failures.append("\(path): \(error)")

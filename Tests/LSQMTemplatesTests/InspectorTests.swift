@@ -10,32 +10,33 @@ func files(_ pairs: [String: String]) -> [(path: String, content: Data)] {
 final class ArchitectureInspectorTests: XCTestCase {
     func testCloudFormationShortTagsAndVariants() throws {
         let yaml = """
-        AWSTemplateFormatVersion: '2010-09-09'
-        Parameters:
-          Name: {Type: String}
-        Resources:
-          Queue:
-            Type: AWS::SQS::Queue
-            Properties:
-              QueueName: !Sub '${Name}-queue'
-          Topic:
-            Type: AWS::SNS::Topic
-            Properties:
-              Subscription:
-                - Endpoint: !GetAtt Queue.Arn
-                  Protocol: sqs
-          Pool:
-            Type: AWS::Cognito::UserPool
-          Identity:
-            Type: AWS::Cognito::IdentityPool
-          Custom:
-            Type: Custom::Thing
-            Properties:
-              ServiceToken: !ImportValue shared-fn
-              Items: !Split [",", !Ref Name]
-              Tags: !If [IsProd, !Ref AWS::NoValue, !Base64 {"Fn::Join": ["", ["a", !Select [0, !GetAZs '']]]}]
-        """
-        let json = #"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}, "Topic": {"Type": "AWS::SNS::Topic"}}}"#
+            AWSTemplateFormatVersion: '2010-09-09'
+            Parameters:
+              Name: {Type: String}
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: !Sub '${Name}-queue'
+              Topic:
+                Type: AWS::SNS::Topic
+                Properties:
+                  Subscription:
+                    - Endpoint: !GetAtt Queue.Arn
+                      Protocol: sqs
+              Pool:
+                Type: AWS::Cognito::UserPool
+              Identity:
+                Type: AWS::Cognito::IdentityPool
+              Custom:
+                Type: Custom::Thing
+                Properties:
+                  ServiceToken: !ImportValue shared-fn
+                  Items: !Split [",", !Ref Name]
+                  Tags: !If [IsProd, !Ref AWS::NoValue, !Base64 {"Fn::Join": ["", ["a", !Select [0, !GetAZs '']]]}]
+            """
+        let json =
+            #"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}, "Topic": {"Type": "AWS::SNS::Topic"}}}"#
         let inspection = try ArchitectureInspector.inspect(files: files(["queue.yaml": yaml, "queue.json": json]))
         XCTAssertEqual(inspection.kind, .cloudformation)
         XCTAssertEqual(inspection.services, ["cognito-identity", "cognito-idp", "sns", "sqs"])
@@ -44,29 +45,30 @@ final class ArchitectureInspectorTests: XCTestCase {
 
         let document = try TemplateYAML.load(yaml)
         XCTAssertEqual(document["Resources"]?["Queue"]?["Properties"]?["QueueName"], ["Fn::Sub": "${Name}-queue"])
-        XCTAssertEqual(document["Resources"]?["Topic"]?["Properties"]?["Subscription"]?.arrayValue?.first?["Endpoint"], ["Fn::GetAtt": ["Queue", "Arn"]])
+        XCTAssertEqual(
+            document["Resources"]?["Topic"]?["Properties"]?["Subscription"]?.arrayValue?.first?["Endpoint"], ["Fn::GetAtt": ["Queue", "Arn"]])
         XCTAssertEqual(document["Resources"]?["Custom"]?["Properties"]?["Items"], ["Fn::Split": [",", ["Ref": "Name"]]])
     }
 
     func testSAMTypesAndEventSources() throws {
         let template = """
-        Transform: AWS::Serverless-2016-10-31
-        Globals:
-          Function: {Runtime: python3.12}
-        Resources:
-          Fn:
-            Type: AWS::Serverless::Function
-            Properties:
-              Events:
-                Queue: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}
-                Http: {Type: HttpApi}
-                Cron: {Type: Schedule, Properties: {Schedule: rate(1 minute)}}
-          Q: {Type: AWS::SQS::Queue}
-          Table: {Type: AWS::Serverless::SimpleTable}
-          Machine: {Type: AWS::Serverless::StateMachine}
-          Layer: {Type: AWS::Serverless::LayerVersion}
-          Rest: {Type: AWS::Serverless::Api}
-        """
+            Transform: AWS::Serverless-2016-10-31
+            Globals:
+              Function: {Runtime: python3.12}
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Events:
+                    Queue: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}
+                    Http: {Type: HttpApi}
+                    Cron: {Type: Schedule, Properties: {Schedule: rate(1 minute)}}
+              Q: {Type: AWS::SQS::Queue}
+              Table: {Type: AWS::Serverless::SimpleTable}
+              Machine: {Type: AWS::Serverless::StateMachine}
+              Layer: {Type: AWS::Serverless::LayerVersion}
+              Rest: {Type: AWS::Serverless::Api}
+            """
         let inspection = try ArchitectureInspector.inspect(files: files(["template.yaml": template, "events/e.json": "{}"]))
         XCTAssertEqual(inspection.kind, .sam)
         XCTAssertEqual(inspection.services, ["apigateway", "apigatewayv2", "dynamodb", "events", "iam", "lambda", "sqs", "stepfunctions"])
@@ -74,7 +76,8 @@ final class ArchitectureInspectorTests: XCTestCase {
     }
 
     func testDuplicateKeysKeepTheLastLikePyYAML() throws {
-        let document = try TemplateYAML.load("Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n  'B': {Type: AWS::SNS::Topic}\n")
+        let document = try TemplateYAML.load(
+            "Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n  'B': {Type: AWS::SNS::Topic}\n")
         XCTAssertEqual(document["Resources"]?["A"]?["Type"], "AWS::SQS::Queue")
         XCTAssertEqual(document["Resources"]?.objectValue?.count, 2)
     }
@@ -108,54 +111,57 @@ final class ArchitectureInspectorTests: XCTestCase {
 
     func testServerlessFunctionsEventsResourcesAndFileReferences() throws {
         let service = """
-        service: orders
-        provider:
-          name: aws
-          runtime: nodejs20.x
-        plugins: [serverless-step-functions]
-        functions: ${file(functions.yml)}
-        stepFunctions:
-          stateMachines:
-            flow: {definition: {StartAt: A}}
-        resources:
-          - Resources:
-              Table:
-                Type: AWS::DynamoDB::Table
-          - ${file(resource/Bucket.yml)}
-        """
+            service: orders
+            provider:
+              name: aws
+              runtime: nodejs20.x
+            plugins: [serverless-step-functions]
+            functions: ${file(functions.yml)}
+            stepFunctions:
+              stateMachines:
+                flow: {definition: {StartAt: A}}
+            resources:
+              - Resources:
+                  Table:
+                    Type: AWS::DynamoDB::Table
+              - ${file(resource/Bucket.yml)}
+            """
         let functions = """
-        create:
-          handler: h.create
-          events:
-            - http: POST /orders
-            - httpApi: {method: GET, path: /orders}
-            - stream: {type: dynamodb, arn: {"Fn::GetAtt": [Table, StreamArn]}}
-            - stream: arn:aws:kinesis:us-east-1:1:stream/s
-            - schedule: rate(5 minutes)
-        notify:
-          handler: h.notify
-          events:
-            - sns: topic
-            - sqs: {arn: "arn:aws:sqs:us-east-1:1:q"}
-            - eventBridge: {pattern: {source: [x]}}
-        """
+            create:
+              handler: h.create
+              events:
+                - http: POST /orders
+                - httpApi: {method: GET, path: /orders}
+                - stream: {type: dynamodb, arn: {"Fn::GetAtt": [Table, StreamArn]}}
+                - stream: arn:aws:kinesis:us-east-1:1:stream/s
+                - schedule: rate(5 minutes)
+            notify:
+              handler: h.notify
+              events:
+                - sns: topic
+                - sqs: {arn: "arn:aws:sqs:us-east-1:1:q"}
+                - eventBridge: {pattern: {source: [x]}}
+            """
         let bucket = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
-        let inspection = try ArchitectureInspector.inspect(files: files(["serverless.yml": service, "functions.yml": functions, "resource/Bucket.yml": bucket]))
+        let inspection = try ArchitectureInspector.inspect(
+            files: files(["serverless.yml": service, "functions.yml": functions, "resource/Bucket.yml": bucket]))
         XCTAssertEqual(inspection.kind, .serverless)
-        XCTAssertEqual(inspection.services, ["apigateway", "apigatewayv2", "dynamodb", "events", "iam", "kinesis", "lambda", "logs", "s3", "sns", "sqs", "stepfunctions"])
+        XCTAssertEqual(
+            inspection.services,
+            ["apigateway", "apigatewayv2", "dynamodb", "events", "iam", "kinesis", "lambda", "logs", "s3", "sns", "sqs", "stepfunctions"])
         XCTAssertEqual(inspection.resourceCount, 5, "2 functions, 1 state machine, 2 resources")
         XCTAssertEqual(inspection.problems, [])
     }
 
     func testServerlessFunctionListsAndMissingReferences() throws {
         let service = """
-        service: s
-        provider: aws
-        functions:
-          - ${file(fns/a.yml)}
-          - g: {handler: g.h, events: [{websocket: $connect}]}
-          - ${file(missing.yml)}
-        """
+            service: s
+            provider: aws
+            functions:
+              - ${file(fns/a.yml)}
+              - g: {handler: g.h, events: [{websocket: $connect}]}
+              - ${file(missing.yml)}
+            """
         let inspection = try ArchitectureInspector.inspect(files: files(["serverless.yml": service, "fns/a.yml": "f: {handler: f.h}\n"]))
         XCTAssertEqual(inspection.resourceCount, 2)
         XCTAssertEqual(inspection.services, ["apigatewayv2", "iam", "lambda", "logs"])
@@ -164,25 +170,25 @@ final class ArchitectureInspectorTests: XCTestCase {
 
     func testTerraformResourcesDataSourcesAndModules() throws {
         let main = """
-        data "aws_caller_identity" "me" {}
-        data "aws_iam_policy_document" "p" {}
-        data "aws_ssm_parameter" "p" { name = "x" }
-        resource "random_pet" "name" {}
-        resource "aws_sqs_queue" "q" {
-          policy = <<EOF
-          resource "aws_s3_bucket" "not_real" {}
-        EOF
-        }
-        module "events" {
-          source = "./modules/events"
-        }
-        module "kms_complete" {
-          source = "../../"
-        }
-        module "lambda" {
-          source = "terraform-aws-modules/lambda/aws"
-        }
-        """
+            data "aws_caller_identity" "me" {}
+            data "aws_iam_policy_document" "p" {}
+            data "aws_ssm_parameter" "p" { name = "x" }
+            resource "random_pet" "name" {}
+            resource "aws_sqs_queue" "q" {
+              policy = <<EOF
+              resource "aws_s3_bucket" "not_real" {}
+            EOF
+            }
+            module "events" {
+              source = "./modules/events"
+            }
+            module "kms_complete" {
+              source = "../../"
+            }
+            module "lambda" {
+              source = "terraform-aws-modules/lambda/aws"
+            }
+            """
         let module = "resource \"aws_cloudwatch_event_rule\" \"r\" {}\nresource \"aws_cloudwatch_event_target\" \"t\" {}\n"
         let inspection = try ArchitectureInspector.inspect(files: files(["main.tf": main, "modules/events/main.tf": module]))
         XCTAssertEqual(inspection.kind, .terraform)
@@ -207,11 +213,13 @@ final class ArchitectureInspectorTests: XCTestCase {
     }
 
     func testServiceMappingTables() {
-        let terraform = ["aws_instance": "ec2", "aws_lb_target_group": "elbv2", "aws_db_instance": "rds", "aws_sfn_state_machine": "stepfunctions",
-                         "aws_cloudwatch_log_group": "logs", "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_apigatewayv2_api": "apigatewayv2",
-                         "aws_api_gateway_rest_api": "apigateway", "aws_cognito_user_pool_client": "cognito-idp", "aws_route53_zone": "route53",
-                         "aws_route_table_association": "ec2", "aws_kinesis_firehose_delivery_stream": "firehose", "aws_vpc_endpoint": "ec2",
-                         "aws_someday_new_thing": "someday", "awscc_s3_bucket": "s3"]
+        let terraform = [
+            "aws_instance": "ec2", "aws_lb_target_group": "elbv2", "aws_db_instance": "rds", "aws_sfn_state_machine": "stepfunctions",
+            "aws_cloudwatch_log_group": "logs", "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_apigatewayv2_api": "apigatewayv2",
+            "aws_api_gateway_rest_api": "apigateway", "aws_cognito_user_pool_client": "cognito-idp", "aws_route53_zone": "route53",
+            "aws_route_table_association": "ec2", "aws_kinesis_firehose_delivery_stream": "firehose", "aws_vpc_endpoint": "ec2",
+            "aws_someday_new_thing": "someday", "awscc_s3_bucket": "s3",
+        ]
         for (type, service) in terraform { XCTAssertEqual(AWSServices.terraformService(type), service, type) }
         XCTAssertNil(AWSServices.terraformService("random_pet"))
         XCTAssertEqual(AWSServices.cloudFormationServices("AWS::Serverless::Function"), ["lambda", "iam"])
@@ -240,7 +248,9 @@ final class ArchitectureInspectorTests: XCTestCase {
                 failures[architecture.folder] = "\(error)"
             }
         }
-        print("corpus scan+inspect: \(scan.architectures.count) architectures, \(resources) resources; scan \(scanned) ms, total \(watch.milliseconds) ms")
+        print(
+            "corpus scan+inspect: \(scan.architectures.count) architectures, \(resources) resources; scan \(scanned) ms, total \(watch.milliseconds) ms"
+        )
         print("corpus inspection failures: \(failures)")
         print("corpus without services: \(withoutServices)")
         XCTAssertEqual(wrongKinds, [])

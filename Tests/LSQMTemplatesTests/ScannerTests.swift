@@ -64,8 +64,9 @@ final class ArchitectureScannerTests: XCTestCase {
         try scratch.write("arch/template.yaml", "Resources: [unclosed\n")
         try scratch.write("arch/deep.json", "{\"Resources\": " + String(repeating: "[", count: 100_000))
         try scratch.write("arch/deep.yaml", "Resources: " + String(repeating: "{a: ", count: 100_000))
-        try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/outside.tf").path,
-                                                   withDestinationPath: outside.root.appendingPathComponent("secret.tf").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.root.appendingPathComponent("arch/outside.tf").path,
+            withDestinationPath: outside.root.appendingPathComponent("secret.tf").path)
         try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/etc").path, withDestinationPath: "/etc")
         try FileManager.default.createSymbolicLink(atPath: scratch.root.appendingPathComponent("arch/inside.tf").path, withDestinationPath: "main.tf")
         XCTAssertEqual(mkfifo(scratch.root.appendingPathComponent("arch/pipe").path, 0o644), 0)
@@ -91,8 +92,9 @@ final class ArchitectureScannerTests: XCTestCase {
         if getuid() != 0 {
             XCTAssertTrue(reasons["unreadable.tf"]?.hasPrefix("unreadable:") == true, "\(reasons)")
         }
-        XCTAssertEqual(arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["lambda.zip", "main.tf", "template.yaml"],
-                       "invalid YAML stays, for the inspector to report")
+        XCTAssertEqual(
+            arch.files.map(\.path).filter { $0 != "unreadable.tf" }, ["lambda.zip", "main.tf", "template.yaml"],
+            "invalid YAML stays, for the inspector to report")
         // Nesting past the parser's depth limit is hostile input, skipped with the limit named (and JSON called JSON).
         XCTAssertTrue(reasons["deep.json"]?.hasPrefix("failed to parse JSON: nesting deeper than libyaml's depth limit") == true, "\(reasons)")
         XCTAssertTrue(reasons["deep.yaml"]?.hasPrefix("failed to parse YAML: nesting deeper than libyaml's depth limit") == true, "\(reasons)")
@@ -119,12 +121,16 @@ final class ArchitectureScannerTests: XCTestCase {
         XCTAssertEqual(expected.count, 621)
         let watch = Stopwatch()
         let result = try ArchitectureScanner.scan(root, options: Corpus.scanOptions)
-        print("corpus scan: \(result.architectures.count) architectures, \(result.architectures.reduce(0) { $0 + $1.files.count }) files in \(watch.milliseconds) ms")
+        print(
+            "corpus scan: \(result.architectures.count) architectures, \(result.architectures.reduce(0) { $0 + $1.files.count }) files in \(watch.milliseconds) ms"
+        )
         let found = Dictionary(uniqueKeysWithValues: result.architectures.map { ($0.folder, $0.kind.rawValue) })
         XCTAssertEqual(Set(expected.keys).subtracting(found.keys).sorted(), [], "corpus folders not found as architectures")
         XCTAssertEqual(Set(found.keys).subtracting(expected.keys).sorted(), [], "architectures that are not corpus folders")
         let wrong = expected.filter { found[$0.key] != nil && found[$0.key] != $0.value }
         XCTAssertTrue(wrong.isEmpty, "wrong kinds: \(wrong.map { "\($0.key): \(found[$0.key] ?? "-") != \($0.value)" }.sorted())")
-        XCTAssertTrue(result.architectures.allSatisfy { $0.skipped.isEmpty }, "\(result.architectures.filter { !$0.skipped.isEmpty }.map { ($0.folder, $0.skipped) })")
+        XCTAssertTrue(
+            result.architectures.allSatisfy { $0.skipped.isEmpty },
+            "\(result.architectures.filter { !$0.skipped.isEmpty }.map { ($0.folder, $0.skipped) })")
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 final class CancellationAndCommandTests: XCTestCase {
     /// Ctrl-C cancels the stage's task: the validation in flight is torn down (terraform, the provider and
@@ -13,17 +14,24 @@ final class CancellationAndCommandTests: XCTestCase {
         try ValidateFixtures.skipUnlessInstalled(["terraform", "moto_server"])
         let fixtures = try ValidateFixtures()
         defer { fixtures.remove() }
-        let architecture = try fixtures.add(name: "queue", services: ["sqs"], terraform: [ValidateFixtures.text("main.tf", """
-            resource "aws_sqs_queue" "q" { name = "lsqm-cancelled" }
-            """)])
+        let architecture = try fixtures.add(
+            name: "queue", services: ["sqs"],
+            terraform: [
+                ValidateFixtures.text(
+                    "main.tf",
+                    """
+                    resource "aws_sqs_queue" "q" { name = "lsqm-cancelled" }
+                    """)
+            ])
         var options = fixtures.options()
         // Its own scratch folder, so processes of other lsqm runs on this machine are not mistaken for ours.
         let scratch = fixtures.root.appendingPathComponent("scratch")
         options.scratchDirectory = scratch
         let store = fixtures.store
         let stage = Task {
-            try await ValidateStage.run(architectures: [architecture], store: store, runtime: HostRuntime(emulator: .moto),
-                                        options: options, logger: .silent)
+            try await ValidateStage.run(
+                architectures: [architecture], store: store, runtime: HostRuntime(emulator: .moto),
+                options: options, logger: .silent)
         }
         // Cancel once terraform is running (or after a minute, which the test also accepts).
         for _ in 0..<600 where !Self.processes(workingUnder: scratch).contains(where: { $0.contains("terraform") }) {
@@ -54,7 +62,8 @@ final class CancellationAndCommandTests: XCTestCase {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
         return pids.compactMap { pid in
             guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-                  cwd.hasPrefix(directory.path + "/") else { return nil }
+                cwd.hasPrefix(directory.path + "/")
+            else { return nil }
             let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.replacingOccurrences(of: "\0", with: " ") ?? ""
             return "\(pid) \(cwd): \(command)"
         }
@@ -69,9 +78,12 @@ final class CancellationAndCommandTests: XCTestCase {
         defer { fixtures.remove() }
         let architecture = try fixtures.add(name: "bucket", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# nothing\n")])
         let environment = ["ARTIFACT_REPO": fixtures.store.root.path, "LSQM_CACHE_DIR": fixtures.cache.path, "LSQM_HEALTH_TIMEOUT": "1"]
-        let result = try await LSQMProcess.run(["validate", "--emulator", unhealthy.baseURL.absoluteString, "--json",
-                                                "--arch", String(architecture.id.prefix(8)), "--log-format", "json"],
-                                               environment: environment, timeout: .seconds(300))
+        let result = try await LSQMProcess.run(
+            [
+                "validate", "--emulator", unhealthy.baseURL.absoluteString, "--json",
+                "--arch", String(architecture.id.prefix(8)), "--log-format", "json",
+            ],
+            environment: environment, timeout: .seconds(300))
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         // JSON Lines: one compact object per architecture.
         let printed = try result.stdout.split(separator: "\n").map { try JSONCoding.decode(JSONValue.self, from: Data($0.utf8)) }

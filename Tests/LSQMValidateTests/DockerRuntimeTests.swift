@@ -2,8 +2,9 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// No Docker engine runs here: the Docker runtime is driven against FakeDockerEngine, a real HTTP server on
 /// a unix socket speaking the Engine API JSON.
@@ -92,8 +93,9 @@ final class DockerRuntimeTests: XCTestCase {
         defer { fixtures.remove() }
         let architecture = try fixtures.addExample("s3-sqs", services: ["s3", "sqs"], withApp: false)
         let runtime = try DockerRuntime(socketPath: socket, version: "2026.3.0", authToken: nil)
-        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store, runtime: runtime,
-                                              options: fixtures.options(), logger: .silent)
+        let run = try await ValidateStage.run(
+            architectures: [architecture], store: fixtures.store, runtime: runtime,
+            options: fixtures.options(), logger: .silent)
         let result = try XCTUnwrap(run.results.first)
         XCTAssertEqual(result.status, .error)
         XCTAssertEqual(result.failedStep, "health")
@@ -126,7 +128,8 @@ final class DockerRuntimeTests: XCTestCase {
         }
         var options = fixtures.options(environment: ProcessInfo.processInfo.environment)
         options.healthTimeout = .seconds(10)
-        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store, targets: targets, options: options, logger: .silent)
+        let run = try await ValidateStage.run(
+            architectures: [architecture], store: fixtures.store, targets: targets, options: options, logger: .silent)
 
         XCTAssertEqual(engine.pulledImages, ["localstack/localstack:4.14.0", "example.org:5000/localstack/localstack:4.15.0rc1"])
         XCTAssertEqual(engine.containers.map(\.image), engine.pulledImages, "one container per target, of that target's image")

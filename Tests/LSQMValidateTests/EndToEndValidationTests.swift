@@ -2,8 +2,9 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// Real terraform, the offline AWS provider, moto_server and pytest. Applies take ~45 s (SQS alone ~25 s),
 /// so the cases share runs that go in parallel: that is also the proof that parallel validations do not
@@ -40,14 +41,16 @@ final class EndToEndValidationTests: XCTestCase {
         // a warning, but the test should see it finish.
         mainOptions.cleanupTimeout = .seconds(300)
         async let slowRun = ValidateStage.run(architectures: [slow], store: fixtures.store, runtime: runtime, options: slowOptions, logger: .silent)
-        let mainRun = try await ValidateStage.run(architectures: [s3sqs, dynamodb, snssqs, broken], store: fixtures.store, runtime: runtime,
-                                                  options: mainOptions, logger: .silent)
+        let mainRun = try await ValidateStage.run(
+            architectures: [s3sqs, dynamodb, snssqs, broken], store: fixtures.store, runtime: runtime,
+            options: mainOptions, logger: .silent)
         let timedRun = try await slowRun
 
         let byName = Dictionary(uniqueKeysWithValues: (mainRun.results + timedRun.results).map { ($0.name, $0) })
         for name in ["s3-sqs", "dynamodb-lambda", "sns-sqs"] {
             let result = try XCTUnwrap(byName[name])
-            XCTAssertEqual(result.status, .passed, "\(name): \(result.error ?? "") \(result.pytestOutput ?? "") \(result.terraformOutput?.suffix(2000) ?? "")")
+            XCTAssertEqual(
+                result.status, .passed, "\(name): \(result.error ?? "") \(result.pytestOutput ?? "") \(result.terraformOutput?.suffix(2000) ?? "")")
             XCTAssertFalse(result.deployOnly)
             XCTAssertNotNil(result.appHash)
             XCTAssertTrue(result.tests.allSatisfy { $0.outcome == .passed } && !result.tests.isEmpty, "\(name): \(result.tests)")
@@ -86,7 +89,8 @@ final class EndToEndValidationTests: XCTestCase {
         // provider process wherever there is a single aws configuration — also when the apply timed out.
         for run in [mainRun, timedRun] {
             for result in run.results {
-                let log = try String(contentsOf: fixtures.store.runDirectory(run.runID).appendingPathComponent("logs/\(result.arch).log"), encoding: .utf8)
+                let log = try String(
+                    contentsOf: fixtures.store.runDirectory(run.runID).appendingPathComponent("logs/\(result.arch).log"), encoding: .utf8)
                 let port = try XCTUnwrap(ValidateFixtures.emulatorPort(inLog: log), "\(result.name) log names its emulator")
                 let listening = await ValidateFixtures.isListening(port)
                 XCTAssertFalse(listening, "\(result.name)'s emulator on port \(port) is still running")
@@ -113,11 +117,13 @@ final class EndToEndValidationTests: XCTestCase {
         let outputs: [String: JSONValue] = ["bucket_name": "lsqm-env-probe", "tags": ["team": "lsqm"]]
         let outputsFile = work.appendingPathComponent("outputs.json")
         try AtomicFile.writeJSON(outputs, to: outputsFile)
-        let env = ChildEnvironment.forTests(ProcessInfo.processInfo.environment, region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:4566")!,
-                                            outputs: outputs, outputsFile: outputsFile)
+        let env = ChildEnvironment.forTests(
+            ProcessInfo.processInfo.environment, region: "us-east-1", endpoint: URL(string: "http://127.0.0.1:4566")!,
+            outputs: outputs, outputsFile: outputsFile)
         let python = URL(fileURLWithPath: try XCTUnwrap(Subprocess.which("python3")))
-        let outcome = try await PytestRun.run(python: python, appDirectory: app, environment: env,
-                                              reportPath: work.appendingPathComponent("junit.xml"), timeout: .seconds(120))
+        let outcome = try await PytestRun.run(
+            python: python, appDirectory: app, environment: env,
+            reportPath: work.appendingPathComponent("junit.xml"), timeout: .seconds(120))
         XCTAssertEqual(outcome.tests.map(\.outcome), [.passed, .passed], outcome.output)
         for value in Self.secrets.values { XCTAssertFalse(outcome.output.contains(value)) }
     }
@@ -131,8 +137,9 @@ final class EndToEndValidationTests: XCTestCase {
         let architecture = try fixtures.add(name: "bucket", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", Self.bucketOnly)])
         var options = fixtures.options()
         options.healthTimeout = .seconds(1)
-        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store,
-                                              runtime: try URLRuntime(url: unhealthy.baseURL), options: options, logger: .silent)
+        let run = try await ValidateStage.run(
+            architectures: [architecture], store: fixtures.store,
+            runtime: try URLRuntime(url: unhealthy.baseURL), options: options, logger: .silent)
         let result = try XCTUnwrap(run.results.first)
         XCTAssertEqual(result.status, .error)
         XCTAssertEqual(result.failedStep, "health")
@@ -152,22 +159,30 @@ final class EndToEndValidationTests: XCTestCase {
         // Without a network route to the registry, a direct download fails fast.
         let fixtures = try ValidateFixtures()
         defer { fixtures.remove() }
-        let architecture = try fixtures.add(name: "random", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", """
-            terraform {
-              required_providers {
-                random = { source = "hashicorp/random" }
-              }
-            }
-            resource "random_id" "suffix" { byte_length = 4 }
-            """)])
+        let architecture = try fixtures.add(
+            name: "random", services: ["s3"],
+            terraform: [
+                ValidateFixtures.text(
+                    "main.tf",
+                    """
+                    terraform {
+                      required_providers {
+                        random = { source = "hashicorp/random" }
+                      }
+                    }
+                    resource "random_id" "suffix" { byte_length = 4 }
+                    """)
+            ])
         var environment = ProcessInfo.processInfo.environment
         environment["HTTPS_PROXY"] = "http://127.0.0.1:9"
-        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store, runtime: HostRuntime(emulator: .moto),
-                                              options: fixtures.options(environment: environment), logger: .silent)
+        let run = try await ValidateStage.run(
+            architectures: [architecture], store: fixtures.store, runtime: HostRuntime(emulator: .moto),
+            options: fixtures.options(environment: environment), logger: .silent)
         let result = try XCTUnwrap(run.results.first)
         XCTAssertEqual(result.status, .error, result.terraformOutput ?? "")
         XCTAssertEqual(result.failedStep, "init")
-        XCTAssertTrue(result.error?.contains("could not install provider") == true && result.error?.contains("hashicorp/random") == true, result.error ?? "")
+        XCTAssertTrue(
+            result.error?.contains("could not install provider") == true && result.error?.contains("hashicorp/random") == true, result.error ?? "")
     }
 
     static let bucketOnly = """

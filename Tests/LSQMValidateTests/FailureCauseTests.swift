@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// Causes read from real output: every fixture under Fixtures/causes was captured from a real terraform,
 /// AWS provider 5.100.0, pytest or moto 5.2.1 run on this kind of machine (see each test for what ran).
@@ -15,8 +16,9 @@ final class FailureCauseTests: XCTestCase {
     }
 
     private func apply(_ name: String, normalized: Bool, terraform: String = "", emulatorLog: String = "") throws -> FailureCause {
-        FailureClassifier.terraform(output: try fixture(name), step: .apply,
-                                    context: FailureContext(normalized: normalized, terraformText: terraform, emulatorLog: emulatorLog))
+        FailureClassifier.terraform(
+            output: try fixture(name), step: .apply,
+            context: FailureContext(normalized: normalized, terraformText: terraform, emulatorLog: emulatorLog))
     }
 
     // MARK: terraform apply
@@ -65,22 +67,27 @@ final class FailureCauseTests: XCTestCase {
         // Written by the author of a Terraform architecture, the same literal is the architecture's need.
         XCTAssertEqual(try apply("apply-placeholder-vpc-not-found.txt", normalized: false, terraform: terraform).kind, .architecture)
         // Without the literal, the VPC was created by the deploy and the emulator lost it.
-        XCTAssertEqual(try apply("apply-placeholder-vpc-not-found.txt", normalized: false, terraform: "resource \"aws_vpc\" \"a\" {}").kind, .emulator)
+        XCTAssertEqual(
+            try apply("apply-placeholder-vpc-not-found.txt", normalized: false, terraform: "resource \"aws_vpc\" \"a\" {}").kind, .emulator)
     }
 
     func testAPIErrorTextIsParsedInAllItsForms() {
-        let v2 = FailureClassifier.apiFailure(inTerraformError: """
-            Error: publishing: operation error SNS: Publish, https response error StatusCode: 500, RequestID: 1a2b, api error InternalError: boom
-            """)
+        let v2 = FailureClassifier.apiFailure(
+            inTerraformError: """
+                Error: publishing: operation error SNS: Publish, https response error StatusCode: 500, RequestID: 1a2b, api error InternalError: boom
+                """)
         XCTAssertEqual(v2, APIFailure(service: "sns", operation: "Publish", httpStatus: 500, code: "InternalError", message: "boom"))
-        let exhausted = FailureClassifier.apiFailure(inTerraformError: """
-            Error: creating Step Functions State Machine: operation error SFN: ValidateStateMachineDefinition, exceeded maximum number of attempts, 25, https response error StatusCode: 500, RequestID: , api error InternalFailure: Internal Server Error
-            """)
+        let exhausted = FailureClassifier.apiFailure(
+            inTerraformError: """
+                Error: creating Step Functions State Machine: operation error SFN: ValidateStateMachineDefinition, exceeded maximum number of attempts, 25, https response error StatusCode: 500, RequestID: , api error InternalFailure: Internal Server Error
+                """)
         XCTAssertEqual(exhausted?.service, "stepfunctions")
         XCTAssertEqual(exhausted?.code, "InternalFailure")
         XCTAssertEqual(exhausted?.httpStatus, 500)
-        let cause = FailureClassifier.terraform(output: "Error: x: operation error Lambda: CreateFunction, https response error StatusCode: 501, RequestID: r, api error InternalFailure: API action 'CreateFunction' for service 'lambda' not yet implemented or pro feature",
-                                                step: .apply, context: FailureContext(normalized: false, terraformText: ""))
+        let cause = FailureClassifier.terraform(
+            output:
+                "Error: x: operation error Lambda: CreateFunction, https response error StatusCode: 501, RequestID: r, api error InternalFailure: API action 'CreateFunction' for service 'lambda' not yet implemented or pro feature",
+            step: .apply, context: FailureContext(normalized: false, terraformText: ""))
         XCTAssertEqual(cause.kind, .emulator)
         XCTAssertEqual(cause.code, "NotImplemented")
         XCTAssertEqual(cause.apiName, "lambda:CreateFunction")
@@ -90,51 +97,59 @@ final class FailureCauseTests: XCTestCase {
     /// Read from bench-signal runs over the corpus: values lsqm invented, and malformed literals, are not the
     /// emulator's doing even when the emulator is the one that refuses them.
     func testInventedValuesAndMalformedLiteralsAreNotTheEmulators() {
-        let normalized = FailureContext(normalized: true, terraformText: #"image_id = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2""#)
-        let placeholder = FailureClassifier.terraform(output: """
-            Error: creating Appsync Data Source (lsqm-unsupported-AppSyncToBedrockApi-BedrockDataSource): operation error AppSync: CreateDataSource, https response error StatusCode: 404, RequestID: , deserialization failed, failed to decode response body with invalid JSON
+        let normalized = FailureContext(
+            normalized: true, terraformText: #"image_id = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2""#)
+        let placeholder = FailureClassifier.terraform(
+            output: """
+                Error: creating Appsync Data Source (lsqm-unsupported-AppSyncToBedrockApi-BedrockDataSource): operation error AppSync: CreateDataSource, https response error StatusCode: 404, RequestID: , deserialization failed, failed to decode response body with invalid JSON
 
-              with aws_appsync_datasource.BedrockDataSource,
-            """, step: .apply, context: normalized)
+                  with aws_appsync_datasource.BedrockDataSource,
+                """, step: .apply, context: normalized)
         XCTAssertEqual(placeholder.kind, .lsqm)
         XCTAssertEqual(placeholder.code, "InventedValueDeployed")
         XCTAssertEqual(placeholder.apiName, "appsync:CreateDataSource")
-        let malformed = FailureClassifier.terraform(output: """
-            Error: reading EC2 AMI: operation error EC2: DescribeImages, https response error StatusCode: 400, RequestID: x, api error InvalidAMIID.Malformed: Invalid id: "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2" (expecting "ami-...")
+        let malformed = FailureClassifier.terraform(
+            output: """
+                Error: reading EC2 AMI: operation error EC2: DescribeImages, https response error StatusCode: 400, RequestID: x, api error InvalidAMIID.Malformed: Invalid id: "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2" (expecting "ami-...")
 
-              with aws_instance.Web,
-            """, step: .apply, context: normalized)
+                  with aws_instance.Web,
+                """, step: .apply, context: normalized)
         XCTAssertEqual(malformed.kind, .lsqm)
         XCTAssertEqual(malformed.apiName, "ec2:DescribeImages")
         // The error's own text stops where terraform points at the configuration.
-        let deployment = FailureClassifier.apiFailure(inTerraformError: try! fixture("apply-deployment-without-integration.txt")
-            .components(separatedBy: "Error: ").dropFirst().first.map { "Error: " + $0 } ?? "")
+        let deployment = FailureClassifier.apiFailure(
+            inTerraformError: try! fixture("apply-deployment-without-integration.txt")
+                .components(separatedBy: "Error: ").dropFirst().first.map { "Error: " + $0 } ?? "")
         XCTAssertEqual(deployment?.message, "No integration defined for method")
         XCTAssertEqual(deployment?.apiName, "apigateway:CreateDeployment")
     }
 
     func testConfigurationAndConnectionErrors() {
         let context = FailureContext(normalized: false, terraformText: "")
-        let undeclared = FailureClassifier.terraform(output: """
-            Error: Reference to undeclared resource
+        let undeclared = FailureClassifier.terraform(
+            output: """
+                Error: Reference to undeclared resource
 
-              on main.tf line 3, in resource "aws_sqs_queue" "q":
-               3:   policy = aws_iam_policy.missing.arn
-            """, step: .apply, context: context)
+                  on main.tf line 3, in resource "aws_sqs_queue" "q":
+                   3:   policy = aws_iam_policy.missing.arn
+                """, step: .apply, context: context)
         XCTAssertEqual(undeclared.kind, .architecture)
-        let refused = FailureClassifier.terraform(output: """
-            Error: creating SQS Queue (q): operation error SQS: CreateQueue, https response error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:4566/": dial tcp 127.0.0.1:4566: connect: connection refused
-            """, step: .apply, context: context)
+        let refused = FailureClassifier.terraform(
+            output: """
+                Error: creating SQS Queue (q): operation error SQS: CreateQueue, https response error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:4566/": dial tcp 127.0.0.1:4566: connect: connection refused
+                """, step: .apply, context: context)
         XCTAssertEqual(refused.kind, .environment, "no answer came: the emulator is not to blame for what it never saw")
         XCTAssertEqual(refused.apiName, "sqs:CreateQueue")
-        let unreachable = FailureClassifier.terraform(output: "Error: reading: dial tcp 127.0.0.1:4566: connect: connection refused\n",
-                                                      step: .apply, context: context)
+        let unreachable = FailureClassifier.terraform(
+            output: "Error: reading: dial tcp 127.0.0.1:4566: connect: connection refused\n",
+            step: .apply, context: context)
         XCTAssertEqual(unreachable.kind, .environment)
-        let waiting = FailureClassifier.terraform(output: """
-            Error: waiting for ECS Service (svc) create: timeout while waiting for state to become 'tfSTABLE' (last state: 'tfPENDING', timeout: 10m0s)
+        let waiting = FailureClassifier.terraform(
+            output: """
+                Error: waiting for ECS Service (svc) create: timeout while waiting for state to become 'tfSTABLE' (last state: 'tfPENDING', timeout: 10m0s)
 
-              with aws_ecs_service.svc,
-            """, step: .apply, context: context)
+                  with aws_ecs_service.svc,
+                """, step: .apply, context: context)
         XCTAssertEqual(waiting.kind, .emulator)
         XCTAssertEqual(waiting.service, "ecs")
         XCTAssertEqual(waiting.code, "WaiterFailed")
@@ -186,33 +201,42 @@ final class FailureCauseTests: XCTestCase {
 
     func testA501OrANotImplementedBodyIsFatalAtOnce() {
         var scanner = ProviderLogScanner()
-        let line = #"{"@message":"HTTP Response Received","http.status_code":501,"rpc.method":"PutMetricStream","rpc.service":"CloudWatch","http.response.body":"{}"}"# + "\n"
+        let line =
+            #"{"@message":"HTTP Response Received","http.status_code":501,"rpc.method":"PutMetricStream","rpc.service":"CloudWatch","http.response.body":"{}"}"#
+            + "\n"
         XCTAssertEqual(scanner.feed(line, emulatorLog: "")?.apiName, "cloudwatch:PutMetricStream")
         var text = ProviderLogScanner()
-        let response = "2026-11-29T18:14:10.400Z [DEBUG] provider: HTTP Response Received: http.status_code=400 rpc.method=CreateFunction rpc.service=Lambda tf_rpc=ApplyResourceChange\n"
+        let response =
+            "2026-11-29T18:14:10.400Z [DEBUG] provider: HTTP Response Received: http.status_code=400 rpc.method=CreateFunction rpc.service=Lambda tf_rpc=ApplyResourceChange\n"
             + "  | {\"__type\": \"InternalFailure\", \"message\": \"API action 'CreateFunction' for service 'lambda' not yet implemented or pro feature\"}\n"
             + "2026-11-29T18:14:10.401Z [DEBUG] provider: next\n"
         XCTAssertEqual(text.feed(response, emulatorLog: "")?.apiName, "lambda:CreateFunction")
         // A 4xx that is an ordinary refusal is left to terraform's own error.
         var ordinary = ProviderLogScanner()
-        XCTAssertNil(ordinary.feed("HTTP Response Received: http.status_code=400 rpc.method=CreateQueue rpc.service=SQS\n  | {\"message\": \"bad name\"}\nx\n",
-                                   emulatorLog: ""))
+        XCTAssertNil(
+            ordinary.feed(
+                "HTTP Response Received: http.status_code=400 rpc.method=CreateQueue rpc.service=SQS\n  | {\"message\": \"bad name\"}\nx\n",
+                emulatorLog: ""))
     }
 
     /// LocalStack 2026.3.0 on the host, offline: DynamoDB Local cannot be downloaded, so CreateTable answers 500
     /// after LocalStack fails to reach its own backend. The provider log's retries stop the apply; the cause is
     /// this machine, not LocalStack.
     func testAnEmulatorBackendThatCannotStartOfflineIsTheEnvironments() throws {
-        let failure = APIFailure(service: "dynamodb", operation: "CreateTable", httpStatus: 500, code: "RetriesExhausted",
-                                 message: "4 attempts failed with HTTP 500")
+        let failure = APIFailure(
+            service: "dynamodb", operation: "CreateTable", httpStatus: 500, code: "RetriesExhausted",
+            message: "4 attempts failed with HTTP 500")
         let offline = FailureContext(normalized: false, terraformText: "", emulatorLog: try fixture("localstack-dynamodb-offline.log"))
         let cause = FailureClassifier.classify(failure, step: .apply, context: offline, resourceType: nil)
         XCTAssertEqual(cause.kind, .environment)
         XCTAssertEqual(cause.code, "EmulatorBackendUnavailable")
         XCTAssertEqual(cause.apiName, "dynamodb:CreateTable")
         // The same answers with a log that says nothing of the kind are the emulator's.
-        XCTAssertEqual(FailureClassifier.classify(failure, step: .apply, context: FailureContext(normalized: false, terraformText: ""),
-                                                  resourceType: nil).kind, .emulator)
+        XCTAssertEqual(
+            FailureClassifier.classify(
+                failure, step: .apply, context: FailureContext(normalized: false, terraformText: ""),
+                resourceType: nil
+            ).kind, .emulator)
     }
 
     // MARK: pytest
@@ -220,25 +244,30 @@ final class FailureCauseTests: XCTestCase {
     /// serverless legacy aws-python-docker on moto: Invoke of an image Lambda crashes inside moto
     /// (AttributeError in its Lambda backend), botocore reports HTTP 500 after its retries.
     func testTestFailingOnAnEmulator500NamesTheCall() throws {
-        let test = TestCaseResult(name: "test_app::test_lambda_function_HelloLambdaFunction_is_configured_and_invocable", outcome: .failed,
-                                  durationMs: 10, message: try fixture("pytest-invoke-500.txt"))
-        let calls = [ProbedCall(service: "lambda", operation: "GetFunction", status: 200),
-                     ProbedCall(service: "lambda", operation: "Invoke", status: 500, code: "500")]
+        let test = TestCaseResult(
+            name: "test_app::test_lambda_function_HelloLambdaFunction_is_configured_and_invocable", outcome: .failed,
+            durationMs: 10, message: try fixture("pytest-invoke-500.txt"))
+        let calls = [
+            ProbedCall(service: "lambda", operation: "GetFunction", status: 200),
+            ProbedCall(service: "lambda", operation: "Invoke", status: 500, code: "500"),
+        ]
         let context = FailureContext(normalized: true, terraformText: "", emulatorLog: try fixture("moto-invoke-image-lambda.log"))
         let cause = FailureClassifier.test(test, calls: calls, context: context)
         XCTAssertEqual(cause.kind, .emulator)
         XCTAssertEqual(cause.apiName, "lambda:Invoke")
         XCTAssertEqual(cause.step, "tests")
         // On a machine where moto cannot reach Docker, the same 500 is the environment's.
-        let noDocker = FailureContext(normalized: true, terraformText: "",
-                                      emulatorLog: "docker.errors.DockerException: Error while fetching server API version")
+        let noDocker = FailureContext(
+            normalized: true, terraformText: "",
+            emulatorLog: "docker.errors.DockerException: Error while fetching server API version")
         XCTAssertEqual(FailureClassifier.test(test, calls: calls, context: noDocker).kind, .environment)
     }
 
     func testAssertionsBlameTheLastCallAndBrokenTestsBlameTheTest() {
         let context = FailureContext(normalized: false, terraformText: "")
         let assertion = TestCaseResult(name: "t::a", outcome: .failed, durationMs: 1, message: "AssertionError: assert 'Disabled' == 'Enabled'")
-        let cause = FailureClassifier.test(assertion, calls: [ProbedCall(service: "s3", operation: "GetBucketVersioning", status: 200)], context: context)
+        let cause = FailureClassifier.test(
+            assertion, calls: [ProbedCall(service: "s3", operation: "GetBucketVersioning", status: 200)], context: context)
         XCTAssertEqual(cause.kind, .emulator)
         XCTAssertEqual(cause.apiName, "s3:GetBucketVersioning")
         XCTAssertEqual(FailureClassifier.test(assertion, calls: [], context: context).kind, .test)
@@ -246,8 +275,9 @@ final class FailureCauseTests: XCTestCase {
         let broken = FailureClassifier.test(keyError, calls: [], context: context)
         XCTAssertEqual(broken.kind, .test)
         XCTAssertEqual(broken.code, "KeyError")
-        let params = TestCaseResult(name: "t::p", outcome: .failed, durationMs: 1,
-                                    message: "botocore.exceptions.ParamValidationError: Parameter validation failed: Missing required parameter in input: \"QueueUrl\"")
+        let params = TestCaseResult(
+            name: "t::p", outcome: .failed, durationMs: 1,
+            message: "botocore.exceptions.ParamValidationError: Parameter validation failed: Missing required parameter in input: \"QueueUrl\"")
         XCTAssertEqual(FailureClassifier.test(params, calls: [ProbedCall(service: "sqs", operation: "SendMessage")], context: context).kind, .test)
         let timeout = TestCaseResult(name: "t::t", outcome: .failed, durationMs: 60_000, message: "Failed: Timeout >60.0s")
         let hung = FailureClassifier.test(timeout, calls: [ProbedCall(service: "sqs", operation: "ReceiveMessage")], context: context)
@@ -260,8 +290,9 @@ final class FailureCauseTests: XCTestCase {
     /// Pass rates count only verdicts that are about the emulator; the rest are counted apart.
     func testCountsKeepVerdictsThatAreNotTheEmulatorsApart() {
         func result(_ status: ValidationStatus, _ kind: FailureCause.Class?) -> ValidationResult {
-            ValidationResult(arch: UUID().uuidString, sourceURL: "", name: "", kind: .terraform, services: ["s3"], status: status,
-                             cause: kind.map { FailureCause($0, message: "m") })
+            ValidationResult(
+                arch: UUID().uuidString, sourceURL: "", name: "", kind: .terraform, services: ["s3"], status: status,
+                cause: kind.map { FailureCause($0, message: "m") })
         }
         let counts = StatusCounts(results: [
             result(.passed, nil), result(.failed, .emulator), result(.failed, .lsqm), result(.partial, .test),
@@ -275,7 +306,8 @@ final class FailureCauseTests: XCTestCase {
         XCTAssertEqual(counts.error, 1)
         XCTAssertEqual(counts.passRate ?? 0, 0.25, accuracy: 0.0001)
         // Old tallies without the key still decode.
-        let old = try? JSONDecoder().decode(StatusCounts.self, from: Data(#"{"total":2,"passed":1,"partial":0,"failed":1,"timeout":0,"error":0}"#.utf8))
+        let old = try? JSONDecoder().decode(
+            StatusCounts.self, from: Data(#"{"total":2,"passed":1,"partial":0,"failed":1,"timeout":0,"error":0}"#.utf8))
         XCTAssertEqual(old?.notEmulator, 0)
         XCTAssertEqual(old?.failed, 1)
     }
@@ -313,19 +345,23 @@ final class PytestProbeTests: XCTestCase {
         try ValidateFixtures.skipUnlessInstalled(["python3", "moto_server"])
         let work = try Files.makeTemporaryDirectory(prefix: "lsqm-probe")
         defer { Files.remove(work) }
-        let emulator = try await HostRuntime(emulator: .moto).start(EmulatorRequest(runID: "probe", arch: "probe", services: ["s3"], workDirectory: work))
+        let emulator = try await HostRuntime(emulator: .moto).start(
+            EmulatorRequest(runID: "probe", arch: "probe", services: ["s3"], workDirectory: work))
         defer { Task { await emulator.stop() } }
         try await HealthCheck.wait(for: emulator, services: ["s3"], timeout: .seconds(60))
         let app = work.appendingPathComponent("app")
         try AtomicFile.write(Self.app, to: app.appendingPathComponent("test_app.py"))
-        let env = ChildEnvironment.forTests(ProcessInfo.processInfo.environment, region: "us-east-1", endpoint: emulator.endpoint, outputs: [:],
-                                            outputsFile: work.appendingPathComponent("outputs.json"))
+        let env = ChildEnvironment.forTests(
+            ProcessInfo.processInfo.environment, region: "us-east-1", endpoint: emulator.endpoint, outputs: [:],
+            outputsFile: work.appendingPathComponent("outputs.json"))
         let python = URL(fileURLWithPath: try XCTUnwrap(Subprocess.which("python3")))
-        let outcome = try await PytestRun.run(python: python, appDirectory: app, environment: env, reportPath: work.appendingPathComponent("junit.xml"),
-                                              timeout: .seconds(180), probeDirectory: work.appendingPathComponent("probe"))
+        let outcome = try await PytestRun.run(
+            python: python, appDirectory: app, environment: env, reportPath: work.appendingPathComponent("junit.xml"),
+            timeout: .seconds(180), probeDirectory: work.appendingPathComponent("probe"))
         XCTAssertFalse(Files.exists(app.appendingPathComponent("lsqm_probe.py")), "the probe stays outside the app")
         let context = FailureContext(normalized: false, terraformText: "", emulatorLog: await emulator.logTail(limit: 64 * 1024))
-        let tests = Dictionary(uniqueKeysWithValues: ArchitectureValidation.withCauses(outcome.tests, calls: outcome.calls, context: context).map { ($0.name, $0) })
+        let tests = Dictionary(
+            uniqueKeysWithValues: ArchitectureValidation.withCauses(outcome.tests, calls: outcome.calls, context: context).map { ($0.name, $0) })
         XCTAssertEqual(tests.count, 4, outcome.output)
 
         let missingQueue = try XCTUnwrap(tests["test_app::test_queue_that_was_never_made"]?.cause, outcome.output)
@@ -339,8 +375,9 @@ final class PytestProbeTests: XCTestCase {
         XCTAssertEqual(versioning.apiName, "s3:GetBucketVersioning", "the assertion blames the answer it looked at")
         XCTAssertEqual(tests["test_app::test_passes"]?.outcome, .passed)
         XCTAssertNil(tests["test_app::test_passes"]?.cause)
-        let verdict = ArchitectureValidation.verdictCause(of: outcome.tests.isEmpty ? [] : Array(tests.values.filter { $0.cause != nil }),
-                                                          pytestExit: outcome.exitCode, output: outcome.output)
+        let verdict = ArchitectureValidation.verdictCause(
+            of: outcome.tests.isEmpty ? [] : Array(tests.values.filter { $0.cause != nil }),
+            pytestExit: outcome.exitCode, output: outcome.output)
         XCTAssertEqual(verdict.kind, .emulator, "a PARTIAL's cause is the emulator's when any failed test blames it")
     }
 }

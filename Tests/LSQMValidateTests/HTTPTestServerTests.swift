@@ -12,8 +12,10 @@ final class HTTPTestServerTests: XCTestCase {
         }
         defer { server.stop() }
         // Two requests on one connection (curl reuses it), the second with a JSON body.
-        let result = try runCurl(["-s", "\(server.baseURL)/a/b?q=1%202", "--next", "-s", "-X", "POST", "-H", "X-Test: Yes",
-                                  "--data-binary", "{\"k\":1}", "\(server.baseURL)/c"])
+        let result = try runCurl([
+            "-s", "\(server.baseURL)/a/b?q=1%202", "--next", "-s", "-X", "POST", "-H", "X-Test: Yes",
+            "--data-binary", "{\"k\":1}", "\(server.baseURL)/c",
+        ])
         XCTAssertTrue(result.contains("\"path\":\"/a/b\""), result)
         XCTAssertTrue(result.contains("\"q\":\"1 2\""), result)
         XCTAssertTrue(result.contains("\"body\":\"{\\\"k\\\":1}\""), result)
@@ -30,8 +32,10 @@ final class HTTPTestServerTests: XCTestCase {
         let server = try HTTPTestServer(unixSocketPath: path) { request in
             HTTPTestResponse(status: 200, chunks: [Data("got \(request.body.count) ".utf8), Data("bytes".utf8)])
         }
-        let output = try runCurl(["-s", "--unix-socket", path, "-H", "Transfer-Encoding: chunked", "--data-binary", "hello world",
-                                  "http://localhost/upload"])
+        let output = try runCurl([
+            "-s", "--unix-socket", path, "-H", "Transfer-Encoding: chunked", "--data-binary", "hello world",
+            "http://localhost/upload",
+        ])
         XCTAssertEqual(output, "got 11 bytes")
         XCTAssertEqual(server.requests.first?.text, "hello world")
         XCTAssertEqual(server.requests.first?.headers["transfer-encoding"], "chunked")

@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// Real LocalStack (`localstack-core` from PyPI, run on the host without Docker) under the validate stage: the
 /// example architectures, their apps, real terraform and pytest. `.ci/localstack-venv` creates the Python 3.13
@@ -34,25 +35,34 @@ final class LocalStackHostTests: XCTestCase {
         let snssqs = try fixtures.addExample("sns-sqs", services: ["sns", "sqs"])
         let dynamodb = try fixtures.addExample("dynamodb-lambda", services: ["dynamodb", "iam", "lambda"])
         // Deploy-only: the difference is the service, not a test.
-        let cognito = try fixtures.add(name: "cognito-pool", services: ["cognito-idp"], terraform: [ValidateFixtures.text("main.tf", """
-            terraform {
-              required_providers {
-                aws = { source = "hashicorp/aws" }
-              }
-            }
-            provider "aws" { region = "us-east-1" }
-            resource "aws_cognito_user_pool" "users" { name = "lsqm-targets-users" }
-            """)])
+        let cognito = try fixtures.add(
+            name: "cognito-pool", services: ["cognito-idp"],
+            terraform: [
+                ValidateFixtures.text(
+                    "main.tf",
+                    """
+                    terraform {
+                      required_providers {
+                        aws = { source = "hashicorp/aws" }
+                      }
+                    }
+                    provider "aws" { region = "us-east-1" }
+                    resource "aws_cognito_user_pool" "users" { name = "lsqm-targets-users" }
+                    """)
+            ])
         var environment = ProcessInfo.processInfo.environment
         environment["LSQM_LOCALSTACK_PYTHON"] = python
         environment["LOCALSTACK_AUTH_TOKEN"] = nil
         var options = fixtures.options(timeout: .seconds(420), parallel: 3, environment: environment)
         options.healthTimeout = .seconds(120)
         options.cleanupTimeout = .seconds(240)
-        let targets = [ValidationTarget(runtime: HostRuntime(emulator: .localstack, environment: environment)),
-                       ValidationTarget(runtime: HostRuntime(emulator: .moto, environment: environment))]
-        let run = try await ValidateStage.run(architectures: [s3sqs, snssqs, dynamodb, cognito], store: fixtures.store, targets: targets,
-                                              options: options, logger: .silent)
+        let targets = [
+            ValidationTarget(runtime: HostRuntime(emulator: .localstack, environment: environment)),
+            ValidationTarget(runtime: HostRuntime(emulator: .moto, environment: environment)),
+        ]
+        let run = try await ValidateStage.run(
+            architectures: [s3sqs, snssqs, dynamodb, cognito], store: fixtures.store, targets: targets,
+            options: options, logger: .silent)
 
         XCTAssertEqual(run.targetNames, ["host:localstack", "host:moto"])
         let saved = try fixtures.store.loadRun(run.runID)
@@ -62,8 +72,9 @@ final class LocalStackHostTests: XCTestCase {
         let moto = try XCTUnwrap(saved.only(target: "host:moto"))
         XCTAssertEqual(localstack.emulator?.name, "localstack")
         XCTAssertEqual(localstack.emulator?.edition, "community", "LocalStack's info says 'unknown' on the host; unlicensed is community")
-        XCTAssertEqual(localstack.emulator?.version, try installedVersion("localstack-core", python: python),
-                       "the version LocalStack reports is recorded")
+        XCTAssertEqual(
+            localstack.emulator?.version, try installedVersion("localstack-core", python: python),
+            "the version LocalStack reports is recorded")
         XCTAssertEqual(moto.emulator?.name, "moto")
         XCTAssertEqual(moto.emulator?.version, try installedVersion("moto", python: "python3"))
         XCTAssertNil(moto.emulator?.edition)
@@ -73,7 +84,9 @@ final class LocalStackHostTests: XCTestCase {
         for name in ["s3-sqs", "sns-sqs"] {
             for (target, results) in [("LocalStack", onLocalStack), ("moto", onMoto)] {
                 let result = try XCTUnwrap(results[name], "\(name) on \(target)")
-                XCTAssertEqual(result.status, .passed, "\(name) on \(target): \(result.error ?? "") \(result.cause.map { "\($0)" } ?? "") \(result.pytestOutput ?? "")")
+                XCTAssertEqual(
+                    result.status, .passed,
+                    "\(name) on \(target): \(result.error ?? "") \(result.cause.map { "\($0)" } ?? "") \(result.pytestOutput ?? "")")
             }
         }
         let offline = try XCTUnwrap(onLocalStack["dynamodb-lambda"])

@@ -2,13 +2,16 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// Nothing lsqm starts outlives it, however it is stopped: the real binary, terraform, its provider and moto.
 final class ProcessLifecycleTests: XCTestCase {
     /// Thirty queues: apply runs long enough to be caught in the middle.
-    static let slowApply = ValidateFixtures.text("main.tf", """
+    static let slowApply = ValidateFixtures.text(
+        "main.tf",
+        """
         resource "aws_sqs_queue" "q" {
           count = 30
           name  = "lsqm-lifecycle-${count.index}"
@@ -25,8 +28,10 @@ final class ProcessLifecycleTests: XCTestCase {
     }
 
     /// Waits until lsqm (`pid`) has a descendant whose command line matches, and returns every descendant then.
-    private func waitForDescendant(of process: SpawnedProcess, log: URL, seconds: Int = 120,
-                                   matching predicate: (String) -> Bool) async throws -> [ProcessTree.Entry] {
+    private func waitForDescendant(
+        of process: SpawnedProcess, log: URL, seconds: Int = 120,
+        matching predicate: (String) -> Bool
+    ) async throws -> [ProcessTree.Entry] {
         for _ in 0..<(seconds * 10) {
             let tree = ProcessTree.descendants(of: process.pid)
             if tree.contains(where: { predicate($0.command) }) { return tree }
@@ -52,8 +57,12 @@ final class ProcessLifecycleTests: XCTestCase {
         let lsqm = try LSQMProcess.start(["validate", "--emulator", "host:moto"], environment: environment, log: log)
         let tree = try await waitForDescendant(of: lsqm, log: log) { $0.contains("terraform-provider") }
         XCTAssertTrue(tree.contains { $0.command.contains("moto_server") }, "moto runs under lsqm: \(tree)")
-        XCTAssertTrue(tree.contains { $0.command.contains("terraform-provider") && !ProcessTree.descendants(of: lsqm.pid).filter { $0.parent == lsqm.pid }.map(\.pid).contains($0.pid) },
-                      "the provider is terraform's child, not lsqm's: \(tree)")
+        XCTAssertTrue(
+            tree.contains {
+                $0.command.contains("terraform-provider")
+                    && !ProcessTree.descendants(of: lsqm.pid).filter { $0.parent == lsqm.pid }.map(\.pid).contains($0.pid)
+            },
+            "the provider is terraform's child, not lsqm's: \(tree)")
         kill(lsqm.pid, SIGKILL)
         _ = await lsqm.wait()
         try await Task.sleep(for: .seconds(5))
@@ -95,9 +104,10 @@ final class ProcessLifecycleTests: XCTestCase {
         let architecture = try fixtures.add(name: "queues", services: ["sqs"], terraform: [Self.slowApply])
         // It passed last week and fails now: a regression candidate that compare re-validates.
         func result(_ status: ValidationStatus) -> ValidationResult {
-            ValidationResult(arch: architecture.id, appHash: "app", sourceURL: architecture.sourceURL, name: architecture.name, kind: .terraform,
-                             services: ["sqs"], status: status, failedStep: status == .passed ? nil : "tests",
-                             error: status == .passed ? nil : "failed", startedAt: Date(), durationMs: 1_000)
+            ValidationResult(
+                arch: architecture.id, appHash: "app", sourceURL: architecture.sourceURL, name: architecture.name, kind: .terraform,
+                services: ["sqs"], status: status, failedStep: status == .passed ? nil : "tests",
+                error: status == .passed ? nil : "failed", startedAt: Date(), durationMs: 1_000)
         }
         let previous = RunID.make(date: Date().addingTimeInterval(-7 * 86_400))
         let current = RunID.make()

@@ -2,8 +2,9 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// A confirming re-run needs a fresh emulator state: an external emulator is reset first, or not used.
 final class RevalidationTests: XCTestCase {
@@ -19,13 +20,15 @@ final class RevalidationTests: XCTestCase {
     func testAnEmulatorThatCannotBeResetRefusesTheConfirmationAndSaysWhy() async throws {
         let fixtures = try ValidateFixtures()
         defer { fixtures.remove() }
-        let architecture = try fixtures.add(name: "bucket", services: ["s3"],
-                                            terraform: [ValidateFixtures.text("main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n")])
+        let architecture = try fixtures.add(
+            name: "bucket", services: ["s3"],
+            terraform: [ValidateFixtures.text("main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n")])
         let stubborn = try HTTPTestServer { _ in .empty(404) }
         defer { stubborn.stop() }
         do {
-            _ = try await ValidateStage.revalidate(arch: architecture.id, store: fixtures.store, runtime: try URLRuntime(url: stubborn.baseURL),
-                                                   options: fixtures.options(), logger: .silent)
+            _ = try await ValidateStage.revalidate(
+                arch: architecture.id, store: fixtures.store, runtime: try URLRuntime(url: stubborn.baseURL),
+                options: fixtures.options(), logger: .silent)
             XCTFail("expected the confirmation to be refused")
         } catch let refused as ConfirmationRefused {
             XCTAssertTrue(refused.reason.contains("could not be reset"), refused.reason)

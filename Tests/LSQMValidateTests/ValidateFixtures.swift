@@ -1,8 +1,9 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// Puts architectures into a temporary ArtifactStore the way the mine stage would (files + index entry),
 /// so these tests do not depend on mining.
@@ -33,10 +34,13 @@ struct ValidateFixtures {
 
     /// Indexes an architecture from in-memory files, with an optional app.
     @discardableResult
-    func add(name: String, services: [String], terraform: [(path: String, content: Data)], app: [(path: String, content: Data)] = []) throws -> Architecture {
-        let architecture = Architecture(id: ContentHash.architecture(files: terraform), name: name, kind: .terraform,
-                                        sourceURL: "file://examples/\(name)", source: "test", services: services,
-                                        resourceCount: 1, files: terraform.map(\.path).sorted(), discoveredAt: Date())
+    func add(
+        name: String, services: [String], terraform: [(path: String, content: Data)], app: [(path: String, content: Data)] = []
+    ) throws -> Architecture {
+        let architecture = Architecture(
+            id: ContentHash.architecture(files: terraform), name: name, kind: .terraform,
+            sourceURL: "file://examples/\(name)", source: "test", services: services,
+            resourceCount: 1, files: terraform.map(\.path).sorted(), discoveredAt: Date())
         try store.saveArchitecture(architecture, originalFiles: terraform, terraformFiles: terraform)
         for file in app {
             try AtomicFile.write(file.content, to: try ArtifactStore.safeJoin(store.appDirectory(architecture.id), file.path))
@@ -50,8 +54,9 @@ struct ValidateFixtures {
     /// Indexes one of `Examples/architectures/<name>` with its app from `Examples/apps/<name>`.
     @discardableResult
     func addExample(_ name: String, services: [String], withApp: Bool = true) throws -> Architecture {
-        try add(name: name, services: services, terraform: Self.files(under: Self.examples.appendingPathComponent("architectures/\(name)")),
-                app: withApp ? Self.files(under: Self.examples.appendingPathComponent("apps/\(name)")) : [])
+        try add(
+            name: name, services: services, terraform: Self.files(under: Self.examples.appendingPathComponent("architectures/\(name)")),
+            app: withApp ? Self.files(under: Self.examples.appendingPathComponent("apps/\(name)")) : [])
     }
 
     static func files(under directory: URL) throws -> [(path: String, content: Data)] {
@@ -60,11 +65,15 @@ struct ValidateFixtures {
 
     static func text(_ path: String, _ content: String) -> (path: String, content: Data) { (path, Data(content.utf8)) }
 
-    func options(timeout: Duration = .seconds(300), parallel: Int = 4, environment: [String: String] = ProcessInfo.processInfo.environment) -> ValidateOptions {
-        ValidateOptions(parallel: parallel, timeout: timeout, healthTimeout: .seconds(30), cleanupTimeout: .seconds(120),
-                        terraform: TerraformSettings(mirror: TerraformSettings.defaultMirror(configured: environment["LSQM_TF_PLUGIN_MIRROR"]),
-                                                     pluginCache: cache.appendingPathComponent("terraform-plugins")),
-                        venvDirectory: cache.appendingPathComponent("venvs"), environment: environment)
+    func options(
+        timeout: Duration = .seconds(300), parallel: Int = 4, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> ValidateOptions {
+        ValidateOptions(
+            parallel: parallel, timeout: timeout, healthTimeout: .seconds(30), cleanupTimeout: .seconds(120),
+            terraform: TerraformSettings(
+                mirror: TerraformSettings.defaultMirror(configured: environment["LSQM_TF_PLUGIN_MIRROR"]),
+                pluginCache: cache.appendingPathComponent("terraform-plugins")),
+            venvDirectory: cache.appendingPathComponent("venvs"), environment: environment)
     }
 
     /// The emulator endpoint a validation's log names (first `== emulator` section).

@@ -2,14 +2,16 @@ import Foundation
 import LSQMBasics
 import LSQMCore
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 final class ProviderOverrideTests: XCTestCase {
     let endpoint = URL(string: "http://127.0.0.1:45000")!
 
     func testImplicitProviderGetsAPlainFileAndAliasesGetOverrides() {
-        let plan = ProviderOverride.plan(rootSources: ["""
+        let plan = ProviderOverride.plan(rootSources: [
+            """
             provider "aws" {
               alias  = "east"
               region = "us-east-1"
@@ -20,7 +22,8 @@ final class ProviderOverrideTests: XCTestCase {
                 bucket = "state"
               }
             }
-            """])
+            """
+        ])
         XCTAssertEqual(plan.aliases, ["east"])
         XCTAssertFalse(plan.hasDefaultBlock)
         XCTAssertTrue(plan.hasBackend)
@@ -40,8 +43,10 @@ final class ProviderOverrideTests: XCTestCase {
         let files = plan.files(endpoint: endpoint, region: "us-east-1")
         XCTAssertEqual(files.map(\.name), ["lsqm_providers_override.tf"])
         let text = files[0].content
-        for setting in ["access_key = \"test\"", "profile = \"\"", "skip_credentials_validation = true", "skip_requesting_account_id = true",
-                        "skip_metadata_api_check = true", "s3_use_path_style = true"] {
+        for setting in [
+            "access_key = \"test\"", "profile = \"\"", "skip_credentials_validation = true", "skip_requesting_account_id = true",
+            "skip_metadata_api_check = true", "s3_use_path_style = true",
+        ] {
             XCTAssertTrue(text.contains(setting), setting)
         }
         XCTAssertFalse(text.contains("endpoints"), "the endpoint travels in AWS_ENDPOINT_URL")
@@ -49,14 +54,16 @@ final class ProviderOverrideTests: XCTestCase {
     }
 
     func testEndpointsBlockReplacesTheArchitecturesOwnEndpoints() {
-        let plan = ProviderOverride.plan(rootSources: ["""
+        let plan = ProviderOverride.plan(rootSources: [
+            """
             provider "aws" {
               region = "us-east-1"
               endpoints {
                 s3 = "http://localstack:4566"
               }
             }
-            """])
+            """
+        ])
         XCTAssertTrue(plan.needsEndpointsBlock)
         let text = plan.files(endpoint: endpoint, region: "us-east-1")[0].content
         for setting in ["    s3 = \"http://127.0.0.1:45000\"", "    sts = \"http://127.0.0.1:45000\"", "    iam = \"http://127.0.0.1:45000\""] {
@@ -104,8 +111,9 @@ final class ProviderOverrideTests: XCTestCase {
         }
         let environment = ["PATH": "/usr/bin:/bin"]
         do {
-            _ = try await SharedProvider.start(binary: fakeProvider("exits", "echo 'no such flag'; exit 3"), workspace: directory,
-                                               environment: environment, scratch: directory.appendingPathComponent("a"), timeout: .seconds(20))
+            _ = try await SharedProvider.start(
+                binary: fakeProvider("exits", "echo 'no such flag'; exit 3"), workspace: directory,
+                environment: environment, scratch: directory.appendingPathComponent("a"), timeout: .seconds(20))
             XCTFail("a provider that exits cannot be shared")
         } catch {
             let text = LSQMError.describe(error)
@@ -113,8 +121,9 @@ final class ProviderOverrideTests: XCTestCase {
         }
         let pidFile = directory.appendingPathComponent("hung.pid")
         do {
-            _ = try await SharedProvider.start(binary: fakeProvider("hangs", "echo $$ > '\(pidFile.path)'; exec sleep 60"), workspace: directory,
-                                               environment: environment, scratch: directory.appendingPathComponent("b"), timeout: .seconds(1))
+            _ = try await SharedProvider.start(
+                binary: fakeProvider("hangs", "echo $$ > '\(pidFile.path)'; exec sleep 60"), workspace: directory,
+                environment: environment, scratch: directory.appendingPathComponent("b"), timeout: .seconds(1))
             XCTFail("a provider that never attaches cannot be shared")
         } catch {
             XCTAssertTrue(LSQMError.describe(error).contains("it timed out before printing TF_REATTACH_PROVIDERS"), LSQMError.describe(error))
@@ -162,8 +171,9 @@ final class ProviderOverrideTests: XCTestCase {
 
             To see which modules are currently depending on hashicorp/aws
             """
-        XCTAssertEqual(TerraformWorkspace.missingDependency(inInitOutput: constraint),
-                       "provider hashicorp/aws (no available releases match the given constraints ~> 6.0)")
+        XCTAssertEqual(
+            TerraformWorkspace.missingDependency(inInitOutput: constraint),
+            "provider hashicorp/aws (no available releases match the given constraints ~> 6.0)")
         // Two providers missing (terraform 1.11's own output): both are named, each once.
         let two = """
             - Installed hashicorp/aws v5.100.0 (unauthenticated)
@@ -197,10 +207,17 @@ final class ProviderOverrideTests: XCTestCase {
     }
 
     func testChildEnvironmentDropsSecretsAndHostAWSSettings() {
-        let env = ChildEnvironment.base(["PATH": "/bin", "GITHUB_TOKEN": "x", "AWS_PROFILE": "prod", "AWS_SECRET_ACCESS_KEY": "real",
-                                         "AWS_CA_BUNDLE": "/ca.pem", "TF_VAR_x": "1", "MY_API_KEY": "k"], region: "us-east-1")
-        XCTAssertEqual(env, ["PATH": "/bin", "AWS_CA_BUNDLE": "/ca.pem", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"])
+        let env = ChildEnvironment.base(
+            [
+                "PATH": "/bin", "GITHUB_TOKEN": "x", "AWS_PROFILE": "prod", "AWS_SECRET_ACCESS_KEY": "real",
+                "AWS_CA_BUNDLE": "/ca.pem", "TF_VAR_x": "1", "MY_API_KEY": "k",
+            ], region: "us-east-1")
+        XCTAssertEqual(
+            env,
+            [
+                "PATH": "/bin", "AWS_CA_BUNDLE": "/ca.pem", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+            ])
     }
 }
 
@@ -237,7 +254,8 @@ final class JUnitAndSelectionTests: XCTestCase {
         defer { fixtures.remove() }
         let a = try fixtures.add(name: "a", services: ["s3"], terraform: [ValidateFixtures.text("main.tf", "# a\n")])
         var index = try fixtures.store.loadIndex()
-        index.architectures[a.id]?.normalization = NormalizationRecord(status: .needsInput, inputs: [.init(parameter: "RoleArn", value: nil, how: "an existing role")])
+        index.architectures[a.id]?.normalization = NormalizationRecord(
+            status: .needsInput, inputs: [.init(parameter: "RoleArn", value: nil, how: "an existing role")])
         index.architectures[a.id]?.skipReason = "needs input: RoleArn (an existing role)"
         try fixtures.store.saveIndex(index)
         XCTAssertEqual(try ValidateStage.select(from: index, store: fixtures.store, hashes: [], shard: nil).map(\.id), [])
@@ -255,8 +273,9 @@ final class JUnitAndSelectionTests: XCTestCase {
         index.architectures[b.id]?.skipReason = "not standalone"
         try fixtures.store.saveIndex(index)
         XCTAssertEqual(try ValidateStage.select(from: index, store: fixtures.store, hashes: [], shard: nil).map(\.id), [a.id])
-        XCTAssertEqual(try ValidateStage.select(from: index, store: fixtures.store, hashes: [String(b.id.prefix(10))], shard: nil).map(\.id), [b.id],
-                       "a named architecture is validated even when marked to skip")
+        XCTAssertEqual(
+            try ValidateStage.select(from: index, store: fixtures.store, hashes: [String(b.id.prefix(10))], shard: nil).map(\.id), [b.id],
+            "a named architecture is validated even when marked to skip")
         XCTAssertThrowsError(try ValidateStage.select(from: index, store: fixtures.store, hashes: ["ffffffffff"], shard: nil)) { error in
             XCTAssertTrue("\(error)".contains("no indexed architecture has that hash"))
         }
@@ -284,8 +303,9 @@ final class EmulatorIdentityTests: XCTestCase {
         let runtime = try URLRuntime(url: URL(string: "http://127.0.0.1:\(localStack.port)")!)
         let before = await runtime.info
         XCTAssertNil(before.version, "nothing is known before the emulator is asked")
-        let run = try await ValidateStage.run(architectures: [architecture], store: fixtures.store, runtime: runtime,
-                                              options: fixtures.options(), logger: .silent)
+        let run = try await ValidateStage.run(
+            architectures: [architecture], store: fixtures.store, runtime: runtime,
+            options: fixtures.options(), logger: .silent)
         XCTAssertEqual(run.emulator?.version, "2026.3.0")
         XCTAssertEqual(run.emulator?.edition, "community")
         XCTAssertEqual(try fixtures.store.loadRun(run.runID).emulator, run.emulator, "recorded in results.json")

@@ -1,16 +1,19 @@
 import Foundation
 import LSQMBasics
 import LSQMTestSupport
-@testable import LSQMValidate
 import XCTest
+
+@testable import LSQMValidate
 
 /// Normalized REST APIs deployed for real: terraform with the offline provider applies two corpus templates
 /// (a MOCK method; AWS integrations on nested resources with a deployment-made stage, API key and usage plan)
 /// on a moto_server through lsqm's own workspace (provider override, endpoint), then destroys them, and boto3
 /// checks what moto holds after each step.
 final class ApiGatewayApplyTests: XCTestCase {
-    static let templates = ["mock": "sam/aws-samples__serverless-patterns__apigw-rest-api-mock-integration",
-                            "music": "cloudformation/aws-samples__serverless-patterns__apigw-rest-api-dynamodb"]
+    static let templates = [
+        "mock": "sam/aws-samples__serverless-patterns__apigw-rest-api-mock-integration",
+        "music": "cloudformation/aws-samples__serverless-patterns__apigw-rest-api-dynamodb",
+    ]
 
     func testNormalizedRestApisApplyAndDestroyWithNothingLeft() async throws {
         for tool in ["terraform", "moto_server", "python3"] where Subprocess.which(tool) == nil { throw XCTSkip("\(tool) is not installed") }
@@ -39,9 +42,11 @@ final class ApiGatewayApplyTests: XCTestCase {
             .start(EmulatorRequest(runID: "apigw", arch: "apigw", services: ["apigateway"], workDirectory: emulatorDirectory))
         do {
             try await HealthCheck.wait(for: emulator, services: ["apigateway"], timeout: .seconds(60))
-            let cache = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lsqm-validate-test-cache/terraform-plugins", isDirectory: true)
-            let workspace = try TerraformWorkspace.prepare(from: source, into: work.appendingPathComponent("workspace"), endpoint: emulator.endpoint,
-                                                           settings: TerraformSettings(mirror: mirror, pluginCache: cache), baseEnvironment: environment)
+            let cache = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+                "lsqm-validate-test-cache/terraform-plugins", isDirectory: true)
+            let workspace = try TerraformWorkspace.prepare(
+                from: source, into: work.appendingPathComponent("workspace"), endpoint: emulator.endpoint,
+                settings: TerraformSettings(mirror: mirror, pluginCache: cache), baseEnvironment: environment)
             let initialized = try await workspace.initialize(timeout: .seconds(180))
             XCTAssertTrue(initialized.succeeded, initialized.combinedOutput)
             let applied = try await workspace.apply(timeout: .seconds(400))
@@ -54,10 +59,12 @@ final class ApiGatewayApplyTests: XCTestCase {
             XCTAssertEqual(mock["methods"], ["/ GET": ["integration": "MOCK", "integration_responses": ["200"], "method_responses": ["200"]]])
             Self.assertStages(mock, ["Prod"])
             let music = try XCTUnwrap(apis["api-music"])
-            XCTAssertEqual(music["methods"], [
-                "/music POST": ["integration": "AWS", "integration_responses": ["200"], "method_responses": ["200"]],
-                "/music/{artist} GET": ["integration": "AWS", "integration_responses": ["200"], "method_responses": ["200"]],
-            ])
+            XCTAssertEqual(
+                music["methods"],
+                [
+                    "/music POST": ["integration": "AWS", "integration_responses": ["200"], "method_responses": ["200"]],
+                    "/music/{artist} GET": ["integration": "AWS", "integration_responses": ["200"], "method_responses": ["200"]],
+                ])
             Self.assertStages(music, ["v1"])
             XCTAssertEqual(deployed["usage_plans"], 1)
             XCTAssertEqual(deployed["api_keys"], 1)
@@ -79,7 +86,9 @@ final class ApiGatewayApplyTests: XCTestCase {
         let deployments = Set(api["deployments"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         XCTAssertEqual(stages.keys.sorted(), names, "\(api)", file: file, line: line)
         for (name, deployment) in stages {
-            XCTAssertTrue(deployment.stringValue.map(deployments.contains) == true, "stage \(name) → \(deployment), deployments \(deployments)", file: file, line: line)
+            XCTAssertTrue(
+                deployment.stringValue.map(deployments.contains) == true, "stage \(name) → \(deployment), deployments \(deployments)", file: file,
+                line: line)
         }
     }
 
@@ -87,27 +96,27 @@ final class ApiGatewayApplyTests: XCTestCase {
     /// deployments; the number of usage plans and API keys.
     static func apiGatewayState(_ workspace: TerraformWorkspace) async throws -> JSONValue {
         let script = """
-        import boto3, json
-        ag = boto3.client("apigateway")
-        apis = {}
-        for api in ag.get_rest_apis()["items"]:
-            methods = {}
-            for resource in ag.get_resources(restApiId=api["id"])["items"]:
-                for verb in resource.get("resourceMethods") or {}:
-                    method = ag.get_method(restApiId=api["id"], resourceId=resource["id"], httpMethod=verb)
-                    integration = method.get("methodIntegration") or {}
-                    methods[resource["path"] + " " + verb] = {
-                        "integration": integration.get("type"),
-                        "integration_responses": sorted(integration.get("integrationResponses") or {}),
-                        "method_responses": sorted(method.get("methodResponses") or {}),
-                    }
-            apis[api["name"]] = {
-                "methods": methods,
-                "stages": {s["stageName"]: s.get("deploymentId") for s in ag.get_stages(restApiId=api["id"])["item"]},
-                "deployments": [d["id"] for d in ag.get_deployments(restApiId=api["id"])["items"]],
-            }
-        print(json.dumps({"apis": apis, "usage_plans": len(ag.get_usage_plans()["items"]), "api_keys": len(ag.get_api_keys()["items"])}))
-        """
+            import boto3, json
+            ag = boto3.client("apigateway")
+            apis = {}
+            for api in ag.get_rest_apis()["items"]:
+                methods = {}
+                for resource in ag.get_resources(restApiId=api["id"])["items"]:
+                    for verb in resource.get("resourceMethods") or {}:
+                        method = ag.get_method(restApiId=api["id"], resourceId=resource["id"], httpMethod=verb)
+                        integration = method.get("methodIntegration") or {}
+                        methods[resource["path"] + " " + verb] = {
+                            "integration": integration.get("type"),
+                            "integration_responses": sorted(integration.get("integrationResponses") or {}),
+                            "method_responses": sorted(method.get("methodResponses") or {}),
+                        }
+                apis[api["name"]] = {
+                    "methods": methods,
+                    "stages": {s["stageName"]: s.get("deploymentId") for s in ag.get_stages(restApiId=api["id"])["item"]},
+                    "deployments": [d["id"] for d in ag.get_deployments(restApiId=api["id"])["items"]],
+                }
+            print(json.dumps({"apis": apis, "usage_plans": len(ag.get_usage_plans()["items"]), "api_keys": len(ag.get_api_keys()["items"])}))
+            """
         let result = try await Subprocess.run(["python3", "-c", script], environment: workspace.environment, timeout: .seconds(60))
         guard result.succeeded else { throw LSQMError(.environment, action: "read API Gateway from moto", cause: result.combinedOutput) }
         return try JSONCoding.decode(JSONValue.self, from: Data(result.stdout.utf8))

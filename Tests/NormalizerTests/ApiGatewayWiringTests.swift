@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMCloudFormation
+import LSQMPluginKit
 import LSQMTestSupport
 import XCTest
 
@@ -12,8 +12,8 @@ final class ApiGatewayWiringTests: XCTestCase {
         let n = try Normalized(corpus: "sam/aws-samples__serverless-patterns__apigw-rest-api-mock-integration")
         XCTAssertEqual(n.record.status, "full", "\(n.record)")
         let onMethod = """
-          resource_id = aws_api_gateway_method.RootMethodGet.resource_id
-        """
+              resource_id = aws_api_gateway_method.RootMethodGet.resource_id
+            """
         let response = n.block(#"resource "aws_api_gateway_method_response" "RootMethodGet_response0""#)
         XCTAssertContains(response, "  http_method = aws_api_gateway_method.RootMethodGet.http_method\n")
         XCTAssertContains(response, onMethod)
@@ -30,27 +30,29 @@ final class ApiGatewayWiringTests: XCTestCase {
         XCTAssertEqual(n.main.components(separatedBy: "\"GET\"").count - 1, 1, n.main)
 
         let deployment = n.block(#"resource "aws_api_gateway_deployment" "Deployment""#)
-        XCTAssertContains(deployment, """
-          triggers = {
-            redeployment = sha1(jsonencode([
-              aws_api_gateway_method.RootMethodGet.id,
-              aws_api_gateway_method_response.RootMethodGet_response0.id,
-              aws_api_gateway_integration.RootMethodGet_integration.id,
-              aws_api_gateway_integration_response.RootMethodGet_integration_response0.id,
-            ]))
-          }
-          lifecycle {
-            create_before_destroy = true
-          }
+        XCTAssertContains(
+            deployment,
+            """
+              triggers = {
+                redeployment = sha1(jsonencode([
+                  aws_api_gateway_method.RootMethodGet.id,
+                  aws_api_gateway_method_response.RootMethodGet_response0.id,
+                  aws_api_gateway_integration.RootMethodGet_integration.id,
+                  aws_api_gateway_integration_response.RootMethodGet_integration_response0.id,
+                ]))
+              }
+              lifecycle {
+                create_before_destroy = true
+              }
 
-          depends_on = [
-            aws_api_gateway_integration.RootMethodGet_integration,
-            aws_api_gateway_integration_response.RootMethodGet_integration_response0,
-            aws_api_gateway_method.RootMethodGet,
-            aws_api_gateway_method_response.RootMethodGet_response0,
-          ]
-        }
-        """)
+              depends_on = [
+                aws_api_gateway_integration.RootMethodGet_integration,
+                aws_api_gateway_integration_response.RootMethodGet_integration_response0,
+                aws_api_gateway_method.RootMethodGet,
+                aws_api_gateway_method_response.RootMethodGet_response0,
+              ]
+            }
+            """)
         XCTAssertContains(n.block(#"resource "aws_api_gateway_stage" "Stage""#), "  deployment_id = aws_api_gateway_deployment.Deployment.id\n")
     }
 
@@ -60,8 +62,10 @@ final class ApiGatewayWiringTests: XCTestCase {
         let n = try Normalized(corpus: "cloudformation/aws-samples__serverless-patterns__apigw-rest-api-dynamodb")
         let deployment = n.block(#"resource "aws_api_gateway_deployment" "ApiDeployment""#)
         for method in ["MusicMethodPost", "MusicArtistMethodGet"] {
-            for address in ["aws_api_gateway_method.\(method)", "aws_api_gateway_method_response.\(method)_response0",
-                            "aws_api_gateway_integration.\(method)_integration", "aws_api_gateway_integration_response.\(method)_integration_response0"] {
+            for address in [
+                "aws_api_gateway_method.\(method)", "aws_api_gateway_method_response.\(method)_response0",
+                "aws_api_gateway_integration.\(method)_integration", "aws_api_gateway_integration_response.\(method)_integration_response0",
+            ] {
                 XCTAssertContains(deployment, "    \(address),\n")
                 XCTAssertContains(deployment, "      \(address).id,\n")
             }
@@ -72,10 +76,12 @@ final class ApiGatewayWiringTests: XCTestCase {
         let stage = n.block(#"resource "aws_api_gateway_stage" "ApiDeployment_stage""#)
         XCTAssertContains(stage, "  deployment_id = aws_api_gateway_deployment.ApiDeployment.id\n")
         XCTAssertContains(stage, "  stage_name    = var.StageName\n")
-        XCTAssertContains(n.block(#"resource "aws_api_gateway_usage_plan" "ApiUsagePlan""#),
-                          "  depends_on = [aws_api_gateway_deployment.ApiDeployment, aws_api_gateway_stage.ApiDeployment_stage]\n")
-        XCTAssertContains(n.block(#"resource "aws_api_gateway_integration_response" "MusicMethodPost_integration_response0""#),
-                          "  status_code = aws_api_gateway_method_response.MusicMethodPost_response0.status_code\n")
+        XCTAssertContains(
+            n.block(#"resource "aws_api_gateway_usage_plan" "ApiUsagePlan""#),
+            "  depends_on = [aws_api_gateway_deployment.ApiDeployment, aws_api_gateway_stage.ApiDeployment_stage]\n")
+        XCTAssertContains(
+            n.block(#"resource "aws_api_gateway_integration_response" "MusicMethodPost_integration_response0""#),
+            "  status_code = aws_api_gateway_method_response.MusicMethodPost_response0.status_code\n")
         XCTAssertContains(n.block(#"resource "aws_api_gateway_rest_api" "Api""#), "  api_key_source = \"HEADER\"\n")
     }
 
@@ -86,8 +92,9 @@ final class ApiGatewayWiringTests: XCTestCase {
         let deployment = n.block(#"resource "aws_api_gateway_deployment" "MyApiDeployment""#)
         XCTAssertContains(deployment, "    redeployment = sha1(jsonencode([aws_api_gateway_rest_api.MyApi.body]))\n")
         XCTAssertContains(deployment, "    create_before_destroy = true\n")
-        XCTAssertContains(n.block(#"resource "aws_lambda_permission" "MyLambdaFunctionRootGetPermissionProd""#),
-                          "  source_arn    = \"${aws_api_gateway_rest_api.MyApi.execution_arn}/*/GET/\"\n")
+        XCTAssertContains(
+            n.block(#"resource "aws_lambda_permission" "MyLambdaFunctionRootGetPermissionProd""#),
+            "  source_arn    = \"${aws_api_gateway_rest_api.MyApi.execution_arn}/*/GET/\"\n")
         let stage = n.block(#"resource "aws_api_gateway_stage" "MyApiProdStage""#)
         XCTAssertContains(stage, "  deployment_id        = aws_api_gateway_deployment.MyApiDeployment.id\n")
         XCTAssertContains(stage, "    destination_arn = aws_cloudwatch_log_group.MyLogGroup.arn\n")
@@ -101,50 +108,57 @@ final class ApiGatewayWiringTests: XCTestCase {
         for permission in permissions {
             XCTAssertContains(permission, "source_arn    = \"${aws_api_gateway_rest_api.ApiGatewayRestApi.execution_arn}/*/")
         }
-        XCTAssertContains(n.block(#"resource "aws_api_gateway_deployment" "ApiGatewayRestApiDeployment""#),
-                          "sha1(jsonencode([aws_api_gateway_rest_api.ApiGatewayRestApi.body]))")
+        XCTAssertContains(
+            n.block(#"resource "aws_api_gateway_deployment" "ApiGatewayRestApiDeployment""#),
+            "sha1(jsonencode([aws_api_gateway_rest_api.ApiGatewayRestApi.body]))")
     }
 
     /// A usage plan's per-method throttle map becomes `throttle { path }` blocks, not one with a placeholder path.
     func testUsagePlanMethodThrottlesKeepTheirPaths() throws {
         let n = try Normalized(corpus: "serverless/aws-samples__serverless-patterns__apigw-s3-lambda-sls-py")
-        XCTAssertContains(n.block(#"resource "aws_api_gateway_usage_plan" "UsagePlan""#), """
-            throttle {
-              burst_limit = 100
-              path        = "/api/{order_object_path+}/PUT"
-              rate_limit  = 50
-            }
-        """)
+        XCTAssertContains(
+            n.block(#"resource "aws_api_gateway_usage_plan" "UsagePlan""#),
+            """
+                throttle {
+                  burst_limit = 100
+                  path        = "/api/{order_object_path+}/PUT"
+                  rate_limit  = 50
+                }
+            """)
         XCTAssertFalse(n.main.contains("path = \"lsqm-placeholder\""), n.main)
     }
 
     /// Only an `arn:…:execute-api:REGION:ACCOUNT:API…` shape is rewritten; other source ARNs stay as written.
     func testExecutionARNRewriteLeavesOtherARNsAlone() {
-        let n = Normalized("""
-        Resources:
-          Api:
-            Type: AWS::ApiGateway::RestApi
-            Properties: {Name: a}
-          Fn:
-            Type: AWS::Lambda::Function
-            Properties: {Handler: index.handler, Runtime: python3.12, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: "x"}}
-          FromApi:
-            Type: AWS::Lambda::Permission
-            Properties:
-              Action: lambda:InvokeFunction
-              FunctionName: !Ref Fn
-              Principal: apigateway.amazonaws.com
-              SourceArn: !Join ["", ["arn:aws:execute-api:", !Ref "AWS::Region", ":", !Ref "AWS::AccountId", ":", !Ref Api, "/*"]]
-          FromBucket:
-            Type: AWS::Lambda::Permission
-            Properties:
-              Action: lambda:InvokeFunction
-              FunctionName: !Ref Fn
-              Principal: s3.amazonaws.com
-              SourceArn: !Sub "arn:aws:s3:::${Api}-bucket"
-        """)
-        XCTAssertContains(n.block(#"resource "aws_lambda_permission" "FromApi""#), "  source_arn    = \"${aws_api_gateway_rest_api.Api.execution_arn}/*\"\n")
-        XCTAssertContains(n.block(#"resource "aws_lambda_permission" "FromBucket""#), "  source_arn    = \"arn:aws:s3:::${aws_api_gateway_rest_api.Api.id}-bucket\"\n")
+        let n = Normalized(
+            """
+            Resources:
+              Api:
+                Type: AWS::ApiGateway::RestApi
+                Properties: {Name: a}
+              Fn:
+                Type: AWS::Lambda::Function
+                Properties: {Handler: index.handler, Runtime: python3.12, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: "x"}}
+              FromApi:
+                Type: AWS::Lambda::Permission
+                Properties:
+                  Action: lambda:InvokeFunction
+                  FunctionName: !Ref Fn
+                  Principal: apigateway.amazonaws.com
+                  SourceArn: !Join ["", ["arn:aws:execute-api:", !Ref "AWS::Region", ":", !Ref "AWS::AccountId", ":", !Ref Api, "/*"]]
+              FromBucket:
+                Type: AWS::Lambda::Permission
+                Properties:
+                  Action: lambda:InvokeFunction
+                  FunctionName: !Ref Fn
+                  Principal: s3.amazonaws.com
+                  SourceArn: !Sub "arn:aws:s3:::${Api}-bucket"
+            """)
+        XCTAssertContains(
+            n.block(#"resource "aws_lambda_permission" "FromApi""#), "  source_arn    = \"${aws_api_gateway_rest_api.Api.execution_arn}/*\"\n")
+        XCTAssertContains(
+            n.block(#"resource "aws_lambda_permission" "FromBucket""#),
+            "  source_arn    = \"arn:aws:s3:::${aws_api_gateway_rest_api.Api.id}-bucket\"\n")
     }
 }
 

@@ -1,13 +1,14 @@
 import Foundation
-import LSQMPluginKit
 import LSQMBasics
 import LSQMCloudFormation
+import LSQMPluginKit
 import XCTest
 
 /// Normalizes every CloudFormation, SAM and Serverless architecture of ../shared/corpus. The output tree is
 /// kept when LSQM_NORMALIZE_OUT names a directory (scripts/bench-normalize.sh validates it with terraform).
 final class CorpusNormalizeTests: XCTestCase {
-    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/corpus").standardizedFileURL
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/corpus")
+        .standardizedFileURL
 
     static func loadFiles(_ folder: URL) throws -> [PluginFile] {
         let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
@@ -17,8 +18,11 @@ final class CorpusNormalizeTests: XCTestCase {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let path = String(url.standardizedFileURL.path.dropFirst(base.count))
             let data = try Data(contentsOf: url)
-            if let text = String(data: data, encoding: .utf8) { files.append(PluginFile(path: path, text: text)) }
-            else { files.append(PluginFile(path: path, data: data)) }
+            if let text = String(data: data, encoding: .utf8) {
+                files.append(PluginFile(path: path, text: text))
+            } else {
+                files.append(PluginFile(path: path, data: data))
+            }
         }
         return files.sorted { $0.path < $1.path }
     }
@@ -61,7 +65,9 @@ final class CorpusNormalizeTests: XCTestCase {
             }
         }
         // CPU time says what normalizing costs; wall time also counts whatever else the machine runs.
-        print("normalize: \(String(format: "%.2f", normalizeCPUSeconds)) s CPU, \(String(format: "%.2f", normalizeSeconds)) s wall for the corpus (without validate)")
+        print(
+            "normalize: \(String(format: "%.2f", normalizeCPUSeconds)) s CPU, \(String(format: "%.2f", normalizeSeconds)) s wall for the corpus (without validate)"
+        )
         for (kind, counts) in statuses.sorted(by: { $0.key < $1.key }) {
             print("normalize: \(kind): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

@@ -1,6 +1,6 @@
 import Foundation
-import LSQMPluginKit
 import LSQMCloudFormation
+import LSQMPluginKit
 import XCTest
 
 /// Runs a template through the translator the way the plugins do, and gives the HCL and record back.
@@ -11,8 +11,10 @@ struct Normalized {
     var prerequisites: String { response.files.first { $0.path == "lsqm_prerequisites.tf" }?.content ?? "" }
 
     init(_ template: String, kind: String = "cloudformation", path: String = "template.yaml", files: [PluginFile] = []) {
-        self.init(request: NormalizeRequest(kind: kind, name: "unit/\(kind)-test", sourceURL: "https://example.com/\(kind)",
-                                            files: [PluginFile(path: path, text: template)] + files))
+        self.init(
+            request: NormalizeRequest(
+                kind: kind, name: "unit/\(kind)-test", sourceURL: "https://example.com/\(kind)",
+                files: [PluginFile(path: path, text: template)] + files))
     }
 
     init(request: NormalizeRequest) {

@@ -1,9 +1,10 @@
 import Foundation
 import LSQMBasics
-@testable import LSQMCloudFormation
 import LSQMPluginKit
 import LSQMTestSupport
 import XCTest
+
+@testable import LSQMCloudFormation
 
 /// Inputs a template expects from its deployer, made real (issue 13): real templates of ../shared/corpus (read
 /// in place), plus small fixtures for what the corpus lacks.
@@ -55,7 +56,10 @@ final class PrerequisiteTests: XCTestCase {
         XCTAssertContains(instance, "key_name             = aws_key_pair.prerequisite_key_pair.key_name")
         XCTAssertContains(instance, "subnet_id            = aws_subnet.prerequisite_public_subnet.id")
         // No AMI was named: the latest Amazon Linux from AWS's public parameter, which exists in every region.
-        XCTAssertContains(instance, "ami                  = data.aws_ssm_parameter.prerequisite_aws_service_ami_amazon_linux_latest_al2023_ami_kernel_default_x86_64.insecure_value")
+        XCTAssertContains(
+            instance,
+            "ami                  = data.aws_ssm_parameter.prerequisite_aws_service_ami_amazon_linux_latest_al2023_ami_kernel_default_x86_64.insecure_value"
+        )
         // The subnet lies in the VPC the template's own security group is in.
         XCTAssertContains(n.main, "  vpc_id = aws_vpc.prerequisite_vpc.id")
         XCTAssertContains(n.prerequisites, "  vpc_id = aws_vpc.prerequisite_vpc.id")
@@ -80,11 +84,15 @@ final class PrerequisiteTests: XCTestCase {
 
     func testPublicSSMParametersAreReadNotCreated() throws {
         // An image parameter whose default names AWS's public AMI parameter, and {{resolve:ssm:/aws/service/…}}s.
-        let agent = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__AmazonCloudWatchAgent__inline__amazon_linux")
-        XCTAssertContains(agent.prerequisites, #"data "aws_ssm_parameter" "prerequisite_aws_service_ami_amazon_linux_latest_al2023_ami_kernel_6_1_x86_64" {"#)
+        let agent = try corpus(
+            "cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__AmazonCloudWatchAgent__inline__amazon_linux")
+        XCTAssertContains(
+            agent.prerequisites, #"data "aws_ssm_parameter" "prerequisite_aws_service_ami_amazon_linux_latest_al2023_ami_kernel_6_1_x86_64" {"#)
         XCTAssertContains(agent.main, "ami")
-        XCTAssertContains(agent.main, "data.aws_ssm_parameter.prerequisite_aws_service_ami_amazon_linux_latest_al2023_ami_kernel_6_1_x86_64.insecure_value")
-        XCTAssertFalse(agent.main.contains("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64\""), "the parameter's name is not an AMI id")
+        XCTAssertContains(
+            agent.main, "data.aws_ssm_parameter.prerequisite_aws_service_ami_amazon_linux_latest_al2023_ami_kernel_6_1_x86_64.insecure_value")
+        XCTAssertFalse(
+            agent.main.contains("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64\""), "the parameter's name is not an AMI id")
         let bastion = try corpus("cloudformation", "aws-quickstart__quickstart-linux-bastion__templates")
         XCTAssertContains(bastion.prerequisites, #"  name = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id""#)
         XCTAssertFalse(bastion.prerequisites.contains(#"resource "aws_ssm_parameter""#), "AWS's public parameters cannot be created")
@@ -93,18 +101,20 @@ final class PrerequisiteTests: XCTestCase {
     }
 
     func testResolveOfOtherSSMParametersCreatesThemWithPlausibleValues() {
-        let n = Normalized("""
-        Resources:
-          Own:
-            Type: AWS::SSM::Parameter
-            Properties: {Name: /app/own, Type: String, Value: mine}
-          Server:
-            Type: AWS::EC2::Instance
-            Properties:
-              ImageId: "{{resolve:ssm:/app/golden-ami-id:3}}"
-              UserData: !Base64 "host={{resolve:ssm:/app/db-host}} own={{resolve:ssm:/app/own}} secret={{resolve:ssm-secure:/app/token}}"
-        """)
-        XCTAssertContains(n.block(#"resource "aws_instance" "Server""#), "  ami              = aws_ssm_parameter.prerequisite_app_golden_ami_id.insecure_value\n")
+        let n = Normalized(
+            """
+            Resources:
+              Own:
+                Type: AWS::SSM::Parameter
+                Properties: {Name: /app/own, Type: String, Value: mine}
+              Server:
+                Type: AWS::EC2::Instance
+                Properties:
+                  ImageId: "{{resolve:ssm:/app/golden-ami-id:3}}"
+                  UserData: !Base64 "host={{resolve:ssm:/app/db-host}} own={{resolve:ssm:/app/own}} secret={{resolve:ssm-secure:/app/token}}"
+            """)
+        XCTAssertContains(
+            n.block(#"resource "aws_instance" "Server""#), "  ami              = aws_ssm_parameter.prerequisite_app_golden_ami_id.insecure_value\n")
         XCTAssertContains(n.prerequisites, #"  insecure_value = "\#(Prerequisites.imageID)""#)
         XCTAssertContains(n.main, "host=${aws_ssm_parameter.prerequisite_app_db_host.insecure_value} own=${aws_ssm_parameter.Own.insecure_value}")
         XCTAssertContains(n.prerequisites, #"  type  = "SecureString""#)
@@ -118,7 +128,8 @@ final class PrerequisiteTests: XCTestCase {
         let ad = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__ManagedAD__templates__MANAGEDAD.cfn")
         XCTAssertContains(ad.prerequisites, #"resource "aws_secretsmanager_secret" "prerequisite_aws_managed_ad_admin_password" {"#)
         XCTAssertContains(ad.prerequisites, #"  secret_string = "{\"password\":\"LsqmPassw0rd2024\"}""#)
-        XCTAssertContains(ad.main, #"jsondecode(aws_secretsmanager_secret_version.prerequisite_aws_managed_ad_admin_password.secret_string)["password"]"#)
+        XCTAssertContains(
+            ad.main, #"jsondecode(aws_secretsmanager_secret_version.prerequisite_aws_managed_ad_admin_password.secret_string)["password"]"#)
         assertNoMarkers(ad)
         // The template creates ExternalOAuthCredentials itself and resolves it by name: that secret is read.
         let oauth = try corpus("sam", "aws-samples__serverless-patterns__eventbridge-api-destinations__11-oauth-api")
@@ -128,13 +139,14 @@ final class PrerequisiteTests: XCTestCase {
     }
 
     func testGeneratedSecretIsAnInventedValueOnRecord() {
-        let n = Normalized("""
-        Resources:
-          Credentials:
-            Type: AWS::SecretsManager::Secret
-            Properties:
-              GenerateSecretString: {SecretStringTemplate: '{"username": "admin"}', GenerateStringKey: password}
-        """)
+        let n = Normalized(
+            """
+            Resources:
+              Credentials:
+                Type: AWS::SecretsManager::Secret
+                Properties:
+                  GenerateSecretString: {SecretStringTemplate: '{"username": "admin"}', GenerateStringKey: password}
+            """)
         let generated = try? XCTUnwrap(input(n, "Credentials.GenerateSecretString")?.value)
         XCTAssertTrue(generated?.hasPrefix("lsqm-") == true)
         XCTAssertContains(n.main, "password = \"\(generated ?? "?")\"")
@@ -143,7 +155,8 @@ final class PrerequisiteTests: XCTestCase {
 
     func testImportValueBecomesTheExporterOrNeedsInput() throws {
         let n = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")
-        XCTAssertContains(n.block(#"resource "aws_ecs_service" "Service""#), "  cluster         = aws_ecs_cluster.prerequisite_stack_name_cluster_name.arn")
+        XCTAssertContains(
+            n.block(#"resource "aws_ecs_service" "Service""#), "  cluster         = aws_ecs_cluster.prerequisite_stack_name_cluster_name.arn")
         XCTAssertContains(n.main, "execution_role_arn       = aws_iam_role.prerequisite_stack_name_ecs_task_execution_role.arn")
         XCTAssertContains(n.prerequisites, #"\"Service\":\"ecs-tasks.amazonaws.com\""#)
         // The imported subnets and security group are made in the imported VPC the target group uses.
@@ -159,7 +172,9 @@ final class PrerequisiteTests: XCTestCase {
     }
 
     func testWhatOnlyTheAuthorCanGiveMakesTheTemplateNeedInput() throws {
-        let custom = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__CloudFormation__CustomResources__getfromjson__example-templates__getfromjson-consumer")
+        let custom = try corpus(
+            "cloudformation",
+            "aws-cloudformation__aws-cloudformation-templates__CloudFormation__CustomResources__getfromjson__example-templates__getfromjson-consumer")
         XCTAssertEqual(custom.record.status, "needs_input")
         XCTAssertTrue(custom.record.inputs?.contains { $0.value == nil && $0.how.contains("custom resource") } == true, "\(custom.record)")
         let nested = try corpus("cloudformation", "aws-quickstart__quickstart-examples__samples__session-manager-ssh")
@@ -179,21 +194,23 @@ final class PrerequisiteTests: XCTestCase {
     }
 
     func testStatusIsFullOnlyWhenNothingWasInventedOrDropped() {
-        let given = Normalized("""
-        Parameters:
-          Name: {Type: String, Default: orders}
-        Resources:
-          Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: !Ref Name}}
-        """)
+        let given = Normalized(
+            """
+            Parameters:
+              Name: {Type: String, Default: orders}
+            Resources:
+              Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: !Ref Name}}
+            """)
         XCTAssertEqual(given.record.status, "full")
         XCTAssertNil(given.record.inputs)
         XCTAssertEqual(given.prerequisites, "")
-        let chosen = Normalized("""
-        Parameters:
-          Name: {Type: String, AllowedPattern: "[a-z]+-queue"}
-        Resources:
-          Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: !Ref Name}}
-        """)
+        let chosen = Normalized(
+            """
+            Parameters:
+              Name: {Type: String, AllowedPattern: "[a-z]+-queue"}
+            Resources:
+              Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: !Ref Name}}
+            """)
         XCTAssertEqual(chosen.record.status, "partial")
         XCTAssertEqual(chosen.record.inputs?.first?.value, "a-queue")
         XCTAssertContains(chosen.block(#"variable "Name""#), #"  default = "a-queue""#)
@@ -206,20 +223,21 @@ final class PrerequisiteTests: XCTestCase {
     }
 
     func testUntypedParametersNamingExistingResourcesNeedInput() {
-        let n = Normalized("""
-        Parameters:
-          VolumeId: {Type: String}
-          Volume: {Type: String, AllowedPattern: "vol-[0-9a-f]{8}"}
-          ECSCluster: {Type: String}
-          LinuxInstanceProfile: {Type: String}
-          AccountIdDestination: {Type: String}
-          EcsTaskRole: {Type: String}
-          ECRImageURI: {Type: String}
-          BucketName: {Type: String}
-          SecretUserName: {Type: String}
-        Resources:
-          Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: a, Value: !Ref Volume}, {Key: b, Value: !Ref BucketName}]}}
-        """)
+        let n = Normalized(
+            """
+            Parameters:
+              VolumeId: {Type: String}
+              Volume: {Type: String, AllowedPattern: "vol-[0-9a-f]{8}"}
+              ECSCluster: {Type: String}
+              LinuxInstanceProfile: {Type: String}
+              AccountIdDestination: {Type: String}
+              EcsTaskRole: {Type: String}
+              ECRImageURI: {Type: String}
+              BucketName: {Type: String}
+              SecretUserName: {Type: String}
+            Resources:
+              Queue: {Type: AWS::SQS::Queue, Properties: {Tags: [{Key: a, Value: !Ref Volume}, {Key: b, Value: !Ref BucketName}]}}
+            """)
         let needed = Set(n.record.inputs?.filter { $0.value == nil }.map(\.parameter) ?? [])
         XCTAssertEqual(needed, ["VolumeId", "Volume", "ECSCluster", "LinuxInstanceProfile", "AccountIdDestination", "EcsTaskRole", "ECRImageURI"])
         // A bucket name is the template's to choose: a value is invented for it, from what its name says.
@@ -230,7 +248,8 @@ final class PrerequisiteTests: XCTestCase {
 
     func testCloudFormationDefaultsThatMatterAreCarriedOver() throws {
         // The instance type comes from the parameter's default, as CloudFormation would deploy it.
-        let n = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__AmazonCloudWatchAgent__inline__amazon_linux")
+        let n = try corpus(
+            "cloudformation", "aws-cloudformation__aws-cloudformation-templates__Solutions__AmazonCloudWatchAgent__inline__amazon_linux")
         XCTAssertContains(n.block(#"resource "aws_instance" "EC2Instance""#), "instance_type")
         let variable = n.block(#"variable "InstanceType""#)
         XCTAssertTrue(variable.contains("  default") && !variable.contains("lsqm"), variable)
@@ -241,15 +260,16 @@ final class PrerequisiteTests: XCTestCase {
         XCTAssertFalse(n.main.contains(#""python3.7""#))
         XCTAssertContains(n.main, #""python3.13""#)
         XCTAssertTrue(n.record.warnings.contains { $0.contains("runtime python3.7 is retired") }, "\(n.record.warnings)")
-        let node = Normalized("""
-        Resources:
-          Fn:
-            Type: AWS::Lambda::Function
-            Properties: {Runtime: nodejs12.x, Handler: index.handler, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: "exports.handler = 1"}}
-          Current:
-            Type: AWS::Lambda::Function
-            Properties: {Runtime: python3.12, Handler: index.handler, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: "x = 1"}}
-        """)
+        let node = Normalized(
+            """
+            Resources:
+              Fn:
+                Type: AWS::Lambda::Function
+                Properties: {Runtime: nodejs12.x, Handler: index.handler, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: "exports.handler = 1"}}
+              Current:
+                Type: AWS::Lambda::Function
+                Properties: {Runtime: python3.12, Handler: index.handler, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: "x = 1"}}
+            """)
         XCTAssertContains(node.block(#"resource "aws_lambda_function" "Fn""#), #""nodejs22.x""#)
         XCTAssertContains(node.block(#"resource "aws_lambda_function" "Current""#), #""python3.12""#)
         XCTAssertEqual(node.record.warnings.filter { $0.contains("retired") }.count, 1)
@@ -268,7 +288,8 @@ final class PrerequisiteTests: XCTestCase {
 
     func testTranslationIsByteForByteTheSameOnEveryRun() throws {
         let first = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")
-        let second = try corpus("cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")
+        let second = try corpus(
+            "cloudformation", "aws-cloudformation__aws-cloudformation-templates__ECS__FargateLaunchType__services__public-service")
         XCTAssertEqual(first.response, second.response)
     }
 }

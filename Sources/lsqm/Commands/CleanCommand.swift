@@ -22,7 +22,9 @@ struct CleanCommand: AsyncParsableCommand {
         let cache = context.cacheDirectory
         // Leftover processes first: their records live in the cache that is removed next.
         if global.dryRun {
-            print("would stop processes left by killed lsqm runs (\(context.processRecordDirectory.path)) and remove stale lsqm-validate-*/lsqm-check-* folders")
+            print(
+                "would stop processes left by killed lsqm runs (\(context.processRecordDirectory.path)) and remove stale lsqm-validate-*/lsqm-check-* folders"
+            )
         } else {
             for line in context.reclaimLeftovers() { print(line) }
         }

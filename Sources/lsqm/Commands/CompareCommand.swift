@@ -33,7 +33,8 @@ struct CompareCommand: AsyncParsableCommand {
     @Argument(help: "The earlier run (default: the run before RUN_B).") var runA: String?
     @Argument(help: "The later run (default: the newest).") var runB: String?
     @Option(help: "Re-validations per regression candidate; 0 reports candidates as unconfirmed.") var confirm = 1
-    @Option(help: "Emulator for re-validation: docker, host, or a URL (default: as configured; the target judged, when one is named).") var emulator: String?
+    @Option(help: "Emulator for re-validation: docker, host, or a URL (default: as configured; the target judged, when one is named).") var emulator:
+        String?
     @Option(help: "Judge this target's regressions, against its own baselines (default: the run's first target).") var target: String?
     @Option(parsing: .upToNextOption, help: "Compare two targets of the run: the release (A), then the candidate (B).") var targets: [String] = []
     @Flag(help: "Print the comparison as JSON.") var json = false
@@ -65,13 +66,16 @@ struct CompareCommand: AsyncParsableCommand {
 
     static func printSummary(_ comparison: RunComparison) {
         print("run \(comparison.currentRunID) compared with " + (comparison.previousRunID.map { "run \($0)" } ?? "nothing (first run)"))
-        for (title, list) in [("confirmed regressions", comparison.regressions), ("flaky (not reproduced when re-validated)", comparison.flaky),
-                              ("unconfirmed regression candidates", comparison.unconfirmed)] {
+        for (title, list) in [
+            ("confirmed regressions", comparison.regressions), ("flaky (not reproduced when re-validated)", comparison.flaky),
+            ("unconfirmed regression candidates", comparison.unconfirmed),
+        ] {
             print("\(title): \(list.count)")
             for checked in list {
                 let change = checked.change
                 let reruns = checked.reruns.isEmpty ? "" : " [re-run: \(checked.reruns.map(\.rawValue).joined(separator: ", "))]"
-                print("  \(change.name) \(change.arch.prefix(12)): \(change.previous?.rawValue ?? "-") -> \(change.current?.rawValue ?? "-")\(reruns)")
+                print(
+                    "  \(change.name) \(change.arch.prefix(12)): \(change.previous?.rawValue ?? "-") -> \(change.current?.rawValue ?? "-")\(reruns)")
                 for decision in checked.checks {
                     print("    \(decision.state.rawValue): \(decision.signature) (baseline \(decision.baselineRunID)): \(decision.reason)")
                 }
@@ -96,8 +100,9 @@ extension CommandContext {
         // Emulators are started only when a candidate needs confirming; leftovers of dead runs go first.
         if confirm > 0 { reclaimLeftovers() }
         let revalidate = revalidation(store: store, choice: emulator ?? target ?? configuration.emulator)
-        let input = CompareInput(store: store, currentRunID: current, previousRunID: previous, confirmAttempts: confirm,
-                                 revalidate: revalidate, save: !options.dryRun, target: target)
+        let input = CompareInput(
+            store: store, currentRunID: current, previousRunID: previous, confirmAttempts: confirm,
+            revalidate: revalidate, save: !options.dryRun, target: target)
         let logger = self.logger
         return try await logger.stage("compare") { try await CompareStage.run(input, logger: logger) }
     }
@@ -107,7 +112,9 @@ extension CommandContext {
     func compareTargets(run runID: String?, a: String, b: String, confirm: Int, emulator: String?) async throws -> TargetComparison {
         let store = try initializedStore(for: "compare")
         guard let id = runID ?? store.runIDs().last else {
-            throw LSQMError(.usage, action: "compare targets \(a) and \(b)", cause: "there are no runs yet", hint: "run 'lsqm validate --target \(a) --target \(b)' first")
+            throw LSQMError(
+                .usage, action: "compare targets \(a) and \(b)", cause: "there are no runs yet",
+                hint: "run 'lsqm validate --target \(a) --target \(b)' first")
         }
         let run = try store.loadRun(id)
         var view = try TargetComparison.compare(run, a: a, b: b)
@@ -127,8 +134,9 @@ extension CommandContext {
         let runtime = LazyRuntime { try await EmulatorSelection.runtime(for: choice, configuration: configuration, environment: environment) }
         return { result in
             let options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cache, environment: environment, shard: nil)
-            return try await ValidateStage.revalidate(arch: result.arch, store: store, runtime: try await runtime.get(), options: options,
-                                                      logger: logger)
+            return try await ValidateStage.revalidate(
+                arch: result.arch, store: store, runtime: try await runtime.get(), options: options,
+                logger: logger)
         }
     }
 }
@@ -166,15 +174,19 @@ enum TargetComparisonText {
             for arch in group.architectures {
                 guard let disagreement = byArch[arch] else { continue }
                 let detail = (group.passesOn == "a" ? disagreement.b : disagreement.a).detail.map { ": \(FailureCause.oneLine($0))" } ?? ""
-                let gate = disagreement.gate.map { " [gate: \($0.state.rawValue)\($0.reruns.isEmpty ? "" : ", re-runs " + $0.reruns.map(\.rawValue).joined(separator: ", "))]" } ?? ""
+                let gate =
+                    disagreement.gate.map {
+                        " [gate: \($0.state.rawValue)\($0.reruns.isEmpty ? "" : ", re-runs " + $0.reruns.map(\.rawValue).joined(separator: ", "))]"
+                    } ?? ""
                 Swift.print("  \(disagreement.name) \(arch.prefix(12))\(gate)\(detail)")
             }
         }
         let confirmed = view.confirmedRegressions
         let notConfirmed = view.architectures.compactMap(\.gate).filter { $0.state != .confirmed }
-        Swift.print(confirmed.isEmpty
-            ? "gate: pass — \(view.targetB) fails nothing \(view.targetA) passes that re-runs confirm"
-                + (notConfirmed.isEmpty ? "" : " (\(notConfirmed.count) candidate(s) flaky or unconfirmed)")
-            : "gate: FAIL — \(confirmed.count) architecture(s) pass on \(view.targetA) and fail on \(view.targetB), confirmed by re-runs")
+        Swift.print(
+            confirmed.isEmpty
+                ? "gate: pass — \(view.targetB) fails nothing \(view.targetA) passes that re-runs confirm"
+                    + (notConfirmed.isEmpty ? "" : " (\(notConfirmed.count) candidate(s) flaky or unconfirmed)")
+                : "gate: FAIL — \(confirmed.count) architecture(s) pass on \(view.targetA) and fail on \(view.targetB), confirmed by re-runs")
     }
 }

@@ -11,10 +11,10 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Generate a pytest test app per architecture.",
         discussion: """
-        Apps go to apps/<arch hash>/ and are kept while current. The default generator is claude when \
-        ANTHROPIC_API_KEY is set (model LSQM_MODEL, API LSQM_ANTHROPIC_URL, budget ANTHROPIC_TOKEN_BUDGET), \
-        else rules (offline, deterministic).
-        """)
+            Apps go to apps/<arch hash>/ and are kept while current. The default generator is claude when \
+            ANTHROPIC_API_KEY is set (model LSQM_MODEL, API LSQM_ANTHROPIC_URL, budget ANTHROPIC_TOKEN_BUDGET), \
+            else rules (offline, deterministic).
+            """)
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("arch"), help: "An architecture hash or unique prefix (repeatable; default: all).")
     var architectures: [String] = []
@@ -35,8 +35,10 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     static func summary(_ output: GenerateStage.Output) -> String {
-        var lines = ["\(output.count(.generated)) generated, \(output.count(.current)) current, \(output.count(.skipped)) skipped"
-            + (output.generator == .claude ? "; \(output.inputTokens + output.outputTokens) of \(output.tokenBudget) tokens used" : "")]
+        var lines = [
+            "\(output.count(.generated)) generated, \(output.count(.current)) current, \(output.count(.skipped)) skipped"
+                + (output.generator == .claude ? "; \(output.inputTokens + output.outputTokens) of \(output.tokenBudget) tokens used" : "")
+        ]
         for app in output.apps where app.status == .skipped {
             lines.append("  skipped \(app.arch.prefix(12)): \(app.reason ?? "")")
         }
@@ -61,7 +63,8 @@ extension CommandContext {
             }
             claude = GenerateStage.ClaudeSettings(apiKey: key, model: configuration.model, baseURL: baseURL)
         }
-        return GenerateStage.Input(store: store, architectures: architectures, generator: kind, claude: claude,
-                                   tokenBudget: configuration.tokenBudget, dryRun: options.dryRun, parallel: configuration.parallel, logger: logger)
+        return GenerateStage.Input(
+            store: store, architectures: architectures, generator: kind, claude: claude,
+            tokenBudget: configuration.tokenBudget, dryRun: options.dryRun, parallel: configuration.parallel, logger: logger)
     }
 }

@@ -30,17 +30,22 @@ extension CommandContext {
         var selections = configuration.sources
         if !configuration.sourcesConfigured, local.isEmpty {
             selections = Configuration.defaultSources
-            logger.info("mine", "default_sources", "no sources configured: mining the default remote sources ("
-                        + selections.map(\.name).joined(separator: ", ") + "); list `sources` in the config file or pass --local DIR to choose")
+            logger.info(
+                "mine", "default_sources",
+                "no sources configured: mining the default remote sources ("
+                    + selections.map(\.name).joined(separator: ", ") + "); list `sources` in the config file or pass --local DIR to choose")
         }
         for path in local {
             let url = URL(fileURLWithPath: path).standardizedFileURL
             guard Files.isDirectory(url) else {
                 throw LSQMError(.usage, action: "mine --local \(path)", cause: "it is not a directory")
             }
-            selections.append(PluginSelection(name: "LocalDirectorySource", config: [
-                "path": .string(url.path), "ignore": .array(ignore.map { .string($0) }),
-            ]))
+            selections.append(
+                PluginSelection(
+                    name: "LocalDirectorySource",
+                    config: [
+                        "path": .string(url.path), "ignore": .array(ignore.map { .string($0) }),
+                    ]))
         }
         return try withPluginDefaults(selections)
     }
@@ -52,7 +57,6 @@ extension CommandContext {
         }
     }
 
-
     func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
         // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
         let selections = try sourceSelections(local: local, ignore: ignore)
@@ -63,8 +67,10 @@ extension CommandContext {
         let http = try httpService(sources: selections)
         let manager = pluginManager(http: http)
         let output = try await logger.stage("mine") {
-            try await MineStage.run(.init(store: store, sources: selections, normalizers: try withPluginDefaults(configuration.normalizers), manager: manager,
-                                          dryRun: options.dryRun, logger: logger))
+            try await MineStage.run(
+                .init(
+                    store: store, sources: selections, normalizers: try withPluginDefaults(configuration.normalizers), manager: manager,
+                    dryRun: options.dryRun, logger: logger))
         }
         logHTTP(http)
         return output
@@ -75,8 +81,10 @@ extension CommandContext {
         for (source, counters) in http.counters.sorted(by: { $0.key < $1.key }) {
             let fields = ((try? JSONCoding.decode(JSONValue.self, from: JSONCoding.encode(counters)))?.objectValue ?? [:])
                 .merging(["source": .string(source)]) { _, new in new }
-            logger.info("mine", "http_requests", "\(source): \(counters.requests) requests, \(counters.fullDownloads) full downloads, "
-                        + "\(counters.notModified) answered 304\(counters.stoppedReason.map { "; stopped: \($0)" } ?? "")", fields: fields)
+            logger.info(
+                "mine", "http_requests",
+                "\(source): \(counters.requests) requests, \(counters.fullDownloads) full downloads, "
+                    + "\(counters.notModified) answered 304\(counters.stoppedReason.map { "; stopped: \($0)" } ?? "")", fields: fields)
         }
         for line in http.dryRunRequests { logger.info("mine", "dry_run_request", "would send \(line)") }
     }

@@ -19,7 +19,9 @@ struct NotifyCommand: AsyncParsableCommand {
         if json { return try context.printJSON(outcomes) }
         if outcomes.isEmpty { print("no notifiers configured (see 'notifiers' in the config)") }
         for outcome in outcomes {
-            print("\(outcome.notifier): " + (outcome.error.map { "FAILED — \($0)" } ?? (outcome.detail ?? (outcome.delivered ? "delivered" : "not delivered"))))
+            print(
+                "\(outcome.notifier): "
+                    + (outcome.error.map { "FAILED — \($0)" } ?? (outcome.detail ?? (outcome.delivered ? "delivered" : "not delivered"))))
         }
     }
 }

@@ -4,8 +4,9 @@ import LSQMBasics
 import LSQMHost
 
 struct PluginsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "List and check plugins.",
-                                                    subcommands: [List.self, Check.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(
+        commandName: "plugins", abstract: "List and check plugins.",
+        subcommands: [List.self, Check.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Show the plugins found, and why any was refused.")
@@ -31,7 +32,8 @@ struct PluginsCommand: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "check", abstract: "Run the conformance check on one plugin library (exit 0 pass, 1 fail).")
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "Run the conformance check on one plugin library (exit 0 pass, 1 fail).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The plugin's .so file.") var file: String
         @Option(help: "The instance config as JSON (default {}).") var pluginConfig: String = "{}"
@@ -62,7 +64,8 @@ struct PluginsCommand: AsyncParsableCommand {
 
 /// The hidden worker mode behind isolated plugins: `lsqm plugin-worker LIBRARY` (see PluginWorker).
 struct PluginWorkerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugin-worker", abstract: "Internal: host one plugin in an isolated process.", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "plugin-worker", abstract: "Internal: host one plugin in an isolated process.", shouldDisplay: false)
     @Argument var library: String
 
     func run() throws {

@@ -5,7 +5,8 @@ import LSQMCore
 import LSQMPush
 
 struct PushCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "push", abstract: "Commit the latest run's results and push them to the artifact repository.")
+    static let configuration = CommandConfiguration(
+        commandName: "push", abstract: "Commit the latest run's results and push them to the artifact repository.")
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("run"), help: "The run the commit message describes (default: the newest).") var runID: String?
     @Flag(help: "Print the result as JSON.") var json = false
@@ -33,8 +34,9 @@ extension CommandContext {
         defer { lock?.release() }
         let message = overview?.commitMessage ?? (title: "lsqm: update architectures and apps", body: "")
         return try await logger.stage("push") {
-            var input = PushStage.Input(workingCopy: store.root, title: message.title, body: message.body, token: configuration.githubToken,
-                                        dryRun: options.dryRun, logger: logger)
+            var input = PushStage.Input(
+                workingCopy: store.root, title: message.title, body: message.body, token: configuration.githubToken,
+                dryRun: options.dryRun, logger: logger)
             input.githubHosts = gitHubHosts()
             return try await PushStage.run(input)
         }

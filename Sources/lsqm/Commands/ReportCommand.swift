@@ -49,8 +49,9 @@ struct ReportCommand: AsyncParsableCommand {
         let declining = result.trends.services.filter(\.declining).map(\.service)
         let counts = result.summary.counts
         print("report for run \(result.runID): \(result.path.path) (\(result.bytes) bytes)")
-        print("not the emulator's fault: \(counts.notEmulator) of \(counts.total)"
-              + (result.summary.diagnosis.notRun.isEmpty ? "" : "; not run: \(result.summary.diagnosis.notRun.count)"))
+        print(
+            "not the emulator's fault: \(counts.notEmulator) of \(counts.total)"
+                + (result.summary.diagnosis.notRun.isEmpty ? "" : "; not run: \(result.summary.diagnosis.notRun.count)"))
         for gap in result.summary.diagnosis.gaps.prefix(5) { print("api gap: \(gap.headline)") }
         if !result.compared { print("note: run \(result.runID) has not been compared yet; regressions shown are unconfirmed ('lsqm compare')") }
         if !declining.isEmpty { print("declining services: \(declining.joined(separator: ", "))") }

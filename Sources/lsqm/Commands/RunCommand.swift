@@ -16,12 +16,15 @@ import LSQMValidate
 /// A failed stage is recorded and the later stages run on what exists; the results so far are always pushed.
 /// Exit 0 when every stage succeeded and nothing regressed, 1 on confirmed regressions, 2 when a stage failed.
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "The whole weekly pipeline: sync, mine, generate, validate, compare, report, push, notify.")
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "The whole weekly pipeline: sync, mine, generate, validate, compare, report, push, notify.")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Also mine this local folder. Repeatable.") var local: [String] = []
     @Option(name: .long, help: "File names to leave out of local architectures. Repeatable.") var ignore: [String] = []
     @Option(help: "docker, host, or an emulator URL (default: Docker when an engine answers, else host).") var emulator: String?
-    @Option(name: .customLong("target"), help: "An emulator target (any --emulator form); repeat to validate against each (default: the config's targets, else --emulator).")
+    @Option(
+        name: .customLong("target"),
+        help: "An emulator target (any --emulator form); repeat to validate against each (default: the config's targets, else --emulator).")
     var targets: [String] = []
     @Option(help: "claude or rules (default: claude when ANTHROPIC_API_KEY is set, else rules).") var generator: GeneratorKind?
     @Option(help: "Re-validations per regression candidate (a failure is a regression only when they reproduce it).") var confirm = 2
@@ -88,9 +91,12 @@ struct RunCommand: AsyncParsableCommand {
             let store = try context.initializedStore(for: "validate")
             let selected = try ValidateStage.select(from: try store.loadIndex(), store: store, hashes: [], shard: nil)
             if global.dryRun { throw PipelineSkip("dry run: would validate \(selected.count) architectures") }
-            if emulator != nil, !targets.isEmpty { throw LSQMError(.usage, action: "validate", cause: "both --emulator and --target were given", hint: "pass one of them") }
-            let run = try await context.validate(selected, targets: context.configuration.targets(flags: targets, emulator: emulator),
-                                                 shard: nil, runID: runID)
+            if emulator != nil, !targets.isEmpty {
+                throw LSQMError(.usage, action: "validate", cause: "both --emulator and --target were given", hint: "pass one of them")
+            }
+            let run = try await context.validate(
+                selected, targets: context.configuration.targets(flags: targets, emulator: emulator),
+                shard: nil, runID: runID)
             validatedRun = run
             let c = run.counts
             return "\(c.total) validated: \(c.passed) passed, \(c.partial) partial, \(c.failed) failed, \(c.timeout) timeout, \(c.error) error"
@@ -101,15 +107,18 @@ struct RunCommand: AsyncParsableCommand {
             let several = !run.otherTargets.isEmpty
             var lines: [String] = []
             for name in run.targetNames {
-                let result = try await context.compare(previous: nil, current: run.runID, confirm: confirm,
-                                                       emulator: several ? nil : emulator, target: several ? name : nil)
+                let result = try await context.compare(
+                    previous: nil, current: run.runID, confirm: confirm,
+                    emulator: several ? nil : emulator, target: several ? name : nil)
                 if comparison == nil { comparison = result } else { otherComparisons.append(result) }
-                lines.append((several ? "\(name): " : "") + "\(result.regressions.count) confirmed regressions, \(result.open.count) open, "
-                    + "\(result.flaky.count) flaky, \(result.fixes.count) fixes")
+                lines.append(
+                    (several ? "\(name): " : "") + "\(result.regressions.count) confirmed regressions, \(result.open.count) open, "
+                        + "\(result.flaky.count) flaky, \(result.fixes.count) fixes")
             }
             if several {
                 // The dashboard's difference view: the first two targets, the second as the candidate.
-                let view = try await context.compareTargets(run: run.runID, a: run.targetNames[0], b: run.targetNames[1], confirm: confirm, emulator: nil)
+                let view = try await context.compareTargets(
+                    run: run.runID, a: run.targetNames[0], b: run.targetNames[1], confirm: confirm, emulator: nil)
                 lines.append("\(run.targetNames[0]) vs \(run.targetNames[1]): \(view.agreement.line)")
             }
             return lines.joined(separator: "; ")
@@ -127,7 +136,8 @@ struct RunCommand: AsyncParsableCommand {
                 overview = try RunOverview.load(store: try context.initializedStore(for: "push"), runID: run.runID, newArchitectureIDs: added)
             }
             let output = try await context.push(overview: overview)
-            return output.pushed ? "pushed \(output.commit?.prefix(12) ?? "")" : (output.note ?? (output.committed ? "committed" : "nothing to commit"))
+            return output.pushed
+                ? "pushed \(output.commit?.prefix(12) ?? "")" : (output.note ?? (output.committed ? "committed" : "nothing to commit"))
         }
         await pipeline.step("notify") {
             guard let overview else { throw PipelineSkip("no run to announce") }
@@ -135,24 +145,28 @@ struct RunCommand: AsyncParsableCommand {
             let outcomes = try await context.notify(overview: overview, reportURL: reportURL)
             let failed = outcomes.filter { $0.error != nil }
             // A failing notifier is recorded, never a failed run.
-            return "\(outcomes.count - failed.count) of \(outcomes.count) notifiers delivered" + (failed.isEmpty ? "" : "; failed: " + failed.map { "\($0.notifier) (\($0.error ?? ""))" }.joined(separator: ", "))
+            return "\(outcomes.count - failed.count) of \(outcomes.count) notifiers delivered"
+                + (failed.isEmpty ? "" : "; failed: " + failed.map { "\($0.notifier) (\($0.error ?? ""))" }.joined(separator: ", "))
         }
 
         // Open regressions: confirmed this run, or confirmed before and still failing the same way. Without an
         // overview (its loading failed and was recorded), the comparison's own list stands.
-        let regressions = overview?.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
+        let regressions =
+            overview?.regressions.map { "\($0.name) [\($0.arch.prefix(12))]\($0.ongoing ? " (still failing)" : "")" }
             ?? Array(Set(comparison?.open.map { "\($0.name) [\($0.arch.prefix(12))]" } ?? [])).sorted()
         // Another target's open regressions fail the run as the first target's do.
         let otherRegressions = otherComparisons.flatMap { other in other.open.map { "\($0.name) [\($0.arch.prefix(12))] on another target" } }
         let allRegressions = regressions + Array(Set(otherRegressions)).sorted()
         let exitCode: Int32 = pipeline.failed ? ExitStatus.toolFailure : (allRegressions.isEmpty ? ExitStatus.success : ExitStatus.regressions)
-        let outcome = Outcome(runID: validatedRun?.runID, stages: pipeline.records, counts: validatedRun?.counts, passRate: validatedRun?.counts.passRate,
-                              regressions: allRegressions, newArchitectures: added.count, exitCode: exitCode)
-        context.logger.log(exitCode == 0 ? .info : .warning, stage: "run", event: "summary",
-                           message: "run \(outcome.runID ?? "-"): " + pipeline.records.map { "\($0.stage) \($0.status)" }.joined(separator: ", ")
-                               + (allRegressions.isEmpty ? "" : "; regressions: \(allRegressions.joined(separator: ", "))"),
-                           durationMs: pipeline.records.map(\.durationMs).reduce(0, +),
-                           fields: ["exit_code": .number(Double(exitCode)), "run_id": outcome.runID.map { .string($0) } ?? .null])
+        let outcome = Outcome(
+            runID: validatedRun?.runID, stages: pipeline.records, counts: validatedRun?.counts, passRate: validatedRun?.counts.passRate,
+            regressions: allRegressions, newArchitectures: added.count, exitCode: exitCode)
+        context.logger.log(
+            exitCode == 0 ? .info : .warning, stage: "run", event: "summary",
+            message: "run \(outcome.runID ?? "-"): " + pipeline.records.map { "\($0.stage) \($0.status)" }.joined(separator: ", ")
+                + (allRegressions.isEmpty ? "" : "; regressions: \(allRegressions.joined(separator: ", "))"),
+            durationMs: pipeline.records.map(\.durationMs).reduce(0, +),
+            fields: ["exit_code": .number(Double(exitCode)), "run_id": outcome.runID.map { .string($0) } ?? .null])
         if json { try context.printJSON(outcome) }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
@@ -185,7 +199,7 @@ struct Pipeline {
         } catch let skip as PipelineSkip {
             records.append(.init(stage: name, status: "skipped", durationMs: stopwatch.milliseconds, detail: skip.reason))
             logger.info(name, "skipped", "skipped: \(skip.reason)")
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             records.append(.init(stage: name, status: "cancelled", durationMs: stopwatch.milliseconds, detail: LSQMError.describe(error)))
             logger.warning(name, "stage_cancelled", "\(name) stopped: lsqm was interrupted")
         } catch {

@@ -30,8 +30,10 @@ extension CommandContext {
     func sync(initExisting: Bool = false) async throws -> SyncStage.Output {
         let lock = try await lockRepository(stage: "sync")
         defer { lock?.release() }
-        return try await SyncStage.run(SyncStage.Input(repository: configuration.artifactRepo, workingCopy: localRepositoryPath,
-                                                       token: configuration.githubToken, githubHosts: gitHubHosts(),
-                                                       initExisting: initExisting, dryRun: options.dryRun, logger: logger))
+        return try await SyncStage.run(
+            SyncStage.Input(
+                repository: configuration.artifactRepo, workingCopy: localRepositoryPath,
+                token: configuration.githubToken, githubHosts: gitHubHosts(),
+                initExisting: initExisting, dryRun: options.dryRun, logger: logger))
     }
 }

@@ -23,23 +23,27 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .customLong("arch"), help: "Validate only this architecture (hash or unique prefix; repeatable).")
     var architectures: [String] = []
 
-    @Option(help: "docker, docker:IMAGE:TAG, host, host:moto, host:localstack or http://HOST:PORT (default: Docker when an engine answers, else host).")
+    @Option(
+        help: "docker, docker:IMAGE:TAG, host, host:moto, host:localstack or http://HOST:PORT (default: Docker when an engine answers, else host).")
     var emulator: String?
 
-    @Option(name: .customLong("target"), help: """
-        An emulator target, in any --emulator form; repeat it to validate every architecture against each target \
-        in turn, each in fresh emulators (the first is the run's primary). Default: the config's targets, else --emulator.
-        """)
+    @Option(
+        name: .customLong("target"),
+        help: """
+            An emulator target, in any --emulator form; repeat it to validate every architecture against each target \
+            in turn, each in fresh emulators (the first is the run's primary). Default: the config's targets, else --emulator.
+            """)
     var targets: [String] = []
 
     @Option(help: "Validate slice I of N (1-based), e.g. 2/4, for CI matrix jobs.")
     var shard: String?
 
-    @Flag(help: """
-        Print JSON Lines on stdout: one compact object per architecture, in hash order (arch, name, source_url, \
-        status, cause, durations, error, failed_step, deploy_only, tests, warnings), then one per architecture not \
-        run against this emulator (status NOT_RUN, reason). Logs stay on stderr.
-        """)
+    @Flag(
+        help: """
+            Print JSON Lines on stdout: one compact object per architecture, in hash order (arch, name, source_url, \
+            status, cause, durations, error, failed_step, deploy_only, tests, warnings), then one per architecture not \
+            run against this emulator (status NOT_RUN, reason). Logs stay on stderr.
+            """)
     var json = false
 
     func run() async throws {
@@ -50,8 +54,9 @@ struct ValidateCommand: AsyncParsableCommand {
         if emulator != nil, !targets.isEmpty { throw ValidationError("pass --emulator (one target) or --target (one or more), not both") }
         let choices = context.configuration.targets(flags: targets, emulator: emulator)
         if global.dryRun {
-            print("would validate \(selected.count) architecture(s) with \(choices.count == 1 ? "emulator" : "targets") "
-                + choices.map { "'\($0)'" }.joined(separator: ", ") + ", \(context.configuration.parallel) at a time:")
+            print(
+                "would validate \(selected.count) architecture(s) with \(choices.count == 1 ? "emulator" : "targets") "
+                    + choices.map { "'\($0)'" }.joined(separator: ", ") + ", \(context.configuration.parallel) at a time:")
             for architecture in selected { print("  \(architecture.id.prefix(12))  \(architecture.name)") }
             return
         }
@@ -70,10 +75,11 @@ struct ValidateCommand: AsyncParsableCommand {
         } else {
             for part in run.allTargets {
                 let counts = part.counts
-                print("run \(run.runID)" + (run.otherTargets.isEmpty ? "" : " on \(part.target)")
-                    + ": \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
-                    + "\(counts.timeout) timeout, \(counts.error) error; not the emulator's fault: \(counts.notEmulator)"
-                    + (part.notRun.isEmpty ? "" : "; not run: \(part.notRun.count)"))
+                print(
+                    "run \(run.runID)" + (run.otherTargets.isEmpty ? "" : " on \(part.target)")
+                        + ": \(counts.total) validated — \(counts.passed) passed, \(counts.partial) partial, \(counts.failed) failed, "
+                        + "\(counts.timeout) timeout, \(counts.error) error; not the emulator's fault: \(counts.notEmulator)"
+                        + (part.notRun.isEmpty ? "" : "; not run: \(part.notRun.count)"))
             }
             print("results: \(store.runDirectory(run.runID).appendingPathComponent("results.json").path)")
         }
@@ -119,8 +125,9 @@ extension CommandContext {
             targets.append(target)
         }
 
-        var options = ValidateOptions.standard(configuration: configuration, cacheDirectory: cacheDirectory,
-                                               environment: environment, shard: shard)
+        var options = ValidateOptions.standard(
+            configuration: configuration, cacheDirectory: cacheDirectory,
+            environment: environment, shard: shard)
         options.runID = runID
         let progress = ProgressLine(total: selected.count, enabled: isatty(STDERR_FILENO) == 1 && logger.format == .human)
         options.progress = { progress.update($0) }
@@ -136,8 +143,9 @@ extension CommandContext {
     func initializedStore(for command: String) throws -> ArtifactStore {
         let store = self.store
         guard store.isInitialized else {
-            throw LSQMError(.usage, action: "\(command) \(store.root.path)", cause: "it is not an lsqm artifact repository yet",
-                            hint: "run 'lsqm sync' and 'lsqm mine' first")
+            throw LSQMError(
+                .usage, action: "\(command) \(store.root.path)", cause: "it is not an lsqm artifact repository yet",
+                hint: "run 'lsqm sync' and 'lsqm mine' first")
         }
         return store
     }
@@ -191,7 +199,8 @@ final class ProgressLine: Sendable {
         guard enabled else { return }
         let (done, c) = state.withLock { ($0.done, $0.counts) }
         let seconds = Int(started.seconds)
-        let line = "\r\u{1B}[K[validate] \(done)/\(total) · \(c.passed) passed · \(c.partial) partial · \(c.failed) failed · "
+        let line =
+            "\r\u{1B}[K[validate] \(done)/\(total) · \(c.passed) passed · \(c.partial) partial · \(c.failed) failed · "
             + "\(c.timeout) timeout · \(c.error) error · \(seconds / 60)m \(String(format: "%02d", seconds % 60))s"
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -13,8 +13,10 @@ public final class HelloSource: SourcePlugin {
     public static let description = "Architectures from a JSON catalog (the out-of-tree example plugin)"
 
     struct Catalog: Decodable {
-        struct Entry: Decodable { var id: String; var name: String; var mainTF: String
-            enum CodingKeys: String, CodingKey { case id, name; case mainTF = "main_tf" } }
+        struct Entry: Decodable {
+            var id: String; var name: String; var mainTF: String
+            enum CodingKeys: String, CodingKey { case id, name; case mainTF = "main_tf" }
+        }
         var architectures: [Entry]
     }
 
@@ -40,8 +42,10 @@ public final class HelloSource: SourcePlugin {
             index += 1
             let sourceURL = "\(catalogURL)#\(entry.id)"
             if known.contains(sourceURL) { continue }
-            response.architectures.append(DiscoveredItem(sourceURL: sourceURL, name: entry.name, kind: "terraform",
-                                                         files: [PluginFile(path: "main.tf", text: entry.mainTF)]))
+            response.architectures.append(
+                DiscoveredItem(
+                    sourceURL: sourceURL, name: entry.name, kind: "terraform",
+                    files: [PluginFile(path: "main.tf", text: entry.mainTF)]))
         }
         response.nextCursor = index < catalog.architectures.count ? String(index) : nil
         host.log(.info, "HelloSource: \(response.architectures.count) architectures from \(catalogURL)")

@@ -10,11 +10,15 @@ final class HelloSourceTests: XCTestCase {
 
     func host() -> TestHost {
         let host = TestHost(kind: .source, config: ["catalog_url": .string(catalog)])
-        host.answer(url: catalog, json: ["architectures": [
-            ["id": "a", "name": "bucket", "main_tf": "resource \"aws_s3_bucket\" \"b\" {}\n"],
-            ["id": "b", "name": "queue", "main_tf": "resource \"aws_sqs_queue\" \"q\" {}\n"],
-            ["id": "c", "name": "topic", "main_tf": "resource \"aws_sns_topic\" \"t\" {}\n"],
-        ]])
+        host.answer(
+            url: catalog,
+            json: [
+                "architectures": [
+                    ["id": "a", "name": "bucket", "main_tf": "resource \"aws_s3_bucket\" \"b\" {}\n"],
+                    ["id": "b", "name": "queue", "main_tf": "resource \"aws_sqs_queue\" \"q\" {}\n"],
+                    ["id": "c", "name": "topic", "main_tf": "resource \"aws_sns_topic\" \"t\" {}\n"],
+                ]
+            ])
         return host
     }
 
