@@ -1,5 +1,6 @@
 import Foundation
 import LSQMBasics
+import LSQMCore
 import LSQMTestSupport
 import XCTest
 
@@ -31,7 +32,8 @@ final class VerdictCauseTests: XCTestCase {
 
         """
 
-    private static let assumeLambda = #"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })"#
+    private static let assumeLambda =
+        #"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })"#
 
     /// - A Step Functions state machine: moto does not implement ValidateStateMachineDefinition and answers
     ///   HTTP 500, which the provider would retry until LSQM_TIMEOUT. It must stop within seconds: FAILED,
@@ -42,42 +44,47 @@ final class VerdictCauseTests: XCTestCase {
     /// And `--json` prints JSON Lines, one object per architecture.
     func testMissingAPIFailsFastManagedPoliciesExistAndMissingServicesAreNotRun() async throws {
         let architectures = scratch.appendingPathComponent("architectures")
-        try AtomicFile.write(Self.provider + """
-            resource "aws_iam_role" "states" {
-              name               = "lsqm-states"
-              assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "states.amazonaws.com" } }] })
-            }
+        try AtomicFile.write(
+            Self.provider + """
+                resource "aws_iam_role" "states" {
+                  name               = "lsqm-states"
+                  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "states.amazonaws.com" } }] })
+                }
 
-            resource "aws_sfn_state_machine" "flow" {
-              name       = "lsqm-flow"
-              role_arn   = aws_iam_role.states.arn
-              definition = jsonencode({ StartAt = "Done", States = { Done = { Type = "Pass", End = true } } })
-            }
+                resource "aws_sfn_state_machine" "flow" {
+                  name       = "lsqm-flow"
+                  role_arn   = aws_iam_role.states.arn
+                  definition = jsonencode({ StartAt = "Done", States = { Done = { Type = "Pass", End = true } } })
+                }
 
-            """, to: architectures.appendingPathComponent("step-functions/main.tf"))
-        try AtomicFile.write(Self.provider + """
-            resource "aws_iam_role" "function" {
-              name                = "lsqm-function"
-              assume_role_policy  = \(Self.assumeLambda)
-              managed_policy_arns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
-            }
+                """, to: architectures.appendingPathComponent("step-functions/main.tf"))
+        try AtomicFile.write(
+            Self.provider + """
+                resource "aws_iam_role" "function" {
+                  name                = "lsqm-function"
+                  assume_role_policy  = \(Self.assumeLambda)
+                  managed_policy_arns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+                }
 
-            resource "aws_iam_role_policy_attachment" "xray" {
-              role       = aws_iam_role.function.name
-              policy_arn = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
-            }
+                resource "aws_iam_role_policy_attachment" "xray" {
+                  role       = aws_iam_role.function.name
+                  policy_arn = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
+                }
 
-            """, to: architectures.appendingPathComponent("sam-role/main.tf"))
-        try AtomicFile.write(Self.provider + """
-            resource "aws_qldb_ledger" "books" {
-              name             = "lsqm-books"
-              permissions_mode = "STANDARD"
-            }
+                """, to: architectures.appendingPathComponent("sam-role/main.tf"))
+        try AtomicFile.write(
+            Self.provider + """
+                resource "aws_qldb_ledger" "books" {
+                  name             = "lsqm-books"
+                  permissions_mode = "STANDARD"
+                }
 
-            """, to: architectures.appendingPathComponent("ledger/main.tf"))
+                """, to: architectures.appendingPathComponent("ledger/main.tf"))
 
-        let env = ["ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
-                   "LSQM_TIMEOUT": "240", "LSQM_PARALLEL": "3"]
+        let env = [
+            "ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": scratch.appendingPathComponent("cache").path,
+            "LSQM_TIMEOUT": "240", "LSQM_PARALLEL": "3",
+        ]
         let mine = try await LSQMProcess.run(["mine", "--local", architectures.path], environment: env)
         XCTAssertEqual(mine.exitCode, 0, String(mine.stderr.suffix(2000)))
         let validate = try await LSQMProcess.run(["validate", "--emulator", "host:moto", "--json"], environment: env, timeout: .seconds(600))
@@ -111,7 +118,9 @@ final class VerdictCauseTests: XCTestCase {
         XCTAssertEqual(ledger["reason"]?.stringValue, "uses a service moto does not offer: qldb")
 
         // The run record says the same, and the summary counts the emulator's failure as a failure.
-        let runs = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("repo/runs").path)
+        // The run folders (runs/ also holds a .gitkeep, listed in no particular order).
+        let runs = ArtifactStore(root: scratch.appendingPathComponent("repo")).runIDs()
+        XCTAssertEqual(runs.count, 1, "\(runs)")
         let record = try JSONCoding.decode(JSONValue.self, from: Files.read(scratch.appendingPathComponent("repo/runs/\(runs[0])/results.json")))
         XCTAssertEqual(record["not_run"]?.arrayValue?.count, 1)
         XCTAssertEqual(record["results"]?.arrayValue?.count, 2)
