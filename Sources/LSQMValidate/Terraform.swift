@@ -174,10 +174,12 @@ struct TerraformWorkspace {
     static func missingDependency(inInitOutput output: String) -> String? {
         // Terraform writes one "Error:" block per missing provider or module: read each on its own, so every
         // missing one is named and a reason stays with the block it came from.
-        let blocks = output.components(separatedBy: "Error:").dropFirst()
+        let parts = output.components(separatedBy: "Error:")
+        // Text without an "Error:" heading is read whole.
+        let blocks = parts.count > 1 ? Array(parts.dropFirst()) : parts
         var named: [String] = []
-        for block in (blocks.isEmpty ? [output[...]] : blocks.map { $0[...] }) {
-            if let found = missingDependency(inErrorBlock: String(block)), !named.contains(found) { named.append(found) }
+        for block in blocks {
+            if let found = missingDependency(inErrorBlock: block), !named.contains(found) { named.append(found) }
         }
         return named.isEmpty ? nil : named.joined(separator: "; ")
     }
