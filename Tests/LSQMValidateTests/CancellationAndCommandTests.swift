@@ -59,13 +59,11 @@ final class CancellationAndCommandTests: XCTestCase {
 
     /// Processes whose working directory is under `directory` (the emulator, terraform, its provider, pytest).
     static func processes(workingUnder directory: URL) -> [String] {
-        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
-        return pids.compactMap { pid in
-            guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+        ProcessTree.all().compactMap { process in
+            guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/cwd"),
                 cwd.hasPrefix(directory.path + "/")
             else { return nil }
-            let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.replacingOccurrences(of: "\0", with: " ") ?? ""
-            return "\(pid) \(cwd): \(command)"
+            return "\(process.pid) \(cwd): \(process.command)"
         }
     }
 
