@@ -17,7 +17,7 @@ struct MineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CommandContext(global)
-        let output = try await context.mine(local: local, ignore: ignore)
+        let output = try await context.mine(context.sourceSelections(local: local, ignore: ignore))
         if json { try context.printJSON(output) }
         if let error = output.everySourceFailed { throw error }
     }
@@ -57,9 +57,9 @@ extension CommandContext {
         }
     }
 
-    func mine(local: [String], ignore: [String]) async throws -> MineStage.Output {
-        // Every source gets the endpoint keys (github_api_url, …) in its config; a source's own setting wins.
-        let selections = try sourceSelections(local: local, ignore: ignore)
+    /// Mines `selections` (from `sourceSelections`, which gives every source the endpoint keys such as
+    /// github_api_url in its config; a source's own setting wins).
+    func mine(_ selections: [PluginSelection]) async throws -> MineStage.Output {
         if !options.dryRun { try await ensureRepository() }
         reclaimLeftovers()
         let lock = try await lockRepository(stage: "mine")

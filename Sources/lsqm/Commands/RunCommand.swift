@@ -77,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
         await pipeline.step("mine") {
             let selections = try context.sourceSelections(local: local, ignore: ignore)
             if selections.isEmpty { throw PipelineSkip("no sources configured and no --local folder") }
-            let output = try await context.mine(local: local, ignore: ignore)
+            let output = try await context.mine(selections)
             added = output.summary.added
             if let error = output.everySourceFailed { throw error }
             let failed = output.failedSources
