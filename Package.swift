@@ -110,7 +110,7 @@ let package = Package(
         // proxy, corpus and build-product lookup): an internal target, not a product; plugin authors get their own kit.
         .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics"], swiftSettings: swiftSettings),
+        .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTemplates"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMPluginKit", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMTemplatesTests", dependencies: ["LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),

@@ -119,6 +119,26 @@ public struct Architecture: Codable, Sendable, Equatable, Identifiable {
     }
 }
 
+extension Architecture {
+    /// The services a translation dropped whole: every resource of theirs was left out as unsupported, so nothing
+    /// of them was deployed and a verdict says nothing about them. Read from a bench-signal run: a SAM AppSync
+    /// architecture PASSED on its IAM role alone, its GraphQL API and data source dropped, and AppSync's pass rate
+    /// was credited with it. Empty for Terraform, for full translations and for indexes without resource counts.
+    public var untranslatedServices: [String] {
+        guard let normalization, !normalization.unsupported.isEmpty, let deployed = terraformResources else { return [] }
+        let dropped = Set(normalization.unsupported.flatMap { AWSServices.cloudFormationServices($0.type) })
+        let kept = Set(deployed.compactMap { AWSServices.terraformService($0.type) })
+        // Only services the architecture is listed under: a dropped type is never a new service.
+        return services.filter { dropped.contains($0) && !kept.contains($0) }
+    }
+
+    /// The services a validation of this architecture exercises: its services less the untranslated ones.
+    public var testedServices: [String] {
+        let untranslated = Set(untranslatedServices)
+        return services.filter { !untranslated.contains($0) }
+    }
+}
+
 /// `architectures/index.json`: every known architecture and every source URL ever seen.
 public struct ArchitectureIndex: Codable, Sendable, Equatable {
     public static let currentVersion = 1

@@ -60,7 +60,11 @@ public struct ValidationResult: Codable, Sendable, Equatable {
     public var sourceURL: String
     public var name: String
     public var kind: ArchitectureKind
+    /// The services this validation exercised (`Architecture.testedServices`): trends credit these only.
     public var services: [String]
+    /// Services of the architecture that were not deployed because lsqm could not translate any of their
+    /// resources: the verdict says nothing about them. Nil when there are none (and in older runs).
+    public var untestedServices: [String]?
     public var status: ValidationStatus
     /// Milliseconds per step (`ValidationStep` raw values as keys).
     public var durations: [String: Int]
@@ -95,6 +99,7 @@ public struct ValidationResult: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case arch, name, kind, services, status, durations, tests, error, cause, warnings
         case appHash = "app_hash"
+        case untestedServices = "untested_services"
         case terraformHash = "terraform_hash"
         case sourceURL = "source_url"
         case deployOnly = "deploy_only"

@@ -11,6 +11,7 @@ enum ReportAssets {
         h2{font-size:1.15rem;margin:24px 0 8px}
         code{font:13px/1.3 ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all}
         .muted{color:var(--muted)}
+        .untested{color:var(--muted);font-style:italic}
         .skip{position:absolute;left:-9999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:2}
         :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
         .meta{display:flex;flex-wrap:wrap;gap:4px 24px;margin:0}.meta div{min-width:0}.meta dt{font-size:12px;color:var(--muted)}.meta dd{margin:0}
@@ -78,7 +79,7 @@ enum ReportAssets {
           'use strict';
           var data = JSON.parse(document.getElementById('lsqm-data').textContent);
           var rows = data.rows, S = data.statuses;
-          var NAME = 0, STATUS = 1, PREV = 2, SVC = 3, SRC = 4, KIND = 5, DUR = 6, ARCH = 7, URL = 8, DETAIL = 9, CAUSE = 10;
+          var NAME = 0, STATUS = 1, PREV = 2, SVC = 3, SRC = 4, KIND = 5, DUR = 6, ARCH = 7, URL = 8, DETAIL = 9, CAUSE = 10, UNTESTED = 11;
           var C = data.causes, EMULATOR = data.classes.indexOf('emulator'), COLS = 8;
           var $ = function (id) { return document.getElementById(id); };
           var state = { text: '', status: -1, cause: -1, service: -1, kind: -1, source: -1, change: '', sort: 'status', dir: -1, page: 0, size: 50 };
@@ -117,6 +118,8 @@ enum ReportAssets {
             labels.forEach(function (label, i) { var o = text('option', label); o.value = String(i); select.appendChild(o); });
           }
           function serviceNames(r) { return r[SVC].map(function (k) { return data.services[k]; }); }
+          function untestedNames(r) { return (r[UNTESTED] || []).map(function (k) { return data.services[k]; }); }
+          var UNTESTED_WHY = 'not tested: lsqm could not translate any of their resources, so they were not deployed';
           function searchable(i) {
             if (!haystack) haystack = new Array(rows.length);
             if (haystack[i] === undefined) {
@@ -151,7 +154,8 @@ enum ReportAssets {
               if (state.cause !== -1 && !causeMatches(r)) continue;
               if (state.kind >= 0 && r[KIND] !== state.kind) continue;
               if (state.source >= 0 && r[SRC] !== state.source) continue;
-              if (state.service >= 0 && r[SVC].indexOf(state.service) < 0) continue;
+              // An untested service finds its rows too: the row then says it was not tested.
+              if (state.service >= 0 && r[SVC].indexOf(state.service) < 0 && (r[UNTESTED] || []).indexOf(state.service) < 0) continue;
               if (state.change && !changes[state.change](r)) continue;
               if (q && searchable(i).indexOf(q) < 0) continue;
               view.push(i);
@@ -207,6 +211,8 @@ enum ReportAssets {
             }
             td.appendChild(meta);
             var d = detailOf(r[DETAIL]);
+            var untested = untestedNames(r);
+            if (untested.length) td.appendChild(text('p', 'Services ' + UNTESTED_WHY + ': ' + untested.join(', ') + '. The verdict covers the rest.', 'untested'));
             if (!d) {
               td.appendChild(text('p', 'Passed: every test passed.'));
             } else {
@@ -257,7 +263,9 @@ enum ReportAssets {
               var st = document.createElement('td'); st.appendChild(badge(r[STATUS])); tr.appendChild(st);
               tr.appendChild(causeCell(r));
               var pv = document.createElement('td'); pv.appendChild(badge(r[PREV])); tr.appendChild(pv);
-              tr.appendChild(text('td', serviceNames(r).join(', ')));
+              var sv = text('td', serviceNames(r).join(', ')), un = untestedNames(r);
+              if (un.length) { var note = text('span', (sv.textContent ? ' · ' : '') + 'not tested: ' + un.join(', '), 'untested'); note.title = UNTESTED_WHY; sv.appendChild(note); }
+              tr.appendChild(sv);
               tr.appendChild(text('td', data.sources[r[SRC]]));
               tr.appendChild(text('td', data.kinds[r[KIND]]));
               tr.appendChild(text('td', duration(r[DUR]), 'num'));

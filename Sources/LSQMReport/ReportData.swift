@@ -8,7 +8,8 @@ import LSQMTemplates
 ///
 /// Shape: repeated strings (statuses, services, sources, kinds) are listed once and rows refer to them by index;
 /// a row is an array `[name, status, previous status or -1, [service…], source, kind, duration ms, arch hash,
-/// source URL, detail index or -1, cause index or -1]`. Causes are listed once too (many architectures fail the
+/// source URL, detail index or -1, cause index or -1, [untested service…]]`; untested services are those lsqm
+/// could not translate, so the verdict says nothing about them. Causes are listed once too (many architectures fail the
 /// same way): `[class index, service:Operation, code, message, step]`, empty strings for unknown parts. Failure details (most of the bytes: log tails) go in a second block that the
 /// page parses only when someone first expands a row, so they cost nothing at load time.
 struct TableData: Encodable {
@@ -36,12 +37,13 @@ struct TableData: Encodable {
         var url: String
         var detail: Int
         var cause: Int
+        var untested: [Int]
 
         func encode(to encoder: any Encoder) throws {
             var row = encoder.unkeyedContainer()
             try row.encode(name); try row.encode(status); try row.encode(previous); try row.encode(services)
             try row.encode(source); try row.encode(kind); try row.encode(durationMs); try row.encode(arch)
-            try row.encode(url); try row.encode(detail); try row.encode(cause)
+            try row.encode(url); try row.encode(detail); try row.encode(cause); try row.encode(untested)
         }
     }
 
@@ -111,7 +113,8 @@ struct TableData: Encodable {
                     services: result.services.map { services.index($0) }, source: sources.index(sourceOf(result)),
                     kind: kindIndex[result.kind] ?? 0, durationMs: result.durationMs, arch: result.arch,
                     url: ReportText.safeURL(result.sourceURL) ?? "", detail: detail,
-                    cause: result.status == .passed ? -1 : result.cause.map { causes.index(Cause($0)) } ?? -1))
+                    cause: result.status == .passed ? -1 : result.cause.map { causes.index(Cause($0)) } ?? -1,
+                    untested: (result.untestedServices ?? []).map { services.index($0) }))
         }
         self.run = current.runID
         self.statuses = statusOrder.map(\.rawValue)

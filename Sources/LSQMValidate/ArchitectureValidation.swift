@@ -56,8 +56,10 @@ struct ArchitectureValidation {
         let record = Record(
             ValidationResult(
                 arch: architecture.id, appHash: appHash, sourceURL: architecture.sourceURL,
-                name: architecture.name, kind: architecture.kind, services: architecture.services,
+                name: architecture.name, kind: architecture.kind, services: architecture.testedServices,
                 status: .error, deployOnly: appHash == nil))
+        let untranslated = architecture.untranslatedServices
+        record.result.untestedServices = untranslated.isEmpty ? nil : untranslated
         // The Terraform this validation copies into its workspace, hashed: results compare only with results
         // that deployed the same normalized Terraform.
         record.result.terraformHash = store.terraformHash(architecture.id)
@@ -77,7 +79,7 @@ struct ArchitectureValidation {
         defer { Files.remove(work) }
 
         do {
-            let request = EmulatorRequest(runID: options.runID, arch: architecture.id, services: architecture.services, workDirectory: work)
+            let request = EmulatorRequest(runID: options.runID, arch: architecture.id, services: architecture.testedServices, workDirectory: work)
             let started = try await record.timed(.emulatorStart) {
                 try await step(.emulatorStart, deadline) { try await runtime.start(request) }
             }
@@ -86,7 +88,7 @@ struct ArchitectureValidation {
             try await record.timed(.health) {
                 try await step(.health, deadline) {
                     try await HealthCheck.wait(
-                        for: started, services: architecture.services, timeout: min(options.healthTimeout, remaining(deadline)))
+                        for: started, services: architecture.testedServices, timeout: min(options.healthTimeout, remaining(deadline)))
                 }
             }
             await observed.observe(started)

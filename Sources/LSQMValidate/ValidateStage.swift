@@ -271,12 +271,13 @@ public enum ValidateStage {
 
     /// Splits off the architectures that use a service the emulator does not offer: they are recorded as not
     /// run for this emulator, with the reason, instead of deploying into a certain, uninformative failure.
+    /// Only the services that are deployed count: one whose resources lsqm could not translate is not.
     static func partition(_ architectures: [Architecture], for emulator: EmulatorInfo, logger: Logger) -> (run: [Architecture], notRun: [NotRun]) {
         guard let offered = EmulatorServices(emulator: emulator) else { return (architectures, []) }
         var run: [Architecture] = []
         var notRun: [NotRun] = []
         for architecture in architectures {
-            if let reason = offered.notRunReason(services: architecture.services) {
+            if let reason = offered.notRunReason(services: architecture.testedServices) {
                 notRun.append(NotRun(arch: architecture.id, name: architecture.name, reason: reason))
             } else {
                 run.append(architecture)

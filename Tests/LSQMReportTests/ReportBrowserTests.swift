@@ -68,6 +68,27 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(Set(statuses), ["FAILED"])
         XCTAssertEqual(statuses.count, 6 + 1 + 1, "6 steady failures, the regression and the hostile one")
 
+        // A pass on a partial translation names the service it did not test, in the row and in its detail.
+        _ = try browser.evaluate("(\(pick))('f-status', '')")
+        _ = try browser.evaluate(
+            "(() => { const s = document.getElementById('f-service'); s.value = String(Array.from(s.options).find(o => o.textContent === 'appsync').value); s.dispatchEvent(new Event('change')); })()"
+        )
+        XCTAssertEqual(try browser.evaluate(names) as? [String], ["steady-2"])
+        XCTAssertEqual(
+            try browser.evaluate("document.querySelector('#arch-rows tr[data-row] td:nth-child(5)').textContent") as? String,
+            "s3 · not tested: appsync")
+        _ = try browser.evaluate("document.querySelector('#arch-rows button.expander').click()")
+        let untested = try browser.evaluate("document.querySelector('#arch-rows tr.detail p.untested').textContent") as? String
+        XCTAssertTrue(untested?.contains("could not translate any of their resources") ?? false, untested ?? "no note")
+        XCTAssertTrue(untested?.hasSuffix(": appsync. The verdict covers the rest.") ?? false, untested ?? "no note")
+        _ = try browser.evaluate("document.querySelector('#arch-rows button.expander').click()")
+        _ = try browser.evaluate("(\(pick))('f-service', '')")
+        _ = try browser.evaluate(
+            """
+            (() => { const s = document.getElementById('f-status'); s.value = String(\(ValidationStatus.allCases.firstIndex(of: .failed)!));
+                     s.dispatchEvent(new Event('change')); })()
+            """)
+
         // Expanding the hostile row shows its log as text; nothing in it ran.
         _ = try browser.evaluate("Array.from(document.querySelectorAll('button.expander')).find(b => b.textContent.startsWith('<img')).click()")
         let log = try browser.evaluate("Array.from(document.querySelectorAll('tr.detail pre')).map(p => p.textContent).join('\\n')") as? String

@@ -31,6 +31,8 @@ enum ReportFixture {
                     .emulator, service: "s3", operation: "PutBucketPolicy", step: "apply", code: "MalformedPolicy",
                     message: "policy rejected")
                 results[25].cause = FailureCause(.test, step: "tests", message: "asserts a topic the Terraform never created")
+                // A pass on a partial translation: AppSync was dropped whole, so the verdict says nothing about it.
+                results[2].untestedServices = ["appsync"]
             }
             results.append(hostile)
             runs.append(Fixture.run(index, results, emulator: emulator))
@@ -67,6 +69,8 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(html.contains(#"data-service="lambda""#), "service matrix row")
         XCTAssertTrue(Files.exists(store.trendsDirectory.appendingPathComponent("overall.json")))
         XCTAssertTrue(Files.exists(store.trendsDirectory.appendingPathComponent("s3.json")))
+        XCTAssertFalse(
+            Files.exists(store.trendsDirectory.appendingPathComponent("appsync.json")), "an untested service is never credited with a pass")
     }
 
     func testEverythingFromTheDataIsEscaped() async throws {
