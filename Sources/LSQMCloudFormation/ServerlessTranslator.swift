@@ -249,7 +249,7 @@ struct ServerlessService {
             sharedRole = ["Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]]
         }
         if needsRole && !functions.isEmpty { resources["IamRoleLambdaExecution"] = executionRole() }
-        var restEvents = false, httpEvents = false
+        var restAPI = ServerlessRestAPI(), httpEvents = false
         for name in functions.keys.sorted() {
             guard let fn = functions[name] else { continue }
             context.currentResource = "function \(name)"
@@ -257,9 +257,12 @@ struct ServerlessService {
             var events: [String: JSONValue] = [:]
             for (i, event) in (fn["events"]?.arrayValue ?? []).enumerated() {
                 guard let (type, spec) = event.objectValue?.first else { continue }
+                if type == "http" {
+                    restAPI.add(spec, function: id, context: context)
+                    continue
+                }
                 if let converted = convertEvent(type, spec, function: name, index: i, resources: &resources) {
                     events["\(Self.normalizedName(type))\(i)"] = converted
-                    if type == "http" { restEvents = true }
                     if type == "httpApi" { httpEvents = true }
                 }
             }
@@ -300,10 +303,8 @@ struct ServerlessService {
             resources[id] = ["Type": "AWS::Serverless::Function", "Properties": .object(properties)]
         }
         context.currentResource = nil
-        if restEvents {
-            resources["ApiGatewayRestApi"] = [
-                "Type": "AWS::Serverless::Api", "Properties": ["StageName": .string(stage), "Name": .string("\(stage)-\(serviceName)")],
-            ]
+        if !restAPI.isEmpty {
+            resources.merge(restAPI.resources(name: "\(stage)-\(serviceName)", stage: stage, context: context)) { _, compiled in compiled }
         }
         if httpEvents {
             var api: [String: JSONValue] = ["Name": .string("\(stage)-\(serviceName)")]
@@ -380,21 +381,6 @@ struct ServerlessService {
     private func convertEvent(_ type: String, _ spec: JSONValue, function: String, index: Int, resources: inout [String: JSONValue]) -> JSONValue? {
         func event(_ type: String, _ properties: [String: JSONValue]) -> JSONValue { ["Type": .string(type), "Properties": .object(properties)] }
         switch type {
-        case "http":
-            var method = "any", path = "/"
-            if let text = spec.stringValue {
-                let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
-                method = parts.first ?? "any"; path = parts.count > 1 ? parts[1] : "/"
-            } else {
-                method = spec["method"]?.stringValue ?? "any"; path = spec["path"]?.stringValue ?? "/"
-            }
-            if spec["authorizer"] != nil { context.warn("http event authorizers are not translated yet: dropped") }
-            return event(
-                "Api",
-                [
-                    "Path": .string(path.hasPrefix("/") ? path : "/" + path), "Method": .string(method.lowercased()),
-                    "RestApiId": ["Ref": "ApiGatewayRestApi"],
-                ])
         case "httpApi":
             var properties: [String: JSONValue] = ["ApiId": ["Ref": "HttpApi"]]
             let text = spec.stringValue ?? "\(spec["method"]?.stringValue ?? "*") \(spec["path"]?.stringValue ?? "")"

@@ -7,12 +7,14 @@ import XCTest
 
 /// Normalized REST APIs deployed for real: terraform with the offline provider applies two corpus templates
 /// (a MOCK method; AWS integrations on nested resources with a deployment-made stage, API key and usage plan)
-/// on a moto_server through lsqm's own workspace (provider override, endpoint), then destroys them, and boto3
+/// and a Serverless service's http events (Lambda proxy methods and CORS) on a moto_server through lsqm's own workspace (provider override, endpoint), then destroys them, and boto3
 /// checks what moto holds after each step.
 final class ApiGatewayApplyTests: XCTestCase {
     static let templates = [
         "mock": "sam/aws-samples__serverless-patterns__apigw-rest-api-mock-integration",
         "music": "cloudformation/aws-samples__serverless-patterns__apigw-rest-api-dynamodb",
+        // Serverless http events with CORS, compiled as the Framework does (no OpenAPI body for moto to refuse).
+        "todos": "serverless/serverless__examples__aws-golang-rest-api-with-dynamodb",
     ]
 
     func testNormalizedRestApisApplyAndDestroyWithNothingLeft() async throws {
@@ -54,7 +56,7 @@ final class ApiGatewayApplyTests: XCTestCase {
 
             let deployed = try await Self.apiGatewayState(workspace)
             let apis = try XCTUnwrap(deployed["apis"]?.objectValue, "\(deployed)")
-            XCTAssertEqual(apis.keys.sorted(), ["api-music", "apigw-rest-api-mock-integration"])
+            XCTAssertEqual(apis.keys.sorted(), ["api-music", "apigw-rest-api-mock-integration", "dev-aws-golang-rest-api-with-dynamodb"])
             let mock = try XCTUnwrap(apis["apigw-rest-api-mock-integration"])
             XCTAssertEqual(mock["methods"], ["/ GET": ["integration": "MOCK", "integration_responses": ["200"], "method_responses": ["200"]]])
             Self.assertStages(mock, ["Prod"])
@@ -66,6 +68,16 @@ final class ApiGatewayApplyTests: XCTestCase {
                     "/music/{artist} GET": ["integration": "AWS", "integration_responses": ["200"], "method_responses": ["200"]],
                 ])
             Self.assertStages(music, ["v1"])
+            let todos = try XCTUnwrap(apis["dev-aws-golang-rest-api-with-dynamodb"])
+            let proxy: JSONValue = ["integration": "AWS_PROXY", "integration_responses": [], "method_responses": []]
+            let cors: JSONValue = ["integration": "MOCK", "integration_responses": ["200"], "method_responses": ["200"]]
+            XCTAssertEqual(
+                todos["methods"],
+                [
+                    "/todos GET": proxy, "/todos POST": proxy, "/todos OPTIONS": cors, "/todos/{id} GET": proxy, "/todos/{id} PUT": proxy,
+                    "/todos/{id} DELETE": proxy, "/todos/{id} OPTIONS": cors,
+                ])
+            Self.assertStages(todos, ["dev"])
             XCTAssertEqual(deployed["usage_plans"], 1)
             XCTAssertEqual(deployed["api_keys"], 1)
 

@@ -73,7 +73,13 @@ final class ServerlessTranslatorTests: XCTestCase {
         XCTAssertContains(function, "      COLOR     = \"blue\"\n      LOG_LEVEL = \"info\"\n      TABLE     = \"orders-dev-orders\"\n")
         XCTAssertContains(n.block(#"resource "aws_dynamodb_table" "OrdersTable""#), "  name             = \"orders-dev-orders\"\n")
         XCTAssertContains(n.block(#"resource "aws_iam_role" "IamRoleLambdaExecution""#), "Resource = aws_dynamodb_table.OrdersTable.arn")
-        XCTAssertContains(n.block(#"resource "aws_api_gateway_rest_api" "ApiGatewayRestApi""#), "      \"/orders\" = {\n        post = {\n")
+        // The http event as the Framework compiles it: a resource per path segment and a proxy method, no body.
+        XCTAssertFalse(n.block(#"resource "aws_api_gateway_rest_api" "ApiGatewayRestApi""#).contains("body"))
+        XCTAssertContains(n.block(#"resource "aws_api_gateway_resource" "ApiGatewayResourceOrders""#), "  path_part   = \"orders\"\n")
+        XCTAssertContains(n.block(#"resource "aws_api_gateway_method" "ApiGatewayMethodOrdersPost""#), "  http_method        = \"POST\"\n")
+        XCTAssertContains(
+            n.block(#"resource "aws_api_gateway_integration" "ApiGatewayMethodOrdersPost_integration""#),
+            "/functions/${aws_lambda_function.CreateLambdaFunction.arn}/invocations\"\n")
         XCTAssertContains(n.block(#"resource "aws_apigatewayv2_route" "CreateLambdaFunctionHttpApi1Route""#), "  route_key = \"GET /orders\"\n")
         XCTAssertContains(
             n.block(#"resource "aws_lambda_event_source_mapping" "CreateLambdaFunctionSqs2""#), "  event_source_arn = aws_sqs_queue.Queue.arn\n")
