@@ -4,7 +4,7 @@
 //
 // Modules are layered (see README "Design"); dependencies only point downwards:
 //   LSQMPluginABI (C header) ← LSQMPluginKit (what plugin authors import; JSON and error types; stands alone)
-//   LSQMPluginKit ← LSQMBasics ← LSQMCore ← LSQMHost ← stage modules ← lsqm (CLI)
+//   LSQMPluginKit ← LSQMBasics ← LSQMCore ← LSQMHost ← stage modules ← LSQMPipeline (application) ← lsqm (CLI)
 // Plugins live in Plugins/<Name>/ and are dynamic libraries loaded with dlopen.
 import PackageDescription
 
@@ -95,13 +95,23 @@ let package = Package(
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
-        // Layer 6: the command line.
+        // Layer 6: the application: configuration and environment → stage inputs, one entry point per command,
+        // the whole run's pipeline and its outcome, compare (it joins the report's history and re-validation).
+        .target(
+            name: "LSQMPipeline",
+            dependencies: [
+                "LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates",
+                "LSQMSync", "LSQMMine", "LSQMValidate", "LSQMGenerate", "LSQMReport", "LSQMPush", "LSQMNotify",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Layer 7: the command line: parse → call → print.
         .executableTarget(
             name: "lsqm",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit", "LSQMTemplates",
-                "LSQMSync", "LSQMMine", "LSQMValidate", "LSQMGenerate", "LSQMReport", "LSQMPush", "LSQMNotify",
+                "LSQMBasics", "LSQMHost", "LSQMGenerate", "LSQMPipeline",
             ],
             swiftSettings: swiftSettings
         ),
@@ -135,11 +145,11 @@ let package = Package(
         .testTarget(
             name: "LSQMPipelineTests",
             dependencies: [
-                "LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit", "LSQMValidate",
-                "LSQMTestSupport",
+                "LSQMPipeline", "LSQMPush", "LSQMReport", "LSQMSync", "LSQMNotify", "LSQMMine", "LSQMHost", "LSQMBasics", "LSQMCore", "LSQMPluginKit",
+                "LSQMValidate", "LSQMTestSupport",
             ], swiftSettings: swiftSettings),
         .testTarget(
-            name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMCore", "LSQMBasics", "LSQMTemplates", "LSQMTestSupport"],
+            name: "LSQMReportTests", dependencies: ["LSQMReport", "LSQMPipeline", "LSQMCore", "LSQMBasics", "LSQMTemplates", "LSQMTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["LSQMTestSupport", "LSQMBasics", "LSQMCore", "LSQMTemplates"], swiftSettings: swiftSettings),
     ] + plugins.map(\.1)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LSQMBasics
-import LSQMCore
 
 /// Options every subcommand accepts.
 struct GlobalOptions: ParsableArguments {

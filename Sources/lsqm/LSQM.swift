@@ -1,15 +1,14 @@
 import ArgumentParser
 import Foundation
 import LSQMBasics
+import LSQMPipeline
 
 @main
 struct LSQM: AsyncParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "lsqm",
         abstract: "LocalStack Quality Monitor: mines real AWS architectures and measures how LocalStack runs them.",
-        version: version,
+        version: Application.version,
         groupedSubcommands: [
             CommandGroup(
                 name: "Pipeline stages",
@@ -98,13 +97,4 @@ private final class CommandBox: @unchecked Sendable {
             try command.run()
         }
     }
-}
-
-/// lsqm's exit codes.
-enum ExitStatus {
-    static let success: Int32 = 0
-    /// Confirmed regressions (compare, run).
-    static let regressions: Int32 = 1
-    /// The tool itself failed, or the command is not implemented yet.
-    static let toolFailure: Int32 = 2
 }

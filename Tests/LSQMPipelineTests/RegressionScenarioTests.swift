@@ -3,6 +3,7 @@ import LSQMBasics
 import LSQMCore
 import LSQMHost
 import LSQMNotify
+import LSQMPipeline
 import LSQMPluginKit
 import LSQMReport
 import LSQMTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMPipeline
 import LSQMReport
 import LSQMTestSupport
 import XCTest
@@ -12,13 +13,6 @@ final class CompareCommandTests: XCTestCase {
             throw XCTSkip("build lsqm first (swift build --build-tests)")
         }
         return try await LSQMProcess.run(arguments + ["--log-format", "json"], environment: ["ARTIFACT_REPO": repo.root.path], timeout: .seconds(60))
-    }
-
-    private func regressedStore() throws -> ArtifactStore {
-        try makeStore([
-            Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .failed)]),
-            Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .passed)]),
-        ])
     }
 
     func testConfirmZeroReportsCandidatesAsUnconfirmedAndExitsZero() async throws {
@@ -60,16 +54,7 @@ final class CompareCommandTests: XCTestCase {
     /// The exit status follows open regressions, not only new ones: an outage week (ERROR) that confirms nothing
     /// still exits 1 while a regression confirmed the week before is open, and says it was not checked.
     func testAnOpenRegressionCarriedThroughAnOutageStillExitsOne() async throws {
-        let store = try makeStore([])
-        let reruns = ScriptedRevalidation(["a": [.failed]])
-        for (index, status) in [ValidationStatus.passed, .failed].enumerated() {
-            let run = Fixture.run(index + 1, [Fixture.result("a", status)])
-            try store.saveRun(run)
-            _ = try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 1, revalidate: reruns.closure))
-        }
-        var outage = Fixture.result("a", .error)
-        outage.cause = FailureCause(.environment, step: "health", code: "Unreachable", message: "connection refused")
-        try store.saveRun(Fixture.run(3, [outage]))
+        let store = try await makeStoreWithARegressionCarriedThroughAnOutage()
         let result = try await lsqm(["compare", "--confirm", "0"], repo: store)
         XCTAssertEqual(result.exitCode, 1, result.combinedOutput)
         XCTAssertTrue(result.stdout.contains("open regressions: 1 (1 not checked this run)"), result.stdout)
@@ -107,5 +92,76 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("report for run"), result.stdout)
         XCTAssertTrue(try String(contentsOf: out, encoding: .utf8).contains("1 unconfirmed regression candidate(s)"))
         XCTAssertTrue(Files.exists(store.trendsDirectory.appendingPathComponent("overall.json")))
+    }
+}
+
+extension XCTestCase {
+    /// Two runs, not yet compared: "a" passes in run 1 and fails in run 2 (a candidate), "b" the other way (a fix).
+    func regressedStore() throws -> ArtifactStore {
+        try makeStore([
+            Fixture.run(1, [Fixture.result("a", .passed), Fixture.result("b", .failed)]),
+            Fixture.run(2, [Fixture.result("a", .failed), Fixture.result("b", .passed)]),
+        ])
+    }
+
+    /// A regression of "a" confirmed in run 2, then run 3 an outage (ERROR, the environment's fault) not yet compared.
+    func makeStoreWithARegressionCarriedThroughAnOutage() async throws -> ArtifactStore {
+        let store = try makeStore([])
+        let reruns = ScriptedRevalidation(["a": [.failed]])
+        for (index, status) in [ValidationStatus.passed, .failed].enumerated() {
+            let run = Fixture.run(index + 1, [Fixture.result("a", status)])
+            try store.saveRun(run)
+            _ = try await CompareStage.run(CompareInput(store: store, currentRunID: run.runID, confirmAttempts: 1, revalidate: reruns.closure))
+        }
+        var outage = Fixture.result("a", .error)
+        outage.cause = FailureCause(.environment, step: "health", code: "Unreachable", message: "connection refused")
+        try store.saveRun(Fixture.run(3, [outage]))
+        return store
+    }
+}
+
+/// compare's decision path through the application layer, in process: the run judged, the verdict saved, the
+/// text and the exit status the outcome calls for, and a confirmation that cannot run as a tool failure.
+final class CompareApplicationTests: XCTestCase {
+    private func application(_ store: ArtifactStore) throws -> Application {
+        let cache = try Files.makeTemporaryDirectory(prefix: "lsqm-compare-cache")
+        addTeardownBlock {
+            ChildProcesses.setRecordDirectory(nil)
+            Files.remove(cache)
+        }
+        return try Application(Application.Options(logFormat: .json), environment: ["ARTIFACT_REPO": store.root.path, "LSQM_CACHE_DIR": cache.path])
+    }
+
+    func testAnUnconfirmedCandidateIsSavedAndExitsZero() async throws {
+        let store = try regressedStore()
+        let result = try await application(store).compare(previous: nil, current: nil, confirm: 0, emulator: nil)
+        XCTAssertEqual(result.comparison.currentRunID, Fixture.run(2, []).runID, "the newest run is judged")
+        XCTAssertEqual(result.comparison.previousRunID, Fixture.run(1, []).runID)
+        XCTAssertEqual(result.comparison.unconfirmed.map(\.change.name), ["a"])
+        XCTAssertEqual(result.comparison.fixes.count, 1)
+        XCTAssertEqual(result.exitStatus, ExitStatus.success)
+        XCTAssertTrue(result.text.contains("unconfirmed regression candidates: 1\n  a "), result.text)
+        XCTAssertEqual(try store.loadComparison(result.comparison.currentRunID), result.comparison, "saved for report and notify")
+        let json = try JSONCoding.decode(RunComparison.self, from: Data(try result.json().utf8))
+        XCTAssertEqual(json, result.comparison)
+    }
+
+    func testAnOpenRegressionCarriedThroughAnOutageExitsOne() async throws {
+        let store = try await makeStoreWithARegressionCarriedThroughAnOutage()
+        let result = try await application(store).compare(previous: nil, current: nil, confirm: 0, emulator: nil)
+        XCTAssertEqual(result.comparison.regressions.count, 0, "an outage confirms nothing")
+        XCTAssertEqual(result.comparison.open.map(\.name), ["a"])
+        XCTAssertEqual(result.exitStatus, ExitStatus.regressions)
+        XCTAssertTrue(result.text.contains("open regressions: 1 (1 not checked this run)"), result.text)
+    }
+
+    func testACandidateThatCannotBeRevalidatedIsAToolFailure() async throws {
+        let store = try regressedStore()
+        do {
+            _ = try await application(store).compare(previous: nil, current: nil, confirm: 1, emulator: "http://127.0.0.1:9")
+            XCTFail("a candidate that cannot be re-validated must not pass as no regression")
+        } catch {
+            XCTAssertTrue(LSQMError.describe(error).contains("it is no longer in the index"), LSQMError.describe(error))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMPipeline
 import XCTest
 
 @testable import LSQMReport

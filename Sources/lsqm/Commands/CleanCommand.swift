@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
-import LSQMBasics
-import LSQMCore
-import LSQMValidate
+import LSQMPipeline
 
 struct CleanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,35 +15,6 @@ struct CleanCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let context = try CommandContext(global)
-        let cache = context.cacheDirectory
-        // Leftover processes first: their records live in the cache that is removed next.
-        if global.dryRun {
-            print(
-                "would stop processes left by killed lsqm runs (\(context.processRecordDirectory.path)) and remove stale lsqm-validate-*/lsqm-check-* folders"
-            )
-        } else {
-            for line in context.reclaimLeftovers() { print(line) }
-        }
-        if !Files.exists(cache) {
-            print("nothing to clean in \(cache.path)")
-        } else if global.dryRun {
-            print("would remove \(cache.path)")
-        } else {
-            do { try FileManager.default.removeItem(at: cache) } catch {
-                throw LSQMError(.environment, action: "remove \(cache.path)", cause: LSQMError.describe(error))
-            }
-            context.logger.info("clean", "removed", "removed \(cache.path)")
-            print("removed \(cache.path)")
-        }
-        // Stale emulator containers: only where a Docker engine answers (none is fine).
-        guard let socket = await DockerRuntime.detectSocket(environment: context.environment) else { return }
-        let docker = try DockerRuntime(socketPath: socket, version: context.configuration.localstackVersion, authToken: nil)
-        if global.dryRun {
-            print("would remove every container labelled lsqm.run_id from the Docker engine at \(socket)")
-            return
-        }
-        let removed = try await docker.removeStaleContainers()
-        print("removed \(removed.count) stale emulator container\(removed.count == 1 ? "" : "s")")
+        try await global.application().clean { print($0) }
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Foundation
-import LSQMBasics
-import LSQMCore
 import LSQMGenerate
+import LSQMPipeline
 
 extension GeneratorKind: ExpressibleByArgument {}
 
@@ -23,48 +21,6 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() async throws {
-        let context = try CommandContext(global)
-        let output = try await context.logger.stage("generate") {
-            try await GenerateStage.run(try context.generateInput(architectures: architectures, generator: generator))
-        }
-        if json {
-            try context.printJSON(output)
-        } else {
-            print(GenerateCommand.summary(output))
-        }
-    }
-
-    static func summary(_ output: GenerateStage.Output) -> String {
-        var lines = [
-            "\(output.count(.generated)) generated, \(output.count(.current)) current, \(output.count(.skipped)) skipped"
-                + (output.generator == .claude ? "; \(output.inputTokens + output.outputTokens) of \(output.tokenBudget) tokens used" : "")
-        ]
-        for app in output.apps where app.status == .skipped {
-            lines.append("  skipped \(app.arch.prefix(12)): \(app.reason ?? "")")
-        }
-        if output.budgetExhausted {
-            lines.append("token budget exhausted: \(output.left) architecture\(output.left == 1 ? "" : "s") left without a new app")
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
-extension CommandContext {
-    func generateInput(architectures: [String], generator: GeneratorKind?) throws -> GenerateStage.Input {
-        let kind = generator ?? GenerateStage.Input.defaultGenerator(apiKey: configuration.anthropicAPIKey)
-        var claude: GenerateStage.ClaudeSettings?
-        if let key = configuration.anthropicAPIKey, !key.isEmpty {
-            var baseURL = ClaudeClient.defaultBaseURL
-            if let raw = environment["LSQM_ANTHROPIC_URL"], !raw.isEmpty {
-                guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https" else {
-                    throw LSQMError(.usage, action: "read LSQM_ANTHROPIC_URL", cause: "'\(raw)' is not an http(s) URL")
-                }
-                baseURL = url
-            }
-            claude = GenerateStage.ClaudeSettings(apiKey: key, model: configuration.model, baseURL: baseURL)
-        }
-        return GenerateStage.Input(
-            store: store, architectures: architectures, generator: kind, claude: claude,
-            tokenBudget: configuration.tokenBudget, dryRun: options.dryRun, parallel: configuration.parallel, logger: logger)
+        try emit(try await global.application().generate(architectures: architectures, generator: generator), json: json)
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LSQMBasics
 import LSQMHost
+import LSQMPipeline
 
 struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,20 +14,7 @@ struct PluginsCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array (name, kind, version, abi, path, loaded, error).") var json = false
 
         func run() async throws {
-            let context = try CommandContext(global)
-            let listings = await context.pluginManager().list()
-            if json { return try context.printJSON(listings) }
-            if listings.isEmpty {
-                print("no plugins found in: " + context.pluginManager().directories.map(\.url.path).joined(separator: ", "))
-                return
-            }
-            for listing in listings {
-                if listing.loaded {
-                    print("\(listing.name ?? "?")  \(listing.kind ?? "?")  v\(listing.version ?? "?")  ABI \(listing.abi ?? "?")  \(listing.path)")
-                } else {
-                    print("REFUSED  \(listing.path)\n  \(listing.error ?? "")")
-                }
-            }
+            try emit(await global.application().listPlugins(), json: json)
         }
     }
 
@@ -40,24 +27,7 @@ struct PluginsCommand: AsyncParsableCommand {
         @Flag(help: "Print the report as JSON.") var json = false
 
         func run() async throws {
-            let context = try CommandContext(global)
-            let config: JSONValue
-            do { config = try JSONCoding.decode(JSONValue.self, from: Data(pluginConfig.utf8)) } catch {
-                throw LSQMError(.usage, action: "read --plugin-config", cause: "it is not JSON: \(LSQMError.describe(error))")
-            }
-            let path = URL(fileURLWithPath: file).standardizedFileURL.path
-            guard Files.exists(URL(fileURLWithPath: path)) else {
-                throw LSQMError(.usage, action: "check plugin \(file)", cause: "no such file")
-            }
-            let report = await context.pluginManager().check(path: path, config: config)
-            if json {
-                try context.printJSON(report)
-            } else {
-                if let limits = report.limits { print("limits: \(limits.summary)") }
-                for step in report.steps { print("\(step.passed ? "PASS" : "FAIL")  \(step.name): \(step.detail)") }
-                print(report.passed ? "conforms to the lsqm plugin ABI" : "does not conform")
-            }
-            if !report.passed { throw ExitCode(1) }
+            try emit(try await global.application().checkPlugin(file: file, pluginConfig: pluginConfig), json: json)
         }
     }
 }

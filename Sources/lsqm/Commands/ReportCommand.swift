@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
-import LSQMBasics
-import LSQMCore
-import LSQMReport
+import LSQMPipeline
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,24 +33,6 @@ struct ReportCommand: AsyncParsableCommand {
     @Flag(help: "Print the run's figures, API gaps and causes as JSON (schema above).") var json = false
 
     func run() async throws {
-        let context = try CommandContext(global)
-        let store = context.store
-        let output = out.map { URL(fileURLWithPath: $0) }
-        if global.dryRun {
-            if json { return try context.printJSON(try ReportStage.summary(store: store, runID: runID, logger: context.logger)) }
-            print("would write \((output ?? ReportStage.defaultOutput(store)).path) and trends in \(store.trendsDirectory.path)")
-            return
-        }
-        let result = try ReportStage.run(ReportInput(store: store, runID: runID, output: output, version: LSQM.version), logger: context.logger)
-        if json { return try context.printJSON(result.summary) }
-        let declining = result.trends.services.filter(\.declining).map(\.service)
-        let counts = result.summary.counts
-        print("report for run \(result.runID): \(result.path.path) (\(result.bytes) bytes)")
-        print(
-            "not the emulator's fault: \(counts.notEmulator) of \(counts.total)"
-                + (result.summary.diagnosis.notRun.isEmpty ? "" : "; not run: \(result.summary.diagnosis.notRun.count)"))
-        for gap in result.summary.diagnosis.gaps.prefix(5) { print("api gap: \(gap.headline)") }
-        if !result.compared { print("note: run \(result.runID) has not been compared yet; regressions shown are unconfirmed ('lsqm compare')") }
-        if !declining.isEmpty { print("declining services: \(declining.joined(separator: ", "))") }
+        try emit(try global.application().report(runID: runID, out: out), json: json)
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
-import LSQMBasics
-import LSQMSync
+import LSQMPipeline
 
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,23 +15,6 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() async throws {
-        let context = try CommandContext(global)
-        let output = try await context.logger.stage("sync") {
-            try await context.sync(initExisting: initExisting)
-        }
-        if json { try context.printJSON(output) } else if context.logger.format == .json { print("\(output.action) \(output.path)") }
-    }
-}
-
-extension CommandContext {
-    /// Syncs the artifact repository under the repository lock (two first syncs would race otherwise).
-    func sync(initExisting: Bool = false) async throws -> SyncStage.Output {
-        let lock = try await lockRepository(stage: "sync")
-        defer { lock?.release() }
-        return try await SyncStage.run(
-            SyncStage.Input(
-                repository: configuration.artifactRepo, workingCopy: localRepositoryPath,
-                token: configuration.githubToken, githubHosts: gitHubHosts(),
-                initExisting: initExisting, dryRun: options.dryRun, logger: logger))
+        try emit(try await global.application().sync(initExisting: initExisting), json: json)
     }
 }

@@ -3,7 +3,8 @@ import LSQMCore
 import LSQMPluginKit
 
 extension RunSummary {
-    /// The notifiers' view of a run (the ABI's notify request) from the host's overview.
+    /// The notifiers' view of a run (the ABI's notify request) from the host's overview. The domain → message
+    /// conversion is the application's: the notify stage only delivers messages, and the domain knows no plugin.
     public init(_ overview: RunOverview, dryRun: Bool, reportURL: String?) {
         let iso = ISO8601DateFormatter()
         var counts = Counts()

@@ -1,6 +1,7 @@
 import Foundation
 import LSQMBasics
 import LSQMCore
+import LSQMReport
 
 /// What the compare stage needs.
 public struct CompareInput: Sendable {
@@ -32,6 +33,10 @@ public struct CompareInput: Sendable {
 
 /// The compare stage: finds regression candidates check by check against their baselines, confirms them by
 /// re-validating, carries open regressions forward, and persists the verdict for report and notify.
+///
+/// It lives in the application layer, not beside the other stages, because it is the one step that joins two
+/// of them: it reads the run history the report stage owns and confirms candidates through the validate stage
+/// (`revalidate`), and no stage imports another.
 public enum CompareStage {
     public static func run(_ input: CompareInput, logger: Logger = .silent) async throws -> RunComparison {
         guard input.confirmAttempts >= 0 else {

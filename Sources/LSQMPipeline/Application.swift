@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMCore
@@ -6,31 +5,72 @@ import LSQMHost
 import LSQMSync
 import LSQMTemplates
 
-/// What every command needs, built once from the global options: the effective configuration, the logger
-/// and the artifact store.
-struct CommandContext {
-    let options: GlobalOptions
-    let configuration: Configuration
-    let logger: Logger
-    let environment: [String: String]
+/// The application layer: what every command needs, built once from the global options — the effective
+/// configuration, the logger, the artifact store, plugins and host services — and one method per command that
+/// decides, builds the stage inputs, wires the stages together and returns what the command prints.
+///
+/// The CLI parses arguments into `Options` and the command's own parameters, calls one method and prints the
+/// result; nothing here knows about argument parsing or stdout, so tests drive it in process.
+public struct Application: Sendable {
+    /// lsqm's version, as `--version` prints it and the report records it.
+    public static let version = "0.1.0"
 
-    init(_ options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// The global options, as plain values.
+    public struct Options: Sendable {
+        /// A YAML config file (else `LSQM_CONFIG`).
+        public var configFile: String?
+        public var verbose: Bool
+        /// Show what would be done without changing or sending anything.
+        public var dryRun: Bool
+        public var parallel: Int?
+        public var localstackVersion: String?
+        /// nil: `LSQM_LOG_FORMAT`, else human on a terminal and JSON otherwise.
+        public var logFormat: LogFormat?
+        public var pluginDirectories: [String]
+        /// The lsqm binary that hosts isolated plugins (`lsqm plugin-worker`) and next to which the built-in
+        /// plugins are found; nil is this process's own executable. Tests running in process point it at the
+        /// built `lsqm`.
+        public var executable: URL?
+
+        public init(
+            configFile: String? = nil, verbose: Bool = false, dryRun: Bool = false, parallel: Int? = nil, localstackVersion: String? = nil,
+            logFormat: LogFormat? = nil, pluginDirectories: [String] = [], executable: URL? = nil
+        ) {
+            self.configFile = configFile
+            self.verbose = verbose
+            self.dryRun = dryRun
+            self.parallel = parallel
+            self.localstackVersion = localstackVersion
+            self.logFormat = logFormat
+            self.pluginDirectories = pluginDirectories
+            self.executable = executable
+        }
+    }
+
+    public let options: Options
+    public let configuration: Configuration
+    public let logger: Logger
+    public let environment: [String: String]
+    /// Every secret this application knows (the environment's and the config file's): the CLI redacts stdout
+    /// and its final error line with it.
+    public let redactor: SecretRedactor
+
+    public init(_ options: Options, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.options = options
         self.environment = environment
         var configuration = Configuration()
-        if let path = options.config ?? environment["LSQM_CONFIG"] {
-            configuration = try CommandContext.loadConfigFile(path)
+        if let path = options.configFile ?? environment["LSQM_CONFIG"] {
+            configuration = try Application.loadConfigFile(path)
         }
         try configuration.applyEnvironment(environment)
         if let parallel = options.parallel { configuration.parallel = parallel }
         if let version = options.localstackVersion { configuration.localstackVersion = version }
-        configuration.pluginDirectories += options.pluginDir
+        configuration.pluginDirectories += options.pluginDirectories
         try configuration.validate()
         self.configuration = configuration
         let envFormat = environment["LSQM_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:))
-        let format: LogFormat = options.logFormat.map { $0 == .json ? .json : .human } ?? envFormat ?? .automatic
-        let redactor = SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues)
-        StandardOutput.redactor = redactor
+        let format = options.logFormat ?? envFormat ?? .automatic
+        redactor = SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues)
         self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info, redactor: redactor)
         // Every child this process starts is written down there, for the next run and `lsqm clean` (a dry run
         // writes nothing, not even that).
@@ -38,7 +78,7 @@ struct CommandContext {
     }
 
     /// Where lsqm processes list the child process groups they started (`<pid>.json`).
-    var processRecordDirectory: URL { cacheDirectory.appendingPathComponent("processes", isDirectory: true) }
+    public var processRecordDirectory: URL { cacheDirectory.appendingPathComponent("processes", isDirectory: true) }
 
     /// Stops what earlier lsqm processes left running (they were killed before their children) and removes
     /// their scratch folders. Run at the start of every command that starts emulators, and by `clean`.
@@ -71,7 +111,7 @@ struct CommandContext {
     }
 
     /// The artifact repository's local working copy. A URL repo is cloned by `sync` into the cache.
-    var store: ArtifactStore { ArtifactStore(root: localRepositoryPath) }
+    public var store: ArtifactStore { ArtifactStore(root: localRepositoryPath) }
 
     var localRepositoryPath: URL {
         let repo = configuration.artifactRepo
@@ -79,6 +119,17 @@ struct CommandContext {
             return cacheDirectory.appendingPathComponent("artifact-repo", isDirectory: true)
         }
         return URL(fileURLWithPath: repo, isDirectory: true).standardizedFileURL
+    }
+
+    /// The artifact store, or a clear error when the repository has not been set up yet.
+    func initializedStore(for command: String) throws -> ArtifactStore {
+        let store = self.store
+        guard store.isInitialized else {
+            throw LSQMError(
+                .usage, action: "\(command) \(store.root.path)", cause: "it is not an lsqm artifact repository yet",
+                hint: "run 'lsqm sync' and 'lsqm mine' first")
+        }
+        return store
     }
 
     /// The hosts a GitHub token may go to over git: github.com, and the host of a configured GitHub API
@@ -92,7 +143,7 @@ struct CommandContext {
     }
 
     /// lsqm's local cache: venvs, terraform plugin cache, HTTP ETag cache, clones.
-    var cacheDirectory: URL {
+    public var cacheDirectory: URL {
         if let dir = configuration.cacheDirectory { return URL(fileURLWithPath: dir, isDirectory: true) }
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("lsqm", isDirectory: true)
@@ -100,17 +151,12 @@ struct CommandContext {
         let home = environment["HOME"] ?? NSTemporaryDirectory()
         return URL(fileURLWithPath: home).appendingPathComponent(".cache/lsqm", isDirectory: true)
     }
-
-    /// Prints a value as sorted JSON to stdout.
-    func printJSON<T: Encodable>(_ value: T) throws {
-        StandardOutput.write(try JSONCoding.encode(value))
-    }
 }
 
-extension CommandContext {
+extension Application {
     /// The plugin manager for this command: standard directories, the configured isolation.
     func pluginManager(http: HostHTTPService? = nil) -> PluginManager {
-        let executable = PluginManager.currentExecutable
+        let executable = options.executable ?? PluginManager.currentExecutable
         return PluginManager(
             directories: PluginDirectory.standard(executable: executable, environment: environment, extra: configuration.pluginDirectories),
             isolation: PluginIsolation(rawValue: configuration.pluginIsolation) ?? .isolated,
@@ -118,9 +164,7 @@ extension CommandContext {
             callTimeout: .seconds(configuration.pluginTimeoutSeconds), logger: logger, http: http,
             secretURLs: configuration.slackWebhookURL.map { ["SLACK_WEBHOOK_URL": $0] } ?? [:])
     }
-}
 
-extension CommandContext {
     /// Where discovery sources' remote services live (`LSQM_GITHUB_API_URL`, `LSQM_GITHUB_RAW_URL`,
     /// `LSQM_TERRAFORM_REGISTRY_URL`, else the public services).
     func discoveryEndpoints() throws -> DiscoveryEndpoints { try DiscoveryEndpoints.fromEnvironment(environment) }
@@ -135,9 +179,7 @@ extension CommandContext {
         http.sourceLimits = SourceLimits.from(configs: sources.map { ($0.name, $0.config) })
         return HTTPService(options: http, logger: logger)
     }
-}
 
-extension CommandContext {
     /// Plugin selections with the host's defaults under each one's own config (its own keys win): the service
     /// endpoints (`github_api_url`, `github_raw_url`, `terraform_registry_url`) and `issue_repo`. Never secrets.
     func withPluginDefaults(_ selections: [PluginSelection]) throws -> [PluginSelection] {
