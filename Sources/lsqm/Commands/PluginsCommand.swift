@@ -23,7 +23,9 @@ struct PluginsCommand: AsyncParsableCommand {
             }
             for listing in listings {
                 if listing.loaded {
-                    print("\(listing.name ?? "?")  \(listing.kind ?? "?")  v\(listing.version ?? "?")  ABI \(listing.abi ?? "?")  \(listing.path)")
+                    print(
+                        "\(listing.name ?? "?")  \(listing.kind?.rawValue ?? "?")  v\(listing.version ?? "?")  ABI \(listing.abi ?? "?")  \(listing.path)"
+                    )
                 } else {
                     print("REFUSED  \(listing.path)\n  \(listing.error ?? "")")
                 }
