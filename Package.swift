@@ -71,11 +71,16 @@ let package = Package(
         // Template parsing shared by the host (metadata) and the normalizer plugins.
         .target(name: "LSQMTemplates", dependencies: ["LSQMBasics", "Yams"], swiftSettings: swiftSettings),
 
-        // Plugin-side code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
+        // Plugin side: libraries only plugins link, kept under Plugins/Shared/ so their role shows in the folder list.
+        // Code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], swiftSettings: swiftSettings),
-        // CloudFormation, SAM and Serverless → Terraform, shared by both normalizer plugins.
-        .target(name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], path: "Plugins/Shared/LSQMSourceSupport",
+            swiftSettings: swiftSettings),
+        // CloudFormation, SAM and Serverless → Terraform (with the ~10k-line provider tables), linked by the normalizer.
+        .target(
+            name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], path: "Plugins/Shared/LSQMCloudFormation",
+            swiftSettings: swiftSettings),
 
         // Layer 3: the domain. No network, no processes.
         .target(name: "LSQMCore", dependencies: ["LSQMBasics", "LSQMTemplates"], swiftSettings: swiftSettings),
