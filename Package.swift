@@ -29,8 +29,11 @@ let plugins: [(Product, Target)] = [
     plugin("GitHubOrgSource", dependencies: remoteSourceDependencies),
     plugin("ServerlessExamplesSource", dependencies: remoteSourceDependencies),
     plugin("CDKExamplesSource", dependencies: remoteSourceDependencies),
+    // One normalizer for CloudFormation, SAM and Serverless: the provider tables (~10k lines) are linked once.
+    // Two plugins cannot share them: SwiftPM links a target statically into every dynamic product that uses
+    // it (a `.dynamic` product of LSQMCloudFormation is not what the plugins then link), and the C ABI has
+    // one descriptor per library, whose normalizer table lists every kind it accepts.
     plugin("CloudFormationNormalizer", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMCloudFormation"]),
-    plugin("ServerlessNormalizer", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMCloudFormation"]),
     plugin("SlackNotifier"),
     plugin("GitHubIssuesNotifier"),
     // FileNotifier is plain C: it proves the ABI needs nothing but the header.
@@ -71,11 +74,16 @@ let package = Package(
         // Template parsing shared by the host (metadata) and the normalizer plugins.
         .target(name: "LSQMTemplates", dependencies: ["LSQMBasics", "Yams"], swiftSettings: swiftSettings),
 
-        // Plugin-side code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
+        // Plugin side: libraries only plugins link, kept under Plugins/Shared/ so their role shows in the folder list.
+        // Code shared by the remote discovery sources (GitHub trees, tarballs, folder selection).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], swiftSettings: swiftSettings),
-        // CloudFormation, SAM and Serverless → Terraform, shared by both normalizer plugins.
-        .target(name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMSourceSupport", dependencies: ["LSQMPluginKit", "LSQMBasics", "LSQMTemplates", "CZlib"], path: "Plugins/Shared/LSQMSourceSupport",
+            swiftSettings: swiftSettings),
+        // CloudFormation, SAM and Serverless → Terraform (with the ~10k-line provider tables), linked by the normalizer.
+        .target(
+            name: "LSQMCloudFormation", dependencies: ["LSQMBasics", "LSQMTemplates", "LSQMPluginKit"], path: "Plugins/Shared/LSQMCloudFormation",
+            swiftSettings: swiftSettings),
 
         // Layer 3: the domain. No network, no processes.
         .target(name: "LSQMCore", dependencies: ["LSQMBasics", "LSQMTemplates"], swiftSettings: swiftSettings),

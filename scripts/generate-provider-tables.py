@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Turns `terraform providers schema -json` output into the compact schema table the CloudFormation
-normalizer compiles in (Sources/LSQMCloudFormation/ProviderTables.generated.swift).
+normalizer compiles in (Plugins/Shared/LSQMCloudFormation/ProviderTables.generated.swift).
 
 Only the resource types listed in scripts/provider-table-types.txt are kept. Each line of the table is
 indented one space per nesting level:

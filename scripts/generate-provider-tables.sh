@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Sources/LSQMCloudFormation/ProviderTables.generated.swift from the AWS provider schema.
+# Regenerates Plugins/Shared/LSQMCloudFormation/ProviderTables.generated.swift from the AWS provider schema.
 # Works offline: the provider comes from the filesystem mirror (TF_PLUGIN_MIRROR, default /opt/tf-plugins).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,5 +20,5 @@ terraform -chdir="$work" init -input=false >"$work/init.log" 2>&1 || { cat "$wor
 terraform -chdir="$work" providers schema -json >"$work/schema.json"
 version="$(terraform -chdir="$work" version -json | python3 -c 'import json,sys; print(json.load(sys.stdin)["provider_selections"]["registry.terraform.io/hashicorp/aws"])')"
 python3 "$root/scripts/generate-provider-tables.py" "$work/schema.json" "$root/scripts/provider-table-types.txt" \
-    "$root/Sources/LSQMCloudFormation/ProviderTables.generated.swift" "$version"
-echo "wrote Sources/LSQMCloudFormation/ProviderTables.generated.swift (hashicorp/aws $version)"
+    "$root/Plugins/Shared/LSQMCloudFormation/ProviderTables.generated.swift" "$version"
+echo "wrote Plugins/Shared/LSQMCloudFormation/ProviderTables.generated.swift (hashicorp/aws $version)"

@@ -44,7 +44,7 @@ public struct Configuration: Codable, Sendable, Equatable {
     /// Whether the config file has a `sources` key at all. Without one (and without `--local`), mine uses
     /// `defaultSources`; an explicit `sources: []` means none.
     public var sourcesConfigured = false
-    public var normalizers: [PluginSelection] = [PluginSelection(name: "CloudFormationNormalizer"), PluginSelection(name: "ServerlessNormalizer")]
+    public var normalizers: [PluginSelection] = [PluginSelection(name: "CloudFormationNormalizer")]
     public var notifiers: [PluginSelection] = []
     public var cacheDirectory: String? = nil
     // Secrets.

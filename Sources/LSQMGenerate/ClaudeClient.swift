@@ -89,7 +89,7 @@ public struct ClaudeClient: Sendable {
                 continue
             }
             throw LSQMError(
-                .remote, action: "call the Claude API (\(model))",
+                .remote, code: .httpStatus(response.status), action: "call the Claude API (\(model))",
                 cause: "HTTP \(response.status): \(failure.message)" + (failure.retryable ? " after \(attempt) attempts" : ""),
                 hint: failure.hint)
         }

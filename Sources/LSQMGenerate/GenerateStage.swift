@@ -351,7 +351,7 @@ public enum GenerateStage {
                 let reply: ClaudeClient.Reply
                 do {
                     reply = try await client.call(system: TestAppPrompt.system, messages: messages, tool: TestAppPrompt.tool)
-                } catch let error as LSQMError where error.kind == .remote && ["HTTP 400", "HTTP 413"].contains(where: error.cause.hasPrefix) {
+                } catch let error as LSQMError where error.code == .httpStatus(400) || error.code == .httpStatus(413) {
                     // This architecture's request was refused (too large, say); the next one may be fine. Outages,
                     // authentication and rate limits that outlast the retries stop the stage instead.
                     return skip(architecture, "the Claude API refused the request: \(error.cause)", usage: spent)

@@ -36,7 +36,7 @@ final class DirectPlugin: @unchecked Sendable {
         state = created
     }
 
-    func call(_ function: String, request: String) -> PluginCallOutcome {
+    func call(_ function: PluginFunction, request: String) -> PluginCallOutcome {
         guard !destroyed else {
             return PluginCallOutcome(
                 status: LSQM_ERROR, response: nil, error: PluginErrorText.json("failed to \(function): the instance was destroyed"))
@@ -46,11 +46,11 @@ final class DirectPlugin: @unchecked Sendable {
         let functions = plugin.descriptor.pointee.functions!
         let status: Int32 = request.withCString { requestPointer in
             switch (plugin.info.kind, function) {
-            case ("source", "discover"):
+            case (.source, .discover):
                 return functions.assumingMemoryBound(to: lsqm_source_functions.self).pointee.discover(state, requestPointer, &response, &error)
-            case ("normalizer", "normalize"):
+            case (.normalizer, .normalize):
                 return functions.assumingMemoryBound(to: lsqm_normalizer_functions.self).pointee.normalize(state, requestPointer, &response, &error)
-            case ("notifier", "notify"):
+            case (.notifier, .notify):
                 return functions.assumingMemoryBound(to: lsqm_notifier_functions.self).pointee.notify(state, requestPointer, &response, &error)
             default:
                 return LSQM_UNSUPPORTED
@@ -80,12 +80,10 @@ final class DirectPlugin: @unchecked Sendable {
     }
 }
 
-/// Reading and writing the ABI's error objects.
+/// Reading and writing the ABI's error objects, which are LSQMPluginKit's `PluginError` on both sides.
 public enum PluginErrorText {
-    struct Body: Codable { var error: String; var retryable: Bool? }
-
     public static func json(_ message: String, retryable: Bool = false) -> String {
-        (try? JSONCoding.string(Body(error: message, retryable: retryable))) ?? #"{"error":"failed","retryable":false}"#
+        (try? JSONCoding.string(PluginError(message, retryable: retryable))) ?? #"{"error":"failed","retryable":false}"#
     }
 
     /// The human message inside an error object (or the raw text, if a plugin sent something else), as one
@@ -93,7 +91,7 @@ public enum PluginErrorText {
     /// sequence could rewrite the terminal.
     public static func message(_ text: String?) -> String? {
         guard let text else { return nil }
-        if let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) { return oneLine(body.error) }
+        if let body = try? JSONCoding.decode(PluginError.self, from: Data(text.utf8)) { return oneLine(body.error) }
         return oneLine(text)
     }
 
@@ -121,7 +119,7 @@ public enum PluginErrorText {
     }
 
     public static func isRetryable(_ text: String?) -> Bool {
-        guard let text, let body = try? JSONCoding.decode(Body.self, from: Data(text.utf8)) else { return false }
-        return body.retryable ?? false
+        guard let text, let body = try? JSONCoding.decode(PluginError.self, from: Data(text.utf8)) else { return false }
+        return body.retryable
     }
 }

@@ -58,12 +58,12 @@ public struct PluginGrants: Sendable, Equatable {
 
     /// The grants of a plugin of `kind` named `name` (its descriptor name) with the deployment's `config` for it.
     /// `baseURLs` are URLs the deployment configured outside the plugin's config (service endpoints).
-    public static func forPlugin(kind: String, name: String, config: JSONValue, secretURLs: [String: String], baseURLs: [URL]) -> PluginGrants {
+    public static func forPlugin(kind: PluginKind, name: String, config: JSONValue, secretURLs: [String: String], baseURLs: [URL]) -> PluginGrants {
         var grants: PluginGrants
         switch kind {
-        case "source":
+        case .source:
             grants = PluginGrants(methods: readMethods, githubToken: TokenGrant(methods: readMethods))
-        case "notifier":
+        case .notifier:
             grants = PluginGrants(methods: notifierMethods)
             let explicit = config["grants"]
             let secrets =
@@ -77,7 +77,8 @@ public struct PluginGrants: Sendable, Equatable {
             if !githubMethods.isEmpty, let repo, repo.split(separator: "/").count == 2 {
                 grants.githubToken = TokenGrant(methods: Set(githubMethods).intersection(notifierMethods), repo: repo)
             }
-        default:
+        case .normalizer:
+            // Normalizers translate what they are given: no network at all.
             grants = PluginGrants(methods: [])
         }
         var urls = baseURLs

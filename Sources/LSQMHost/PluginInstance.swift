@@ -5,9 +5,10 @@ import LSQMPluginKit
 /// One created plugin instance, in whichever isolation mode. Calls take and return the ABI's JSON texts.
 public protocol PluginInstance: AnyObject, Sendable {
     var info: PluginInfo { get }
-    /// Calls the kind's function (`discover`, `normalize`, `notify`). Throws an `LSQMError` of kind `.plugin`
-    /// naming the plugin and the call when the plugin fails, crashes, or does not answer in time.
-    func call(_ function: String, request: String) async throws -> String
+    /// Calls the kind's function with the request's JSON text; stages use the typed clients (`SourceClient`…)
+    /// instead. Throws an `LSQMError` of kind `.plugin` naming the plugin and the call when the plugin fails
+    /// (`.pluginFailed`), crashes (`.pluginCrashed`) or does not answer in time (`.pluginTimedOut`).
+    func call(_ function: PluginFunction, request: String) async throws -> String
     /// Destroys the instance (and stops its worker). Safe to call twice.
     func shutdown() async
     /// Asks a running call to stop (the plugin sees host_api->is_cancelled()).
@@ -24,19 +25,19 @@ public enum PluginIsolation: String, Sendable, Codable {
 enum PluginCallErrors {
     /// The answer of a call, or the error it is. A NULL response with LSQM_OK is allowed for notify (the header
     /// says it may be left NULL on success: delivered) and a contract violation for every other function.
-    static func answer(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) throws -> String {
+    static func answer(_ info: PluginInfo, _ function: PluginFunction, _ outcome: PluginCallOutcome) throws -> String {
         guard outcome.status == 0 else { throw failed(info, function, outcome) }
         if let response = outcome.response { return response }
-        if function == "notify" { return #"{"delivered":true}"# }
-        throw LSQMError(.plugin, action: "\(function) with plugin \(info.name)", cause: nullResponse)
+        if function == .notify { return #"{"delivered":true}"# }
+        throw LSQMError(
+            .plugin, code: .pluginNullResponse, action: "\(function) with plugin \(info.name)",
+            cause: "it returned LSQM_OK without a response (response_json left NULL)")
     }
 
-    static let nullResponse = "it returned LSQM_OK without a response (response_json left NULL)"
-
-    static func failed(_ info: PluginInfo, _ function: String, _ outcome: PluginCallOutcome) -> LSQMError {
+    static func failed(_ info: PluginInfo, _ function: PluginFunction, _ outcome: PluginCallOutcome) -> LSQMError {
         let message = PluginErrorText.message(outcome.error) ?? "status \(outcome.status) without an error message"
         let kind: LSQMError.Kind = outcome.status == 2 ? .cancelled : .plugin
-        return LSQMError(kind, action: "\(function) with plugin \(info.name)", cause: message)
+        return LSQMError(kind, code: .pluginFailed, action: "\(function) with plugin \(info.name)", cause: message)
     }
 }
 
@@ -54,7 +55,7 @@ public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable 
         direct = try DirectPlugin(plugin: plugin, callbacks: services, configJSON: configJSON)
     }
 
-    public func call(_ function: String, request: String) async throws -> String {
+    public func call(_ function: PluginFunction, request: String) async throws -> String {
         let outcome: PluginCallOutcome = await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
                 let result = lock.withLock { direct.call(function, request: request) }
@@ -74,16 +75,23 @@ public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable 
 /// Isolated mode: the plugin lives in `lsqm plugin-worker LIBRARY`, a child process in its own process group,
 /// spoken to over pipes. Its environment holds no secrets: the plugin gets HTTP through the host.
 public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
-    public private(set) var info: PluginInfo
+    /// Set by `start` from the worker's description before the instance is handed out; read under the lock.
+    public var info: PluginInfo { lock.withLock { described! } }
+    private var described: PluginInfo?
+    /// What messages call the plugin before (and after) it described itself: the file, then the descriptor's name.
+    private var label: (name: String, path: String) {
+        lock.withLock { described.map { ($0.name, $0.path) } ?? (URL(fileURLWithPath: libraryPath).lastPathComponent, libraryPath) }
+    }
+    private let libraryPath: String
     private let process: SpawnedProcess
     private let channel: FrameChannel
     private var services: PluginServices? { lock.withLock { attachedServices } }
     private var attachedServices: PluginServices?
     private let callTimeout: Duration
     private let lock = NSLock()
-    private var pending: CheckedContinuation<WorkerMessage, any Error>?
+    private var pending: CheckedContinuation<WorkerFrame, any Error>?
     private var dead: LSQMError?
-    private var currentCall = ""
+    private var currentCall = "describe"
     /// Counts requests, so a stop timer of one call never kills the worker during a later one.
     private var requestNumber = 0
 
@@ -97,26 +105,23 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         let process = try SpawnedProcess(
             executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
             environment: environment, captureOutput: false, keepPipes: true)
-        let placeholder = PluginInfo(
-            name: URL(fileURLWithPath: libraryPath).lastPathComponent, kind: "unknown", version: "", abi: "", description: "", kinds: [],
-            path: libraryPath)
         let instance = IsolatedPluginInstance(
-            info: placeholder, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
-        let reply = try await instance.request(WorkerMessage(type: "describe"), function: "describe", timeout: .seconds(30))
-        if reply.type == "refused" {
+            libraryPath: libraryPath, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
+        let reply = try await instance.request(WorkerFrame(.describe), function: "describe", timeout: .seconds(30))
+        if reply.type == .refused {
             await instance.shutdown()
-            throw PluginRefusal(path: libraryPath, reason: reply.error ?? "refused")
+            throw PluginRefusal(path: libraryPath, reason: reply.error ?? "refused", isNotAPlugin: reply.notAPlugin)
         }
-        guard let info = reply.info else {
+        guard reply.type == .described, let info = reply.payload.flatMap({ try? JSONCoding.decode(PluginInfo.self, from: $0) }) else {
             await instance.shutdown()
             throw PluginRefusal(path: libraryPath, reason: "the worker did not describe the plugin")
         }
-        instance.info = info
+        instance.lock.withLock { instance.described = info }
         return instance
     }
 
-    private init(info: PluginInfo, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration, maxFrameBytes: Int) {
-        self.info = info
+    private init(libraryPath: String, process: SpawnedProcess, services: PluginServices?, callTimeout: Duration, maxFrameBytes: Int) {
+        self.libraryPath = libraryPath
         self.process = process
         self.attachedServices = services
         self.callTimeout = callTimeout
@@ -129,22 +134,23 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     /// folder and grants follow the descriptor's name, not the file's).
     func attach(_ services: PluginServices) { lock.withLock { attachedServices = services } }
 
-    func create(configJSON: String, cacheDirectory: String, config: [String: String]) async throws {
-        let reply = try await request(
-            WorkerMessage(type: "create", payload: configJSON, cacheDir: cacheDirectory, config: config), function: "create", timeout: callTimeout)
+    func create(config: JSONValue, cacheDirectory: String, configTexts: [String: String]) async throws {
+        let operation = try JSONCoding.encode(WorkerCreate(pluginConfig: config, cacheDirectory: cacheDirectory, config: configTexts), pretty: false)
+        let reply = try await request(WorkerFrame(.create, payload: operation), function: "create", timeout: callTimeout)
         guard reply.status == 0 else {
             throw LSQMError(
-                .plugin, action: "create plugin \(info.name)", cause: PluginErrorText.message(reply.error) ?? "status \(reply.status ?? -1)")
+                .plugin, code: .pluginFailed, action: "create plugin \(info.name)",
+                cause: PluginErrorText.message(reply.error) ?? "status \(reply.status)")
         }
     }
 
-    public func call(_ function: String, request body: String) async throws -> String {
-        let reply = try await request(WorkerMessage(type: "call", function: function, payload: body), function: function, timeout: callTimeout)
-        let outcome = PluginCallOutcome(status: reply.status ?? 1, response: reply.payload, error: reply.error)
+    public func call(_ function: PluginFunction, request body: String) async throws -> String {
+        let reply = try await request(WorkerFrame(.call, function: function, text: body), function: function.rawValue, timeout: callTimeout)
+        let outcome = PluginCallOutcome(status: reply.status, response: reply.text, error: reply.error)
         return try PluginCallErrors.answer(info, function, outcome)
     }
 
-    public func cancel() { _ = channel.send(WorkerMessage(type: "cancel")) }
+    public func cancel() { _ = channel.send(WorkerFrame(.cancel)) }
 
     public func shutdown() async { _ = await shutdownReportingProblems() }
 
@@ -160,8 +166,8 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
             process.killGroup()
         } else {
             do {
-                let reply = try await request(WorkerMessage(type: "destroy"), function: "destroy", timeout: .seconds(10))
-                if reply.status != 0 { problem = "destroy answered status \(reply.status ?? -1)" }
+                let reply = try await request(WorkerFrame(.destroy), function: "destroy", timeout: .seconds(10))
+                if reply.status != 0 { problem = "destroy answered status \(reply.status)" }
             } catch {
                 problem = LSQMError.describe(error)
             }
@@ -195,13 +201,13 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     }
 
     /// Sends one operation and waits for its answer, the worker's death, or the timeout (then kills it).
-    private func request(_ message: WorkerMessage, function: String, timeout: Duration) async throws -> WorkerMessage {
+    private func request(_ message: WorkerFrame, function: String, timeout: Duration) async throws -> WorkerFrame {
         if let dead = lock.withLock({ dead }) { throw dead }
         let timer = Task.detached { [weak self] in
             try await Task.sleep(for: timeout)
             self?.fail(
                 LSQMError(
-                    .plugin, action: "\(function) with plugin \(self?.info.name ?? "?")",
+                    .plugin, code: .pluginTimedOut, action: "\(function) with plugin \(self?.label.name ?? "?")",
                     cause: "no answer within \(timeout.components.seconds) s; the plugin worker was killed",
                     hint: "the plugin hangs or is too slow; raise plugin_timeout in the config if it is just slow"))
             self?.process.killGroup()
@@ -240,7 +246,7 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
             guard let self, self.lock.withLock({ self.pending != nil && self.requestNumber == number }) else { return }
             self.fail(
                 LSQMError(
-                    .cancelled, action: "\(function) with plugin \(self.info.name)",
+                    .cancelled, action: "\(function) with plugin \(self.label.name)",
                     cause: "lsqm was stopped and the plugin did not return within \(grace.components.seconds) s; its worker was killed"))
             self.process.killGroup()
         }
@@ -249,21 +255,20 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     private func readLoop() {
         while let message = channel.receive() {
             switch message.type {
-            case "log":
-                services?.log(level: message.level ?? 1, message: message.payload ?? "")
-            case "host_call":
+            case .log:
+                services?.log(level: message.status, message: message.text ?? "")
+            case .hostCall:
                 // HTTP may take a while: answer on another thread so logs and replies keep flowing.
                 let services = self.services
                 let channel = self.channel
                 Thread.detachNewThread {
                     let result =
-                        services?.httpRequest(message.payload ?? "{}")
+                        services?.httpRequest(message.text ?? "{}")
                         ?? (1, nil, PluginErrorText.json("failed to request: no host services in this mode"))
-                    _ = channel.send(
-                        WorkerMessage(type: "host_reply", id: message.id, payload: result.response, error: result.error, status: result.status))
+                    _ = channel.send(WorkerFrame(.hostReply, id: message.id, status: result.status, error: result.error, text: result.response))
                 }
             default:
-                let continuation = lock.withLock { () -> CheckedContinuation<WorkerMessage, any Error>? in
+                let continuation = lock.withLock { () -> CheckedContinuation<WorkerFrame, any Error>? in
                     defer { pending = nil }
                     return pending
                 }
@@ -272,9 +277,10 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         }
         if let length = channel.oversizedFrame {
             let call = lock.withLock { currentCall }
+            let label = self.label
             fail(
                 LSQMError(
-                    .plugin, action: "\(call) with plugin \(info.name) (\(info.path))",
+                    .plugin, code: .pluginAnswerTooLarge, action: "\(call) with plugin \(label.name) (\(label.path))",
                     cause:
                         "its answer is \(length) bytes, over the host's limit of \(channel.maxFrame) bytes per message; the plugin worker was killed",
                     hint:
@@ -297,13 +303,14 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
             how = "the plugin worker exited with code \(status.exitCode)"
         }
         let tail = process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
+        let label = self.label
         return LSQMError(
-            .plugin, action: "\(call) with plugin \(info.name) (\(info.path))", cause: how,
+            .plugin, code: .pluginCrashed, action: "\(call) with plugin \(label.name) (\(label.path))", cause: how,
             hint: tail.isEmpty ? "the run goes on without this plugin" : "worker stderr: \(PluginErrorText.oneLine(String(tail.suffix(500))))")
     }
 
     private func fail(_ error: LSQMError) {
-        let continuation = lock.withLock { () -> CheckedContinuation<WorkerMessage, any Error>? in
+        let continuation = lock.withLock { () -> CheckedContinuation<WorkerFrame, any Error>? in
             if dead == nil { dead = error }
             defer { pending = nil }
             return pending

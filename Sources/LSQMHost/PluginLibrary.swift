@@ -5,8 +5,7 @@ import LSQMPluginABI
 /// What the host knows about a plugin from its descriptor.
 public struct PluginInfo: Codable, Sendable, Equatable {
     public var name: String
-    /// "source", "normalizer" or "notifier".
-    public var kind: String
+    public var kind: PluginKind
     public var version: String
     /// The ABI the plugin was built against, "major.minor".
     public var abi: String
@@ -15,7 +14,7 @@ public struct PluginInfo: Codable, Sendable, Equatable {
     public var kinds: [String]
     public var path: String
 
-    public init(name: String, kind: String, version: String, abi: String, description: String, kinds: [String], path: String) {
+    public init(name: String, kind: PluginKind, version: String, abi: String, description: String, kinds: [String], path: String) {
         self.name = name; self.kind = kind; self.version = version; self.abi = abi; self.description = description
         self.kinds = kinds; self.path = path
     }
@@ -31,30 +30,27 @@ enum ABISizes {
     static let notifierV1 = MemoryLayout<lsqm_notifier_functions>.offset(of: \lsqm_notifier_functions.notify)! + pointer
 }
 
-public enum PluginKindName {
-    public static func name(_ kind: UInt32) -> String? {
-        switch Int32(kind) {
-        case LSQM_KIND_SOURCE: "source"
-        case LSQM_KIND_NORMALIZER: "normalizer"
-        case LSQM_KIND_NOTIFIER: "notifier"
-        default: nil
-        }
-    }
-
-    /// The one function each kind exposes.
-    public static func function(for kind: String) -> String? {
-        ["source": "discover", "normalizer": "normalize", "notifier": "notify"][kind]
-    }
-}
-
 /// Why a library was refused. The reason names what is wrong, for `lsqm plugins list`.
 public struct PluginRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var reason: String
-    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    /// True when the file is simply not an lsqm plugin (silently ignored in the built-in directory): set where
+    /// the refusal is made, not read back from the reason's words.
+    public var isNotAPlugin: Bool
+    public init(path: String, reason: String, isNotAPlugin: Bool = false) {
+        self.path = path; self.reason = reason; self.isNotAPlugin = isNotAPlugin
+    }
     public var description: String { "refused \(path): \(reason)" }
-    /// True when the file is simply not an lsqm plugin (silently ignored in the built-in directory).
-    public var isNotAPlugin: Bool { reason.hasPrefix("not an ELF") || reason.hasPrefix("missing entry symbol") }
+
+    /// The refusal as the error of `action`, with its identity (`.notAPlugin` or `.pluginRefused`).
+    func error(action: String) -> LSQMError {
+        LSQMError(.plugin, code: isNotAPlugin ? .notAPlugin : .pluginRefused, action: action, cause: reason)
+    }
+
+    /// What a file that is not an ELF file at all is refused for.
+    static func notELF(path: String) -> PluginRefusal {
+        PluginRefusal(path: path, reason: "not an ELF shared library", isNotAPlugin: true)
+    }
 }
 
 /// A plugin library loaded into this process and checked.
@@ -68,20 +64,20 @@ public struct LoadedPlugin: @unchecked Sendable {
     let descriptor: UnsafePointer<lsqm_plugin_descriptor>
 
     public static func load(path: String) -> Result<LoadedPlugin, PluginRefusal> {
-        func refuse(_ reason: String) -> Result<LoadedPlugin, PluginRefusal> { .failure(PluginRefusal(path: path, reason: reason)) }
+        func refuse(_ reason: String, notAPlugin: Bool = false) -> Result<LoadedPlugin, PluginRefusal> {
+            .failure(PluginRefusal(path: path, reason: reason, isNotAPlugin: notAPlugin))
+        }
 
         guard let handle = FileHandle(forReadingAtPath: path) else { return refuse("cannot open the file") }
         let magic = (try? handle.read(upToCount: 4)) ?? nil
         try? handle.close()
-        guard let magic, magic == Data([0x7F, 0x45, 0x4C, 0x46]) else {
-            return refuse("not an ELF shared library")
-        }
+        guard let magic, magic == Data([0x7F, 0x45, 0x4C, 0x46]) else { return .failure(.notELF(path: path)) }
         guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             let message = dlerror().map { String(cString: $0) } ?? "unknown error"
             return refuse("dlopen failed: \(message)")
         }
         guard let symbol = dlsym(library, LSQM_PLUGIN_ENTRY_SYMBOL) else {
-            return refuse("missing entry symbol \(LSQM_PLUGIN_ENTRY_SYMBOL)")
+            return refuse("missing entry symbol \(LSQM_PLUGIN_ENTRY_SYMBOL)", notAPlugin: true)
         }
         let entry = unsafeBitCast(symbol, to: lsqm_plugin_entry_fn.self)
         guard let descriptor = entry() else { return refuse("\(LSQM_PLUGIN_ENTRY_SYMBOL)() returned NULL") }
@@ -108,7 +104,7 @@ public struct LoadedPlugin: @unchecked Sendable {
         guard Int(d.struct_size) >= ABISizes.descriptorV1 else {
             return refuse("descriptor struct_size \(d.struct_size) is smaller than the v1 descriptor (\(ABISizes.descriptorV1) bytes)")
         }
-        guard let kindName = PluginKindName.name(d.kind) else {
+        guard let kind = PluginKind(abi: d.kind) else {
             return refuse("unknown plugin kind \(d.kind) (this host knows source=1, normalizer=2, notifier=3)")
         }
         guard let namePointer = d.name, let versionPointer = d.version else { return refuse("the descriptor has no name or version") }
@@ -122,20 +118,20 @@ public struct LoadedPlugin: @unchecked Sendable {
         guard let functions = d.functions else { return refuse("the descriptor has no function table") }
         let tableSize = Int(functions.load(as: UInt32.self))
         var kinds: [String] = []
-        switch Int32(d.kind) {
-        case LSQM_KIND_SOURCE:
+        switch kind {
+        case .source:
             guard tableSize >= ABISizes.sourceV1 else {
                 return refuse("source function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.sourceV1))")
             }
             guard functions.assumingMemoryBound(to: lsqm_source_functions.self).pointee.discover != nil else { return refuse("discover is NULL") }
-        case LSQM_KIND_NORMALIZER:
+        case .normalizer:
             guard tableSize >= ABISizes.normalizerV1 else {
                 return refuse("normalizer function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.normalizerV1))")
             }
             let table = functions.assumingMemoryBound(to: lsqm_normalizer_functions.self).pointee
             guard table.normalize != nil else { return refuse("normalize is NULL") }
             kinds = table.kinds.map { String(cString: $0).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        default:
+        case .notifier:
             guard tableSize >= ABISizes.notifierV1 else {
                 return refuse("notifier function table struct_size \(tableSize) is smaller than v1 (\(ABISizes.notifierV1))")
             }
@@ -143,7 +139,7 @@ public struct LoadedPlugin: @unchecked Sendable {
         }
         return .success(
             PluginInfo(
-                name: name, kind: kindName, version: String(cString: versionPointer), abi: "\(d.abi_major).\(d.abi_minor)",
+                name: name, kind: kind, version: String(cString: versionPointer), abi: "\(d.abi_major).\(d.abi_minor)",
                 description: d.description.map { String(cString: $0) } ?? "", kinds: kinds, path: path))
     }
 }

@@ -32,7 +32,7 @@ public struct PluginDirectory: Sendable, Equatable {
 /// One line of `lsqm plugins list`.
 public struct PluginListing: Codable, Sendable, Equatable {
     public var name: String?
-    public var kind: String?
+    public var kind: PluginKind?
     public var version: String?
     public var abi: String?
     public var path: String
@@ -46,7 +46,7 @@ public struct PluginListing: Codable, Sendable, Equatable {
     public init(info: PluginInfo, origin: String) {
         name = info.name; kind = info.kind; version = info.version; abi = info.abi; path = info.path
         loaded = true; error = nil; description = info.description; self.origin = origin
-        kinds = info.kind == "normalizer" ? info.kinds : nil
+        kinds = info.kind == .normalizer ? info.kinds : nil
     }
 
     public init(path: String, error: String, origin: String) {
@@ -133,7 +133,8 @@ public final class PluginManager: Sendable {
         logger: Logger, http: HostHTTPService?, secretURLs: [String: String], maxFrameBytes: Int, cachesDescriptions: Bool
     ) {
         self.maxFrameBytes = maxFrameBytes
-        self.describeCache = cachesDescriptions ? PluginDescribeCache(file: cacheRoot.appendingPathComponent("plugins/described.json")) : nil
+        // v2: entries say whether a refused file is a plugin at all; v1 entries did not, so they are not read.
+        self.describeCache = cachesDescriptions ? PluginDescribeCache(file: cacheRoot.appendingPathComponent("plugins/described-v2.json")) : nil
         self.secretURLs = secretURLs
         self.directories = directories
         self.isolation = isolation
@@ -206,7 +207,7 @@ public final class PluginManager: Sendable {
         if let handle = FileHandle(forReadingAtPath: path) {
             let magic = (try? handle.read(upToCount: 4)) ?? nil
             try? handle.close()
-            if magic != Data([0x7F, 0x45, 0x4C, 0x46]) { return .failure(PluginRefusal(path: path, reason: "not an ELF shared library")) }
+            if magic != Data([0x7F, 0x45, 0x4C, 0x46]) { return .failure(.notELF(path: path)) }
         }
         let result: Result<PluginInfo, PluginRefusal>
         do {
@@ -231,12 +232,12 @@ public final class PluginManager: Sendable {
     /// Creates an instance of the plugin `name`, which must be of `kind`.
     /// `name` may be a path (it contains a '/'): the deployment picks that library, e.g. one whose name
     /// collides with another plugin's.
-    public func instantiate(name: String, kind: String, config: JSONValue) async throws -> any PluginInstance {
+    public func instantiate(name: String, kind: PluginKind, config: JSONValue) async throws -> any PluginInstance {
         if name.contains("/") {
             let path = URL(fileURLWithPath: name).standardizedFileURL.path
             switch await describe(path: path) {
             case .failure(let refusal):
-                throw LSQMError(.plugin, action: "load \(kind) plugin \(path)", cause: refusal.reason)
+                throw refusal.error(action: "load \(kind) plugin \(path)")
             case .success(let info) where info.kind != kind:
                 throw LSQMError(.usage, action: "load \(kind) plugin \(path)", cause: "it is a \(info.kind) plugin")
             case .success:
@@ -255,7 +256,7 @@ public final class PluginManager: Sendable {
                     ? "build the plugins (swift build) or pass --plugin-dir" : "available \(kind) plugins: \(available.joined(separator: ", "))")
         }
         guard listing.kind == kind else {
-            throw LSQMError(.usage, action: "load \(kind) plugin \(name)", cause: "it is a \(listing.kind ?? "?") plugin")
+            throw LSQMError(.usage, action: "load \(kind) plugin \(name)", cause: "it is a \(listing.kind.map(\.rawValue) ?? "?") plugin")
         }
         return try await instantiate(path: listing.path, config: config)
     }
@@ -268,7 +269,7 @@ public final class PluginManager: Sendable {
             let plugin: LoadedPlugin
             switch LoadedPlugin.load(path: path) {
             case .success(let loaded): plugin = loaded
-            case .failure(let refusal): throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
+            case .failure(let refusal): throw refusal.error(action: "load plugin \(path)")
             }
             let warnedBefore = inProcessWarned.withLock { warned in
                 defer { warned = true }
@@ -289,12 +290,12 @@ public final class PluginManager: Sendable {
                     workerExecutable: workerExecutable, libraryPath: path, services: nil, callTimeout: callTimeout,
                     maxFrameBytes: maxFrameBytes)
             } catch let refusal as PluginRefusal {
-                throw LSQMError(.plugin, action: "load plugin \(path)", cause: refusal.reason)
+                throw refusal.error(action: "load plugin \(path)")
             }
             let services = makeServices(info: worker.info, config: config, accountName: accountName)
             worker.attach(services)
             do {
-                try await worker.create(configJSON: configJSON, cacheDirectory: services.cacheDirectory, config: services.configTexts)
+                try await worker.create(config: config, cacheDirectory: services.cacheDirectory, configTexts: services.configTexts)
             } catch {
                 await worker.shutdown()
                 throw error
@@ -348,8 +349,8 @@ public final class PluginManager: Sendable {
             report.steps.append(.init(name: "create", passed: false, detail: LSQMError.describe(error)))
             return report
         }
-        let kind = report.info?.kind ?? ""
-        let function = PluginKindName.function(for: kind) ?? "?"
+        let kind = instance.info.kind
+        let function = kind.function
         let body = request ?? PluginManager.sampleRequest(kind: kind, kinds: report.info?.kinds ?? [])
         do {
             let response = try await instance.call(function, request: body)
@@ -364,8 +365,7 @@ public final class PluginManager: Sendable {
             // A plugin that reports a clean error through the ABI still conforms; a crash, a hang, an oversized
             // answer or LSQM_OK without a response does not.
             let message = LSQMError.describe(error)
-            let violations = ["crashed", "no answer within", "exited with code", "over the host's limit", PluginCallErrors.nullResponse]
-            let conforms = !violations.contains { message.contains($0) }
+            let conforms = !((error as? LSQMError)?.code.isPluginContractViolation ?? false)
             report.steps.append(
                 .init(
                     name: "round-trip", passed: conforms,
@@ -381,18 +381,18 @@ public final class PluginManager: Sendable {
     }
 
     /// A harmless request for each kind, used by `plugins check`.
-    static func sampleRequest(kind: String, kinds: [String]) -> String {
+    static func sampleRequest(kind: PluginKind, kinds: [String]) -> String {
         switch kind {
-        case "source":
+        case .source:
             return (try? JSONCoding.string(DiscoverRequest(limit: 1, dryRun: true))) ?? "{}"
-        case "normalizer":
+        case .normalizer:
             let template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
             return
                 (try? JSONCoding.string(
                     NormalizeRequest(
                         kind: kinds.first ?? "cloudformation", name: "conformance-check",
                         files: [PluginFile(path: "template.yaml", text: template)]))) ?? "{}"
-        default:
+        case .notifier:
             // dry_run: a conforming notifier answers without delivering anything.
             return (try? JSONCoding.string(RunSummary(runID: "conformance-check", dryRun: true))) ?? "{}"
         }
@@ -422,6 +422,8 @@ final class PluginDescribeCache: Sendable {
         var key: Key
         var info: PluginInfo?
         var refusal: String?
+        /// The refused file is not an lsqm plugin at all (left out of the built-in directory's listing).
+        var notAPlugin: Bool?
     }
 
     let file: URL
@@ -432,14 +434,14 @@ final class PluginDescribeCache: Sendable {
     func lookup(_ key: Key) -> Result<PluginInfo, PluginRefusal>? {
         guard let entry = loaded()[key.path], entry.key == key else { return nil }
         if let info = entry.info { return .success(info) }
-        return .failure(PluginRefusal(path: key.path, reason: entry.refusal ?? "refused"))
+        return .failure(PluginRefusal(path: key.path, reason: entry.refusal ?? "refused", isNotAPlugin: entry.notAPlugin ?? false))
     }
 
     func store(_ key: Key, _ result: Result<PluginInfo, PluginRefusal>) {
         let entry: Entry
         switch result {
-        case .success(let info): entry = Entry(key: key, info: info, refusal: nil)
-        case .failure(let refusal): entry = Entry(key: key, info: nil, refusal: refusal.reason)
+        case .success(let info): entry = Entry(key: key, info: info, refusal: nil, notAPlugin: nil)
+        case .failure(let refusal): entry = Entry(key: key, info: nil, refusal: refusal.reason, notAPlugin: refusal.isNotAPlugin)
         }
         let snapshot = entries.withLock { cached -> [String: Entry] in
             var all = cached ?? [:]
@@ -465,7 +467,7 @@ final class PluginDescribeCache: Sendable {
 /// shape, required keys with the right types, no more architectures than the request's limit, known statuses,
 /// and files that pass the host's path and size rules.
 enum PluginResponseSchema {
-    static func problems(kind: String, request: String, response: String) -> [String] {
+    static func problems(kind: PluginKind, request: String, response: String) -> [String] {
         guard let json = try? JSONCoding.decode(JSONValue.self, from: Data(response.utf8)) else { return ["the answer is not JSON"] }
         guard json.objectValue != nil else { return ["the answer is \(typeName(json)), not an object"] }
         var problems: [String] = []
@@ -482,7 +484,7 @@ enum PluginResponseSchema {
             problems += PluginLimits.problems(files: sized).map { "\(owner): \($0)" }
         }
         switch kind {
-        case "source":
+        case .source:
             let limit = (try? JSONCoding.decode(DiscoverRequest.self, from: Data(request.utf8)))?.limit
             guard let architectures = json["architectures"]?.arrayValue else { return ["\"architectures\" is missing or not an array"] }
             if let limit, architectures.count > limit { problems.append("\(architectures.count) architectures for a request with limit \(limit)") }
@@ -501,14 +503,14 @@ enum PluginResponseSchema {
             if let cursor = json["next_cursor"], cursor != .null, cursor.stringValue == nil {
                 problems.append("\"next_cursor\" is not a string or null")
             }
-        case "normalizer":
+        case .normalizer:
             files(json["files"], "the answer")
             let status = json["normalization"]?["status"]?.stringValue ?? ""
             if !["full", "partial", "needs_input", "failed"].contains(status) {
                 problems.append(
                     "normalization.status is \(status.isEmpty ? "missing" : status.debugDescription), not full, partial, needs_input or failed")
             }
-        default:
+        case .notifier:
             if json["delivered"]?.boolValue == nil { problems.append("\"delivered\" is missing or not a boolean") }
         }
         return problems

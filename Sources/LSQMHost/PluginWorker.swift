@@ -24,57 +24,62 @@ public enum PluginWorker {
         let reader = Thread {
             while let message = channel.receive() {
                 switch message.type {
-                case "host_reply": relay.deliver(message)
-                case "cancel": relay.cancel()
+                case .hostReply: relay.deliver(message)
+                case .cancel: relay.cancel()
                 default: queue.push(message)
                 }
             }
             relay.cancel()
-            queue.push(WorkerMessage(type: "eof"))
+            queue.close()
         }
         reader.start()
 
+        func answer(status: Int32, error: String? = nil, payload: String? = nil) {
+            _ = channel.send(WorkerFrame(.result, status: status, error: error, text: payload))
+        }
+
         while true {
-            let message = queue.pop()
-            switch message.type {
-            case "eof":
+            // nil: the host closed the pipe (or sent a frame this worker cannot read).
+            guard let message = queue.pop() else {
                 instance?.destroy()
                 return 0
-            case "describe":
+            }
+            switch message.type {
+            case .describe:
                 switch LoadedPlugin.load(path: libraryPath) {
                 case .success(let plugin):
                     loaded = plugin
-                    _ = channel.send(WorkerMessage(type: "described", info: plugin.info))
+                    _ = channel.send(WorkerFrame(.described, payload: try? JSONCoding.encode(plugin.info, pretty: false)))
                 case .failure(let refusal):
-                    _ = channel.send(WorkerMessage(type: "refused", error: refusal.reason))
+                    _ = channel.send(WorkerFrame(.refused, notAPlugin: refusal.isNotAPlugin, error: refusal.reason))
                 }
-            case "create":
+            case .create:
                 guard let plugin = loaded else {
-                    _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json("failed to create: describe first"), status: 1))
+                    answer(status: 1, error: PluginErrorText.json("failed to create: describe first"))
                     continue
                 }
-                relay.configure(cacheDirectory: message.cacheDir ?? NSTemporaryDirectory(), config: message.config ?? [:])
                 do {
-                    instance = try DirectPlugin(plugin: plugin, callbacks: relay, configJSON: message.payload ?? "{}")
-                    _ = channel.send(WorkerMessage(type: "result", status: 0))
+                    let create = try JSONCoding.decode(WorkerCreate.self, from: message.payload ?? Data())
+                    relay.configure(cacheDirectory: create.cacheDirectory, config: create.config)
+                    instance = try DirectPlugin(plugin: plugin, callbacks: relay, configJSON: try JSONCoding.string(create.pluginConfig))
+                    answer(status: 0)
                 } catch {
-                    _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json(LSQMError.describe(error)), status: 1))
+                    answer(status: 1, error: PluginErrorText.json(LSQMError.describe(error)))
                 }
-            case "call":
-                guard let instance else {
-                    _ = channel.send(WorkerMessage(type: "result", error: PluginErrorText.json("failed to call: no instance"), status: 1))
+            case .call:
+                guard let instance, let function = message.function else {
+                    answer(status: 1, error: PluginErrorText.json("failed to call: no instance or no function"))
                     continue
                 }
-                let outcome = instance.call(message.function ?? "", request: message.payload ?? "{}")
-                _ = channel.send(WorkerMessage(type: "result", payload: outcome.response, error: outcome.error, status: outcome.status))
-            case "destroy":
+                let outcome = instance.call(function, request: message.text ?? "{}")
+                answer(status: outcome.status, error: outcome.error, payload: outcome.response)
+            case .destroy:
                 instance?.destroy()
                 instance = nil
-                _ = channel.send(WorkerMessage(type: "result", status: 0))
+                answer(status: 0)
                 return 0
             default:
-                _ = channel.send(
-                    WorkerMessage(type: "result", error: PluginErrorText.json("failed to run '\(message.type)': unknown operation"), status: 1))
+                answer(status: 1, error: PluginErrorText.json("failed to run '\(message.type)': not an operation a worker serves"))
             }
         }
     }
@@ -85,8 +90,8 @@ public enum PluginWorker {
 final class HostRelay: HostCallbacks, @unchecked Sendable {
     private let channel: FrameChannel
     private let lock = NSLock()
-    private var nextID = 1
-    private var waiting: [Int: (DispatchSemaphore, WorkerMessage?)] = [:]
+    private var nextID: UInt32 = 1
+    private var waiting: [UInt32: (DispatchSemaphore, WorkerFrame?)] = [:]
     private var cancelled = false
     private var config: [String: String] = [:]
     private(set) var cacheDirectory: String = NSTemporaryDirectory()
@@ -100,7 +105,7 @@ final class HostRelay: HostCallbacks, @unchecked Sendable {
     }
 
     func log(level: Int32, message: String) {
-        _ = channel.send(WorkerMessage(type: "log", payload: message, level: level))
+        _ = channel.send(WorkerFrame(.log, status: level, text: message))
     }
 
     func httpRequest(_ requestJSON: String) -> (status: Int32, response: String?, error: String?) {
@@ -110,7 +115,7 @@ final class HostRelay: HostCallbacks, @unchecked Sendable {
         nextID += 1
         waiting[id] = (semaphore, nil)
         lock.unlock()
-        guard channel.send(WorkerMessage(type: "host_call", id: id, function: "http_request", payload: requestJSON)) else {
+        guard channel.send(WorkerFrame(.hostCall, id: id, text: requestJSON)) else {
             return (1, nil, PluginErrorText.json("failed to send the request to the host: the pipe is closed"))
         }
         semaphore.wait()
@@ -118,14 +123,14 @@ final class HostRelay: HostCallbacks, @unchecked Sendable {
         let reply = waiting.removeValue(forKey: id)?.1
         lock.unlock()
         guard let reply else { return (1, nil, PluginErrorText.json("failed to request: the host went away")) }
-        return (reply.status ?? 1, reply.payload, reply.error)
+        return (reply.status, reply.text, reply.error)
     }
 
-    func deliver(_ reply: WorkerMessage) {
+    func deliver(_ reply: WorkerFrame) {
         lock.lock()
         defer { lock.unlock() }
-        guard let id = reply.id, let entry = waiting[id] else { return }
-        waiting[id] = (entry.0, reply)
+        guard let entry = waiting[reply.id] else { return }
+        waiting[reply.id] = (entry.0, reply)
         entry.0.signal()
     }
 
@@ -147,15 +152,18 @@ final class HostRelay: HostCallbacks, @unchecked Sendable {
 final class MessageQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let available = DispatchSemaphore(value: 0)
-    private var items: [WorkerMessage] = []
+    private var items: [WorkerFrame] = []
 
-    func push(_ message: WorkerMessage) {
+    func push(_ message: WorkerFrame) {
         lock.withLock { items.append(message) }
         available.signal()
     }
 
-    func pop() -> WorkerMessage {
+    /// The input ended: `pop` answers nil once the queued operations are taken.
+    func close() { available.signal() }
+
+    func pop() -> WorkerFrame? {
         available.wait()
-        return lock.withLock { items.isEmpty ? WorkerMessage(type: "eof") : items.removeFirst() }
+        return lock.withLock { items.isEmpty ? nil : items.removeFirst() }
     }
 }

@@ -14,7 +14,7 @@ public actor NormalizerDispatch {
     private let selections: [PluginSelection]
     private let logger: Logger
     private var listings: [PluginListing]?
-    private var instances: [String: any PluginInstance] = [:]
+    private var instances: [String: NormalizerClient] = [:]
 
     public init(manager: PluginManager, selections: [PluginSelection], logger: Logger = .silent) {
         self.manager = manager
@@ -22,12 +22,27 @@ public actor NormalizerDispatch {
         self.logger = logger
     }
 
+    /// Normalizer plugins merged into another, by their old name: a config written before the merge keeps
+    /// working. ServerlessNormalizer joined CloudFormationNormalizer, so the translation tables are linked once.
+    static let mergedNames = ["ServerlessNormalizer": "CloudFormationNormalizer"]
+    private var warnedMerged: Set<String> = []
+
     /// The configured normalizer plugin that accepts `kind`, as (selection, listing).
     private func plugin(for kind: ArchitectureKind) async throws -> (PluginSelection, PluginListing) {
         if listings == nil { listings = await manager.list() }
-        let loaded = (listings ?? []).filter { $0.loaded && $0.kind == "normalizer" }
+        let loaded = (listings ?? []).filter { $0.loaded && $0.kind == .normalizer }
         for selection in selections {
-            guard let listing = loaded.first(where: { $0.name == selection.name }) else { continue }
+            var found = loaded.first(where: { $0.name == selection.name })
+            if found == nil, let merged = Self.mergedNames[selection.name] {
+                found = loaded.first(where: { $0.name == merged })
+                if found != nil, warnedMerged.insert(selection.name).inserted {
+                    logger.warning(
+                        "mine", "normalizer_renamed",
+                        "the normalizer \(selection.name) is now part of \(merged): using it (name \(merged) in the config's normalizers)",
+                        fields: ["plugin": .string(selection.name)])
+                }
+            }
+            guard let listing = found else { continue }
             if listing.kinds?.contains(kind.rawValue) ?? false { return (selection, listing) }
         }
         throw LSQMError(
@@ -39,28 +54,24 @@ public actor NormalizerDispatch {
 
     public func normalize(_ architecture: DiscoveredArchitecture, kind: ArchitectureKind) async throws -> NormalizedOutput {
         let (selection, listing) = try await plugin(for: kind)
-        let instance: any PluginInstance
+        let normalizer: NormalizerClient
         if let existing = instances[selection.name] {
-            instance = existing
+            normalizer = existing
         } else {
-            instance = try await manager.instantiate(path: listing.path, config: selection.config)
-            instances[selection.name] = instance
+            normalizer = try await manager.normalizer(path: listing.path, name: selection.name, config: selection.config)
+            instances[selection.name] = normalizer
         }
         let request = NormalizeRequest(
             kind: kind.rawValue, name: architecture.name, sourceURL: architecture.sourceURL,
             files: architecture.files.map { PluginFile(path: $0.path, data: $0.content) })
-        let responseText: String
-        do {
-            responseText = try await instance.call("normalize", request: try JSONCoding.string(request))
-        } catch {
-            // The worker may be dead; start a fresh one next time.
-            instances[selection.name] = nil
-            await instance.shutdown()
-            throw error
-        }
         let response: NormalizeResponse
-        do { response = try JSONCoding.decode(NormalizeResponse.self, from: Data(responseText.utf8)) } catch {
-            throw LSQMError(.plugin, action: "read the answer of normalizer \(selection.name)", cause: LSQMError.describe(error))
+        do {
+            response = try await normalizer.normalize(request)
+        } catch {
+            // The worker may be dead (or answers nonsense); start a fresh one next time.
+            instances[selection.name] = nil
+            await normalizer.shutdown()
+            throw error
         }
         let files = try PluginOutputCheck.files(response.files, action: "read the answer of normalizer \(selection.name)")
         let status = NormalizationRecord.Status(rawValue: response.normalization.status) ?? .failed
@@ -74,7 +85,7 @@ public actor NormalizerDispatch {
     }
 
     public func shutdown() async {
-        for instance in instances.values { await instance.shutdown() }
+        for normalizer in instances.values { await normalizer.shutdown() }
         instances.removeAll()
     }
 }

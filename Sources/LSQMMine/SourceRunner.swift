@@ -39,9 +39,9 @@ public enum SourceRunner {
         var outcome = SourceOutcome(source: selection.name)
         let stopwatch = Stopwatch()
         defer { outcome.durationMs = stopwatch.milliseconds }
-        let instance: any PluginInstance
+        let source: SourceClient
         do {
-            instance = try await manager.instantiate(name: selection.name, kind: "source", config: selection.config)
+            source = try await manager.source(named: selection.name, config: selection.config)
         } catch {
             outcome.error = LSQMError.describe(error)
             logger.error("mine", "source_failed", "source \(selection.name) could not start", error: error as? LSQMError)
@@ -51,11 +51,7 @@ public enum SourceRunner {
         do {
             repeat {
                 try Task.checkCancellation()
-                let text = try await instance.call("discover", request: try JSONCoding.string(request))
-                let response: DiscoverResponse
-                do { response = try JSONCoding.decode(DiscoverResponse.self, from: Data(text.utf8)) } catch {
-                    throw LSQMError(.plugin, action: "read the answer of source \(selection.name)", cause: LSQMError.describe(error))
-                }
+                let response = try await source.discover(request)
                 outcome.pages += 1
                 outcome.discovered += response.architectures.count
                 outcome.alreadyKnown += response.alreadyKnown
@@ -92,7 +88,7 @@ public enum SourceRunner {
                 "mine", "source_failed", "source \(selection.name) failed after \(outcome.pages) pages; keeping what it found",
                 error: error as? LSQMError ?? LSQMError.wrap(error, action: "run source \(selection.name)"))
         }
-        await instance.shutdown()
+        await source.shutdown()
         return outcome
     }
 

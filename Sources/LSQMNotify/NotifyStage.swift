@@ -34,16 +34,15 @@ public enum NotifyStage {
         for selection in input.notifiers {
             let stopwatch = Stopwatch()
             do {
-                let instance = try await input.manager.instantiate(name: selection.name, kind: "notifier", config: selection.config)
-                let text: String
+                let notifier = try await input.manager.notifier(named: selection.name, config: selection.config)
+                let response: NotifyResponse
                 do {
-                    text = try await instance.call("notify", request: try JSONCoding.string(input.summary))
-                    await instance.shutdown()
+                    response = try await notifier.notify(input.summary)
+                    await notifier.shutdown()
                 } catch {
-                    await instance.shutdown()
+                    await notifier.shutdown()
                     throw error
                 }
-                let response = (try? JSONCoding.decode(NotifyResponse.self, from: Data(text.utf8))) ?? NotifyResponse(delivered: true)
                 outcomes.append(
                     NotifierOutcome(
                         notifier: selection.name, delivered: response.delivered, detail: response.detail, error: nil,

@@ -42,7 +42,7 @@ public struct PluginListResult: CommandOutput {
         return printed(
             listings.map { listing in
                 listing.loaded
-                    ? "\(listing.name ?? "?")  \(listing.kind ?? "?")  v\(listing.version ?? "?")  ABI \(listing.abi ?? "?")  \(listing.path)"
+                    ? "\(listing.name ?? "?")  \(listing.kind?.rawValue ?? "?")  v\(listing.version ?? "?")  ABI \(listing.abi ?? "?")  \(listing.path)"
                     : "REFUSED  \(listing.path)\n  \(listing.error ?? "")"
             })
     }

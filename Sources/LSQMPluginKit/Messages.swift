@@ -41,6 +41,15 @@ public struct PluginError: Error, Codable, Sendable, Equatable, CustomStringConv
     public init(_ message: String, retryable: Bool = false) { self.error = message; self.retryable = retryable }
     public var description: String { error }
 
+    enum CodingKeys: String, CodingKey { case error, retryable }
+
+    /// `retryable` may be left out (a C plugin's `{"error": "…"}`): then it is false, as the header says.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        error = try container.decode(String.self, forKey: .error)
+        retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
+    }
+
     /// A readable sentence for any error a plugin meets (decoding errors name the key and path).
     public static func describe(_ error: any Error) -> String {
         if let convertible = error as? PluginErrorConvertible { return convertible.pluginError.error }

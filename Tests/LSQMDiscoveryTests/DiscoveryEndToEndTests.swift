@@ -103,7 +103,7 @@ class DiscoveryTestCase: XCTestCase {
                 var request = DiscoverRequest(knownSourceURLs: known.sorted(), knownHashes: knownHashes.sorted(), limit: 25)
                 do {
                     repeat {
-                        let text = try await instance.call("discover", request: try JSONCoding.string(request))
+                        let text = try await instance.call(.discover, request: try JSONCoding.string(request))
                         let response = try JSONCoding.decode(DiscoverResponse.self, from: Data(text.utf8))
                         run.pages += 1
                         XCTAssertLessThanOrEqual(response.architectures.count, 25, "\(name) page \(run.pages) exceeds the limit")

@@ -17,7 +17,7 @@ final class MineCommandDiscoveryTests: DiscoveryTestCase {
             sources:
               - name: ServerlessExamplesSource
                 config: { request_budget: 5000 }
-            normalizers: [ServerlessNormalizer]
+            normalizers: [CloudFormationNormalizer]
             """, to: config)
         let repo = scratch.appendingPathComponent("repo")
         try Files.createDirectory(repo)

@@ -17,7 +17,7 @@ final class MineStageDiscoveryTests: DiscoveryTestCase {
             workerExecutable: BuildProducts.lsqm, cacheRoot: scratch.appendingPathComponent("plugin-cache"),
             callTimeout: .seconds(600), http: http)
         let sources = Self.sourceNames.map { PluginSelection(name: $0, config: fakes.endpoints.pluginConfig(merging: sourceConfig($0))) }
-        let normalizers = [PluginSelection(name: "CloudFormationNormalizer"), PluginSelection(name: "ServerlessNormalizer")]
+        let normalizers = [PluginSelection(name: "CloudFormationNormalizer")]
         return try await MineStage.run(.init(store: store, sources: sources, normalizers: normalizers, manager: manager, dryRun: dryRun))
     }
 
@@ -35,7 +35,7 @@ final class MineStageDiscoveryTests: DiscoveryTestCase {
 
     func testMineFirstRunAddsFiftySecondRunAddsNothingMostly304sAndADownSourceLeavesOthers() async throws {
         guard let corpus = BuildProducts.corpus else { throw XCTSkip("../shared/corpus is absent: the fakes serve repositories rebuilt from it") }
-        for name in ["CloudFormationNormalizer", "ServerlessNormalizer"] {
+        for name in ["CloudFormationNormalizer"] {
             try XCTSkipUnless(Files.exists(BuildProducts.plugin(name)), "build the package first: \(name) is missing")
         }
         let fakes = try startFakes(corpus: corpus)

@@ -32,7 +32,7 @@ final class LocalDirectorySourceTests: XCTestCase {
             var found: [DiscoveredItem] = []
             var pages = 0
             repeat {
-                let text = try await instance.call("discover", request: try JSONCoding.string(request))
+                let text = try await instance.call(.discover, request: try JSONCoding.string(request))
                 let response = try JSONCoding.decode(DiscoverResponse.self, from: Data(text.utf8))
                 found += response.architectures
                 request.cursor = response.nextCursor
@@ -43,7 +43,7 @@ final class LocalDirectorySourceTests: XCTestCase {
             XCTAssertEqual(found[0].files.first?.content, "resource \"aws_s3_bucket\" \"b\" {}\n")
             // A second discovery that knows "a" returns only the others.
             let againText = try await instance.call(
-                "discover", request: try JSONCoding.string(DiscoverRequest(knownSourceURLs: [found[0].sourceURL], limit: 10)))
+                .discover, request: try JSONCoding.string(DiscoverRequest(knownSourceURLs: [found[0].sourceURL], limit: 10)))
             let again = try JSONCoding.decode(DiscoverResponse.self, from: Data(againText.utf8))
             XCTAssertEqual(again.architectures.map(\.name), ["b", "c"])
             await instance.shutdown()

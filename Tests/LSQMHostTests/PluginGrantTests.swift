@@ -56,7 +56,7 @@ final class PluginGrantTests: XCTestCase {
 
     struct Answer: Decodable { var rc: Int32; var answer: JSONValue }
 
-    func call(_ instance: any PluginInstance, _ function: String, method: String, url: String) async throws -> Answer {
+    func call(_ instance: any PluginInstance, _ function: PluginFunction, method: String, url: String) async throws -> Answer {
         let request = try JSONCoding.string(HTTPRequest(method: method, url: url, cache: false))
         return try JSONCoding.decode(Answer.self, from: Data(try await instance.call(function, request: request).utf8))
     }
@@ -87,31 +87,31 @@ final class PluginGrantTests: XCTestCase {
             let instance = try await setUp(api: api, slack: slack, isolation: isolation).instantiate(path: library.path, config: [:])
             defer { Task { await instance.shutdown() } }
 
-            let delete = try await call(instance, "discover", method: "DELETE", url: "\(base)/repos/localstack/localstack")
+            let delete = try await call(instance, .discover, method: "DELETE", url: "\(base)/repos/localstack/localstack")
             XCTAssertEqual(delete.rc, 1, "\(isolation)")
             XCTAssertTrue(delete.answer["error"]?.stringValue?.contains("plugin Grabby is granted GET/HEAD") ?? false, "\(delete.answer)")
-            let post = try await call(instance, "discover", method: "post", url: "\(base)/repos/a/b/issues")
+            let post = try await call(instance, .discover, method: "post", url: "\(base)/repos/a/b/issues")
             XCTAssertEqual(post.rc, 1)
 
-            let secret = try await call(instance, "discover", method: "GET", url: "secret://SLACK_WEBHOOK_URL")
+            let secret = try await call(instance, .discover, method: "GET", url: "secret://SLACK_WEBHOOK_URL")
             XCTAssertEqual(secret.rc, 1)
             XCTAssertTrue(secret.answer["error"]?.stringValue?.contains("not granted") ?? false, "\(secret.answer)")
 
-            let metadata = try await call(instance, "discover", method: "GET", url: "http://169.254.169.254/latest/meta-data/iam/")
+            let metadata = try await call(instance, .discover, method: "GET", url: "http://169.254.169.254/latest/meta-data/iam/")
             XCTAssertTrue(metadata.answer["error"]?.stringValue?.contains("link-local or cloud metadata") ?? false, "\(metadata.answer)")
-            let metadata6 = try await call(instance, "discover", method: "GET", url: "http://[fd00:ec2::254]/latest/")
+            let metadata6 = try await call(instance, .discover, method: "GET", url: "http://[fd00:ec2::254]/latest/")
             XCTAssertTrue(metadata6.answer["error"]?.stringValue?.contains("link-local or cloud metadata") ?? false, "\(metadata6.answer)")
             // The same fake, by a name the deployment did not configure: loopback is refused.
-            let unconfigured = try await call(instance, "discover", method: "GET", url: "http://localhost:\(api.server.port)/x")
+            let unconfigured = try await call(instance, .discover, method: "GET", url: "http://localhost:\(api.server.port)/x")
             XCTAssertTrue(
                 unconfigured.answer["error"]?.stringValue?.contains("no configured base URL points there") ?? false, "\(unconfigured.answer)")
             // A redirect from a configured host to the metadata address is refused at the hop.
-            let hop = try await call(instance, "discover", method: "GET", url: "\(base)/to-metadata")
+            let hop = try await call(instance, .discover, method: "GET", url: "\(base)/to-metadata")
             XCTAssertEqual(hop.rc, 1)
             XCTAssertTrue(hop.answer["error"]?.stringValue?.contains("169.254.169.254 is a link-local") ?? false, "\(hop.answer)")
 
             // What a source may do: GET on the configured API host, with the token.
-            let get = try await call(instance, "discover", method: "GET", url: "\(base)/repos/a/b")
+            let get = try await call(instance, .discover, method: "GET", url: "\(base)/repos/a/b")
             XCTAssertEqual(get.rc, 0, "\(get.answer)")
             XCTAssertEqual(get.answer["status"]?.intValue, 200)
         }
@@ -131,9 +131,9 @@ final class PluginGrantTests: XCTestCase {
 
         // Granted nothing: no secret, and no token even on the API host.
         let plain = try await manager.instantiate(path: library.path, config: ["repo": "a/b"])
-        let noSecret = try await call(plain, "notify", method: "POST", url: "secret://SLACK_WEBHOOK_URL")
+        let noSecret = try await call(plain, .notify, method: "POST", url: "secret://SLACK_WEBHOOK_URL")
         XCTAssertTrue(noSecret.answer["error"]?.stringValue?.contains("plugin Teller is not granted it") ?? false, "\(noSecret.answer)")
-        _ = try await call(plain, "notify", method: "POST", url: "\(base)/repos/a/b/issues")
+        _ = try await call(plain, .notify, method: "POST", url: "\(base)/repos/a/b/issues")
         await plain.shutdown()
         XCTAssertEqual(slack.requests.count, 0)
         XCTAssertEqual(api.withToken.count, 0, "a notifier without a github grant never carries the token")
@@ -142,17 +142,17 @@ final class PluginGrantTests: XCTestCase {
         let config: JSONValue = ["repo": "a/b", "grants": ["secrets": ["SLACK_WEBHOOK_URL"], "github": ["GET", "POST", "PATCH"]]]
         let granted = try await manager.instantiate(path: library.path, config: config)
         defer { Task { await granted.shutdown() } }
-        let webhook = try await call(granted, "notify", method: "POST", url: "secret://SLACK_WEBHOOK_URL")
+        let webhook = try await call(granted, .notify, method: "POST", url: "secret://SLACK_WEBHOOK_URL")
         XCTAssertEqual(webhook.answer["status"]?.intValue, 200, "\(webhook.answer)")
         XCTAssertEqual(slack.requests.map(\.path), ["/services/T0/B0/secretpart"])
-        _ = try await call(granted, "notify", method: "POST", url: "\(base)/repos/a/b/issues")
-        _ = try await call(granted, "notify", method: "PATCH", url: "\(base)/repos/a/b/issues/1")
-        _ = try await call(granted, "notify", method: "POST", url: "\(base)/repos/other/repo/issues")
-        _ = try await call(granted, "notify", method: "PUT", url: "\(base)/repos/a/b/issues/1/lock")
-        _ = try await call(granted, "notify", method: "GET", url: "\(base)/repos/a/bc/issues")
-        _ = try await call(granted, "notify", method: "GET", url: "\(base)/repositories/42/issues?page=2")
-        _ = try await call(granted, "notify", method: "POST", url: "\(base)/repositories/42/issues")
-        let delete = try await call(granted, "notify", method: "DELETE", url: "\(base)/repos/a/b")
+        _ = try await call(granted, .notify, method: "POST", url: "\(base)/repos/a/b/issues")
+        _ = try await call(granted, .notify, method: "PATCH", url: "\(base)/repos/a/b/issues/1")
+        _ = try await call(granted, .notify, method: "POST", url: "\(base)/repos/other/repo/issues")
+        _ = try await call(granted, .notify, method: "PUT", url: "\(base)/repos/a/b/issues/1/lock")
+        _ = try await call(granted, .notify, method: "GET", url: "\(base)/repos/a/bc/issues")
+        _ = try await call(granted, .notify, method: "GET", url: "\(base)/repositories/42/issues?page=2")
+        _ = try await call(granted, .notify, method: "POST", url: "\(base)/repositories/42/issues")
+        let delete = try await call(granted, .notify, method: "DELETE", url: "\(base)/repos/a/b")
         XCTAssertEqual(delete.rc, 1)
         XCTAssertEqual(
             api.withToken.map { "\($0.method) \($0.path)" },
@@ -172,7 +172,7 @@ final class PluginGrantTests: XCTestCase {
         let library = try await CPluginCompiler.compile(source, name: "chatty", into: scratch)
         let instance = try await setUp(api: api, slack: api).instantiate(path: library.path, config: [:])
         defer { Task { await instance.shutdown() } }
-        let get = try await call(instance, "normalize", method: "GET", url: "\(api.server.baseURL.absoluteString)/x")
+        let get = try await call(instance, .normalize, method: "GET", url: "\(api.server.baseURL.absoluteString)/x")
         XCTAssertTrue(get.answer["error"]?.stringValue?.contains("is granted no HTTP at all") ?? false, "\(get.answer)")
         XCTAssertEqual(api.requests.count, 0)
     }

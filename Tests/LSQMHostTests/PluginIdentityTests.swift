@@ -36,11 +36,11 @@ final class PluginIdentityTests: XCTestCase {
             let manager = PluginManager(
                 directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation, workerExecutable: BuildProducts.lsqm,
                 cacheRoot: cache, http: HTTPService(options: options))
-            let instance = try await manager.instantiate(name: "Bar", kind: "source", config: [:])
+            let instance = try await manager.instantiate(name: "Bar", kind: .source, config: [:])
             defer { Task { await instance.shutdown() } }
             let request = try JSONCoding.string(HTTPRequest(url: "\(api.baseURL.absoluteString)/x", cache: false))
-            let first = try JSONCoding.decode(JSONValue.self, from: Data(try await instance.call("discover", request: request).utf8))
-            let second = try JSONCoding.decode(JSONValue.self, from: Data(try await instance.call("discover", request: request).utf8))
+            let first = try JSONCoding.decode(JSONValue.self, from: Data(try await instance.call(.discover, request: request).utf8))
+            let second = try JSONCoding.decode(JSONValue.self, from: Data(try await instance.call(.discover, request: request).utf8))
             XCTAssertEqual(first["rc"]?.intValue, 0, "\(isolation): \(first)")
             XCTAssertEqual(second["rc"]?.intValue, 1, "\(isolation): the budget of Bar applies to libfoo.so")
             XCTAssertTrue(second["answer"]?["error"]?.stringValue?.contains("request budget of 1") ?? false, "\(second)")
@@ -52,9 +52,9 @@ final class PluginIdentityTests: XCTestCase {
             let byPathManager = PluginManager(
                 directories: [], isolation: isolation, workerExecutable: BuildProducts.lsqm, cacheRoot: cache,
                 http: HTTPService(options: byPathOptions))
-            let byPath = try await byPathManager.instantiate(name: library.path, kind: "source", config: [:])
-            _ = try await byPath.call("discover", request: request)
-            let over = try JSONCoding.decode(JSONValue.self, from: Data(try await byPath.call("discover", request: request).utf8))
+            let byPath = try await byPathManager.instantiate(name: library.path, kind: .source, config: [:])
+            _ = try await byPath.call(.discover, request: request)
+            let over = try JSONCoding.decode(JSONValue.self, from: Data(try await byPath.call(.discover, request: request).utf8))
             await byPath.shutdown()
             XCTAssertEqual(over["rc"]?.intValue, 1, "\(isolation): the budget keyed by the path applies: \(over)")
         }
@@ -86,8 +86,8 @@ final class PluginIdentityTests: XCTestCase {
             let manager = PluginManager(
                 directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation,
                 workerExecutable: BuildProducts.lsqm, cacheRoot: cache, logger: logger)
-            let fine = try await manager.instantiate(name: "Fine", kind: "notifier", config: [:])
-            let answer = try await fine.call("notify", request: "{}")
+            let fine = try await manager.instantiate(name: "Fine", kind: .notifier, config: [:])
+            let answer = try await fine.call(.notify, request: "{}")
             await fine.shutdown()
             XCTAssertTrue(answer.contains("delivered"), answer)
             let listing = await manager.list().first { $0.path.hasSuffix("libcrasher.so") }
@@ -120,7 +120,7 @@ final class PluginIdentityTests: XCTestCase {
         let instance = try await manager.instantiate(path: library.path, config: [:])
         defer { Task { await instance.shutdown() } }
         do {
-            _ = try await instance.call("notify", request: "{}")
+            _ = try await instance.call(.notify, request: "{}")
             XCTFail("the call fails")
         } catch let error as LSQMError {
             XCTAssertEqual(error.message, #"failed to notify with plugin Multiline: failed to post: line one\nFAKE LOG LINE\u{1b}[31m red\ttab"#)

@@ -28,7 +28,7 @@ final class PluginIsolationTests: XCTestCase {
         let instance = try await manager(timeout: timeout).instantiate(path: library.path, config: [:])
         defer { Task { await instance.shutdown() } }
         do {
-            _ = try await instance.call("notify", request: "{}")
+            _ = try await instance.call(.notify, request: "{}")
             XCTFail("the call should have failed")
             throw LSQMError(action: "test", cause: "no failure")
         } catch let error as LSQMError {
@@ -41,6 +41,7 @@ final class PluginIsolationTests: XCTestCase {
         XCTAssertEqual(error.kind, .plugin)
         XCTAssertTrue(error.message.contains("notify with plugin Segfaulter"), error.message)
         XCTAssertTrue(error.message.contains("SIGSEGV"), error.message)
+        XCTAssertEqual(error.code, .pluginCrashed)
         try await assertHostStillWorks()
     }
 
@@ -54,6 +55,7 @@ final class PluginIsolationTests: XCTestCase {
         let error = try await callFailure("for (;;) pause(); return LSQM_OK;", name: "Hanger", timeout: .seconds(2))
         XCTAssertTrue(error.message.contains("no answer within 2 s"), error.message)
         XCTAssertTrue(error.message.contains("Hanger"), error.message)
+        XCTAssertEqual(error.code, .pluginTimedOut)
         try await assertHostStillWorks()
     }
 
@@ -61,13 +63,15 @@ final class PluginIsolationTests: XCTestCase {
         let body = #"*error_json = strdup("{\"error\":\"failed to reach the moon: too far\",\"retryable\":true}"); return LSQM_ERROR;"#
         let error = try await callFailure(body, name: "Failer")
         XCTAssertEqual(error.message, "failed to notify with plugin Failer: failed to reach the moon: too far")
+        XCTAssertEqual(error.code, .pluginFailed)
+        XCTAssertFalse(error.code.isPluginContractViolation)
     }
 
     /// After a plugin died, a good plugin still works: the run goes on.
     func assertHostStillWorks() async throws {
         let summary = scratch.appendingPathComponent("summary.json")
         let notifier = try await manager().instantiate(path: BuildProducts.plugin("FileNotifier").path, config: ["path": .string(summary.path)])
-        let response = try await notifier.call("notify", request: #"{"run_id":"r1","counts":{"total":1}}"#)
+        let response = try await notifier.call(.notify, request: #"{"run_id":"r1","counts":{"total":1}}"#)
         await notifier.shutdown()
         XCTAssertTrue(response.contains("\"delivered\":true"), response)
         XCTAssertTrue(try String(contentsOf: summary, encoding: .utf8).contains("\"run_id\":\"r1\""))
@@ -97,7 +101,7 @@ final class PluginIsolationTests: XCTestCase {
         defer { unsetenv("GITHUB_TOKEN") }
         let http = CannedHTTP(response: HTTPResponse(status: 200, headers: ["etag": "\"1\""], body: Data("pong".utf8)))
         let instance = try await manager(http: http).instantiate(path: library.path, config: [:])
-        let response = try await instance.call("notify", request: "{}")
+        let response = try await instance.call(.notify, request: "{}")
         await instance.shutdown()
         XCTAssertTrue(response.contains("\"token_visible\":false"), response)
         XCTAssertTrue(response.contains("\"body\":\"pong\""), response)

@@ -28,12 +28,12 @@ final class PluginLoadingTests: XCTestCase {
         let listings = await builtIn.list()
         let c = try XCTUnwrap(listings.first { $0.name == "FileNotifier" })
         XCTAssertTrue(c.loaded)
-        XCTAssertEqual(c.kind, "notifier")
+        XCTAssertEqual(c.kind, .notifier)
         XCTAssertEqual(c.abi, "1.0")
         XCTAssertTrue(c.path.hasSuffix("libFileNotifier.so"))
         let swift = try XCTUnwrap(listings.first { $0.name == "LocalDirectorySource" })
         XCTAssertTrue(swift.loaded)
-        XCTAssertEqual(swift.kind, "source")
+        XCTAssertEqual(swift.kind, .source)
         // In-process loading reads the same descriptors.
         let inProcess = try LoadedPlugin.load(path: BuildProducts.plugin("LocalDirectorySource").path).get()
         XCTAssertEqual(inProcess.info.name, "LocalDirectorySource")
@@ -60,6 +60,36 @@ final class PluginLoadingTests: XCTestCase {
         }
     }
 
+    /// Whether a file is a plugin at all is said where it is refused, through the worker and the describe cache,
+    /// and reaches callers as the error's code: not the reason's words.
+    func testARefusalSaysWhetherTheFileIsAPluginAtAll() async throws {
+        try AtomicFile.write("not a library", to: scratch.appendingPathComponent("libtext.so"))
+        let noEntry = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: "NoEntry", exportName: "something_else"), name: "noentry", into: scratch)
+        let badMagic = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(name: "BadMagic", magic: "0xDEADBEEF"), name: "badmagic", into: scratch)
+        let manager = manager()
+        for _ in 0..<2 {  // the second round answers from the describe cache
+            for (library, notAPlugin) in [(scratch.appendingPathComponent("libtext.so"), true), (noEntry, true), (badMagic, false)] {
+                guard case .failure(let refusal) = await manager.describe(path: library.path) else { return XCTFail("\(library) is refused") }
+                XCTAssertEqual(refusal.isNotAPlugin, notAPlugin, library.lastPathComponent)
+            }
+        }
+        for isolation in [PluginIsolation.isolated, .inProcess] {
+            do {
+                _ = try await self.manager(isolation).instantiate(path: noEntry.path, config: [:])
+                XCTFail("a library without the entry symbol is refused")
+            } catch let error as LSQMError {
+                XCTAssertEqual(error.code, .notAPlugin, "\(isolation): \(error)")
+            }
+            do {
+                _ = try await self.manager(isolation).instantiate(path: badMagic.path, config: [:])
+                XCTFail("a library with a wrong magic number is refused")
+            } catch LSQMError.Code.pluginRefused {
+            }
+        }
+    }
+
     /// Identity is the descriptor name: a second library with a name already taken is refused naming both
     /// paths, the first one found keeps the name, and the config can still pick the other by path.
     func testANameCollisionIsRefusedWithBothPathsUnlessPickedByPath() async throws {
@@ -75,10 +105,10 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertEqual(listings.filter(\.loaded).map(\.path), [first])
         let refusal = listings.first { !$0.loaded }?.error ?? ""
         XCTAssertTrue(refusal.contains("collides with \(first)") && refusal.contains(second.standardizedFileURL.path), refusal)
-        let byName = try await manager.instantiate(name: "Same", kind: "notifier", config: [:])
+        let byName = try await manager.instantiate(name: "Same", kind: .notifier, config: [:])
         XCTAssertEqual(byName.info.path, first)
         await byName.shutdown()
-        let byPath = try await manager.instantiate(name: second.path, kind: "notifier", config: [:])
+        let byPath = try await manager.instantiate(name: second.path, kind: .notifier, config: [:])
         XCTAssertEqual(byPath.info.path, second.standardizedFileURL.path)
         await byPath.shutdown()
     }
@@ -94,7 +124,7 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertEqual(refused?.loaded, false)
         XCTAssertTrue(
             refused?.error?.contains(BuildProducts.plugin("SlackNotifier").standardizedFileURL.path) ?? false, "\(String(describing: refused))")
-        let slack = try await manager.instantiate(name: "SlackNotifier", kind: "notifier", config: [:])
+        let slack = try await manager.instantiate(name: "SlackNotifier", kind: .notifier, config: [:])
         XCTAssertEqual(slack.info.path, BuildProducts.plugin("SlackNotifier").standardizedFileURL.path)
         await slack.shutdown()
     }

@@ -109,7 +109,7 @@ final class PluginOutputCheckTests: XCTestCase {
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            _ = try await instance.call("notify", request: "{}")
+            _ = try await instance.call(.notify, request: "{}")
             XCTFail("a 2 MB answer over a 1 MB limit must fail")
         } catch let error as LSQMError {
             XCTAssertTrue(error.message.contains("over the host's limit of 1048576 bytes"), error.message)
