@@ -57,6 +57,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The report's HTML template engine: no dependencies of its own (Stencil would add PathKit).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // SHA-256 for content identity (Crypto: CryptoKit's API; BoringSSL on Linux). Both majors offer the same
+        // SHA256, so a library that pins either one still resolves with lsqm.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The logging API (`Logger`, `LogHandler`): lsqm's JSON-lines and human formats are its handlers.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -68,7 +73,11 @@ let package = Package(
         .target(name: "LSQMPluginTesting", dependencies: ["LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Foundation shared by everything in the host: errors, logging, JSON, hashing, files, processes, git.
-        .target(name: "LSQMBasics", dependencies: ["CLSQMSystem", "LSQMPluginKit"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMBasics",
+            dependencies: [
+                "CLSQMSystem", "LSQMPluginKit", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: swiftSettings),
         .target(name: "CLSQMSystem"),
 
         // Template parsing shared by the host (metadata) and the normalizer plugins.
@@ -103,6 +112,9 @@ let package = Package(
         .target(name: "LSQMPush", dependencies: ["LSQMBasics", "LSQMCore"], swiftSettings: swiftSettings),
         .target(name: "LSQMNotify", dependencies: ["LSQMBasics", "LSQMCore", "LSQMHost", "LSQMPluginKit"], swiftSettings: swiftSettings),
 
+        // scripts/bench-hash.sh's driver: hashing throughput of LSQMBasics' SHA256 over the corpus.
+        .executableTarget(name: "LSQMHashBench", dependencies: ["LSQMBasics"], swiftSettings: swiftSettings),
+
         // Layer 6: the application: configuration and environment → stage inputs, one entry point per command,
         // the whole run's pipeline and its outcome, compare (it joins the report's history and re-validation).
         .target(
@@ -118,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "lsqm",
             dependencies: [
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 "LSQMBasics", "LSQMHost", "LSQMGenerate", "LSQMPipeline",
             ],
             swiftSettings: swiftSettings
@@ -128,7 +140,9 @@ let package = Package(
         // proxy, corpus and build-product lookup): an internal target, not a product; plugin authors get their own kit.
         .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTemplates", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "LSQMHostTests", dependencies: ["LSQMHost", "LSQMBasics", "LSQMPluginKit", "LSQMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LSQMTemplatesTests", dependencies: ["LSQMTemplates", "LSQMBasics", "LSQMTestSupport"], swiftSettings: swiftSettings),

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Logging
 
 public enum LogLevel: Int, Sendable, Comparable, Codable, CaseIterable {
     case debug, info, warning, error
@@ -14,75 +14,72 @@ public enum LogLevel: Int, Sendable, Comparable, Codable, CaseIterable {
         case .error: "error"
         }
     }
+
+    public var swiftLogLevel: Logging.Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+
+    /// swift-log's seven levels folded onto lsqm's four (trace is debug, notice info, critical error).
+    public init(_ level: Logging.Logger.Level) {
+        switch level {
+        case .trace, .debug: self = .debug
+        case .info, .notice: self = .info
+        case .warning: self = .warning
+        case .error, .critical: self = .error
+        }
+    }
 }
 
-public enum LogFormat: String, Sendable, CaseIterable {
-    /// One JSON object per line: for CI and log shippers.
-    case json
-    /// Readable progress: for a person at a terminal.
-    case human
-
-    /// JSON unless stderr is a terminal.
-    public static var automatic: LogFormat { isatty(STDERR_FILENO) == 1 ? .human : .json }
-}
-
-/// Structured logging for every stage.
+/// Structured logging for every stage: lsqm's small facade over swift-log's `Logging.Logger`.
 ///
-/// JSON lines carry `ts`, `level`, `stage`, `event`, and when known `duration_ms`, `error {type, message}` and
-/// free-form fields; the human format prints the same facts as a line of progress. Every line passes through
-/// the secret redactor, so a token that sneaks into a message never reaches the log.
-public final class Logger: Sendable {
+/// A line names its `stage` and `event` (metadata), may carry a message, a duration (`duration_ms` metadata), an
+/// `LSQMError` (swift-log's `error:`) and free-form fields (the rest of the metadata). How it is written —
+/// JSON lines or human progress, and the redaction of secrets — is the `LSQMLogHandler`'s business, so a line
+/// logged through `base` directly, or by a library on a bootstrapped logger, is formatted and redacted alike.
+public struct Logger: Sendable {
+    /// The swift-log logger underneath: hand it to libraries that take one.
+    public let base: Logging.Logger
+    /// The output's format when the logger was made: commands print plain results only when logs are JSON.
     public let format: LogFormat
-    public let minimumLevel: LogLevel
-    private let redactor: SecretRedactor
-    private let sink: @Sendable (String) -> Void
-    private let lock = Mutex(())
+
+    public init(base: Logging.Logger, format: LogFormat) {
+        self.base = base
+        self.format = format
+    }
+
+    /// A logger writing to `output` through its own handler (no global state: what tests use).
+    public init(output: LogOutput, label: String = "lsqm") {
+        self.init(base: Logging.Logger(label: label) { output.handler(label: $0) }, format: output.format)
+    }
 
     public init(
         format: LogFormat = .automatic, minimumLevel: LogLevel = .info, redactor: SecretRedactor = .fromEnvironment(),
         sink: (@Sendable (String) -> Void)? = nil
     ) {
-        self.format = format
-        self.minimumLevel = minimumLevel
-        self.redactor = redactor
-        self.sink = sink ?? { line in FileHandle.standardError.write(Data(line.utf8)) }
+        self.init(output: LogOutput(format: format, minimumLevel: minimumLevel, redactor: redactor, sink: sink))
     }
 
     /// A logger that drops everything (tests, library defaults).
-    public static let silent = Logger(format: .json, minimumLevel: .error, redactor: SecretRedactor(), sink: { _ in })
+    public static let silent = Logger(base: Logging.Logger(label: "lsqm.silent") { _ in SwiftLogNoOpLogHandler() }, format: .json)
 
     public func log(
         _ level: LogLevel, stage: String, event: String, message: String? = nil, durationMs: Int? = nil,
         error: LSQMError? = nil, fields: [String: JSONValue] = [:]
     ) {
-        guard level >= minimumLevel else { return }
-        let line: String
-        switch format {
-        case .json:
-            var object = fields
-            object["ts"] = .string(Logger.timestamp())
-            object["level"] = .string(level.name)
-            object["stage"] = .string(stage)
-            object["event"] = .string(event)
-            if let message { object["message"] = .string(message) }
-            if let durationMs { object["duration_ms"] = .number(Double(durationMs)) }
-            if let error {
-                var errorObject: [String: JSONValue] = ["type": .string(error.kind.rawValue), "message": .string(error.message)]
-                if let hint = error.hint { errorObject["hint"] = .string(hint) }
-                object["error"] = .object(errorObject)
-            }
-            line = ((try? JSONCoding.string(JSONValue.object(object))) ?? "{}") + "\n"
-        case .human:
-            var text = "[\(stage)] "
-            if level >= .warning { text += "\(level.name): " }
-            text += message ?? event.replacingOccurrences(of: "_", with: " ")
-            if let durationMs { text += " (\(Logger.humanDuration(durationMs)))" }
-            if let error { text += "\n  \(error.description.replacingOccurrences(of: "\n", with: "\n  "))" }
-            if level == .debug, !fields.isEmpty, let extra = try? JSONCoding.string(JSONValue.object(fields)) { text += " \(extra)" }
-            line = text + "\n"
-        }
-        let redacted = redactor.redact(line)
-        lock.withLock { _ in sink(redacted) }
+        base.log(
+            level: level.swiftLogLevel, "\(message ?? "")", error: error,
+            metadata: {
+                var metadata = fields.mapValues(Logging.Logger.MetadataValue.init)
+                metadata[LogKey.stage] = .string(stage)
+                metadata[LogKey.event] = .string(event)
+                if let durationMs { metadata[LogKey.durationMs] = .stringConvertible(durationMs) }
+                return metadata
+            }())
     }
 
     public func debug(_ stage: String, _ event: String, _ message: String? = nil, fields: [String: JSONValue] = [:]) {
@@ -120,18 +117,6 @@ public final class Logger: Sendable {
     public static func milliseconds(since start: ContinuousClock.Instant, clock: ContinuousClock = ContinuousClock()) -> Int {
         let elapsed = clock.now - start
         return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-    }
-
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
-
-    static func humanDuration(_ ms: Int) -> String {
-        if ms < 1000 { return "\(ms) ms" }
-        if ms < 60_000 { return String(format: "%.1f s", Double(ms) / 1000) }
-        return "\(ms / 60_000) min \((ms % 60_000) / 1000) s"
     }
 }
 

@@ -1,103 +1,49 @@
+import Crypto
 import Foundation
 
-/// SHA-256 (FIPS 180-4). lsqm hashes architectures and apps for identity; a small, dependency-free
-/// implementation keeps the foundation module free of a crypto package for this one function.
+/// SHA-256, the one hash lsqm identifies content with (architectures, apps, Terraform, cache keys, the report's
+/// script hash). Every module and plugin hashes through this type, which is swift-crypto's `SHA256` (BoringSSL's
+/// assembly on Linux, CryptoKit on Apple platforms) behind the small API lsqm's call sites use: `update` with
+/// bytes or text, then the digest as bytes or lowercase hex. Digests are FIPS 180-4's, so identities computed
+/// before swift-crypto replaced lsqm's own implementation stay the same (HashingTests pins them).
 public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-    private var buffer: [UInt8] = []
-    private var length: UInt64 = 0
+    private var hasher = Crypto.SHA256()
 
-    public init() { buffer.reserveCapacity(64) }
+    public init() {}
 
-    public mutating func update(_ data: Data) {
-        data.withUnsafeBytes { update(UnsafeRawBufferPointer($0)) }
+    public mutating func update(_ data: Data) { hasher.update(data: data) }
+
+    public mutating func update(_ bytes: [UInt8]) { hasher.update(data: bytes) }
+
+    public mutating func update(_ raw: UnsafeRawBufferPointer) { hasher.update(bufferPointer: raw) }
+
+    public mutating func update(_ string: String) {
+        var text = string
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
     }
-
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    public mutating func update(_ raw: UnsafeRawBufferPointer) {
-        length &+= UInt64(raw.count)
-        var offset = 0
-        if !buffer.isEmpty {
-            let take = min(64 - buffer.count, raw.count)
-            buffer.append(contentsOf: raw[0..<take])
-            offset = take
-            if buffer.count == 64 {
-                buffer.withUnsafeBytes { compress(UnsafeRawBufferPointer($0)) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        while raw.count - offset >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 64]))
-            offset += 64
-        }
-        if offset < raw.count { buffer.append(contentsOf: raw[offset...]) }
-    }
-
-    public mutating func update(_ string: String) { update(Array(string.utf8)) }
 
     /// The digest as 64 lowercase hex characters.
-    public mutating func finalizeHex() -> String {
-        finalize().map { String(format: "%02x", $0) }.joined()
-    }
+    public func finalizeHex() -> String { SHA256.hex(bytes: finalize()) }
 
-    public mutating func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        buffer.append(0x80)
-        while buffer.count % 64 != 56 { buffer.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        buffer.withUnsafeBytes { all in
-            for start in stride(from: 0, to: all.count, by: 64) { compress(UnsafeRawBufferPointer(rebasing: all[start..<start + 64])) }
-        }
-        buffer.removeAll()
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
-    }
+    public func finalize() -> [UInt8] { Array(hasher.finalize()) }
 
-    public static func hex(_ data: Data) -> String {
+    public static func hex(_ data: Data) -> String { hex(bytes: Array(Crypto.SHA256.hash(data: data))) }
+
+    public static func hex(_ string: String) -> String {
         var hasher = SHA256()
-        hasher.update(data)
+        hasher.update(string)
         return hasher.finalizeHex()
     }
 
-    public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
+    private static let digits = Array("0123456789abcdef".utf8)
 
-    private static let k: [UInt32] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-    ]
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    private static func hex(bytes: [UInt8]) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
         }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = state
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-        }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
+        return String(decoding: text, as: UTF8.self)
     }
-
-    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }

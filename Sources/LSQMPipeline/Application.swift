@@ -71,7 +71,10 @@ public struct Application: Sendable {
         let envFormat = environment["LSQM_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:))
         let format = options.logFormat ?? envFormat ?? .automatic
         redactor = SecretRedactor.fromEnvironment(environment).adding(configuration.secretValues)
-        self.logger = Logger(format: format, minimumLevel: options.verbose ? .debug : .info, redactor: redactor)
+        // The process's one output (LSQM.main bootstrapped swift-log with it): lines of every logger share its
+        // format, level and redactor, which now knows the config file's secrets too.
+        LogOutput.process.configure(format: format, minimumLevel: options.verbose ? .debug : .info, redactor: redactor)
+        self.logger = Logger(output: .process)
         // Every child this process starts is written down there, for the next run and `lsqm clean` (a dry run
         // writes nothing, not even that).
         if !options.dryRun { ChildProcesses.setRecordDirectory(processRecordDirectory) }

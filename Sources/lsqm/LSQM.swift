@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LSQMBasics
 import LSQMPipeline
+import Logging
 
 @main
 struct LSQM: AsyncParsableCommand {
@@ -31,6 +32,9 @@ struct LSQM: AsyncParsableCommand {
     /// and any error that is not an LSQMError, which argument-parser would exit with 1, the code reserved for
     /// regressions.
     static func main() async {
+        // Once per process, before anything logs: every swift-log logger, a library's included, writes lsqm's
+        // formats and passes the redactor (Application configures the output once the config is read).
+        LoggingSystem.bootstrap { LogOutput.process.handler(label: $0) }
         let command: any ParsableCommand
         do {
             command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))

@@ -8,7 +8,7 @@ import Synchronization
 enum StandardOutput {
     private static let current = Mutex(SecretRedactor.fromEnvironment())
 
-    /// The redactor for stdout and the final error line; the command context adds the config file's secrets.
+    /// The redactor for stdout and the final error line; the application adds the config file's secrets.
     static var redactor: SecretRedactor {
         get { current.withLock { $0 } }
         set { current.withLock { $0 = newValue } }

@@ -3,6 +3,7 @@ import LSQMBasics
 import LSQMHost
 import LSQMPluginKit
 import LSQMTestSupport
+import Synchronization
 import XCTest
 
 /// A plugin can segfault, abort or hang: in isolated mode each becomes a recorded failure and the host goes on.
@@ -106,6 +107,41 @@ final class PluginIsolationTests: XCTestCase {
         XCTAssertTrue(response.contains("\"token_visible\":false"), response)
         XCTAssertTrue(response.contains("\"body\":\"pong\""), response)
         XCTAssertEqual(http.requests.map(\.url), ["http://example.invalid/x"])
+    }
+
+    /// A plugin's log lines (the host API's `log` callback) go through the host's log handler in both isolation
+    /// modes: one line, stage `plugin`, the plugin named, its level kept, control characters escaped and secrets
+    /// redacted — the plugin cannot write around any of it.
+    func testPluginLogLinesGoThroughTheHostHandlerInBothModes() async throws {
+        let secret = "xoxb-plugin-log-SECRET-123"
+        let library = try await CPluginCompiler.compile(
+            CPluginCompiler.notifierSource(
+                name: "Chatty",
+                createBody: "api->log(host, LSQM_LOG_WARNING, \"token \(secret)\\nsecond line\"); *state = NULL; return LSQM_OK;"),
+            name: "chatty", into: scratch)
+        for isolation in [PluginIsolation.isolated, .inProcess] {
+            let lines = Mutex<[String]>([])
+            let logger = Logger(format: .json, minimumLevel: .info, redactor: SecretRedactor(values: [secret])) { line in
+                lines.withLock { $0.append(line) }
+            }
+            let manager = PluginManager(
+                directories: [PluginDirectory(url: scratch, origin: .flag)], isolation: isolation, workerExecutable: BuildProducts.lsqm,
+                cacheRoot: scratch.appendingPathComponent("cache"), logger: logger)
+            let instance = try await manager.instantiate(path: library.path, config: [:])
+            await instance.shutdown()
+
+            let pluginLines = try lines.withLock { $0 }.map { try JSONCoding.decode(JSONValue.self, from: Data($0.utf8)) }
+                .compactMap(\.objectValue).filter { $0["event"] == "plugin_log" }
+            XCTAssertEqual(pluginLines.count, 1, "\(isolation): \(lines.withLock { $0 })")
+            let line = try XCTUnwrap(pluginLines.first)
+            XCTAssertEqual(line["stage"], "plugin")
+            XCTAssertEqual(line["level"], "warning")
+            XCTAssertEqual(line["plugin"], "Chatty")
+            let message = try XCTUnwrap(line["message"]?.stringValue)
+            XCTAssertTrue(message.hasPrefix("Chatty: token [REDACTED]"), "\(isolation): \(message)")
+            XCTAssertFalse(message.contains("\n"), "one line: \(message)")
+            XCTAssertFalse(lines.withLock { $0.joined() }.contains(secret))
+        }
     }
 }
 
