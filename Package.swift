@@ -54,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The report's HTML template engine: no dependencies of its own (Stencil would add PathKit).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The test fakes' HTTP server (TCP and unix sockets, no dependencies of its own); LSQMTestSupport only.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -108,7 +110,12 @@ let package = Package(
 
         // This repository's own test support (fake GitHub, Registry, Anthropic, Slack and Docker servers, the fault-injecting
         // proxy, corpus and build-product lookup): an internal target, not a product; plugin authors get their own kit.
-        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMTestSupport",
+            dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates", .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
+            swiftSettings: swiftSettings),
 
         .testTarget(name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics"], swiftSettings: swiftSettings),
         .testTarget(

@@ -77,7 +77,9 @@ public final class HTTPWireReader {
             let chunk = try readExactly(size)
             body.append(chunk)
             onChunk?(chunk)
-            guard try readLine() == "" else { throw HTTPWire.error("a chunk is not followed by CRLF") }
+            // A stream that ends right after a chunk's data is truncated, not malformed: say which.
+            guard let end = try readLine() else { throw HTTPWire.error("the peer closed the connection inside a chunked body") }
+            guard end.isEmpty else { throw HTTPWire.error("a chunk is not followed by CRLF") }
         }
     }
 
