@@ -62,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // The logging API (`Logger`, `LogHandler`): lsqm's JSON-lines and human formats are its handlers.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The test fakes' HTTP server (TCP and unix sockets, no dependencies of its own); LSQMTestSupport only.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -138,7 +140,12 @@ let package = Package(
 
         // This repository's own test support (fake GitHub, Registry, Anthropic, Slack and Docker servers, the fault-injecting
         // proxy, corpus and build-product lookup): an internal target, not a product; plugin authors get their own kit.
-        .target(name: "LSQMTestSupport", dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMTestSupport",
+            dependencies: ["LSQMBasics", "LSQMSourceSupport", "LSQMTemplates", .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
+            swiftSettings: swiftSettings),
 
         .testTarget(
             name: "LSQMCoreTests", dependencies: ["LSQMCore", "LSQMBasics", "LSQMTemplates", .product(name: "Logging", package: "swift-log")],

@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// HTTP/1.1 message framing over a connected socket, shared by lsqm's small socket HTTP client (the Docker
-/// Engine API on a unix socket, emulator health checks) and the test servers that fake remote services.
+/// Engine API on a unix socket, emulator health checks) and the fault-injecting proxy's listener in the tests
+/// (the other fakes stand on FlyingFox). Kept by hand rather than AsyncHTTPClient: see the README's design section.
 ///
 /// Only what those two need: a head (start line + headers), then a body framed by Content-Length, by chunked
 /// transfer coding, or by the connection closing. No TLS, no pipelining, no trailers beyond skipping them.
@@ -77,7 +78,9 @@ public final class HTTPWireReader {
             let chunk = try readExactly(size)
             body.append(chunk)
             onChunk?(chunk)
-            guard try readLine() == "" else { throw HTTPWire.error("a chunk is not followed by CRLF") }
+            // A stream that ends right after a chunk's data is truncated, not malformed: say which.
+            guard let end = try readLine() else { throw HTTPWire.error("the peer closed the connection inside a chunked body") }
+            guard end.isEmpty else { throw HTTPWire.error("a chunk is not followed by CRLF") }
         }
     }
 

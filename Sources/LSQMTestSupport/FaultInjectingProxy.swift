@@ -68,12 +68,12 @@ public final class FaultInjectingProxy: Sendable {
     public let unreachableWeeks: Set<Int>
     private let upstream: URL
     private let state = Mutex(State())
-    private let server = Mutex<HTTPTestServer?>(nil)
+    private let server = Mutex<RawHTTPListener?>(nil)
 
     /// Starts the proxy on a loopback port in front of `upstream` (`http://127.0.0.1:PORT`).
     public init(upstream: URL, seed: UInt64, brokenOperations: [String: Int] = [:], unreachableWeeks: Set<Int> = []) throws {
         self.upstream = upstream; self.seed = seed; self.brokenOperations = brokenOperations; self.unreachableWeeks = unreachableWeeks
-        let started = try HTTPTestServer { [unowned self] request in self.handle(request) }
+        let started = try RawHTTPListener { [unowned self] request in self.handle(request) }
         server.withLock { $0 = started }
     }
 
@@ -189,7 +189,7 @@ public final class FaultInjectingProxy: Sendable {
     ]
 
     /// Sends the request to the emulator on a connection of its own and hands back the answer. Blocking is
-    /// fine: the test server serves each connection on its own thread.
+    /// fine: the listener serves each connection on its own thread.
     private func forward(_ request: HTTPTestRequest) -> HTTPTestResponse {
         do {
             let fd = try Self.connect(host: upstream.host ?? "127.0.0.1", port: upstream.port ?? 80)

@@ -1,10 +1,8 @@
+import FlyingFox
+import FlyingSocks
 import Foundation
 import LSQMBasics
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// A request as a fake service received it.
 public struct HTTPTestRequest: Sendable, Equatable {
@@ -42,7 +40,8 @@ public struct HTTPTestResponse: Sendable {
     /// soon as it is ready (after `chunkDelay`): streamed Docker logs, server-sent events.
     public var chunks: [Data]?
     public var chunkDelay: Duration
-    /// When set, nothing is answered: the connection is reset (RST), as a crashing server's is.
+    /// When set, nothing is answered: the connection is reset (RST), as a crashing server's is. Only the
+    /// fault-injecting proxy's listener can do that (see `RawHTTPListener`); `HTTPTestServer` answers 500.
     public var resetsConnection = false
 
     public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), chunks: [Data]? = nil, chunkDelay: Duration = .zero) {
@@ -72,15 +71,16 @@ public struct HTTPTestResponse: Sendable {
     public static func empty(_ status: Int = 204) -> HTTPTestResponse { HTTPTestResponse(status: status) }
 }
 
-/// A small, real HTTP/1.1 server for tests: every fake remote service (GitHub, Terraform Registry, Anthropic,
-/// Slack, the Docker Engine API) is one of these with a handler.
+/// A real HTTP/1.1 server for tests, on FlyingFox: every fake remote service (GitHub, Terraform Registry,
+/// Anthropic, Slack, the Docker Engine API) is one of these with a handler.
 ///
-/// It listens on 127.0.0.1 with an ephemeral port, or on a unix socket path (the Docker Engine API), serves
-/// each connection on its own thread (so a handler may block, as Docker's `wait` does), honours keep-alive and
-/// `Connection: close`, reads Content-Length and chunked request bodies, answers `Expect: 100-continue`, and
-/// records every request for assertions. Its threads keep it alive until `stop()`: always call it (a
-/// `defer` right after creating the server). Real clients (URLSession, terraform, boto3, curl) talk to it, so a
-/// test exercises the real wire format rather than a mock.
+/// It listens on 127.0.0.1 with an ephemeral port, or on a unix socket path (the Docker Engine API); FlyingFox
+/// does the wire (keep-alive, `Connection: close`, Content-Length and chunked request bodies, chunked
+/// responses). This adapter keeps the fakes' simple synchronous handlers: each request is handled on a thread
+/// of its own (a handler may block, as Docker's `wait` does, or start another server, as the fake Docker
+/// Engine's `start` does), and every request is recorded for assertions. Always call `stop()` (a `defer` right
+/// after creating the server). Real clients (URLSession, terraform, boto3, curl) talk to it, so a test
+/// exercises the real wire format rather than a mock.
 ///
 /// ```swift
 /// let server = try HTTPTestServer { request in
@@ -101,16 +101,8 @@ public final class HTTPTestServer: Sendable {
     public let port: Int
     /// The unix socket path, when listening on one.
     public let socketPath: String?
-    private let listenFD: Int32
-    private let handler: Handler
-    private let hangUp: HangUp?
-    private let state = Mutex(State())
-
-    private struct State {
-        var requests: [HTTPTestRequest] = []
-        var openConnections: Set<Int32> = []
-        var stopped = false
-    }
+    private let server: HTTPServer
+    private let core: Core
 
     /// `http://127.0.0.1:<port>` (for a unix socket server, `http://localhost`: the host is not used).
     public var baseURL: URL { URL(string: socketPath == nil ? "http://127.0.0.1:\(port)" : "http://localhost")! }
@@ -121,149 +113,62 @@ public final class HTTPTestServer: Sendable {
     }
 
     /// Starts a server on a unix socket at `unixSocketPath` (an existing file there is replaced), or on
-    /// 127.0.0.1 with an ephemeral port when the path is nil.
+    /// 127.0.0.1 with an ephemeral port when the path is nil. Returns once the server listens.
     public init(unixSocketPath: String?, hangUp: HangUp? = nil, handler: @escaping Handler) throws {
-        self.handler = handler
-        self.hangUp = hangUp
-        self.socketPath = unixSocketPath
-        let fd: Int32
+        let core = Core(handler: handler, hangUp: hangUp)
+        let address: any SocketAddress
         if let unixSocketPath {
-            fd = try HTTPTestServer.listenUnix(path: unixSocketPath)
-            port = 0
+            unlink(unixSocketPath)
+            address = sockaddr_un.unix(path: unixSocketPath)
         } else {
-            (fd, port) = try HTTPTestServer.listenLoopback()
+            address = try sockaddr_in.inet(ip4: "127.0.0.1", port: 0)
         }
-        listenFD = fd
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "HTTPTestServer.accept"
-        thread.start()
+        // No handler timeout worth the name: a fake's handler may block as long as its test wants (a hang).
+        let server = HTTPServer(
+            address: address, timeout: 24 * 3600, logger: .disabled, handler: ClosureHTTPHandler { try await core.respond(to: $0) })
+        // The fakes' API is synchronous (handlers, `stop` in a `defer`), so this waits for the server on the
+        // calling thread, even a test's async one: the server needs a cooperative thread only for a moment, and
+        // its epoll loop runs on a dispatch queue of its own, so the wait cannot starve it.
+        let listening = Result {
+            try BlockingTask.run { () async throws -> Socket.Address? in
+                let running = Task { try await server.run() }
+                do {
+                    try await server.waitUntilListening(timeout: 30)
+                } catch {
+                    running.cancel()
+                    // The run's own error (a bind that failed) says more than the wait's timeout.
+                    if case .failure(let failure) = await running.result { throw failure }
+                    throw error
+                }
+                return await server.listeningAddress
+            }
+        }
+        switch listening {
+        case .success(.ip4(_, let port)?): self.port = Int(port)
+        case .success: self.port = 0
+        case .failure(let error):
+            throw LSQMError(
+                .environment, action: "start a test HTTP server on \(unixSocketPath ?? "127.0.0.1")", cause: "\(error)",
+                hint: "check that the socket path's folder exists and is writable")
+        }
+        self.server = server
+        self.core = core
+        self.socketPath = unixSocketPath
     }
 
     /// Every request received so far, in arrival order.
-    public var requests: [HTTPTestRequest] { state.withLock { $0.requests } }
+    public var requests: [HTTPTestRequest] { core.state.withLock { $0.requests } }
 
     /// Forgets the recorded requests.
-    public func clearRequests() { state.withLock { $0.requests.removeAll() } }
+    public func clearRequests() { core.state.withLock { $0.requests.removeAll() } }
 
     /// Stops accepting, closes every open connection and removes the unix socket file. Safe to call twice.
     public func stop() {
-        let connections: Set<Int32>? = state.withLock { state in
-            if state.stopped { return nil }
-            state.stopped = true
-            return state.openConnections
-        }
-        guard let connections else { return }
-        // shutdown wakes threads blocked in accept/read; each thread closes its own descriptor.
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
-        close(listenFD)
+        guard let hungUp = core.stop() else { return }
+        hungUp.forEach { $0.resume() }
+        let server = self.server
+        _ = try? BlockingTask.run { await server.stop(timeout: 0) }
         if let socketPath { unlink(socketPath) }
-    }
-
-    // MARK: Listening
-
-    private static func listenLoopback() throws -> (Int32, Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw failure("create a socket") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 128) == 0 else { close(fd); throw failure("listen on 127.0.0.1") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
-    }
-
-    private static func listenUnix(path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw failure("create a unix socket") }
-        unlink(path)
-        guard var address = UnixSocketAddress.make(path) else {
-            close(fd)
-            throw LSQMError(.usage, action: "listen on \(path)", cause: "the socket path is longer than the system allows")
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 128) == 0 else { close(fd); throw failure("listen on \(path)") }
-        return fd
-    }
-
-    private static func failure(_ action: String) -> LSQMError {
-        LSQMError(.environment, action: action, cause: String(cString: strerror(errno)))
-    }
-
-    private func acceptLoop() {
-        while true {
-            let connection = accept(listenFD, nil, nil)
-            if connection < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            // accept4 sits behind _GNU_SOURCE; close-on-exec right after accept keeps spawned children from
-            // holding connections open in all but a vanishing window.
-            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-            let accepted = state.withLock { state -> Bool in
-                if state.stopped { return false }
-                state.openConnections.insert(connection)
-                return true
-            }
-            guard accepted else { close(connection); return }
-            let thread = Thread { [self] in
-                serve(connection)
-                state.withLock { _ = $0.openConnections.remove(connection) }
-                close(connection)
-            }
-            thread.name = "HTTPTestServer.connection"
-            thread.start()
-        }
-    }
-
-    // MARK: Serving
-
-    private func serve(_ fd: Int32) {
-        let reader = HTTPWireReader(fd: fd)
-        do {
-            while let (startLine, headers) = try reader.readHead() {
-                let parts = startLine.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-                guard parts.count == 3, parts[2].hasPrefix("HTTP/") else {
-                    try write(HTTPTestResponse.text("malformed request line\n", status: 400), to: fd, close: true, headOnly: false)
-                    return
-                }
-                if let hangUp, hangUp(parts[0], parts[1]) {
-                    // Not closed: a close would tell the client (RST or FIN), and URLSession notices those.
-                    while !state.withLock({ $0.stopped }) { Thread.sleep(forTimeInterval: 0.05) }
-                    return
-                }
-                if headers["expect"]?.lowercased() == "100-continue" {
-                    try HTTPWire.send(fd: fd, HTTPWire.head("HTTP/1.1 100 Continue", headers: []))
-                }
-                let body = try reader.readBody(headers: headers, untilCloseWhenUnframed: false)
-                let request = HTTPTestServer.makeRequest(method: parts[0], target: parts[1], headers: headers, body: body)
-                state.withLock { $0.requests.append(request) }
-                let response = handler(request)
-                if response.resetsConnection {
-                    // Linger 0: close sends RST instead of FIN, so the client sees "connection reset by peer".
-                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-                    return
-                }
-                let connectionHeader = headers["connection"]?.lowercased() ?? ""
-                let closeAfter = connectionHeader.contains("close") || (parts[2] == "HTTP/1.0" && !connectionHeader.contains("keep-alive"))
-                try write(response, to: fd, close: closeAfter, headOnly: parts[0] == "HEAD")
-                if closeAfter { return }
-            }
-        } catch {
-            // The peer went away or sent garbage: this connection ends, the server keeps serving others.
-        }
     }
 
     static func makeRequest(method: String, target: String, headers: [String: String], body: Data) -> HTTPTestRequest {
@@ -274,30 +179,125 @@ public final class HTTPTestServer: Sendable {
             queryItems: components?.queryItems ?? [], headers: headers, body: body)
     }
 
-    private func write(_ response: HTTPTestResponse, to fd: Int32, close: Bool, headOnly: Bool) throws {
-        var headers: [(String, String)] = response.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        let names = Set(response.headers.keys.map { $0.lowercased() })
-        if response.chunks != nil {
-            headers.append(("Transfer-Encoding", "chunked"))
-        } else if !names.contains("content-length") {
-            headers.append(("Content-Length", String(response.body.count)))
+    /// What the FlyingFox handler shares with the server object: the fake's handler and the recorded requests.
+    private final class Core: Sendable {
+        struct State {
+            var requests: [HTTPTestRequest] = []
+            var stopped = false
+            /// Requests given up on after their head, waiting for `stop()`.
+            var hungUp: [CheckedContinuation<Void, Never>] = []
         }
-        if close { headers.append(("Connection", "close")) }
-        try HTTPWire.send(fd: fd, HTTPWire.head("HTTP/1.1 \(response.status) \(HTTPWire.reason(response.status))", headers: headers))
-        if headOnly { return }
-        guard let chunks = response.chunks else {
-            try HTTPWire.send(fd: fd, response.body)
-            return
+
+        let handler: Handler
+        let hangUp: HangUp?
+        let state = Mutex(State())
+
+        init(handler: @escaping Handler, hangUp: HangUp?) {
+            self.handler = handler
+            self.hangUp = hangUp
         }
-        for chunk in chunks where !chunk.isEmpty {
-            if response.chunkDelay > .zero { Thread.sleep(forTimeInterval: response.chunkDelay.seconds) }
-            try HTTPWire.send(fd: fd, HTTPWire.chunk(chunk))
+
+        /// Marks the server stopped; nil when it already was.
+        func stop() -> [CheckedContinuation<Void, Never>]? {
+            state.withLock { state in
+                if state.stopped { return nil }
+                state.stopped = true
+                defer { state.hungUp.removeAll() }
+                return state.hungUp
+            }
         }
-        try HTTPWire.send(fd: fd, HTTPWire.chunk(Data()))
+
+        func respond(to flying: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
+            let method = flying.method.rawValue
+            let target = flying.target.rawValue
+            if let hangUp, hangUp(method, target) {
+                // Not answered and not closed (a close would tell the client, and URLSession notices those):
+                // the body stays unread until the server stops.
+                await withCheckedContinuation { continuation in
+                    let waiting = state.withLock { state in
+                        if state.stopped { return false }
+                        state.hungUp.append(continuation)
+                        return true
+                    }
+                    if !waiting { continuation.resume() }
+                }
+                throw CancellationError()
+            }
+            var headers: [String: String] = [:]
+            for name in flying.headers.keys {
+                headers[name.rawValue.lowercased()] = flying.headers.values(for: name).joined(separator: ", ")
+            }
+            let request = HTTPTestServer.makeRequest(method: method, target: target, headers: headers, body: try await flying.bodyData)
+            state.withLock { $0.requests.append(request) }
+            let handler = self.handler
+            let response = await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: handler(request)) }.start()
+            }
+            return Core.encode(response, for: request, closing: !Core.keepsAlive(flying, headers: headers))
+        }
+
+        /// HTTP/1.1 keeps the connection unless asked to close it; HTTP/1.0 closes it unless asked to keep it.
+        static func keepsAlive(_ request: FlyingFox.HTTPRequest, headers: [String: String]) -> Bool {
+            let connection = headers["connection"]?.lowercased() ?? ""
+            return request.version == .http11 ? !connection.contains("close") : connection.contains("keep-alive")
+        }
+
+        static func encode(_ response: HTTPTestResponse, for request: HTTPTestRequest, closing: Bool) -> FlyingFox.HTTPResponse {
+            let status = HTTPStatusCode(response.status, phrase: HTTPWire.reason(response.status))
+            if response.resetsConnection {
+                return FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(500, phrase: HTTPWire.reason(500)))
+            }
+            var headers = HTTPHeaders()
+            for (name, value) in response.headers { headers[HTTPHeader(name)] = value }
+            // FlyingFox closes the connection after this answer; the header tells the client so.
+            if closing { headers[.connection] = "close" }
+            if let chunks = response.chunks, request.method != "HEAD" {
+                // Transfer-Encoding: chunked, one chunk per element, each written as soon as it is ready.
+                let body = HTTPBodySequence(from: ChunkStream(chunks: chunks, delay: response.chunkDelay))
+                return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: body)
+            }
+            if request.method == "HEAD" {
+                // The length of what a GET would send, and no body.
+                if headers[.contentLength] == nil, response.chunks == nil { headers[.contentLength] = String(response.body.count) }
+                return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: Data())
+            }
+            return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: response.body)
+        }
     }
 }
 
-extension Duration {
-    /// The duration in seconds, for APIs that take a TimeInterval.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+/// A streamed body: each chunk is handed to FlyingFox's chunked encoder as one buffer, after `delay`.
+private struct ChunkStream: AsyncBufferedSequence {
+    typealias Element = UInt8
+    /// Empty chunks are dropped: an empty chunk on the wire ends the body.
+    let chunks: [Data]
+    let delay: Duration
+
+    init(chunks: [Data], delay: Duration) {
+        self.chunks = chunks.filter { !$0.isEmpty }
+        self.delay = delay
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(remaining: chunks[...], delay: delay) }
+
+    struct Iterator: AsyncBufferedIteratorProtocol {
+        var remaining: ArraySlice<Data>
+        let delay: Duration
+        var pending: [UInt8] = []
+
+        mutating func next() async throws -> UInt8? {
+            if pending.isEmpty { pending = try await nextBuffer(suggested: .max) ?? [] }
+            return pending.isEmpty ? nil : pending.removeFirst()
+        }
+
+        mutating func nextBuffer(suggested count: Int) async throws -> [UInt8]? {
+            if !pending.isEmpty {
+                defer { pending.removeAll() }
+                return pending
+            }
+            guard let chunk = remaining.popFirst() else { return nil }
+            if delay > .zero { try await Task.sleep(for: delay) }
+            return [UInt8](chunk)
+        }
+    }
 }

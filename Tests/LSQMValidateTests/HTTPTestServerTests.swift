@@ -51,8 +51,10 @@ final class HTTPTestServerTests: XCTestCase {
         XCTAssertTrue(raw.contains("Connection: close"), raw)
         XCTAssertTrue(raw.hasSuffix("\r\n\r\nok"), raw)
         let bad = try rawExchange(port: server.port, "NONSENSE\r\n\r\n")
-        XCTAssertTrue(bad.hasPrefix("HTTP/1.1 400"), bad)
-        XCTAssertEqual(server.requests.count, 1, "a malformed request is answered but not recorded")
+        // FlyingFox closes a connection whose request line it cannot parse without answering (RFC 9112 §6.3
+        // allows it; the hand-written server answered 400): either way no request reaches a fake's handler.
+        XCTAssertFalse(bad.hasPrefix("HTTP/1.1 2"), bad)
+        XCTAssertEqual(server.requests.count, 1, "a malformed request is refused and not recorded")
     }
 
     private func runCurl(_ arguments: [String]) throws -> String {
