@@ -54,6 +54,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The report's HTML template engine: no dependencies of its own (Stencil would add PathKit).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Every child process (terraform, pytest, git, emulators, plugin workers): async exit and output.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // swift-subprocess's own dependency; lsqm names its FilePath and FileDescriptor when handing it paths and pipes.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -65,7 +69,11 @@ let package = Package(
         .target(name: "LSQMPluginTesting", dependencies: ["LSQMPluginKit"], swiftSettings: swiftSettings),
 
         // Foundation shared by everything in the host: errors, logging, JSON, hashing, files, processes, git.
-        .target(name: "LSQMBasics", dependencies: ["CLSQMSystem", "LSQMPluginKit"], swiftSettings: swiftSettings),
+        .target(
+            name: "LSQMBasics", dependencies: ["CLSQMSystem", "LSQMPluginKit",
+                .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings),
         .target(name: "CLSQMSystem"),
 
         // Template parsing shared by the host (metadata) and the normalizer plugins.
