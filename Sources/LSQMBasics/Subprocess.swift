@@ -58,26 +58,18 @@ public enum Subprocess {
             executable: executable, arguments: arguments, environment: env, workingDirectory: workingDirectory,
             output: .capture, stdin: stdin)
         let stopwatch = Stopwatch()
-        let timedOut = Locked(false)
-        let timer: Task<Void, Never>? = timeout.map { limit in
-            Task.detached {
-                try? await Task.sleep(for: limit)
-                if !Task.isCancelled {
-                    timedOut.withLock { $0 = true }
-                    process.killGroup()
-                }
-            }
-        }
-        let status = await withTaskCancellationHandler {
-            await process.wait()
+        // A timeout kills the group, as cancellation does; `killed` says the timeout did.
+        let (status, timedOut): ((exitCode: Int32, signal: Int32?), Bool) = await withTaskCancellationHandler {
+            guard let timeout else { return (await process.wait(), false) }
+            let outcome = await process.wait(killingAfter: timeout)
+            return (outcome.status, outcome.killed)
         } onCancel: {
             process.killGroup()
         }
-        timer?.cancel()
         let (out, err) = await process.collectOutput(limit: outputLimit)
         return Result(
             exitCode: status.exitCode, signal: status.signal, stdout: out, stderr: err,
-            timedOut: timedOut.value, durationMs: stopwatch.milliseconds)
+            timedOut: timedOut, durationMs: stopwatch.milliseconds)
     }
 }
 
@@ -137,7 +129,11 @@ public final class SpawnedProcess: Sendable {
         executable: String, arguments: [String], environment: [String: String], workingDirectory: URL? = nil,
         output: ChildOutput = .capture, stdin: Data? = nil
     ) async throws -> SpawnedProcess {
-        func failure(_ cause: String) -> LSQMError { LSQMError(.environment, action: "start \(executable)", cause: cause) }
+        func failure(_ cause: String) -> LSQMError {
+            LSQMError(
+                .environment, action: "start \(executable)", cause: cause,
+                hint: "check that it exists and is executable, and that this machine is not out of processes or file descriptors")
+        }
         var options = PlatformOptions()
         options.processGroupID = 0  // a new group whose id is the child's pid
         // Only used if the run is cancelled, which this type never does (it kills the group itself).
