@@ -64,6 +64,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The test fakes' HTTP server (TCP and unix sockets, no dependencies of its own); LSQMTestSupport only.
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        // Every child process (terraform, pytest, git, emulators, plugin workers): async exit and output.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // swift-subprocess's own dependency; lsqm names its FilePath and FileDescriptor when handing it paths and pipes.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Layer 1: the plugin ABI, a C header and nothing else.
@@ -79,6 +83,7 @@ let package = Package(
             name: "LSQMBasics",
             dependencies: [
                 "CLSQMSystem", "LSQMPluginKit", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
             ], swiftSettings: swiftSettings),
         .target(name: "CLSQMSystem"),
 

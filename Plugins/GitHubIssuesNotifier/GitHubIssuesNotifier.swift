@@ -107,6 +107,7 @@ public final class GitHubIssuesNotifier: NotifierPlugin {
     private func mutate(_ method: String, _ url: String, _ payload: JSONValue) throws {
         if let lastMutation {
             let wait = minimumInterval - Date().timeIntervalSince(lastMutation)
+            // Plugin calls are synchronous C calls on a thread of their own (never a Swift concurrency thread).
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         }
         defer { lastMutation = Date() }

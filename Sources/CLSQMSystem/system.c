@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "clsqm_system.h"
@@ -16,49 +15,6 @@
 int clsqm_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int clsqm_syncfs(int fd) { return syncfs(fd); }
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-/* Makes `fd` the child's descriptor `target`. When it already is (lsqm started with that descriptor closed, so
-   open() reused the number), dup2 would do nothing and leave it close-on-exec: clear the flag instead. */
-static int move_fd(int fd, int target) {
-    if (fd == target) return fcntl(fd, F_SETFD, 0);
-    return dup2(fd, target) < 0 ? -1 : 0;
-}
-
-/* In the child, between fork and exec: async-signal-safe calls only (the parent has other threads, whose
-   locks the child inherits held). Reports errno over `report` and exits on any failure. */
-static void child_exec(pid_t parent, int report, const char *path, char *const argv[], char *const envp[],
-                       const char *directory, int in_fd, int out_fd, int err_fd) {
-    int error = 0;
-    setpgid(0, 0);
-    /* Die with the parent. If the parent died before prctl took effect, the child was already reparented and
-       would never get the signal: check and leave. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) { error = errno; goto fail; }
-    if (getppid() != parent) _exit(127);
-    /* Handlers and ignored signals must not leak into the program (an ignored SIGINT or SIGPIPE would change
-       how terraform or pytest behave). */
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (move_fd(in_fd, 0) < 0 || move_fd(out_fd, 1) < 0 || move_fd(err_fd, 2) < 0) { error = errno; goto fail; }
-    /* Descriptors this process opened without O_CLOEXEC (libraries, Foundation) stay out of the child. */
-    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (directory != NULL && chdir(directory) != 0) { error = errno; goto fail; }
-    execve(path, argv, envp);
-    error = errno;
-fail:
-    while (write(report, &error, sizeof error) < 0 && errno == EINTR) {}
-    _exit(127);
-}
 
 /* fork() with every signal blocked around it: no handler of this process may run in the child before the child
    has reset its dispositions (the child starts with all signals blocked; the parent gets its mask back). */
@@ -71,38 +27,6 @@ static pid_t fork_blocking_signals(void) {
         int fork_error = errno;
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         errno = fork_error;
-    }
-    return pid;
-}
-
-pid_t clsqm_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
-                  int stdin_fd, int stdout_fd, int stderr_fd) {
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) != 0) return -1;
-    pid_t parent = getpid();
-    pid_t pid = fork_blocking_signals();
-    if (pid == 0) {
-        close(report[0]);
-        child_exec(parent, report[1], path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd);
-    }
-    int fork_error = errno;
-    close(report[1]);
-    if (pid < 0) {
-        close(report[0]);
-        errno = fork_error;
-        return -1;
-    }
-    /* Also set the group from this side, so it is in place before anyone signals it. */
-    setpgid(pid, pid);
-    int child_error = 0;
-    ssize_t n;
-    while ((n = read(report[0], &child_error, sizeof child_error)) < 0 && errno == EINTR) {}
-    close(report[0]);
-    if (n == (ssize_t)sizeof child_error) {
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-        errno = child_error;
-        return -1;
     }
     return pid;
 }

@@ -7,11 +7,12 @@ import Foundation
 
 /// Every child process group lsqm has started and not yet reaped, so none outlives lsqm.
 ///
-/// Three layers, because each one alone has a gap:
-/// - each child gets `PR_SET_PDEATHSIG` (`clsqm_spawn`): the kernel kills it when lsqm dies, even by kill -9;
+/// Two layers, because each one alone has a gap:
 /// - a watchdog process (`clsqm_start_watchdog`) knows every child's process group and kills the groups when
-///   lsqm's end of its socket closes, so grandchildren (terraform's provider, LocalStack's workers, which
-///   PDEATHSIG does not reach) go too;
+///   lsqm's end of its socket closes — however lsqm died, kill -9 included — so children and grandchildren
+///   (terraform's provider, LocalStack's workers) go with it. It is started before the first child, and each
+///   child is registered as soon as swift-subprocess reports its pid. (Children used to get `PR_SET_PDEATHSIG`
+///   too; posix_spawn cannot set it, and it fires on the exit of the spawning *thread*, not of lsqm.)
 /// - when a record directory is set (the cache's `processes/`), the groups are also written down, so the next
 ///   lsqm run or `lsqm clean` stops what an earlier run left if even the watchdog was killed.
 public enum ChildProcesses {
@@ -31,14 +32,21 @@ public enum ChildProcesses {
         writeRecord()
     }
 
+    /// Starts the watchdog if it is not running yet: called before a child is spawned, so that the child's
+    /// group can be handed to it the moment its pid is known.
+    static func startWatchdog() {
+        state.withLock { state in
+            guard state.watchdog == nil, !state.watchdogFailed else { return }
+            let fd = clsqm_start_watchdog()
+            if fd >= 0 { state.watchdog = fd } else { state.watchdogFailed = true }
+        }
+    }
+
     /// Called right after a child started in its own group `pid`.
     static func register(_ pid: pid_t, command: String) {
         let start = UInt64(clsqm_process_start_time(pid))
+        startWatchdog()
         state.withLock { state in
-            if state.watchdog == nil, !state.watchdogFailed {
-                let fd = clsqm_start_watchdog()
-                if fd >= 0 { state.watchdog = fd } else { state.watchdogFailed = true }
-            }
             if let fd = state.watchdog, clsqm_watchdog_send(fd, pid) != 0 {
                 close(fd)
                 state.watchdog = nil
@@ -169,43 +177,4 @@ public enum ChildProcesses {
 
     /// A scratch folder prefix that names this process as its owner (see `removeStaleScratch`).
     public static func ownedScratchPrefix(_ prefix: String) -> String { "\(prefix)-\(getpid())" }
-}
-
-/// The one thread that starts children. PR_SET_PDEATHSIG fires when the *thread* that forked the child exits,
-/// not the process; Swift concurrency and Dispatch retire idle threads, which would kill children mid-run.
-/// This thread never exits, so a child dies exactly when lsqm does.
-enum SpawnThread {
-    private final class Job: @unchecked Sendable {
-        let body: () -> Void
-        let done = DispatchSemaphore(value: 0)
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    private static let pending = Locked<[Job]>([])
-    private static let available = DispatchSemaphore(value: 0)
-    /// Started once, on first use (a static's initializer runs exactly once).
-    private static let started: Bool = {
-        let thread = Thread {
-            while true {
-                available.wait()
-                let job = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-                job?.body()
-                job?.done.signal()
-            }
-        }
-        thread.name = "lsqm-spawn"
-        thread.start()
-        return true
-    }()
-
-    /// Runs `body` on the spawn thread and returns its result. Blocks the caller only for the fork itself.
-    static func run<T>(_ body: @escaping () -> T) -> T {
-        _ = started
-        var result: T?
-        let job = Job { result = body() }
-        pending.withLock { $0.append(job) }
-        available.signal()
-        job.done.wait()
-        return result!
-    }
 }

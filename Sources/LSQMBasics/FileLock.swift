@@ -2,7 +2,7 @@ import Foundation
 
 /// An advisory lock on a file (flock), so two lsqm processes working on the same artifact repository take
 /// turns instead of clobbering each other's index. The kernel releases it if the process dies.
-public final class FileLock: @unchecked Sendable {
+public final class FileLock: Sendable {
     private let fd: Int32
     public let path: URL
 

@@ -104,6 +104,7 @@ public struct HTTPClient: Sendable {
 }
 
 /// Declines every redirect, so URLSession returns the 3xx response itself.
+// @unchecked Sendable: it has no state; NSObject is just not declared Sendable.
 private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     func urlSession(
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,

@@ -32,7 +32,7 @@ public final class Interruption: Sendable {
     public init(grace: Duration = .seconds(20), onSignal: @escaping @Sendable (Int32) -> Void) {
         let sources = [SIGINT, SIGTERM].map { signalNumber in
             // Dispatch sees the signal only while its default action (exit) is off; children get the default
-            // back (clsqm_spawn resets every disposition).
+            // back (swift-subprocess spawns with POSIX_SPAWN_SETSIGDEF for every signal).
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in self.handle(signalNumber, grace: grace, onSignal: onSignal) }

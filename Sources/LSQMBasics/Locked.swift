@@ -2,6 +2,7 @@ import Foundation
 
 /// A value behind a lock, shareable across threads and closures (unlike the noncopyable `Mutex`, a reference
 /// can be captured by several escaping closures, which thread-based servers and relays need).
+// @unchecked Sendable: `stored` is only touched under `lock`.
 public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value

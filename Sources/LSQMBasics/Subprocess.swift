@@ -1,5 +1,9 @@
 import CLSQMSystem
 import Foundation
+// swift-subprocess. Inside this module `Subprocess` names lsqm's enum below, so the library's API is used
+// unqualified (`run`, `Configuration`, …) and only from code outside that enum.
+import Subprocess
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -50,166 +54,211 @@ public enum Subprocess {
                 .environment, action: "run \(first)", cause: "'\(first)' was not found on PATH",
                 hint: "install \(first) or put it on PATH")
         }
-        let process = try SpawnedProcess(
-            executable: executable, arguments: arguments, environment: env,
-            workingDirectory: workingDirectory, captureOutput: true, stdinData: stdin)
+        let process = try await SpawnedProcess.start(
+            executable: executable, arguments: arguments, environment: env, workingDirectory: workingDirectory,
+            output: .capture, stdin: stdin)
         let stopwatch = Stopwatch()
-        let timedOut = Locked(false)
-        let timer: Task<Void, Never>? = timeout.map { limit in
-            Task.detached {
-                try? await Task.sleep(for: limit)
-                if !Task.isCancelled {
-                    timedOut.withLock { $0 = true }
-                    process.killGroup()
-                }
-            }
-        }
-        let status = await withTaskCancellationHandler {
-            await process.wait()
+        // A timeout kills the group, as cancellation does; `killed` says the timeout did.
+        let (status, timedOut): ((exitCode: Int32, signal: Int32?), Bool) = await withTaskCancellationHandler {
+            guard let timeout else { return (await process.wait(), false) }
+            let outcome = await process.wait(killingAfter: timeout)
+            return (outcome.status, outcome.killed)
         } onCancel: {
             process.killGroup()
         }
-        timer?.cancel()
-        // Anything the child left in its group (a provider plugin, a server) goes with it; this also closes
-        // pipes a grandchild may still hold, so collecting output cannot hang.
-        process.killGroup()
-        let (out, err) = process.collectOutput(limit: outputLimit)
+        let (out, err) = await process.collectOutput(limit: outputLimit)
         return Result(
             exitCode: status.exitCode, signal: status.signal, stdout: out, stderr: err,
-            timedOut: timedOut.value, durationMs: stopwatch.milliseconds)
+            timedOut: timedOut, durationMs: stopwatch.milliseconds)
     }
 }
 
-/// What the spawn thread reads while the spawning thread waits for it.
-private struct SpawnPointers: @unchecked Sendable {
-    let argv: [UnsafeMutablePointer<CChar>?]
-    let envp: [UnsafeMutablePointer<CChar>?]
-    let directory: UnsafeMutablePointer<CChar>?
+/// Where a child's standard streams go.
+public enum ChildOutput: Sendable {
+    /// stdout and stderr are kept in memory (their tails) for `collectOutput`; stdin is `stdin` data or empty.
+    case capture
+    /// stdout and stderr both go to this file, truncated first (emulators: the log tail is read from it).
+    case logFile(URL)
+    /// stdout goes to /dev/null; stderr is kept (its tail) for `stderrTail`.
+    case discardOutput
+    /// stdin and stdout are pipes the caller speaks a framed protocol over (`stdinFD`, `stdoutFD`, raw
+    /// descriptors read and written by threads); stderr is kept (its tail) for `stderrTail`.
+    case protocolPipes
 }
 
-/// A child process in a new process group that dies with lsqm (see `ChildProcesses`).
+/// A child process in its own process group, known to `ChildProcesses` (watchdog and records) while it runs.
 ///
-/// Used directly for long-lived children (emulators, plugin workers) and through `Subprocess.run` for
-/// commands. Output is drained by background threads so a chatty child never blocks on a full pipe.
-public final class SpawnedProcess: @unchecked Sendable {
+/// Spawning, exit monitoring (a pidfd watched by the library's epoll thread) and output collection are
+/// swift-subprocess's; this type adds what lsqm needs around it: the group (kill the child *and* what it
+/// started), the watchdog registration, a handle that outlives the call that started it (emulators and plugin
+/// workers live across stages), and tails of output instead of a hard limit.
+///
+/// Not through the library: `PR_SET_PDEATHSIG`. It cannot be set through posix_spawn, and it fires when the
+/// spawning *thread* exits, which for the library's spawn threads is not when lsqm exits. The watchdog
+/// (`ChildProcesses`) covers a kill -9 of lsqm instead: it kills every registered group when lsqm is gone.
+public final class SpawnedProcess: Sendable {
     public let pid: pid_t
     public let executable: String
-    private var stdoutCollector: PipeCollector?
-    private var stderrCollector: PipeCollector?
-    /// Pipes kept open for protocol use (worker processes) when output is not captured.
+    /// Pipes kept open for protocol use (`.protocolPipes`); nil otherwise.
     public let stdinFD: Int32?
     public let stdoutFD: Int32?
-    private let waitLock = NSLock()
-    private var cachedStatus: (exitCode: Int32, signal: Int32?)?
+    /// The library's `run`, from spawn to reaped; its value is how the child ended.
+    private let running: Task<Ended, Never>
+    private let ended: Locked<Ended?>
 
-    /// - Parameters:
-    ///   - captureOutput: true drains stdout/stderr into memory; false hands stdout and stdin to the caller as
-    ///     raw file descriptors (for a framed protocol) and sends stderr to `stderrPath` or captures it.
-    ///   - logPath: when set, stdout and stderr both go to this file (emulators: the log tail is read from it).
-    public init(
-        executable: String, arguments: [String], environment: [String: String], workingDirectory: URL? = nil,
-        captureOutput: Bool = true, stdinData: Data? = nil, logPath: URL? = nil, keepPipes: Bool = false
-    ) throws {
-        self.executable = executable
-        var toClose: [Int32] = []
-        var parentStdin: Int32?
-        var parentStdout: Int32?
-        var parentStderr: Int32?
-        func fail(_ cause: String) -> LSQMError {
-            (toClose + [parentStdin, parentStdout, parentStderr].compactMap { $0 }).forEach { close($0) }
-            return LSQMError(.environment, action: "start \(executable)", cause: cause)
-        }
-        func makePipe() throws -> (read: Int32, write: Int32) {
-            var fds: [Int32] = [0, 0]
-            guard clsqm_pipe_cloexec(&fds) == 0 else { throw fail("pipe: \(String(cString: strerror(errno)))") }
-            return (fds[0], fds[1])
-        }
-        /// Opened close-on-exec here and dup'ed onto 0/1/2 in the child.
-        func openFile(_ path: String, _ flags: Int32) throws -> Int32 {
-            let fd = open(path, flags | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw fail("open \(path): \(String(cString: strerror(errno)))") }
-            toClose.append(fd)
-            return fd
-        }
-
-        let childStdin: Int32
-        if keepPipes || stdinData != nil {
-            let p = try makePipe()
-            toClose.append(p.read)
-            parentStdin = p.write
-            childStdin = p.read
-        } else {
-            childStdin = try openFile("/dev/null", O_RDONLY)
-        }
-        let childStdout: Int32
-        let childStderr: Int32
-        if let logPath {
-            childStdout = try openFile(logPath.path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC)
-            childStderr = childStdout
-        } else {
-            if captureOutput || keepPipes {
-                let out = try makePipe()
-                toClose.append(out.write)
-                parentStdout = out.read
-                childStdout = out.write
-            } else {
-                childStdout = try openFile("/dev/null", O_WRONLY)
-            }
-            let err = try makePipe()
-            toClose.append(err.write)
-            parentStderr = err.read
-            childStderr = err.write
-        }
-
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        let directory = workingDirectory.map { strdup($0.path) } ?? nil
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-            free(directory)
-        }
-        let pointers = SpawnPointers(argv: argv, envp: envp, directory: directory)
-        let (childPID, spawnErrno) = SpawnThread.run {
-            pointers.argv.withUnsafeBufferPointer { argvBuffer in
-                pointers.envp.withUnsafeBufferPointer { envpBuffer in
-                    let pid = clsqm_spawn(
-                        executable, argvBuffer.baseAddress, envpBuffer.baseAddress, pointers.directory,
-                        childStdin, childStdout, childStderr)
-                    let error = errno
-                    if pid > 0 { ChildProcesses.register(pid, command: URL(fileURLWithPath: executable).lastPathComponent) }
-                    return (pid, error)
-                }
-            }
-        }
-        toClose.forEach { close($0) }
-        toClose = []
-        guard childPID > 0 else { throw fail(String(cString: strerror(spawnErrno))) }
-        pid = childPID
-        if keepPipes {
-            stdinFD = parentStdin
-            stdoutFD = parentStdout
-        } else {
-            stdinFD = nil
-            stdoutFD = nil
-            if let parentStdout { stdoutCollector = PipeCollector(fd: parentStdout) }
-            if let parentStdin {
-                if let stdinData { SpawnedProcess.writeAll(fd: parentStdin, data: stdinData) }
-                close(parentStdin)
-            }
-        }
-        if let parentStderr { stderrCollector = PipeCollector(fd: parentStderr) }
+    struct Ended: Sendable {
+        var exitCode: Int32
+        var signal: Int32?
+        var stdout = OutputTail()
+        var stderr = OutputTail()
     }
 
-    static func writeAll(fd: Int32, data: Data) {
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return }
-                offset += n
-            }
+    private init(pid: pid_t, executable: String, pipes: (stdin: Int32, stdout: Int32)?, running: Task<Ended, Never>, ended: Locked<Ended?>) {
+        self.pid = pid
+        self.executable = executable
+        self.stdinFD = pipes?.stdin
+        self.stdoutFD = pipes?.stdout
+        self.running = running
+        self.ended = ended
+    }
+
+    /// Starts `executable` (a path) with `arguments` (`arguments[0]` is the child's argv[0]) and exactly
+    /// `environment` in a new process group, with default signal dispositions, an empty signal mask and no
+    /// descriptor of lsqm's but its standard streams.
+    public static func start(
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: URL? = nil,
+        output: ChildOutput = .capture, stdin: Data? = nil
+    ) async throws -> SpawnedProcess {
+        func failure(_ cause: String) -> LSQMError {
+            LSQMError(
+                .environment, action: "start \(executable)", cause: cause,
+                hint: "check that it exists and is executable, and that this machine is not out of processes or file descriptors")
         }
+        var options = PlatformOptions()
+        options.processGroupID = 0  // a new group whose id is the child's pid
+        // Only used if the run is cancelled, which this type never does (it kills the group itself).
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+        let configuration = Configuration(
+            executable: .path(FilePath(executable)),
+            arguments: Arguments(executablePathOverride: arguments.first, remainingValues: Array(arguments.dropFirst())),
+            // Raw `KEY=VALUE` entries (`Environment.Key` has no public initializer from a String). The library strdup()s
+            // each entry's bytes, so each must end in NUL itself.
+            environment: .custom(environment.map { Array("\($0.key)=\($0.value)".utf8) + [0] }),
+            workingDirectory: workingDirectory.map { FilePath($0.path) }, platformOptions: options)
+        let command = URL(fileURLWithPath: executable).lastPathComponent
+        // The watchdog must exist before the child does, so the child is covered from its first instant on.
+        ChildProcesses.startWatchdog()
+
+        let parentPipes: (stdin: Int32, stdout: Int32)?
+        let childPipes: (stdin: Int32, stdout: Int32)?
+        let logFD: Int32?
+        switch output {
+        case .protocolPipes:
+            var input: [Int32] = [-1, -1]
+            var output: [Int32] = [-1, -1]
+            guard clsqm_pipe_cloexec(&input) == 0 else { throw failure("pipe: \(String(cString: strerror(errno)))") }
+            guard clsqm_pipe_cloexec(&output) == 0 else {
+                input.forEach { close($0) }
+                throw failure("pipe: \(String(cString: strerror(errno)))")
+            }
+            (parentPipes, childPipes, logFD) = ((input[1], output[0]), (input[0], output[1]), nil)
+        case .logFile(let path):
+            let fd = open(path.path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw failure("open \(path.path): \(String(cString: strerror(errno)))") }
+            (parentPipes, childPipes, logFD) = (nil, nil, fd)
+        case .capture, .discardOutput:
+            (parentPipes, childPipes, logFD) = (nil, nil, nil)
+        }
+
+        // The library reports the pid from inside its run, which lasts as long as the child: it is handed out
+        // through a continuation (not cancellable: a caller cancelled meanwhile still gets the handle, to kill).
+        let ended = Locked<Ended?>(nil)
+        let resumed = Locked(false)
+        var running: Task<Ended, Never>?
+        do {
+            let pid: pid_t = try await withCheckedThrowingContinuation { continuation in
+                let resume: @Sendable (Result<pid_t, any Error>) -> Void = { result in
+                    let first = resumed.withLock { done in
+                        let wasDone = done
+                        done = true
+                        return !wasDone
+                    }
+                    if first { continuation.resume(with: result) }
+                }
+                running = Task.detached {
+                    let spawned = Locked<pid_t?>(nil)
+                    var result: Ended
+                    do {
+                        result = try await launch(configuration, output: output, stdin: stdin, childPipes: childPipes, logFD: logFD) { pid in
+                            spawned.withLock { $0 = pid }
+                            ChildProcesses.register(pid, command: command)
+                            resume(.success(pid))
+                        }
+                    } catch {
+                        resume(.failure(error))  // nothing if the child had started
+                        result = Ended(exitCode: -1, signal: nil)
+                    }
+                    if let pid = spawned.value {
+                        // Whatever the child left in its group (terraform's provider, a server's workers) goes
+                        // with it; the group id cannot be reused while members remain, so this never hits a stranger.
+                        kill(-pid, SIGKILL)
+                        ChildProcesses.unregister(pid)
+                    }
+                    let final = result
+                    ended.withLock { $0 = final }
+                    return final
+                }
+            }
+            return SpawnedProcess(pid: pid, executable: executable, pipes: parentPipes, running: running!, ended: ended)
+        } catch {
+            if let parentPipes { close(parentPipes.stdin); close(parentPipes.stdout) }
+            throw failure(Self.describe(error))
+        }
+    }
+
+    /// The library's `run` for each way of handling output (each one is another set of generic types).
+    private static func launch(
+        _ configuration: Configuration, output: ChildOutput, stdin: Data?, childPipes: (stdin: Int32, stdout: Int32)?, logFD: Int32?,
+        onSpawn: @escaping @Sendable (pid_t) -> Void
+    ) async throws -> Ended {
+        switch output {
+        case .capture:
+            let result = try await run(configuration, input: .data(stdin ?? Data()), output: .sequence, error: .sequence) { execution in
+                onSpawn(execution.processIdentifier.value)
+                async let out = OutputTail.collect(execution.standardOutput)
+                async let err = OutputTail.collect(execution.standardError)
+                return await (out, err)
+            }
+            return Ended(result.terminationStatus, stdout: result.closureResult.0, stderr: result.closureResult.1)
+        case .logFile:
+            let result = try await run(
+                configuration, input: .none, output: .fileDescriptor(FileDescriptor(rawValue: logFD!), closeAfterSpawningProcess: true),
+                error: .combinedWithOutput
+            ) { execution in onSpawn(execution.processIdentifier.value) }
+            return Ended(result.terminationStatus)
+        case .discardOutput:
+            let result = try await run(configuration, input: .none, output: .discarded, error: .sequence) { execution in
+                onSpawn(execution.processIdentifier.value)
+                return await OutputTail.collect(execution.standardError)
+            }
+            return Ended(result.terminationStatus, stderr: result.closureResult)
+        case .protocolPipes:
+            let result = try await run(
+                configuration, input: .fileDescriptor(FileDescriptor(rawValue: childPipes!.stdin), closeAfterSpawningProcess: true),
+                output: .fileDescriptor(FileDescriptor(rawValue: childPipes!.stdout), closeAfterSpawningProcess: true), error: .sequence
+            ) { execution in
+                onSpawn(execution.processIdentifier.value)
+                return await OutputTail.collect(execution.standardError)
+            }
+            return Ended(result.terminationStatus, stderr: result.closureResult)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? SubprocessError, let code = error.underlyingError {
+            return String(cString: strerror(code.rawValue))
+        }
+        return "\(error)"
     }
 
     /// Sends `signal` to the child's whole process group.
@@ -218,125 +267,83 @@ public final class SpawnedProcess: @unchecked Sendable {
     /// SIGKILL to the whole process group. Safe to call more than once and after exit.
     public func killGroup() { kill(-pid, SIGKILL) }
 
-    /// SIGTERM to the group, then SIGKILL after `grace` if the leader is still alive.
+    /// SIGTERM to the group, then SIGKILL after `grace` if the child has not exited by then.
     public func terminate(grace: Duration = .seconds(5)) async {
-        kill(-pid, SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        while !hasExited, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        killGroup()
-        _ = await wait()
+        signalGroup(SIGTERM)
+        _ = await wait(killingAfter: grace)
     }
 
     /// `terminate(grace:)`, except under cancellation: then there is no grace and the group is killed at once.
     public func stop(grace: Duration) async {
         if Task.isCancelled {
             killGroup()
-            _ = waitBlocking()
+            _ = await wait()
         } else {
             await terminate(grace: grace)
         }
     }
 
-    public var hasExited: Bool {
-        waitLock.lock()
-        defer { waitLock.unlock() }
-        if cachedStatus != nil { return true }
-        var status: Int32 = 0
-        let rc = waitpid(pid, &status, WNOHANG)
-        if rc == pid {
-            cachedStatus = SpawnedProcess.decode(status)
-            reaped()
-            return true
-        }
-        if rc < 0 { ChildProcesses.unregister(pid) }
-        return rc < 0
-    }
+    /// Whether the child has exited (and was reaped).
+    public var hasExited: Bool { ended.value != nil }
 
-    /// Waits for exit without blocking a Swift concurrency thread.
+    /// Waits for the child to exit. The library's monitor wakes this; nothing polls.
     public func wait() async -> (exitCode: Int32, signal: Int32?) {
-        while true {
-            if hasExited, let status = waitLock.withLock({ cachedStatus }) { return status }
-            if hasExited { return (-1, nil) }
-            try? await Task.sleep(for: .milliseconds(20))
+        let ended = await running.value
+        return (ended.exitCode, ended.signal)
+    }
+
+    /// Waits for the child to exit, killing its group if it is still running after `limit`.
+    /// `killed` says whether the kill was needed.
+    public func wait(killingAfter limit: Duration) async -> (status: (exitCode: Int32, signal: Int32?), killed: Bool) {
+        let killed = Locked(false)
+        let timer = Task { [self] in
+            try await Task.sleep(for: limit)
+            if !hasExited {
+                killed.withLock { $0 = true }
+                killGroup()
+            }
         }
+        let status = await wait()
+        timer.cancel()
+        return (status, killed.value)
     }
 
-    /// Blocking wait, for threads that are not part of Swift concurrency.
-    public func waitBlocking() -> (exitCode: Int32, signal: Int32?) {
-        waitLock.lock()
-        defer { waitLock.unlock() }
-        if let cachedStatus { return cachedStatus }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { cachedStatus = (-1, nil); ChildProcesses.unregister(pid); return (-1, nil) }
-        }
-        cachedStatus = SpawnedProcess.decode(status)
-        reaped()
-        return cachedStatus!
+    /// Captured output (tails of at most `limit` bytes each), once the child has exited.
+    public func collectOutput(limit: Int = 1 << 20) async -> (stdout: String, stderr: String) {
+        let ended = await running.value
+        return (ended.stdout.text(limit: limit), ended.stderr.text(limit: limit))
     }
 
-    /// The leader is gone: whatever it left in its group goes too (the pgid cannot be reused while members
-    /// remain, so this never hits a stranger), and the watchdog forgets the group.
-    private func reaped() {
-        kill(-pid, SIGKILL)
-        ChildProcesses.unregister(pid)
-    }
-
-    private static func decode(_ status: Int32) -> (exitCode: Int32, signal: Int32?) {
-        // WIFEXITED / WTERMSIG are macros Swift does not import.
-        let signal = status & 0x7f
-        if signal == 0 { return ((status >> 8) & 0xff, nil) }
-        return (128 + signal, signal)
-    }
-
-    /// Captured output (tails of at most `limit` bytes each). Waits for the pipes to close.
-    public func collectOutput(limit: Int = 1 << 20) -> (stdout: String, stderr: String) {
-        (stdoutCollector?.finish(limit: limit) ?? "", stderrCollector?.finish(limit: limit) ?? "")
-    }
-
-    /// Captured stderr so far is not available until exit; for workers, the tail after exit.
-    public func stderrTail(limit: Int = 4096) -> String { stderrCollector?.finish(limit: limit) ?? "" }
+    /// The tail of captured stderr, once the child has exited (workers: its last words).
+    public func stderrTail(limit: Int = 4096) async -> String { await running.value.stderr.text(limit: limit) }
 }
 
-/// Drains a pipe on a background thread, keeping the tail up to a cap.
-final class PipeCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    private let finished = DispatchSemaphore(value: 0)
+extension SpawnedProcess.Ended {
+    init(_ status: TerminationStatus, stdout: OutputTail = OutputTail(), stderr: OutputTail = OutputTail()) {
+        switch status {
+        case .exited(let code): self.init(exitCode: code, signal: nil, stdout: stdout, stderr: stderr)
+        case .signaled(let signal): self.init(exitCode: 128 + signal, signal: signal, stdout: stdout, stderr: stderr)
+        }
+    }
+}
+
+/// The last bytes of a stream, read as the child writes them so a chatty child never blocks on a full pipe.
+struct OutputTail: Sendable {
     private static let retainedCap = 8 << 20
+    private(set) var bytes: [UInt8] = []
 
-    init(fd: Int32) {
-        let thread = Thread { [self] in
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = read(fd, &chunk, chunk.count)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                lock.lock()
-                data.append(contentsOf: chunk[0..<n])
-                if data.count > PipeCollector.retainedCap { data = data.suffix(PipeCollector.retainedCap / 2) }
-                lock.unlock()
+    static func collect(_ stream: SubprocessOutputSequence) async -> OutputTail {
+        var tail = OutputTail()
+        do {
+            for try await chunk in stream {
+                chunk.withUnsafeBytes { tail.bytes.append(contentsOf: $0) }
+                if tail.bytes.count > retainedCap { tail.bytes.removeFirst(tail.bytes.count - retainedCap / 2) }
             }
-            close(fd)
-            finished.signal()
+        } catch {
+            // A read error ends the stream; what was read is still the best tail there is.
         }
-        thread.start()
+        return tail
     }
 
-    func finish(limit: Int) -> String {
-        lock.lock()
-        let alreadyDone = done
-        lock.unlock()
-        if !alreadyDone {
-            finished.wait()
-            lock.lock(); done = true; lock.unlock()
-        }
-        lock.lock()
-        defer { lock.unlock() }
-        let tail = data.count > limit ? data.suffix(limit) : data
-        return String(decoding: tail, as: UTF8.self)
-    }
+    func text(limit: Int) -> String { String(decoding: bytes.suffix(limit), as: UTF8.self) }
 }

@@ -12,6 +12,8 @@ public struct PluginCallOutcome: Codable, Sendable, Equatable {
 
 /// Calls a loaded plugin's C functions directly in this process. Used by the in-process mode and, inside
 /// the worker, by the isolated mode: both paths run exactly this code against the plugin.
+// @unchecked Sendable: not thread-safe itself; its owner serializes every use (InProcessPluginInstance under its
+// lock, the worker on its main thread).
 final class DirectPlugin: @unchecked Sendable {
     let plugin: LoadedPlugin
     private let hostTable: HostAPITable

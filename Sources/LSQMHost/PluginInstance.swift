@@ -43,6 +43,7 @@ enum PluginCallErrors {
 
 /// In-process mode: the plugin's functions are called on a dedicated thread of this process (never on a
 /// Swift concurrency thread, because a plugin may block for a long time inside a call).
+// @unchecked Sendable: `direct` (not thread-safe) is only used under `lock`; the other properties are immutable.
 public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable {
     public let info: PluginInfo
     private let direct: DirectPlugin
@@ -74,6 +75,9 @@ public final class InProcessPluginInstance: PluginInstance, @unchecked Sendable 
 
 /// Isolated mode: the plugin lives in `lsqm plugin-worker LIBRARY`, a child process in its own process group,
 /// spoken to over pipes. Its environment holds no secrets: the plugin gets HTTP through the host.
+///
+/// `@unchecked Sendable`: every mutable property (`described`, `attachedServices`, `pending`, `dead`,
+/// `currentCall`, `requestNumber`) is read and written only under `lock`; the rest is immutable or Sendable.
 public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     /// Set by `start` from the worker's description before the instance is handed out; read under the lock.
     public var info: PluginInfo { lock.withLock { described! } }
@@ -102,9 +106,9 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
     ) async throws -> IsolatedPluginInstance {
         var environment = SecretEnvironment.scrubbed()
         environment["LSQM_WORKER"] = "1"
-        let process = try SpawnedProcess(
+        let process = try await SpawnedProcess.start(
             executable: workerExecutable.path, arguments: [workerExecutable.path, "plugin-worker", libraryPath],
-            environment: environment, captureOutput: false, keepPipes: true)
+            environment: environment, output: .protocolPipes)
         let instance = IsolatedPluginInstance(
             libraryPath: libraryPath, process: process, services: services, callTimeout: callTimeout, maxFrameBytes: maxFrameBytes)
         let reply = try await instance.request(WorkerFrame(.describe), function: "describe", timeout: .seconds(30))
@@ -175,26 +179,15 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         channel.closeWrite()
         // A worker exits by itself once destroy returned and its input closed; give it a moment to, so that
         // a crash in destroy or in the plugin's unload shows instead of being hidden by our kill.
-        let process = self.process
-        let status = await withTaskGroup(of: (exitCode: Int32, signal: Int32?)?.self) { group in
-            group.addTask { await process.wait() }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(2)); return nil
-            }
-            let first = await group.next() ?? nil
-            if first == nil { process.killGroup() }
-            group.cancelAll()
-            return first
-        }
+        let (status, killed) = await process.wait(killingAfter: .seconds(2))
         process.killGroup()
-        _ = await process.wait()
         if problem == nil {
-            if let status, let signal = status.signal {
-                problem = "the worker died with \(SignalNames.name(signal)) after destroy"
-            } else if let status, status.exitCode != 0 {
-                problem = "the worker exited with code \(status.exitCode) after destroy"
-            } else if status == nil {
+            if killed {
                 problem = "the worker did not exit within 2 s after destroy returned and was killed"
+            } else if let signal = status.signal {
+                problem = "the worker died with \(SignalNames.name(signal)) after destroy"
+            } else if status.exitCode != 0 {
+                problem = "the worker exited with code \(status.exitCode) after destroy"
             }
         }
         return problem
@@ -225,7 +218,7 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
                 currentCall = function
                 requestNumber += 1
                 lock.unlock()
-                if !channel.send(message) { fail(crashError()) }
+                if !channel.send(message) { failWithCrash() }
             }
         } onCancel: {
             self.cancel()
@@ -289,12 +282,18 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
             process.killGroup()
             return
         }
-        fail(crashError())
+        failWithCrash()
     }
 
-    /// The worker stopped answering: say how it died, with its last words.
-    private func crashError() -> LSQMError {
-        let status = process.waitBlocking()
+    /// The worker stopped answering (its pipe closed): once it has exited — awaited, not waited for on the
+    /// reader thread — the waiting call fails with how it died.
+    private func failWithCrash() {
+        Task { [self] in fail(await crashError()) }
+    }
+
+    /// How the worker died, with its last words.
+    private func crashError() async -> LSQMError {
+        let status = await process.wait()
         let call = lock.withLock { currentCall }
         let how: String
         if let signal = status.signal {
@@ -302,7 +301,7 @@ public final class IsolatedPluginInstance: PluginInstance, @unchecked Sendable {
         } else {
             how = "the plugin worker exited with code \(status.exitCode)"
         }
-        let tail = process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tail = await process.stderrTail(limit: 2000).trimmingCharacters(in: .whitespacesAndNewlines)
         let label = self.label
         return LSQMError(
             .plugin, code: .pluginCrashed, action: "\(call) with plugin \(label.name) (\(label.path))", cause: how,

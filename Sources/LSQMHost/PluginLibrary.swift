@@ -59,6 +59,7 @@ public struct PluginRefusal: Error, Sendable, Equatable, CustomStringConvertible
 /// refusal now, not a crash later), plugins cannot see each other's symbols, and the library is never
 /// unloaded — a Swift runtime that is really unloaded crashes the host later. For the same reason there is
 /// no dlclose anywhere.
+// @unchecked Sendable: `descriptor` points into a library that is never unloaded (RTLD_NODELETE) and is only read.
 public struct LoadedPlugin: @unchecked Sendable {
     public let info: PluginInfo
     let descriptor: UnsafePointer<lsqm_plugin_descriptor>

@@ -21,6 +21,7 @@ extension HostHTTPService {
 
 /// The host services one plugin instance uses: its log lines, its config, its cache folder, cancellation,
 /// and HTTP through the host's HTTP service.
+// @unchecked Sendable: `cancelled` is guarded by `lock`; every other property is immutable.
 public final class PluginServices: HostCallbacks, @unchecked Sendable {
     public let pluginName: String
     /// The name HTTP requests are accounted and budgeted under: the selection's name in the config, which is

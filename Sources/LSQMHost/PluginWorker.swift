@@ -87,6 +87,8 @@ public enum PluginWorker {
 
 /// Host callbacks inside the worker: each one is relayed to the real host over the pipe. Config values and
 /// the cache directory arrive with `create`, so only log and HTTP cross the pipe during calls.
+// @unchecked Sendable: `nextID`, `waiting`, `cancelled`, `config` and `directory` are only touched under `lock`.
+// Its semaphores block worker threads inside synchronous C calls, never a Swift concurrency thread.
 final class HostRelay: HostCallbacks, @unchecked Sendable {
     private let channel: FrameChannel
     private let lock = NSLock()
@@ -94,13 +96,14 @@ final class HostRelay: HostCallbacks, @unchecked Sendable {
     private var waiting: [UInt32: (DispatchSemaphore, WorkerFrame?)] = [:]
     private var cancelled = false
     private var config: [String: String] = [:]
-    private(set) var cacheDirectory: String = NSTemporaryDirectory()
+    private var directory: String = NSTemporaryDirectory()
+    var cacheDirectory: String { lock.withLock { directory } }
 
     init(channel: FrameChannel) { self.channel = channel }
 
     func configure(cacheDirectory: String, config: [String: String]) {
         lock.lock(); defer { lock.unlock() }
-        self.cacheDirectory = cacheDirectory
+        directory = cacheDirectory
         self.config = config
     }
 
@@ -149,6 +152,8 @@ final class HostRelay: HostCallbacks, @unchecked Sendable {
 }
 
 /// A blocking FIFO between the worker's reader thread and its main thread.
+// @unchecked Sendable: `items` is only touched under `lock`. `pop` blocks the worker's main thread, which is not
+// part of Swift concurrency (the worker runs plugin calls synchronously).
 final class MessageQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let available = DispatchSemaphore(value: 0)

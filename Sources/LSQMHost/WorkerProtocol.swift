@@ -120,6 +120,7 @@ extension Data {
 
 /// Length-prefixed frames over file descriptors. Writes are serialized by a lock (plugins may log from
 /// several threads); reads happen on one thread.
+// @unchecked Sendable: writes are serialized by `writeLock`; reads, and `oversizedFrame`, belong to the one reader thread.
 final class FrameChannel: @unchecked Sendable {
     private let readFD: Int32
     private let writeFD: Int32

@@ -43,13 +43,15 @@ public enum PluginExport {
         _ type: P.Type, kind: UInt32, kinds: String? = nil,
         call: @escaping @Sendable (AnyObject, String, Data) throws -> Data
     ) -> UnsafeRawPointer {
-        Registration.lock.lock()
-        defer { Registration.lock.unlock() }
-        if let existing = Registration.descriptor { return UnsafeRawPointer(existing) }
-        Registration.factory = Registration.Factory(
-            create: { host, config in try P(host: host, config: config) },
-            call: call
-        )
+        Registration.once(Registration.Factory(create: { host, config in try P(host: host, config: config) }, call: call)) {
+            makeDescriptor(kind: kind, kinds: kinds, name: P.name, version: P.version, description: P.description)
+        }
+    }
+
+    /// The descriptor and its function table, allocated once for the life of the process.
+    private static func makeDescriptor(
+        kind: UInt32, kinds: String?, name: String, version: String, description: String
+    ) -> UnsafeMutablePointer<lsqm_plugin_descriptor> {
         let descriptor = UnsafeMutablePointer<lsqm_plugin_descriptor>.allocate(capacity: 1)
         let functions: UnsafeRawPointer
         switch Int32(kind) {
@@ -74,23 +76,36 @@ public enum PluginExport {
             to: lsqm_plugin_descriptor(
                 magic: LSQM_PLUGIN_MAGIC, abi_major: UInt16(LSQM_ABI_MAJOR), abi_minor: UInt16(LSQM_ABI_MINOR),
                 struct_size: UInt32(MemoryLayout<lsqm_plugin_descriptor>.size), kind: kind,
-                name: UnsafePointer(strdup(P.name)), version: UnsafePointer(strdup(P.version)),
-                description: UnsafePointer(strdup(P.description)),
+                name: UnsafePointer(strdup(name)), version: UnsafePointer(strdup(version)),
+                description: UnsafePointer(strdup(description)),
                 create: Thunks.create, destroy: Thunks.destroy, free_buffer: Thunks.freeBuffer, functions: functions))
-        Registration.descriptor = descriptor
-        return UnsafeRawPointer(descriptor)
+        return descriptor
     }
 }
 
 /// This library's one registered plugin type.
 enum Registration {
-    struct Factory: @unchecked Sendable {
-        let create: (PluginHost, JSONValue) throws -> AnyObject
+    struct Factory: Sendable {
+        let create: @Sendable (PluginHost, JSONValue) throws -> AnyObject
         let call: @Sendable (AnyObject, String, Data) throws -> Data
     }
-    static let lock = NSLock()
-    nonisolated(unsafe) static var factory: Factory?
-    nonisolated(unsafe) static var descriptor: UnsafeMutablePointer<lsqm_plugin_descriptor>?
+    private static let lock = NSLock()
+    /// Written once by the export function, read by every thunk, from whichever threads the host calls on.
+    /// `nonisolated(unsafe)` because a raw pointer is not Sendable; every access goes through `lock`.
+    nonisolated(unsafe) private static var registered: (factory: Factory, descriptor: UnsafeMutablePointer<lsqm_plugin_descriptor>)?
+
+    /// The registered type's factory, nil before the export ran.
+    static var factory: Factory? { lock.withLock { registered?.factory } }
+
+    /// Registers `factory` and the descriptor `make` builds, the first time; later calls return the first descriptor.
+    static func once(_ factory: Factory, _ make: () -> UnsafeMutablePointer<lsqm_plugin_descriptor>) -> UnsafeRawPointer {
+        lock.withLock {
+            if let registered { return UnsafeRawPointer(registered.descriptor) }
+            let descriptor = make()
+            registered = (factory, descriptor)
+            return UnsafeRawPointer(descriptor)
+        }
+    }
 }
 
 /// One created instance: the plugin object and its host handle.

@@ -21,6 +21,8 @@ public protocol HostCallbacks: AnyObject, Sendable {
 ///
 /// The handle is an unmanaged reference to this object, so the thunks find their callbacks without globals.
 /// Everything stays alive until `release()`, which the instance calls after the plugin's destroy() returned.
+// @unchecked Sendable: the table is written once in init; `handle` is cleared by `release()` only after the plugin's
+// destroy() returned, when no call can use it any more (lsqm_plugin.h, MEMORY OWNERSHIP).
 public final class HostAPITable: @unchecked Sendable {
     public let callbacks: HostCallbacks
     public let table: UnsafeMutablePointer<lsqm_host_api>

@@ -37,6 +37,8 @@ public protocol NotifierPlugin: LSQMPlugin {
 }
 
 /// The host services a plugin instance may use, wrapping the C host API table.
+// @unchecked Sendable: two pointers to a table the host keeps alive and unchanged until destroy() returns, and the
+// host's functions behind them are thread-safe.
 public struct PluginHost: @unchecked Sendable {
     // The table and handle stay valid until destroy() returns (lsqm_plugin.h, MEMORY OWNERSHIP).
     let api: UnsafePointer<lsqm_host_api>

@@ -13,6 +13,7 @@ import LSQMPluginKit
 /// Like lsqm, it refuses what a plugin of `kind` may not do (a source: anything but GET/HEAD, any
 /// `secret://` URL), so a plugin that passes here does not meet a surprise in production. An unscripted request
 /// is an error naming the URL, so a test never reaches the network.
+// @unchecked Sendable: every `var` is only touched under `lock`; the rest is immutable.
 public final class TestHost: HostCallbacks, @unchecked Sendable {
     public enum Kind: Sendable { case source, normalizer, notifier }
 

@@ -150,6 +150,7 @@ public struct RunHistory: Sendable {
 }
 
 /// Fixed slots filled from concurrent workers, each slot written once.
+// @unchecked Sendable: `slots` is only touched under `lock`.
 final class ResultSlots<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<Value, any Error>?]

@@ -14,10 +14,10 @@ public enum LSQMProcess {
     }
 
     /// Starts `lsqm ARGS` without waiting, its output in `log`: for tests that signal or kill it mid-way.
-    public static func start(_ arguments: [String], environment: [String: String] = [:], log: URL) throws -> SpawnedProcess {
-        try SpawnedProcess(
+    public static func start(_ arguments: [String], environment: [String: String] = [:], log: URL) async throws -> SpawnedProcess {
+        try await SpawnedProcess.start(
             executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + arguments,
-            environment: lsqmEnvironment(environment), captureOutput: false, logPath: log)
+            environment: lsqmEnvironment(environment), output: .logFile(log))
     }
 
     private static func lsqmEnvironment(_ environment: [String: String]) -> [String: String] {

@@ -94,9 +94,9 @@ public struct HostRuntime: EmulatorRuntime {
         guard let executable = Subprocess.which(arguments[0], path: env["PATH"]) else {
             throw LSQMError(.environment, action: "start \(emulator.rawValue)", cause: "'\(arguments[0])' was not found on PATH")
         }
-        let process = try SpawnedProcess(
+        let process = try await SpawnedProcess.start(
             executable: executable, arguments: arguments, environment: env,
-            workingDirectory: request.workDirectory, captureOutput: false, logPath: log)
+            workingDirectory: request.workDirectory, output: .logFile(log))
         return HostEmulator(
             process: process, endpoint: URL(string: "http://127.0.0.1:\(port)")!,
             flavor: emulator == .moto ? .moto : .localstack, log: log)

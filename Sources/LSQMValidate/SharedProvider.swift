@@ -72,9 +72,9 @@ final class SharedProvider: Sendable {
         env["AWS_CA_BUNDLE"] = nil
         // In debug mode the provider logs to its stderr (this log), which ProviderLogWatch reads.
         env["TF_LOG_PATH"] = nil
-        let process = try SpawnedProcess(
+        let process = try await SpawnedProcess.start(
             executable: binary.path, arguments: [binary.path, "-debug"], environment: env,
-            workingDirectory: workspace, captureOutput: false, logPath: log)
+            workingDirectory: workspace, output: .logFile(log))
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let configuration = reattachConfiguration(in: LogFile.tail(log, limit: 64 * 1024)) {

@@ -45,7 +45,7 @@ struct LSQM: AsyncParsableCommand {
                     .usage, action: "read the command line", cause: firstLine(message(for: error)),
                     hint: "see 'lsqm --help' (or 'lsqm COMMAND --help')"))
         }
-        // A worker is stopped by its host (its group killed, or PR_SET_PDEATHSIG); it keeps default signals.
+        // A worker is stopped by its host (its group killed, or the watchdog when lsqm dies); it keeps default signals.
         if command is PluginWorkerCommand {
             do { var worker = command; try worker.run() } catch { exit(withError: error) }
             return

@@ -22,7 +22,7 @@ extension CommandLineTests {
         try AtomicFile.write("plugin_timeout: 600\nsources:\n  - name: Hanger\n", to: config)
         let cache = scratch.appendingPathComponent("cache")
         let log = scratch.appendingPathComponent("lsqm.log")
-        let lsqm = try LSQMProcess.start(
+        let lsqm = try await LSQMProcess.start(
             ["mine", "--config", config.path, "--plugin-dir", plugins.path],
             environment: ["ARTIFACT_REPO": scratch.appendingPathComponent("repo").path, "LSQM_CACHE_DIR": cache.path], log: log)
         for _ in 0..<600 where !Files.exists(marker) && !lsqm.hasExited { try await Task.sleep(for: .milliseconds(100)) }
@@ -58,9 +58,10 @@ extension CommandLineTests {
         let tmp = scratch.appendingPathComponent("tmp")
         try Files.createDirectory(tmp)
         // An owner that is gone: a process that ran and was reaped.
-        let owner = try SpawnedProcess(executable: "/bin/true", arguments: ["true"], environment: [:])
+        let owner = try await SpawnedProcess.start(executable: "/bin/true", arguments: ["true"], environment: [:])
         _ = await owner.wait()
-        let leftover = try SpawnedProcess(executable: "/bin/sleep", arguments: ["sleep", "603"], environment: [:], captureOutput: false)
+        let leftover = try await SpawnedProcess.start(
+            executable: "/bin/sleep", arguments: ["sleep", "603"], environment: [:], output: .discardOutput)
         defer { leftover.killGroup() }
         let entry = try XCTUnwrap(ProcessTree.all().first { $0.pid == leftover.pid })
         let record: JSONValue = [

@@ -175,9 +175,9 @@ final class ArchitectureIndexerTests: XCTestCase {
         let mine = ["mine", "--local", root.path, "--ignore", "SOURCE.json", "--ignore", "_support"]
         var env = SecretEnvironment.scrubbed().merging(environment) { $1 }
         env["LSQM_LOG_FORMAT"] = "json"
-        let child = try SpawnedProcess(
+        let child = try await SpawnedProcess.start(
             executable: BuildProducts.lsqm.path, arguments: [BuildProducts.lsqm.path] + mine, environment: env,
-            logPath: scratch.root.appendingPathComponent("mine.log"))
+            output: .logFile(scratch.root.appendingPathComponent("mine.log")))
         var seen = 0
         // The index is saved every 50 architectures. Up to five minutes: on a loaded machine the scan alone takes a while.
         for _ in 0..<6000 where !child.hasExited {

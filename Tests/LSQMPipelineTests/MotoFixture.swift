@@ -9,11 +9,10 @@ enum MotoFixture {
     /// The caller kills the returned process group when its test ends.
     static func start(logDirectory: URL) async throws -> (process: SpawnedProcess, url: URL) {
         let port = try FreePort.next()
-        let process = try SpawnedProcess(
+        let process = try await SpawnedProcess.start(
             executable: try XCTUnwrap(Subprocess.which("moto_server")),
             arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-            environment: SecretEnvironment.scrubbed(), captureOutput: false,
-            logPath: logDirectory.appendingPathComponent("moto.log"))
+            environment: SecretEnvironment.scrubbed(), output: .logFile(logDirectory.appendingPathComponent("moto.log")))
         let url = URL(string: "http://127.0.0.1:\(port)")!
         for _ in 0..<100 {
             if let response = try? await HTTPClient().send(url: url.appendingPathComponent("moto-api/"), timeout: 2), response.status == 200 {

@@ -42,8 +42,8 @@ final class ProcessLifecycleTests: XCTestCase {
         throw XCTSkip("no such child")
     }
 
-    /// kill -9 gives lsqm no chance to clean up: the kernel (PR_SET_PDEATHSIG) and the watchdog (process
-    /// groups) must take terraform, the provider it runs and moto with it.
+    /// kill -9 gives lsqm no chance to clean up: the watchdog (process groups) must take terraform, the provider
+    /// it runs and moto with it.
     func testKillDashNineDuringApplyLeavesNoProcess() async throws {
         try ValidateFixtures.skipUnlessInstalled(["terraform", "moto_server"])
         try XCTSkipUnless(Files.exists(BuildProducts.lsqm), "build lsqm first (swift build)")
@@ -51,10 +51,10 @@ final class ProcessLifecycleTests: XCTestCase {
         defer { fixtures.remove() }
         try fixtures.add(name: "queues", services: ["sqs"], terraform: [Self.slowApply])
         let log = fixtures.root.appendingPathComponent("lsqm.log")
-        // Terraform starts the provider itself: a grandchild of lsqm, which PR_SET_PDEATHSIG does not reach.
+        // Terraform starts the provider itself: a grandchild of lsqm, in terraform's process group.
         var environment = try environment(fixtures)
         environment["LSQM_TF_SHARE_PROVIDER"] = "0"
-        let lsqm = try LSQMProcess.start(["validate", "--emulator", "host:moto"], environment: environment, log: log)
+        let lsqm = try await LSQMProcess.start(["validate", "--emulator", "host:moto"], environment: environment, log: log)
         let tree = try await waitForDescendant(of: lsqm, log: log) { $0.contains("terraform-provider") }
         XCTAssertTrue(tree.contains { $0.command.contains("moto_server") }, "moto runs under lsqm: \(tree)")
         XCTAssertTrue(
@@ -87,7 +87,7 @@ final class ProcessLifecycleTests: XCTestCase {
         var environment = try environment(fixtures)
         environment["PATH"] = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let log = fixtures.root.appendingPathComponent("lsqm.log")
-        let lsqm = try LSQMProcess.start(["validate", "--emulator", "host:moto"], environment: environment, log: log)
+        let lsqm = try await LSQMProcess.start(["validate", "--emulator", "host:moto"], environment: environment, log: log)
         let tree = try await waitForDescendant(of: lsqm, log: log) { $0.contains("sleep 601") }
         kill(lsqm.pid, SIGKILL)
         _ = await lsqm.wait()
@@ -115,7 +115,8 @@ final class ProcessLifecycleTests: XCTestCase {
             try fixtures.store.saveRun(RunRecord(runID: id, startedAt: Date(), finishedAt: Date(), results: [result(status)]))
         }
         let log = fixtures.root.appendingPathComponent("lsqm.log")
-        let lsqm = try LSQMProcess.start(["compare", "--emulator", "host:moto", "--confirm", "1"], environment: try environment(fixtures), log: log)
+        let lsqm = try await LSQMProcess.start(
+            ["compare", "--emulator", "host:moto", "--confirm", "1"], environment: try environment(fixtures), log: log)
         let tree = try await waitForDescendant(of: lsqm, log: log) { $0.contains("terraform") }
         kill(lsqm.pid, SIGINT)
         let status = await lsqm.wait()
