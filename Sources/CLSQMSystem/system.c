@@ -54,7 +54,7 @@ static void watchdog_loop(int in) {
     _exit(0);
 }
 
-int clsqm_start_watchdog(void) {
+int clsqm_start_watchdog(int *pid_out) {
     int fds[2];
     /* A socket, not a pipe: send(MSG_NOSIGNAL) to a watchdog that died is an error, not a SIGPIPE. */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return -1;
@@ -87,6 +87,7 @@ int clsqm_start_watchdog(void) {
         errno = fork_error;
         return -1;
     }
+    if (pid_out) *pid_out = pid;
     return fds[1];
 }
 

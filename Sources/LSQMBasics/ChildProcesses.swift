@@ -18,6 +18,7 @@ import Foundation
 public enum ChildProcesses {
     private struct State {
         var watchdog: Int32?
+        var watchdogPID: Int32 = 0
         var watchdogFailed = false
         /// pgid → (start time, command name) of the group's leader.
         var live: [pid_t: (start: UInt64, command: String)] = [:]
@@ -37,9 +38,25 @@ public enum ChildProcesses {
     static func startWatchdog() {
         state.withLock { state in
             guard state.watchdog == nil, !state.watchdogFailed else { return }
-            let fd = clsqm_start_watchdog()
+            let fd = clsqm_start_watchdog(&state.watchdogPID)
             if fd >= 0 { state.watchdog = fd } else { state.watchdogFailed = true }
         }
+    }
+
+    /// At a clean exit: closes the watchdog's socket and reaps it. The watchdog kills whatever group is still
+    /// registered (none, when every stage tore down) and exits; waiting for it means no process of lsqm's is left
+    /// when lsqm's own exit is seen — not even the watchdog for the moment it needs to notice the socket closed.
+    public static func stopWatchdog() {
+        let pid = state.withLock { state -> Int32 in
+            guard let fd = state.watchdog else { return 0 }
+            close(fd)
+            state.watchdog = nil
+            state.watchdogFailed = true  // no new one: this process is exiting
+            return state.watchdogPID
+        }
+        guard pid > 0 else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     /// Called right after a child started in its own group `pid`.

@@ -261,11 +261,16 @@ public final class SpawnedProcess: Sendable {
         return "\(error)"
     }
 
-    /// Sends `signal` to the child's whole process group.
-    public func signalGroup(_ signal: Int32) { kill(-pid, signal) }
+    /// Sends `signal` to the child's whole process group, while the child runs. Once it is reaped its group was
+    /// killed already (see `start`), and the number may soon name a stranger's group: pids wrap quickly here
+    /// (pid_max 32768 on these machines), so a late signal must not be sent.
+    public func signalGroup(_ signal: Int32) {
+        guard !hasExited else { return }
+        kill(-pid, signal)
+    }
 
-    /// SIGKILL to the whole process group. Safe to call more than once and after exit.
-    public func killGroup() { kill(-pid, SIGKILL) }
+    /// SIGKILL to the whole process group. Safe to call more than once and after exit (then it does nothing).
+    public func killGroup() { signalGroup(SIGKILL) }
 
     /// SIGTERM to the group, then SIGKILL after `grace` if the child has not exited by then.
     public func terminate(grace: Duration = .seconds(5)) async {

@@ -35,6 +35,9 @@ struct LSQM: AsyncParsableCommand {
         // Once per process, before anything logs: every swift-log logger, a library's included, writes lsqm's
         // formats and passes the redactor (Application configures the output once the config is read).
         LoggingSystem.bootstrap { LogOutput.process.handler(label: $0) }
+        // Every way out of lsqm (return, exit, the second signal's exit) passes here: the watchdog is reaped, so
+        // no child of lsqm's outlives it.
+        atexit { ChildProcesses.stopWatchdog() }
         let command: any ParsableCommand
         do {
             command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))

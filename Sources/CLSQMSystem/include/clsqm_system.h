@@ -21,9 +21,11 @@ int clsqm_syncfs(int fd);
 ** included — the watchdog sends SIGKILL to every remembered process group and exits. It reaches the
 ** children's own children too (terraform's provider, LocalStack's workers), which stay in the group of the child
 ** that started them. swift-subprocess spawns with posix_spawn, which cannot set PR_SET_PDEATHSIG: this is what
-** stops lsqm's children when lsqm dies. Returns -1 with errno set on failure.
+** stops lsqm's children when lsqm dies. The watchdog's pid goes to `pid_out`, so a clean exit can close the
+** socket and reap it (nothing outlives lsqm, not even for the moment the watchdog needs to see the socket close).
+** Returns -1 with errno set on failure.
 */
-int clsqm_start_watchdog(void);
+int clsqm_start_watchdog(int *pid_out);
 
 /* Sends one value to the watchdog (`send` with MSG_NOSIGNAL). 0 on success, -1 with errno set. */
 int clsqm_watchdog_send(int fd, int value);
