@@ -19,7 +19,8 @@ public enum ChildProcesses {
     private struct State {
         var watchdog: Int32?
         var watchdogPID: Int32 = 0
-        var watchdogFailed = false
+        /// Set when starting or talking to the watchdog failed, and at exit: none is started again.
+        var noMoreWatchdog = false
         /// pgid → (start time, command name) of the group's leader.
         var live: [pid_t: (start: UInt64, command: String)] = [:]
         var recordDirectory: URL?
@@ -37,9 +38,9 @@ public enum ChildProcesses {
     /// group can be handed to it the moment its pid is known.
     static func startWatchdog() {
         state.withLock { state in
-            guard state.watchdog == nil, !state.watchdogFailed else { return }
+            guard state.watchdog == nil, !state.noMoreWatchdog else { return }
             let fd = clsqm_start_watchdog(&state.watchdogPID)
-            if fd >= 0 { state.watchdog = fd } else { state.watchdogFailed = true }
+            if fd >= 0 { state.watchdog = fd } else { state.noMoreWatchdog = true }
         }
     }
 
@@ -51,7 +52,7 @@ public enum ChildProcesses {
             guard let fd = state.watchdog else { return 0 }
             close(fd)
             state.watchdog = nil
-            state.watchdogFailed = true  // no new one: this process is exiting
+            state.noMoreWatchdog = true  // this process is exiting
             return state.watchdogPID
         }
         guard pid > 0 else { return }
@@ -67,7 +68,7 @@ public enum ChildProcesses {
             if let fd = state.watchdog, clsqm_watchdog_send(fd, pid) != 0 {
                 close(fd)
                 state.watchdog = nil
-                state.watchdogFailed = true
+                state.noMoreWatchdog = true
             }
             state.live[pid] = (start, command)
         }

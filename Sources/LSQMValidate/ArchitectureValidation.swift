@@ -53,10 +53,12 @@ struct ArchitectureValidation {
     func run() async -> (result: ValidationResult, log: String) {
         let stopwatch = Stopwatch()
         let appHash = appIdentity()
+        // Only what is deployed is started, waited for and credited (`Architecture.testedServices`).
+        let services = architecture.testedServices
         let record = Record(
             ValidationResult(
                 arch: architecture.id, appHash: appHash, sourceURL: architecture.sourceURL,
-                name: architecture.name, kind: architecture.kind, services: architecture.testedServices,
+                name: architecture.name, kind: architecture.kind, services: services,
                 status: .error, deployOnly: appHash == nil))
         let untranslated = architecture.untranslatedServices
         record.result.untestedServices = untranslated.isEmpty ? nil : untranslated
@@ -79,7 +81,7 @@ struct ArchitectureValidation {
         defer { Files.remove(work) }
 
         do {
-            let request = EmulatorRequest(runID: options.runID, arch: architecture.id, services: architecture.testedServices, workDirectory: work)
+            let request = EmulatorRequest(runID: options.runID, arch: architecture.id, services: services, workDirectory: work)
             let started = try await record.timed(.emulatorStart) {
                 try await step(.emulatorStart, deadline) { try await runtime.start(request) }
             }
@@ -88,7 +90,7 @@ struct ArchitectureValidation {
             try await record.timed(.health) {
                 try await step(.health, deadline) {
                     try await HealthCheck.wait(
-                        for: started, services: architecture.testedServices, timeout: min(options.healthTimeout, remaining(deadline)))
+                        for: started, services: services, timeout: min(options.healthTimeout, remaining(deadline)))
                 }
             }
             await observed.observe(started)

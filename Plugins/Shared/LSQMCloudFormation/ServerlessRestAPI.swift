@@ -47,23 +47,22 @@ struct ServerlessRestAPI {
         var resources: [String: JSONValue] = [
             Self.apiID: ["Type": "AWS::ApiGateway::RestApi", "Properties": ["Name": .string(name), "EndpointConfiguration": ["Types": ["EDGE"]]]]
         ]
-        var methods: [String: Route] = [:]
-        var corsMethods: [String: Set<String>] = [:]
+        var functionOfMethod: [String: String] = [:]
+        // Path → the methods on it with `cors`: one OPTIONS method per path allows them all.
+        var corsPaths: [[String]: Set<String>] = [:]
         for route in routes {
             let resource = Self.resourceChain(route.path, into: &resources)
-            let id = "ApiGatewayMethod" + Self.pathName(route.path) + Self.methodName(route.method)
-            if let earlier = methods[id], earlier.function != route.function {
+            let id = Self.methodID(route.path, route.method)
+            if let earlier = functionOfMethod[id], earlier != route.function {
                 context.warn("http events \(route.method) /\(route.path.joined(separator: "/")) of two functions: the last one is kept")
             }
-            methods[id] = route
+            functionOfMethod[id] = route.function
             resources[id] = Self.proxyMethod(route, resource: resource)
-            if route.cors { corsMethods[Self.pathName(route.path), default: []].insert(route.method) }
+            if route.cors { corsPaths[route.path, default: []].insert(route.method) }
         }
-        for route in routes where route.cors {
-            let id = "ApiGatewayMethod" + Self.pathName(route.path) + "Options"
-            guard resources[id] == nil else { continue }
-            let allowed = (corsMethods[Self.pathName(route.path)] ?? []).union(["OPTIONS"]).sorted().joined(separator: ",")
-            resources[id] = Self.corsMethod(resource: Self.resourceReference(route.path), allowed: allowed)
+        for (path, allowed) in corsPaths {
+            resources[Self.methodID(path, "OPTIONS")] = Self.corsMethod(
+                resource: Self.resourceReference(path), allowed: allowed.union(["OPTIONS"]).sorted().joined(separator: ","))
         }
         for function in Set(routes.map(\.function)).sorted() {
             resources[function.replacingOccurrences(of: "LambdaFunction", with: "") + "LambdaPermissionApiGateway"] = [
@@ -98,7 +97,7 @@ struct ServerlessRestAPI {
         var parent: JSONValue = resourceReference([])
         for depth in path.indices {
             let prefix = Array(path[...depth])
-            let id = "ApiGatewayResource" + pathName(prefix)
+            let id = resourceID(prefix)
             if resources[id] == nil {
                 resources[id] = [
                     "Type": "AWS::ApiGateway::Resource",
@@ -111,8 +110,12 @@ struct ServerlessRestAPI {
     }
 
     private static func resourceReference(_ path: [String]) -> JSONValue {
-        path.isEmpty ? ["Fn::GetAtt": [.string(apiID), "RootResourceId"]] : ["Ref": .string("ApiGatewayResource" + pathName(path))]
+        path.isEmpty ? ["Fn::GetAtt": [.string(apiID), "RootResourceId"]] : ["Ref": .string(resourceID(path))]
     }
+
+    /// The Framework's logical ids: `ApiGatewayResourceUsersIdVar`, `ApiGatewayMethodUsersIdVarGet`.
+    private static func resourceID(_ path: [String]) -> String { "ApiGatewayResource" + pathName(path) }
+    private static func methodID(_ path: [String], _ method: String) -> String { "ApiGatewayMethod" + pathName(path) + methodName(method) }
 
     private static func proxyMethod(_ route: Route, resource: JSONValue) -> JSONValue {
         let uri: JSONValue = [
