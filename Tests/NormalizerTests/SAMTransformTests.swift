@@ -173,6 +173,48 @@ final class SAMTransformTests: XCTestCase {
             n.block(#"resource "aws_cloudwatch_event_target" "MachineEvery_target0""#), "  role_arn  = aws_iam_role.MachineEveryRole.arn\n")
     }
 
+    /// `OpenApiVersion: 3.0.1` in `Globals.Api` makes the implicit API's document OpenAPI 3, as the SAM translator
+    /// does (aws-sam-translator 1.110.0 on this template: `openapi: 3.0.1`, `components.securitySchemes`, no
+    /// `swagger`); without it the document stays Swagger 2.0.
+    func testOpenApiVersionThreeMakesAnOpenAPIDocument() {
+        func api(_ globals: String) -> String {
+            Normalized(
+                """
+                Transform: AWS::Serverless-2016-10-31
+                Globals:
+                  Api:
+                \(globals)
+                    Cors: "'*'"
+                    Auth:
+                      ApiKeyRequired: true
+                Resources:
+                  Items:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Runtime: python3.12
+                      Handler: app.handler
+                      InlineCode: "def handler(e, c): pass"
+                      Events:
+                        List:
+                          Type: Api
+                          Properties: {Path: /items, Method: get}
+                """, kind: "sam"
+            ).block(#"resource "aws_api_gateway_rest_api" "ServerlessRestApi""#)
+        }
+        func has(_ text: String, _ pattern: String) -> Bool { text.range(of: pattern, options: .regularExpression) != nil }
+        let openAPI = api("    OpenApiVersion: 3.0.1")
+        XCTAssertTrue(has(openAPI, #"openapi\s+= "3\.0\.1""#), openAPI)
+        XCTAssertFalse(openAPI.contains("swagger"), openAPI)
+        XCTAssertFalse(openAPI.contains("consumes"), openAPI)
+        XCTAssertFalse(openAPI.contains("securityDefinitions"), openAPI)
+        XCTAssertTrue(has(openAPI, #"components = \{\s+securitySchemes = \{\s+api_key = \{"#), openAPI)
+        XCTAssertTrue(has(openAPI, #"Access-Control-Allow-Origin\s+= \{\s+schema = \{\s+type = "string""#), openAPI)
+        let swagger = api("    Name: items")
+        XCTAssertTrue(has(swagger, #"swagger\s+= "2\.0""#), swagger)
+        XCTAssertTrue(swagger.contains("securityDefinitions"), swagger)
+        XCTAssertFalse(swagger.contains("openapi"), swagger)
+    }
+
     func testApiAuthBecomesSecurityDefinitions() {
         let n = Normalized(
             """
